@@ -1,0 +1,1 @@
+"""The ActivityPub door: WebFinger, actors, inboxes, signatures, delivery."""

@@ -1,0 +1,100 @@
+"""The Starlette application: create_app wires settings, database, jobs and the doors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from server import ROOT
+from server.clock import Clock
+from server.config import Settings
+from server.db import make_engine, make_sessions, migrate
+from server.jobs import ArqJobs, InProcessJobs
+from server.ratelimit import RateLimits
+from server.services.errors import ServiceError
+from server.services.posts import Rules
+from server.web import errors
+from server.web.bodylimit import BodyLimit
+from server.web.routes import routes as web_routes
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    apply_migrations: bool | None = None,
+    run_jobs: bool = True,
+) -> Starlette:
+    """Build the web app. Migrations run at start on SQLite unless told otherwise;
+    `run_jobs=False` leaves jobs to be drained by hand (tests)."""
+    clock = clock or Clock()
+    migrate_at_start = settings.is_sqlite if apply_migrations is None else apply_migrations
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        if migrate_at_start:
+            await migrate(engine)
+        sessions = make_sessions(engine)
+        app.state.engine = engine
+        app.state.sessions = sessions
+        app.state.jobs = (
+            ArqJobs(settings.redis_url) if settings.redis_url else InProcessJobs(sessions, clock)
+        )
+        if run_jobs or settings.redis_url:
+            await app.state.jobs.start()
+        try:
+            yield
+        finally:
+            await app.state.jobs.stop()
+            await engine.dispose()
+
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app = Starlette(
+        routes=[
+            *web_routes,
+            Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+            Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
+        ],
+        middleware=[
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="porch_session",
+                max_age=60 * 60 * 24 * 30,
+                same_site="lax",
+                https_only=bool(settings.https),
+            ),
+        ],
+        exception_handlers={
+            HTTPException: errors.http_error,
+            ServiceError: errors.service_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.rules = Rules(
+        max_chars=settings.max_post_chars,
+        pause_post=timedelta(seconds=settings.pause_post_seconds),
+        pause_reply=timedelta(seconds=settings.pause_reply_seconds),
+        base_url=settings.base_url,
+    )
+    app.state.rate_limits = RateLimits(settings.redis_url, settings.login_attempts_per_5min)
+    return app

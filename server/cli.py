@@ -1,0 +1,192 @@
+"""The `porch` command: serve, worker, migrate, user management."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from server.clock import Clock
+from server.config import Settings, SettingsError, load_settings
+from server.db import make_engine, make_sessions, migrate_blocking
+from server.models import MemberRole, MemberState
+from server.services import accounts
+from server.services.errors import ServiceError
+
+T = TypeVar("T")
+
+
+def _fail(message: str) -> None:
+    print(f"porch: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(f"invalid setting {exc}")
+        raise  # unreachable; for type checkers
+
+
+def _with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessions(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings()
+    host_port = settings.domain.rsplit(":", 1)
+    port = args.port or (
+        int(host_port[1]) if len(host_port) == 2 and host_port[1].isdigit() else 8000
+    )
+    app = create_app(settings)
+    shown = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{port}"
+    print(f"Porch is starting. Open {shown} in your browser.", flush=True)
+    if settings.base_url != shown:
+        print(f"Public address: {settings.base_url}", flush=True)
+    if settings.is_sqlite:
+        print(f"Data: {settings.data_dir.resolve()} (SQLite, jobs in this process)", flush=True)
+    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, proxy_headers=True)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if not settings.redis_url:
+        _fail("the worker needs PORCH_REDIS_URL. Without Redis, `porch serve` runs jobs itself.")
+    from arq.worker import run_worker
+
+    from server.worker import worker_settings
+
+    logging.basicConfig(level=logging.INFO)
+    run_worker(type("WorkerSettings", (), worker_settings(settings.redis_url)))  # type: ignore[arg-type]
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = _settings()
+    migrate_blocking(settings.database_url)
+    print("The database is up to date.")
+
+
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    if sys.stdin.isatty():
+        typed = getpass.getpass("Password (leave empty to generate one): ")
+        if typed:
+            if getpass.getpass("Again: ") != typed:
+                _fail("the passwords did not match")
+            return typed, False
+    return secrets.token_urlsafe(18), True
+
+
+def cmd_user_create(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.is_sqlite:  # the embedded default needs no separate migrate step
+        migrate_blocking(settings.database_url)
+    password, generated = _password(args)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        return await accounts.create_member(
+            session,
+            username=args.name,
+            email=args.email,
+            password=password,
+            role=MemberRole.admin if args.admin else MemberRole.member,
+            now=Clock().now(),
+        )
+
+    try:
+        created = _with_session(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    role = "admin" if args.admin else "member"
+    print(f"Created {role} @{created.actor.username} <{created.member.email}>.")
+    if generated:
+        print(f"Password: {password}")
+
+
+def cmd_user_list(args: argparse.Namespace) -> None:
+    settings = _settings()
+    found = _with_session(settings, accounts.list_members)
+    if not found:
+        print("No members yet. Create one with: porch user create NAME --email E --admin")
+    for item in found:
+        print(
+            f"{item.actor.username:<30} {item.member.email:<40} {item.member.role:<7} {item.member.state}"
+        )
+
+
+def _set_state(state: MemberState, verb: str) -> Callable[[argparse.Namespace], None]:
+    def command(args: argparse.Namespace) -> None:
+        settings = _settings()
+        try:
+            found = _with_session(settings, lambda s: accounts.set_state(s, args.name, state))
+        except ServiceError as exc:
+            _fail(exc.message)
+        print(f"@{found.actor.username} is {verb}.")
+
+    return command
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="porch", description="Porch: slower, kinder social.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server (and jobs, without Redis)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("worker", help="run an arq worker (needs Redis)").set_defaults(
+        func=cmd_worker
+    )
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    user = commands.add_parser("user", help="manage members").add_subparsers(
+        dest="user_command", required=True
+    )
+    create = user.add_parser("create", help="create a member")
+    create.add_argument("name")
+    create.add_argument("--email", required=True)
+    create.add_argument("--admin", action="store_true", help="make them an admin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    create.set_defaults(func=cmd_user_create)
+    user.add_parser("list", help="list members").set_defaults(func=cmd_user_list)
+    for name, state, verb in [
+        ("suspend", MemberState.suspended, "suspended"),
+        ("approve", MemberState.active, "approved"),
+        ("reinstate", MemberState.active, "reinstated"),
+    ]:
+        sub = user.add_parser(name, help=f"{name} a member")
+        sub.add_argument("name")
+        sub.set_defaults(func=_set_state(state, verb))
+    return top
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistrationMode(StrEnum):
+    open = "open"
+    approval = "approval"
+    closed = "closed"
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it and says why, in one line."""
+
+
+class Settings(BaseSettings):
+    """Porch's settings, read from PORCH_* environment variables (see .env.example)."""
+
+    model_config = SettingsConfigDict(env_prefix="PORCH_", extra="ignore", frozen=True)
+
+    domain: str = Field(
+        "localhost:8000", description="Public host name (and port) of this instance"
+    )
+    https: bool | None = Field(
+        None, description="Served over https; defaults to true except for localhost"
+    )
+    data_dir: Path = Field(Path("data"), description="Where the database, media and key live")
+    database_url: str = Field("", description="SQLAlchemy URL; default SQLite in the data dir")
+    redis_url: str = Field(
+        "", description="Redis URL for the arq queue; empty runs jobs in-process"
+    )
+    secret_key: str = Field("", description="Signs sessions; generated into the data dir if empty")
+    registration_mode: RegistrationMode = RegistrationMode.open
+    pause_post_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    pause_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 20
+    max_post_chars: Annotated[int, Field(ge=1, le=100_000)] = 500
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
+    login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
+    instance_name: str = "Porch"
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_is_a_host(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not value or "/" in value or " " in value:
+            raise ValueError("must be a host name such as porch.example (no scheme, no path)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if not value:
+            return value
+        if value.startswith(("postgres://", "postgresql://")):
+            # Accept the URL people copy from their provider; Porch talks asyncpg.
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            return value
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        raise ValueError("must start with postgresql:// or sqlite:///")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis:// or rediss://")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_derived(self) -> Settings:
+        if self.https is None:
+            host = self.domain.split(":")[0]
+            local = host in {"localhost", "127.0.0.1", "::1"} or host.endswith(".localhost")
+            object.__setattr__(self, "https", not local)
+        if not self.database_url:
+            url = f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'porch.db'}"
+            object.__setattr__(self, "database_url", url)
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.https else 'http'}://{self.domain}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+
+def _ensure_secret(settings: Settings) -> Settings:
+    if settings.secret_key:
+        if len(settings.secret_key) < 32:
+            raise SettingsError("PORCH_SECRET_KEY: must be at least 32 characters")
+        return settings
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return settings.model_copy(update={"secret_key": path.read_text().strip()})
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, create the data directory and the secret key if needed.
+
+    Raises SettingsError with one line naming the bad setting.
+    """
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "PORCH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.media_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"PORCH_DATA_DIR: cannot create {settings.data_dir}: {exc}") from None
+    if not os.access(settings.data_dir, os.W_OK):
+        raise SettingsError(f"PORCH_DATA_DIR: {settings.data_dir} is not writable")
+    return _ensure_secret(settings)

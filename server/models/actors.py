@@ -1,0 +1,72 @@
+"""Actors (anyone on the fediverse, local or remote) and members (local logins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from server.clock import utcnow
+
+
+class Actor(SQLModel, table=True):
+    """A person who can post: a local member's public face, or a remote account."""
+
+    __tablename__ = "actors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    #: None for local actors; the remote host otherwise.
+    domain: str | None = Field(default=None, max_length=255)
+    #: Lower-cased "name" (local) or "name@domain" (remote): what uniqueness is checked on.
+    acct_key: str = Field(max_length=320, unique=True)
+    display_name: str = Field(default="", max_length=100)
+    bio: str = Field(default="", max_length=2000)
+    avatar_path: str | None = Field(default=None, max_length=255)
+    locked: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+    @property
+    def name(self) -> str:
+        """What to show as the person's name."""
+        return self.display_name or self.username
+
+    @property
+    def handle(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+class MemberRole(StrEnum):
+    member = "member"
+    admin = "admin"
+
+
+class MemberState(StrEnum):
+    pending = "pending"  # signed up, waiting for an admin's approval
+    active = "active"
+    suspended = "suspended"
+    rejected = "rejected"
+
+
+class Member(SQLModel, table=True):
+    """A local login: credentials and standing, tied to one actor."""
+
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id", unique=True)
+    email: str = Field(max_length=320, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: MemberRole = Field(default=MemberRole.member, sa_type=String(16))
+    state: MemberState = Field(default=MemberState.active, sa_type=String(16))
+    signup_reason: str = Field(default="", max_length=1000)
+    #: Bumped to end every signed-in session at once (suspension, password change).
+    session_epoch: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = Field(default=None)

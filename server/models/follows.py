@@ -1,0 +1,27 @@
+"""Who follows whom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.clock import utcnow
+
+
+class FollowState(StrEnum):
+    requested = "requested"  # waiting for a locked account to approve
+    accepted = "accepted"
+
+
+class Follow(SQLModel, table=True):
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("follower_id", "followed_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    follower_id: int = Field(foreign_key="actors.id")
+    followed_id: int = Field(foreign_key="actors.id", index=True)
+    state: FollowState = Field(default=FollowState.accepted, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow)

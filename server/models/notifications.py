@@ -1,0 +1,33 @@
+"""Notifications a member sees: follows, replies, mentions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+from server.clock import utcnow
+
+
+class NotificationKind(StrEnum):
+    follow = "follow"
+    reply = "reply"
+    mention = "mention"
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient_id_id", "recipient_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="actors.id")
+    kind: NotificationKind = Field(sa_type=String(16))
+    from_actor_id: int = Field(foreign_key="actors.id")
+    post_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = Field(default=None)

@@ -1,0 +1,220 @@
+"""Members and their actors: sign-up, login, approval, suspension, profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.config import RegistrationMode
+from server.models import Actor, Member, MemberRole, MemberState
+from server.services import passwords, usernames
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+MAX_DISPLAY_NAME = 100
+MAX_BIO = 500
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A member with their actor, as most pages need both."""
+
+    member: Member
+    actor: Actor
+
+
+def _clean_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"That email address does not look right: {exc}", field="email") from None
+
+
+async def _ensure_free(session: AsyncSession, username: str, email: str) -> None:
+    taken = await session.exec(
+        select(Actor.id).where(Actor.acct_key == usernames.normalise(username))
+    )
+    if taken.first() is not None:
+        raise Conflict(f"The username “{username}” is taken; choose another.", field="username")
+    used = await session.exec(select(Member.id).where(Member.email == email))
+    if used.first() is not None:
+        raise Conflict("An account with that email address exists already.", field="email")
+
+
+async def create_member(
+    session: AsyncSession,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    role: MemberRole = MemberRole.member,
+    state: MemberState = MemberState.active,
+    reason: str = "",
+    now: datetime,
+) -> Signed:
+    """Create a local member and their actor after checking every rule."""
+    username = usernames.validate(username)
+    email = _clean_email(email)
+    passwords.check_strength(password)
+    await _ensure_free(session, username, email)
+    actor = Actor(username=username, acct_key=usernames.normalise(username), created_at=now)
+    session.add(actor)
+    await session.flush()
+    assert actor.id is not None
+    member = Member(
+        actor_id=actor.id,
+        email=email,
+        password_hash=passwords.hash_password(password),
+        role=role,
+        state=state,
+        signup_reason=reason.strip()[:1000],
+        created_at=now,
+    )
+    session.add(member)
+    await session.commit()
+    return Signed(member, actor)
+
+
+async def sign_up(
+    session: AsyncSession,
+    *,
+    mode: RegistrationMode,
+    username: str,
+    email: str,
+    password: str,
+    reason: str,
+    now: datetime,
+) -> Signed:
+    """Sign up through the web under the instance's registration mode."""
+    if mode is RegistrationMode.closed:
+        raise Forbidden("This community is not taking new members right now.")
+    state = MemberState.pending if mode is RegistrationMode.approval else MemberState.active
+    if mode is RegistrationMode.approval and not reason.strip():
+        raise Invalid("Tell the admins a little about why you would like to join.", field="reason")
+    return await create_member(
+        session,
+        username=username,
+        email=email,
+        password=password,
+        state=state,
+        reason=reason,
+        now=now,
+    )
+
+
+async def _find(session: AsyncSession, login: str) -> Signed | None:
+    login = login.strip().lstrip("@").lower()
+    query = select(Member, Actor).join(Actor, col(Actor.id) == Member.actor_id)
+    if "@" in login:
+        query = query.where(Member.email == login)
+    else:
+        query = query.where(Actor.acct_key == login)
+    row = (await session.exec(query)).first()
+    return Signed(*row) if row else None
+
+
+async def authenticate(
+    session: AsyncSession, *, login: str, password: str, now: datetime
+) -> Signed:
+    """The member with this username or email and password, if they may log in."""
+    found = await _find(session, login)
+    if found is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password)
+        raise Invalid("That username or password is not right.")
+    if not passwords.verify_password(found.member.password_hash, password):
+        raise Invalid("That username or password is not right.")
+    if found.member.state == MemberState.pending:
+        raise Forbidden(
+            "Your sign-up is waiting for an admin's approval. You'll be able to log in then."
+        )
+    if found.member.state in (MemberState.suspended, MemberState.rejected):
+        raise Forbidden("This account is suspended and cannot log in.")
+    if passwords.needs_rehash(found.member.password_hash):
+        found.member.password_hash = passwords.hash_password(password)
+    found.member.last_login_at = now
+    session.add(found.member)
+    await session.commit()
+    return found
+
+
+async def member_for_session(session: AsyncSession, member_id: int, epoch: int) -> Signed | None:
+    """The active member a session cookie names, or None if it no longer holds."""
+    row = (
+        await session.exec(
+            select(Member, Actor)
+            .join(Actor, col(Actor.id) == Member.actor_id)
+            .where(Member.id == member_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    member, actor = row
+    if member.state != MemberState.active or member.session_epoch != epoch:
+        return None
+    return Signed(member, actor)
+
+
+async def local_actor(session: AsyncSession, username: str) -> Actor:
+    """The local actor called `username` (any case), or NotFound."""
+    actor = (
+        await session.exec(
+            select(Actor).where(
+                Actor.acct_key == usernames.normalise(username), col(Actor.domain).is_(None)
+            )
+        )
+    ).first()
+    if actor is None:
+        raise NotFound(f"There is nobody called @{username} here.")
+    return actor
+
+
+async def is_visible_actor(session: AsyncSession, actor: Actor) -> bool:
+    """Whether the actor's profile may be shown (their member is active)."""
+    state = (await session.exec(select(Member.state).where(Member.actor_id == actor.id))).first()
+    return state is None or state == MemberState.active
+
+
+async def update_profile(
+    session: AsyncSession, actor: Actor, *, display_name: str, bio: str, avatar_path: str | None
+) -> Actor:
+    """Change a member's display name, bio and (when given) avatar."""
+    display_name = " ".join(display_name.split())
+    bio = bio.strip().replace("\r\n", "\n")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise Invalid(
+            f"Display names are at most {MAX_DISPLAY_NAME} characters.", field="display_name"
+        )
+    if len(bio) > MAX_BIO:
+        raise Invalid(f"Bios are at most {MAX_BIO} characters.", field="bio")
+    actor.display_name = display_name
+    actor.bio = bio
+    if avatar_path is not None:
+        actor.avatar_path = avatar_path
+    session.add(actor)
+    await session.commit()
+    return actor
+
+
+async def list_members(session: AsyncSession, state: MemberState | None = None) -> list[Signed]:
+    query = select(Member, Actor).join(Actor, col(Actor.id) == Member.actor_id)
+    if state is not None:
+        query = query.where(Member.state == state)
+    rows = await session.exec(query.order_by(func.lower(Actor.username)))
+    return [Signed(m, a) for m, a in rows.all()]
+
+
+async def set_state(session: AsyncSession, username: str, state: MemberState) -> Signed:
+    """Approve, reject, suspend or reinstate a member; suspension ends their sessions."""
+    found = await _find(session, username)
+    if found is None or found.actor.domain is not None:
+        raise NotFound(f"There is no member called {username}.")
+    if state in (MemberState.suspended, MemberState.rejected):
+        found.member.session_epoch += 1
+    found.member.state = state
+    session.add(found.member)
+    await session.commit()
+    return found

@@ -1,0 +1,117 @@
+"""Turning what a member typed into safe HTML: links, @mentions and #hashtags.
+
+Everything typed is escaped; the only markup in the result is what this module writes,
+in the shapes Mastodon emits (h-card mentions, rel=tag hashtags), so other servers and
+apps render it the way they render Mastodon's own posts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from linkify_it import LinkifyIt
+from markupsafe import Markup, escape
+
+# Only links with a scheme, as Mastodon does: "example.com" in a sentence stays text.
+_linkify = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9.-]+\.[A-Za-z]{2,}))?\b")
+HASHTAG = re.compile(r"(?<![\w#&/])#(\w{1,100})")
+_URL_DISPLAY = 30
+
+
+@dataclass
+class Rendered:
+    html: str
+    mentions: list[str] = field(default_factory=list)  # lower-cased local usernames linked
+    tags: list[str] = field(default_factory=list)  # lower-cased hashtags
+
+
+def mentioned_usernames(text: str) -> set[str]:
+    """Lower-cased usernames of local @mentions in `text` (remote ones come later)."""
+    return {m.group(1).lower() for m in MENTION.finditer(text) if m.group(2) is None}
+
+
+def _url_link(url: str) -> str:
+    shown = re.sub(r"^https?://(www\.)?", "", url)
+    if len(shown) > _URL_DISPLAY:
+        shown = shown[:_URL_DISPLAY] + "…"
+    return (
+        f'<a href="{escape(url)}" rel="nofollow noopener noreferrer" target="_blank">'
+        f"{escape(shown)}</a>"
+    )
+
+
+def _words(text: str, known: Mapping[str, str], base_url: str, rendered: Rendered) -> str:
+    """Escape plain text, linking mentions of known members and hashtags."""
+    out: list[str] = []
+    pos = 0
+    tokens = sorted(
+        [(m.start(), m.end(), "mention", m) for m in MENTION.finditer(text)]
+        + [(m.start(), m.end(), "tag", m) for m in HASHTAG.finditer(text)],
+        key=lambda t: t[0],
+    )
+    for start, end, kind, match in tokens:
+        if start < pos:
+            continue
+        if kind == "mention":
+            if match.group(2) is not None or match.group(1).lower() not in known:
+                continue
+            name = known[match.group(1).lower()]
+            link = (
+                f'<span class="h-card" translate="no"><a href="{escape(base_url)}/@{escape(name)}" '
+                f'class="u-url mention">@<span>{escape(name)}</span></a></span>'
+            )
+            if name.lower() not in rendered.mentions:
+                rendered.mentions.append(name.lower())
+        else:
+            tag = match.group(1)
+            if tag.isdigit():
+                continue
+            link = (
+                f'<a href="{escape(base_url)}/tags/{escape(tag.lower())}" '
+                f'class="mention hashtag" rel="tag">#<span>{escape(tag)}</span></a>'
+            )
+            if tag.lower() not in rendered.tags:
+                rendered.tags.append(tag.lower())
+        out.append(str(escape(text[pos:start])))
+        out.append(link)
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return "".join(out)
+
+
+def _line(text: str, known: Mapping[str, str], base_url: str, rendered: Rendered) -> str:
+    out: list[str] = []
+    pos = 0
+    for match in _linkify.match(text) or []:
+        if not match.url.startswith(("http://", "https://")):
+            continue
+        out.append(_words(text[pos : match.index], known, base_url, rendered))
+        out.append(_url_link(match.url))
+        pos = match.last_index
+    out.append(_words(text[pos:], known, base_url, rendered))
+    return "".join(out)
+
+
+def render(text: str, known: Mapping[str, str], base_url: str) -> Rendered:
+    """Render plain text as HTML paragraphs.
+
+    `known` maps lower-cased usernames of local members to their spelling; other
+    @mentions stay plain text.
+    """
+    rendered = Rendered(html="")
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip().replace("\r\n", "\n")) if p.strip()]
+    html = []
+    for paragraph in paragraphs:
+        lines = [_line(line, known, base_url, rendered) for line in paragraph.split("\n")]
+        html.append("<p>" + "<br>".join(lines) + "</p>")
+    rendered.html = "".join(html)
+    return rendered
+
+
+def plain_html(text: str) -> Markup:
+    """Escaped text with line breaks, for bios and other short fields."""
+    return Markup("<br>").join(escape(line) for line in text.splitlines())

@@ -1,0 +1,78 @@
+"""Notifications: written when something happens to a member, read on their page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Notification, NotificationKind, Post
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    notification: Notification
+    from_actor: Actor
+    post: Post | None
+
+
+def add(
+    session: AsyncSession,
+    *,
+    recipient_id: int,
+    kind: NotificationKind,
+    from_actor_id: int,
+    post_id: int | None,
+    now: datetime,
+) -> None:
+    """Queue a notification in the caller's transaction; nobody is told of their own acts."""
+    if recipient_id == from_actor_id:
+        return
+    session.add(
+        Notification(
+            recipient_id=recipient_id,
+            kind=kind,
+            from_actor_id=from_actor_id,
+            post_id=post_id,
+            created_at=now,
+        )
+    )
+
+
+async def for_member(
+    session: AsyncSession, actor_id: int, *, max_id: int | None = None, limit: int = 30
+) -> list[NotificationView]:
+    """A member's notifications, newest first."""
+    sender = aliased(Actor)
+    query = (
+        select(Notification, sender, Post)
+        .join(sender, col(sender.id) == Notification.from_actor_id)
+        .outerjoin(Post, col(Post.id) == Notification.post_id)
+        .where(Notification.recipient_id == actor_id)
+    )
+    if max_id is not None:
+        query = query.where(col(Notification.id) < max_id)
+    rows = await session.exec(query.order_by(col(Notification.id).desc()).limit(limit))
+    return [NotificationView(n, a, p) for n, a, p in rows.all()]
+
+
+async def unread_count(session: AsyncSession, actor_id: int) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == actor_id, col(Notification.read_at).is_(None))
+    )
+    return int(result.one())
+
+
+async def mark_all_read(session: AsyncSession, actor_id: int, now: datetime) -> None:
+    await session.exec(
+        update(Notification)
+        .where(col(Notification.recipient_id) == actor_id, col(Notification.read_at).is_(None))
+        .values(read_at=now)
+    )  # type: ignore[call-overload]
+    await session.commit()

@@ -1,0 +1,267 @@
+"""Posts: composing with a deliberate pause, editing and withdrawing during it, deleting after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.ids import id_for_time
+from server.models import (
+    Actor,
+    Draft,
+    Mention,
+    Notification,
+    Post,
+    PostState,
+    PostTag,
+    ScheduledPublish,
+    Visibility,
+)
+from server.models.posts import check_transition
+from server.services import content
+from server.services.errors import Conflict, Invalid, NotFound
+from server.services.visibility import visible_to
+
+
+class PublishScheduler(Protocol):
+    """Rings the doorbell for a scheduled publish; the database row is the truth."""
+
+    async def schedule_publish(self, post_id: int, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The numbers composing obeys (settings now, community norms later)."""
+
+    max_chars: int
+    pause_post: timedelta
+    pause_reply: timedelta
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What a member typed, parsed; the same for new posts, edits and drafts."""
+
+    text: str
+    spoiler_text: str = ""
+    visibility: Visibility = Visibility.public
+    in_reply_to_id: int | None = None
+
+
+def _check(draft: Composition, rules: Rules) -> Composition:
+    text = draft.text.replace("\r\n", "\n").strip()
+    if not text:
+        raise Invalid("Write something before posting.", field="text")
+    if len(text) > rules.max_chars:
+        over = len(text) - rules.max_chars
+        raise Invalid(
+            f"Posts are at most {rules.max_chars} characters; this one is {over} over.",
+            field="text",
+        )
+    spoiler = " ".join(draft.spoiler_text.split())
+    if len(spoiler) > 200:
+        raise Invalid("Content warnings are at most 200 characters.", field="spoiler_text")
+    return Composition(text, spoiler, Visibility(draft.visibility), draft.in_reply_to_id)
+
+
+async def _render(
+    session: AsyncSession, text: str, base_url: str
+) -> tuple[content.Rendered, list[int]]:
+    names = content.mentioned_usernames(text)
+    known: dict[str, tuple[str, int]] = {}
+    if names:
+        rows = await session.exec(
+            select(Actor).where(col(Actor.acct_key).in_(names), col(Actor.domain).is_(None))
+        )
+        known = {a.acct_key: (a.username, a.id) for a in rows.all() if a.id is not None}
+    rendered = content.render(text, {k: v[0] for k, v in known.items()}, base_url)
+    return rendered, [known[name][1] for name in rendered.mentions]
+
+
+def _attach(session: AsyncSession, post_id: int, mention_ids: list[int], tags: list[str]) -> None:
+    for actor_id in mention_ids:
+        session.add(Mention(post_id=post_id, actor_id=actor_id))
+    for tag in tags:
+        session.add(PostTag(post_id=post_id, tag=tag))
+
+
+async def get_visible(session: AsyncSession, viewer_id: int | None, post_id: int) -> Post:
+    """The post if `viewer_id` may see it; NotFound otherwise (never saying it exists)."""
+    post = (
+        await session.exec(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
+    ).first()
+    if post is None:
+        raise NotFound("This post does not exist, or you cannot see it.")
+    return post
+
+
+async def compose(
+    session: AsyncSession,
+    scheduler: PublishScheduler,
+    author: Actor,
+    draft: Composition,
+    rules: Rules,
+    now: datetime,
+    replaces_draft_id: int | None = None,
+) -> Post:
+    """Write a new post as pending, with its scheduled publish, in one transaction.
+
+    When the post is a revised draft, the draft goes in the same transaction.
+    """
+    assert author.id is not None
+    draft = _check(draft, rules)
+    root_id: int | None = None
+    if draft.in_reply_to_id is not None:
+        parent = await get_visible(session, author.id, draft.in_reply_to_id)
+        if parent.state != PostState.published:
+            raise Invalid("You can reply once that post is published.")
+        root_id = parent.root_id
+    pause = rules.pause_reply if draft.in_reply_to_id is not None else rules.pause_post
+    publish_at = now + pause
+    post_id = id_for_time(publish_at)
+    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
+    post = Post(
+        id=post_id,
+        actor_id=author.id,
+        in_reply_to_id=draft.in_reply_to_id,
+        root_id=root_id or post_id,
+        text=draft.text,
+        content_html=rendered.html,
+        spoiler_text=draft.spoiler_text,
+        visibility=draft.visibility,
+        state=PostState.pending,
+        created_at=now,
+        publish_at=publish_at,
+    )
+    session.add(post)
+    await session.flush()
+    _attach(session, post_id, mention_ids, rendered.tags)
+    session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
+    if replaces_draft_id is not None:
+        await session.delete(await draft_of(session, author.id, replaces_draft_id))
+    await session.commit()
+    await scheduler.schedule_publish(post_id, publish_at)
+    return post
+
+
+async def edit_pending(
+    session: AsyncSession,
+    author: Actor,
+    post_id: int,
+    draft: Composition,
+    rules: Rules,
+    now: datetime,
+) -> Post:
+    """Change a post during its pause. The pause does not restart.
+
+    The update is conditional on the post still being pending, so an edit racing with the
+    publish either lands first or is refused with Conflict; it is never lost silently.
+    """
+    draft = _check(draft, rules)
+    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
+    result = await session.exec(
+        update(Post)
+        .where(
+            col(Post.id) == post_id,
+            col(Post.actor_id) == author.id,
+            col(Post.state) == PostState.pending,
+        )
+        .values(
+            text=draft.text,
+            content_html=rendered.html,
+            spoiler_text=draft.spoiler_text,
+            visibility=draft.visibility,
+            edited_at=now,
+        )
+    )  # type: ignore[call-overload]
+    if result.rowcount != 1:
+        await session.rollback()
+        await _explain_not_pending(session, author, post_id)
+    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    _attach(session, post_id, mention_ids, rendered.tags)
+    await session.commit()
+    return await get_visible(session, author.id, post_id)
+
+
+async def _explain_not_pending(session: AsyncSession, author: Actor, post_id: int) -> None:
+    post = await session.get(Post, post_id)
+    if post is None or post.actor_id != author.id or post.state == PostState.deleted:
+        raise NotFound("This post does not exist any more.")
+    raise Conflict(
+        "Your post was published before this change arrived, so the change was not applied. "
+        "Your text is still here: copy it into a new post or a reply if you need it."
+    )
+
+
+async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: datetime) -> Draft:
+    """Take a post back during its pause; its text returns to the author as a draft."""
+    post = await session.get(Post, post_id)
+    if post is None or post.actor_id != author.id:
+        raise NotFound("This post does not exist any more.")
+    assert author.id is not None
+    result = await session.exec(
+        delete(Post).where(col(Post.id) == post_id, col(Post.state) == PostState.pending)
+    )  # type: ignore[call-overload]
+    if result.rowcount != 1:
+        await session.rollback()
+        await _explain_not_pending(session, author, post_id)
+    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
+    draft = Draft(
+        actor_id=author.id,
+        in_reply_to_id=post.in_reply_to_id,
+        text=post.text,
+        spoiler_text=post.spoiler_text,
+        visibility=post.visibility,
+        created_at=now,
+    )
+    session.add(draft)
+    await session.commit()
+    return draft
+
+
+async def delete_published(
+    session: AsyncSession, author: Actor, post_id: int, now: datetime
+) -> None:
+    """Delete a published post: its text is wiped and it disappears from every page."""
+    post = await session.get(Post, post_id)
+    if post is None or post.actor_id != author.id or post.state == PostState.deleted:
+        raise NotFound("This post does not exist any more.")
+    if post.state == PostState.pending:
+        raise Conflict("This post is still in its pause: withdraw it instead.")
+    check_transition(PostState(post.state), PostState.deleted)
+    post.state = PostState.deleted
+    post.text = ""
+    post.content_html = ""
+    post.spoiler_text = ""
+    post.deleted_at = now
+    session.add(post)
+    await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    await session.commit()
+
+
+async def drafts_of(session: AsyncSession, author_id: int) -> list[Draft]:
+    rows = await session.exec(
+        select(Draft).where(Draft.actor_id == author_id).order_by(col(Draft.id).desc())
+    )
+    return list(rows.all())
+
+
+async def draft_of(session: AsyncSession, author_id: int, draft_id: int) -> Draft:
+    draft = await session.get(Draft, draft_id)
+    if draft is None or draft.actor_id != author_id:
+        raise NotFound("That draft does not exist any more.")
+    return draft
+
+
+async def discard_draft(session: AsyncSession, author_id: int, draft_id: int) -> None:
+    draft = await draft_of(session, author_id, draft_id)
+    await session.delete(draft)
+    await session.commit()

@@ -1,0 +1,101 @@
+"""Publishing: the moment a pending post ends its pause and reaches other people."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Mention, NotificationKind, Post, PostState, ScheduledPublish
+from server.services import notifications
+
+log = logging.getLogger(__name__)
+
+
+async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
+    """Publish one post if it is pending and its pause is over; True if this call did it.
+
+    Idempotent: the state change is a conditional update, so a second run, a run racing
+    with another worker, or a run after a withdrawal does nothing.
+    """
+    result = await session.exec(
+        update(Post)
+        .where(
+            col(Post.id) == post_id,
+            col(Post.state) == PostState.pending,
+            col(Post.publish_at) <= now,
+        )
+        .values(state=PostState.published, published_at=now)
+    )  # type: ignore[call-overload]
+    if result.rowcount != 1:
+        await session.rollback()
+        post = await session.get(Post, post_id)
+        if post is None or post.state != PostState.pending:
+            # Published by another worker, or withdrawn: the schedule row is spent.
+            await session.exec(
+                delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id)
+            )  # type: ignore[call-overload]
+            await session.commit()
+        return False
+    post = await session.get(Post, post_id, populate_existing=True)
+    assert post is not None
+    told: set[int] = set()
+    if post.in_reply_to_id is not None:
+        parent = await session.get(Post, post.in_reply_to_id)
+        if parent is not None and parent.state == PostState.published:
+            notifications.add(
+                session,
+                recipient_id=parent.actor_id,
+                kind=NotificationKind.reply,
+                from_actor_id=post.actor_id,
+                post_id=post.id,
+                now=now,
+            )
+            told.add(parent.actor_id)
+    mentioned = await session.exec(select(Mention.actor_id).where(Mention.post_id == post_id))
+    for actor_id in mentioned.all():
+        if actor_id not in told:
+            notifications.add(
+                session,
+                recipient_id=actor_id,
+                kind=NotificationKind.mention,
+                from_actor_id=post.actor_id,
+                post_id=post.id,
+                now=now,
+            )
+    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
+    await session.commit()
+    log.info("published post %s", post_id)
+    return True
+
+
+async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Ids of posts whose scheduled publish time has come."""
+    rows = await session.exec(
+        select(ScheduledPublish.post_id)
+        .where(col(ScheduledPublish.run_at) <= now)
+        .order_by(col(ScheduledPublish.run_at))
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def next_run_at(session: AsyncSession) -> datetime | None:
+    """When the next scheduled publish is due, if any."""
+    rows = await session.exec(
+        select(ScheduledPublish.run_at).order_by(col(ScheduledPublish.run_at)).limit(1)
+    )
+    return rows.first()
+
+
+async def record_failure(session: AsyncSession, post_id: int, error: str) -> None:
+    """Note a failed attempt on the row, so the sweep retries it and admins can see why."""
+    await session.exec(
+        update(ScheduledPublish)
+        .where(col(ScheduledPublish.post_id) == post_id)
+        .values(attempts=ScheduledPublish.attempts + 1, last_error=error[:1000])
+    )  # type: ignore[call-overload]
+    await session.commit()

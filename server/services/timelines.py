@@ -1,0 +1,164 @@
+"""Timelines and threads: which posts a member sees, in what order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Follow, FollowState, Post, PostState, PostTag, Visibility
+from server.services.visibility import visible_to
+
+PAGE = 20
+
+
+@dataclass
+class PostView:
+    """A post with what every rendering of it needs."""
+
+    post: Post
+    author: Actor
+    replies: int = 0
+    children: list[PostView] = field(default_factory=list)
+    depth: int = 0
+
+
+@dataclass
+class Page:
+    items: list[PostView]
+    next_max_id: int | None
+
+
+async def _page(
+    session: AsyncSession,
+    viewer_id: int | None,
+    where: list[ColumnElement[bool]],
+    max_id: int | None,
+    limit: int,
+) -> Page:
+    query = (
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(visible_to(viewer_id), *where)
+    )
+    if max_id is not None:
+        query = query.where(col(Post.id) < max_id)
+    rows = (await session.exec(query.order_by(col(Post.id).desc()).limit(limit + 1))).all()
+    items = [PostView(p, a) for p, a in rows[:limit]]
+    await _count_replies(session, viewer_id, items)
+    more = len(rows) > limit
+    return Page(items, items[-1].post.id if more and items else None)
+
+
+async def _count_replies(
+    session: AsyncSession, viewer_id: int | None, items: list[PostView]
+) -> None:
+    if not items:
+        return
+    ids = [v.post.id for v in items]
+    rows = await session.exec(
+        select(Post.in_reply_to_id, func.count())
+        .where(col(Post.in_reply_to_id).in_(ids), visible_to(viewer_id))
+        .group_by(col(Post.in_reply_to_id))
+    )
+    counts = dict(rows.all())
+    for view in items:
+        view.replies = counts.get(view.post.id, 0)
+
+
+def _not_reply_to_others() -> ColumnElement[bool]:
+    # As in Mastodon's public feeds: replies to other people stay in their threads.
+    parent_post = aliased(Post)
+    parent = select(parent_post.actor_id).where(col(parent_post.id) == col(Post.in_reply_to_id))
+    return or_(col(Post.in_reply_to_id).is_(None), col(Post.actor_id) == parent.scalar_subquery())
+
+
+async def home(
+    session: AsyncSession, viewer: Actor, *, max_id: int | None = None, limit: int = PAGE
+) -> Page:
+    """Posts from the people `viewer` follows and from `viewer`, newest first."""
+    followed = select(Follow.followed_id).where(
+        Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
+    )
+    authors = or_(col(Post.actor_id).in_(followed), col(Post.actor_id) == viewer.id)
+    return await _page(session, viewer.id, [authors], max_id, limit)
+
+
+async def local(
+    session: AsyncSession, viewer_id: int | None, *, max_id: int | None = None, limit: int = PAGE
+) -> Page:
+    """Public posts by this community's members, newest first."""
+    where = [
+        col(Post.visibility) == Visibility.public,
+        col(Post.state) == PostState.published,
+        col(Actor.domain).is_(None),
+        _not_reply_to_others(),
+    ]
+    return await _page(session, viewer_id, where, max_id, limit)
+
+
+async def profile(
+    session: AsyncSession,
+    viewer_id: int | None,
+    actor: Actor,
+    *,
+    with_replies: bool = False,
+    max_id: int | None = None,
+    limit: int = PAGE,
+) -> Page:
+    """One person's posts that `viewer_id` may see, newest first."""
+    where: list[ColumnElement[bool]] = [col(Post.actor_id) == actor.id]
+    if not with_replies:
+        where.append(_not_reply_to_others())
+    return await _page(session, viewer_id, where, max_id, limit)
+
+
+async def tagged(
+    session: AsyncSession, viewer_id: int | None, tag: str, *, max_id: int | None = None
+) -> Page:
+    """Public posts carrying #tag, newest first."""
+    tagged_ids = select(PostTag.post_id).where(PostTag.tag == tag.lower())
+    where = [col(Post.id).in_(tagged_ids), col(Post.visibility) == Visibility.public]
+    return await _page(session, viewer_id, where, max_id, PAGE)
+
+
+async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> list[PostView]:
+    """The thread around `post`, flattened in reading order with depths.
+
+    Ancestors come first (depth 0 up to the post), then the post's replies as a tree.
+    Posts the viewer may not see are left out together with the replies under them.
+    """
+    rows = (
+        await session.exec(
+            select(Post, Actor)
+            .join(Actor, col(Actor.id) == Post.actor_id)
+            .where(Post.root_id == post.root_id, visible_to(viewer_id))
+            .order_by(col(Post.id))
+        )
+    ).all()
+    views = {p.id: PostView(p, a) for p, a in rows}
+    for view in views.values():
+        parent = views.get(view.post.in_reply_to_id or -1)
+        if parent is not None:
+            parent.children.append(view)
+            parent.replies += 1
+    ancestors: list[PostView] = []
+    cursor = views.get(post.in_reply_to_id or -1)
+    while cursor is not None:
+        ancestors.insert(0, cursor)
+        cursor = views.get(cursor.post.in_reply_to_id or -1)
+    out = [PostView(v.post, v.author, v.replies, [], 0) for v in ancestors]
+    here = views.get(post.id)
+    if here is None:
+        return out
+
+    def walk(view: PostView, depth: int) -> None:
+        out.append(PostView(view.post, view.author, view.replies, [], depth))
+        for child in view.children:
+            walk(child, min(depth + 1, 6))
+
+    walk(here, 0)
+    return out

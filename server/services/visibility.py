@@ -1,0 +1,52 @@
+"""Who may see which post: one SQL condition used by every read path."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlmodel import col
+
+from server.models import Follow, FollowState, Mention, Post, PostState, Visibility
+
+OPEN = (Visibility.public, Visibility.unlisted)
+
+
+def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
+    """The condition that a post may be shown to `viewer_id` (None: logged out).
+
+    A pending post is its author's alone; followers-only posts reach accepted followers
+    and mentioned people; direct posts reach mentioned people; deleted posts reach nobody.
+    """
+    published = col(Post.state) == PostState.published
+    if viewer_id is None:
+        return and_(published, col(Post.visibility).in_(OPEN))
+    mentioned = exists(
+        select(Mention.post_id).where(
+            col(Mention.post_id) == col(Post.id), col(Mention.actor_id) == viewer_id
+        )
+    )
+    follows_author = exists(
+        select(Follow.id).where(
+            col(Follow.follower_id) == viewer_id,
+            col(Follow.followed_id) == col(Post.actor_id),
+            col(Follow.state) == FollowState.accepted,
+        )
+    )
+    own = and_(
+        col(Post.actor_id) == viewer_id,
+        col(Post.state).in_((PostState.pending, PostState.published)),
+    )
+    return or_(
+        own,
+        and_(
+            published,
+            or_(
+                col(Post.visibility).in_(OPEN),
+                and_(col(Post.visibility) == Visibility.followers, or_(follows_author, mentioned)),
+                and_(col(Post.visibility) == Visibility.direct, mentioned),
+            ),
+        ),
+    )
+
+
+def nothing() -> ColumnElement[bool]:
+    return false()

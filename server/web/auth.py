@@ -1,0 +1,102 @@
+"""Sign up, log in, log out."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.models import MemberState
+from server.services import accounts
+from server.services.errors import ServiceError
+from server.web.context import db, flash, now, redirect, render, settings, sign_in, sign_out, viewer
+from server.web.forms import read_form, text
+
+log = logging.getLogger(__name__)
+
+
+async def signup_page(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        if me is not None:
+            return redirect("/")
+        return await render(request, session, "signup.html", _signup_context(request, {}))
+
+
+def _signup_context(
+    request: Request, values: dict[str, str], error: ServiceError | None = None
+) -> dict[str, object]:
+    return {
+        "mode": settings(request).registration_mode.value,
+        "values": values,
+        "error": error,
+    }
+
+
+async def signup(request: Request) -> Response:
+    form = await read_form(request)
+    values = {name: text(form, name) for name in ("username", "email", "reason")}
+    async with db(request) as session:
+        try:
+            created = await accounts.sign_up(
+                session,
+                mode=settings(request).registration_mode,
+                username=values["username"],
+                email=values["email"],
+                password=text(form, "password"),
+                reason=values["reason"],
+                now=now(request),
+            )
+        except ServiceError as error:
+            log.info("sign-up refused: %s", error.message)
+            context = _signup_context(request, values, error)
+            return await render(request, session, "signup.html", context, status=error.status)
+        if created.member.state == MemberState.pending:
+            return await render(request, session, "signup_pending.html", {"found": created})
+        sign_in(request, created)
+        flash(request, f"Welcome to {settings(request).instance_name}, {created.actor.username}.")
+        return redirect("/")
+
+
+async def login_page(request: Request) -> Response:
+    async with db(request) as session:
+        if await viewer(request, session) is not None:
+            return redirect("/")
+        return await render(request, session, "login.html", {"values": {}, "error": None})
+
+
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    login_name = text(form, "login")
+    values = {"login": login_name}
+    address = request.client.host if request.client else "unknown"
+    async with db(request) as session:
+        wait = await request.app.state.rate_limits.login_attempt(address, login_name)
+        if wait:
+            log.warning("login rate limit hit for %r from %s", login_name, address)
+            error = ServiceError(
+                f"Too many login attempts. Wait {max(1, wait // 60)} minute(s) and try again."
+            )
+            response = await render(
+                request, session, "login.html", {"values": values, "error": error}, status=429
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
+        try:
+            found = await accounts.authenticate(
+                session, login=login_name, password=text(form, "password"), now=now(request)
+            )
+        except ServiceError as error:
+            log.info("login refused for %r: %s", login_name, error.message)
+            context = {"values": values, "error": error}
+            return await render(request, session, "login.html", context, status=error.status)
+        sign_in(request, found)
+        target = text(form, "next")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    sign_out(request)
+    return redirect("/")

@@ -1,0 +1,227 @@
+"""Writing: compose, edit or withdraw during the pause, drafts, delete."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.models import Actor, Post, PostState, Visibility
+from server.services import posts
+from server.services.accounts import Signed
+from server.services.errors import ServiceError
+from server.services.posts import Composition
+from server.web.context import db, flash, now, redirect, render, require_member, rules
+from server.web.forms import read_form, text
+from server.web.params import path_id, query_id
+
+log = logging.getLogger(__name__)
+
+VISIBILITIES = [
+    (Visibility.public, "Public", "Anyone can see it, on the local timeline too"),
+    (Visibility.unlisted, "Unlisted", "Anyone with the link; kept off public timelines"),
+    (Visibility.followers, "Followers only", "Only people who follow you"),
+    (Visibility.direct, "Direct", "Only the people you @mention"),
+]
+
+
+def _composition(form: FormData) -> Composition:
+    raw_visibility = text(form, "visibility", "public")
+    try:
+        visibility = Visibility(raw_visibility)
+    except ValueError:
+        raise HTTPException(422, f"“{raw_visibility}” is not a visibility Porch knows.") from None
+    reply_to = text(form, "in_reply_to_id")
+    if reply_to and not reply_to.isdigit():
+        raise HTTPException(422, "The post you are replying to is not a valid id.")
+    return Composition(
+        text=text(form, "text"),
+        spoiler_text=text(form, "spoiler_text"),
+        visibility=visibility,
+        in_reply_to_id=int(reply_to) if reply_to else None,
+    )
+
+
+async def _reply_context(
+    session: AsyncSession, me: Signed, reply_to: int | None
+) -> dict[str, object]:
+    if reply_to is None:
+        return {"parent": None, "parent_author": None}
+    parent = await posts.get_visible(session, me.actor.id, reply_to)
+    author = await session.get(Actor, parent.actor_id)
+    return {"parent": parent, "parent_author": author}
+
+
+async def _form_page(
+    request: Request,
+    session: AsyncSession,
+    me: Signed,
+    values: Composition,
+    *,
+    action: str,
+    error: ServiceError | None = None,
+    draft_id: int | None = None,
+    editing: Post | None = None,
+) -> Response:
+    context = {
+        "values": values,
+        "action": action,
+        "error": error,
+        "draft_id": draft_id,
+        "editing": editing,
+        "visibilities": VISIBILITIES,
+        "max_chars": rules(request).max_chars,
+        **await _reply_context(session, me, values.in_reply_to_id),
+    }
+    status = error.status if error else 200
+    return await render(request, session, "compose.html", context, status=status, me=me)
+
+
+async def compose_page(request: Request) -> Response:
+    async with db(request) as session:
+        me = await require_member(request, session)
+        reply_to = query_id(request, "reply_to")
+        draft_id = query_id(request, "draft")
+        if draft_id is not None:
+            draft = await posts.draft_of(session, me.actor.id, draft_id)
+            values = Composition(
+                draft.text, draft.spoiler_text, Visibility(draft.visibility), draft.in_reply_to_id
+            )
+        else:
+            values = Composition(text="", in_reply_to_id=reply_to)
+            if reply_to is not None:
+                parent = await posts.get_visible(session, me.actor.id, reply_to)
+                author = await session.get(Actor, parent.actor_id)
+                mention = f"@{author.username} " if author and author.id != me.actor.id else ""
+                values = Composition(
+                    mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
+                )
+        return await _form_page(request, session, me, values, action="/posts", draft_id=draft_id)
+
+
+async def create(request: Request) -> Response:
+    form = await read_form(request)
+    values = _composition(form)
+    draft_field = text(form, "draft_id")
+    draft_id = int(draft_field) if draft_field.isdigit() else None
+    async with db(request) as session:
+        me = await require_member(request, session)
+        try:
+            post = await posts.compose(
+                session,
+                request.app.state.jobs,
+                me.actor,
+                values,
+                rules(request),
+                now(request),
+                replaces_draft_id=draft_id,
+            )
+        except ServiceError as error:
+            log.info("post refused for %s: %s", me.actor.username, error.message)
+            await session.rollback()
+            return await _form_page(
+                request, session, me, values, action="/posts", error=error, draft_id=draft_id
+            )
+        return redirect(f"/@{me.actor.username}/{post.id}")
+
+
+async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:
+    post = await session.get(Post, post_id)
+    if post is None or post.actor_id != me.actor.id or post.state == PostState.deleted:
+        raise HTTPException(404)
+    return post if post.state == PostState.pending else None
+
+
+async def edit_page(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        post = await _own_pending(session, me, post_id)
+        if post is None:
+            flash(request, "That post is published now; its pause is over.")
+            return redirect(f"/@{me.actor.username}/{post_id}")
+        values = Composition(
+            post.text, post.spoiler_text, Visibility(post.visibility), post.in_reply_to_id
+        )
+        return await _form_page(
+            request, session, me, values, action=f"/posts/{post_id}/edit", editing=post
+        )
+
+
+async def edit(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    form = await read_form(request)
+    values = _composition(form)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        current = await session.get(Post, post_id)
+        # The reply target is fixed once posted; only the words and settings change.
+        if current is not None:
+            values = Composition(
+                values.text, values.spoiler_text, values.visibility, current.in_reply_to_id
+            )
+        try:
+            await posts.edit_pending(
+                session, me.actor, post_id, values, rules(request), now(request)
+            )
+        except ServiceError as error:
+            log.info("edit of %s refused: %s", post_id, error.message)
+            await session.rollback()
+            editing = await session.get(Post, post_id, populate_existing=True)
+            return await _form_page(
+                request,
+                session,
+                me,
+                values,
+                action=f"/posts/{post_id}/edit",
+                error=error,
+                editing=editing if editing and editing.state == PostState.pending else None,
+            )
+        flash(request, "Your changes are saved. The pause goes on as before.")
+        return redirect(f"/@{me.actor.username}/{post_id}")
+
+
+async def withdraw(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        try:
+            draft = await posts.withdraw(session, me.actor, post_id, now(request))
+        except ServiceError as error:
+            await session.rollback()
+            flash(request, error.message)
+            return redirect(f"/@{me.actor.username}/{post_id}")
+        flash(request, "Withdrawn. Nobody saw it. Revise it below, or discard it.")
+        return redirect(f"/compose?draft={draft.id}")
+
+
+async def delete(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await posts.delete_published(session, me.actor, post_id, now(request))
+        flash(request, "Your post is deleted.")
+        return redirect(f"/@{me.actor.username}")
+
+
+async def drafts_page(request: Request) -> Response:
+    async with db(request) as session:
+        me = await require_member(request, session)
+        drafts = await posts.drafts_of(session, me.actor.id)
+        return await render(request, session, "drafts.html", {"drafts": drafts}, me=me)
+
+
+async def discard(request: Request) -> Response:
+    draft_id = path_id(request, "draft_id")
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await posts.discard_draft(session, me.actor.id, draft_id)
+        flash(request, "Draft discarded.")
+        return redirect("/drafts")

@@ -1,0 +1,58 @@
+"""Error pages: every refusal is a page with a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.services.errors import RateLimited, ServiceError
+from server.web.context import redirect
+from server.web.templating import templates
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MESSAGES = {
+    404: "There is nothing at this address. It may have been deleted, or the link may be wrong.",
+    405: "This page does not accept that kind of request.",
+}
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    accept = request.headers.get("accept", "")
+    if "json" in accept and "text/html" not in accept:
+        return JSONResponse({"error": message}, status_code=status)
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "me": None,
+        "csrf": lambda: "",
+        "instance_name": request.app.state.settings.instance_name,
+    }
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 401 and request.method == "GET":
+        return redirect(f"/login?next={request.url.path}")
+    message = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else ""
+    fallback = DEFAULT_MESSAGES.get(exc.status_code, "Something went wrong with that request.")
+    message = message or fallback
+    if exc.status_code >= 400 and exc.status_code != 404:
+        log.info("%s %s -> %s: %s", request.method, request.url.path, exc.status_code, message)
+    return _page(request, exc.status_code, message)
+
+
+async def service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    log.info("%s %s refused: %s", request.method, request.url.path, exc.message)
+    response = _page(request, exc.status, exc.message)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response

@@ -1,0 +1,143 @@
+"""Reading pages: timelines, profiles, threads, tags, notifications."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.models import Actor
+from server.services import accounts, follows, notifications, posts, timelines
+from server.web.context import db, now, redirect, render, require_member, viewer
+from server.web.forms import read_form
+from server.web.params import path_id, query_id
+
+
+async def home(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        if me is None:
+            page = await timelines.local(session, None, max_id=query_id(request, "max_id"))
+            return await render(request, session, "welcome.html", {"page": page})
+        page = await timelines.home(session, me.actor, max_id=query_id(request, "max_id"))
+        context = {"page": page, "title": "Home", "tab": "home", "compose": True}
+        return await render(request, session, "timeline.html", context, me=me)
+
+
+async def local(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        viewer_id = me.actor.id if me else None
+        page = await timelines.local(session, viewer_id, max_id=query_id(request, "max_id"))
+        context = {"page": page, "title": "Local", "tab": "local", "compose": False}
+        return await render(request, session, "timeline.html", context, me=me)
+
+
+async def tag(request: Request) -> Response:
+    name = str(request.path_params["tag"]).lower()
+    async with db(request) as session:
+        me = await viewer(request, session)
+        viewer_id = me.actor.id if me else None
+        page = await timelines.tagged(session, viewer_id, name, max_id=query_id(request, "max_id"))
+        context = {"page": page, "title": f"#{name}", "tab": "tag", "compose": False}
+        return await render(request, session, "timeline.html", context, me=me)
+
+
+async def _profile_actor(request: Request, session: AsyncSession) -> Actor:
+    actor = await accounts.local_actor(session, str(request.path_params["username"]))
+    if not await accounts.is_visible_actor(session, actor):
+        raise HTTPException(404)
+    return actor
+
+
+async def profile(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        actor = await _profile_actor(request, session)
+        viewer_id = me.actor.id if me else None
+        with_replies = request.query_params.get("with_replies") == "1"
+        page = await timelines.profile(
+            session,
+            viewer_id,
+            actor,
+            with_replies=with_replies,
+            max_id=query_id(request, "max_id"),
+        )
+        counts = await follows.counts(session, actor.id)
+        following = None
+        if me is not None and me.actor.id != actor.id:
+            following = await follows.find(session, me.actor.id, actor.id)
+        context = {
+            "actor": actor,
+            "page": page,
+            "counts": counts,
+            "following": following,
+            "with_replies": with_replies,
+        }
+        return await render(request, session, "profile.html", context, me=me)
+
+
+async def followers(request: Request) -> Response:
+    return await _people(request, "followers")
+
+
+async def following(request: Request) -> Response:
+    return await _people(request, "following")
+
+
+async def _people(request: Request, which: str) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        actor = await _profile_actor(request, session)
+        if which == "followers":
+            people = await follows.followers_of(session, actor.id)
+        else:
+            people = await follows.followed_by(session, actor.id)
+        context = {"actor": actor, "people": people, "which": which}
+        return await render(request, session, "people.html", context, me=me)
+
+
+async def post(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await viewer(request, session)
+        viewer_id = me.actor.id if me else None
+        found = await posts.get_visible(session, viewer_id, post_id)
+        author = await accounts.local_actor(session, str(request.path_params["username"]))
+        if author.id != found.actor_id:
+            raise HTTPException(404)
+        thread = await timelines.thread(session, viewer_id, found)
+        context = {"post": found, "thread": thread, "focus": found.id}
+        return await render(request, session, "post.html", context, me=me)
+
+
+async def notifications_page(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        if me is None:
+            return redirect("/login?next=/notifications")
+        items = await notifications.for_member(
+            session, me.actor.id, max_id=query_id(request, "max_id")
+        )
+        response = await render(request, session, "notifications.html", {"items": items}, me=me)
+        await notifications.mark_all_read(session, me.actor.id, now(request))
+        return response
+
+
+async def follow(request: Request) -> Response:
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        actor = await _profile_actor(request, session)
+        await follows.follow(session, me.actor, actor, now(request))
+        return redirect(f"/@{actor.username}")
+
+
+async def unfollow(request: Request) -> Response:
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        actor = await _profile_actor(request, session)
+        await follows.unfollow(session, me.actor, actor)
+        return redirect(f"/@{actor.username}")

@@ -1,0 +1,57 @@
+"""A member's own settings: profile (display name, bio, avatar)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.services import accounts, media
+from server.services.errors import ServiceError
+from server.web.context import db, flash, redirect, render, require_member, settings
+from server.web.forms import read_form, text
+
+log = logging.getLogger(__name__)
+
+
+async def edit_page(request: Request) -> Response:
+    async with db(request) as session:
+        me = await require_member(request, session)
+        values = {"display_name": me.actor.display_name, "bio": me.actor.bio}
+        context = {"values": values, "error": None, "max_bio": accounts.MAX_BIO}
+        return await render(request, session, "settings_profile.html", context, me=me)
+
+
+async def save(request: Request) -> Response:
+    form = await read_form(request)
+    values = {"display_name": text(form, "display_name"), "bio": text(form, "bio")}
+    async with db(request) as session:
+        me = await require_member(request, session)
+        try:
+            avatar_path = None
+            upload = form.get("avatar")
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read()
+                # Decoding and resizing is CPU work: keep it off the event loop.
+                avatar_path = await asyncio.to_thread(
+                    media.store_avatar, data, settings(request).media_dir, me.actor.id
+                )
+            await accounts.update_profile(
+                session,
+                me.actor,
+                display_name=values["display_name"],
+                bio=values["bio"],
+                avatar_path=avatar_path,
+            )
+        except ServiceError as error:
+            log.info("profile change refused for %s: %s", me.actor.username, error.message)
+            await session.rollback()
+            context = {"values": values, "error": error, "max_bio": accounts.MAX_BIO}
+            return await render(
+                request, session, "settings_profile.html", context, status=error.status, me=me
+            )
+        flash(request, "Your profile is saved.")
+        return redirect(f"/@{me.actor.username}")

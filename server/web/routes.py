@@ -1,0 +1,37 @@
+"""The web UI's route table."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from server.web import admin, auth, compose, pages, profile
+
+routes = [
+    Route("/", pages.home, name="home"),
+    Route("/local", pages.local, name="local"),
+    Route("/tags/{tag}", pages.tag, name="tag"),
+    Route("/notifications", pages.notifications_page, name="notifications"),
+    Route("/signup", auth.signup_page, methods=["GET"]),
+    Route("/signup", auth.signup, methods=["POST"]),
+    Route("/login", auth.login_page, methods=["GET"]),
+    Route("/login", auth.login, methods=["POST"]),
+    Route("/logout", auth.logout, methods=["POST"]),
+    Route("/compose", compose.compose_page, methods=["GET"]),
+    Route("/posts", compose.create, methods=["POST"]),
+    Route("/posts/{post_id}/edit", compose.edit_page, methods=["GET"]),
+    Route("/posts/{post_id}/edit", compose.edit, methods=["POST"]),
+    Route("/posts/{post_id}/withdraw", compose.withdraw, methods=["POST"]),
+    Route("/posts/{post_id}/delete", compose.delete, methods=["POST"]),
+    Route("/drafts", compose.drafts_page, methods=["GET"]),
+    Route("/drafts/{draft_id}/discard", compose.discard, methods=["POST"]),
+    Route("/settings/profile", profile.edit_page, methods=["GET"]),
+    Route("/settings/profile", profile.save, methods=["POST"]),
+    Route("/admin/members", admin.members, methods=["GET"]),
+    Route("/admin/members/{username}/{action}", admin.act, methods=["POST"]),
+    Route("/@{username}", pages.profile, name="profile"),
+    Route("/@{username}/followers", pages.followers),
+    Route("/@{username}/following", pages.following),
+    Route("/@{username}/follow", pages.follow, methods=["POST"]),
+    Route("/@{username}/unfollow", pages.unfollow, methods=["POST"]),
+    Route("/@{username}/{post_id}", pages.post, name="post"),
+]

@@ -1,0 +1,47 @@
+"""The Jinja2 environment: templates/ with autoescaping and Porch's filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from markupsafe import Markup
+from starlette.templating import Jinja2Templates
+
+from server import ROOT
+from server.clock import utcnow
+from server.services.content import plain_html
+
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """A short relative time: "now", "5m", "3h", "2d", or a date."""
+    if moment is None:
+        return ""
+    seconds = int(((now or utcnow()) - moment).total_seconds())
+    if seconds < 45:
+        return "now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 7 * 86400:
+        return f"{seconds // 86400}d"
+    return moment.strftime("%-d %b %Y")
+
+
+def iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else ""
+
+
+def seconds_until(moment: datetime, now: datetime) -> int:
+    return max(0, int((moment - now).total_seconds() + 0.999))
+
+
+def html(value: str) -> Markup:
+    """Mark HTML that Porch itself rendered (escaped at write time) as safe."""
+    return Markup(value)
+
+
+templates.env.filters.update(ago=ago, iso=iso, plain_html=plain_html, html=html)
+templates.env.globals.update(seconds_until=seconds_until)

@@ -1,0 +1,44 @@
+// Small enhancements; every flow works without this file.
+(function () {
+  "use strict";
+
+  // Live countdown for posts in their pause; reload when the pause ends.
+  function tick() {
+    var pending = document.querySelectorAll(".countdown[data-publish-at]");
+    var now = Date.now();
+    pending.forEach(function (el) {
+      var left = Math.ceil((Date.parse(el.dataset.publishAt) - now) / 1000);
+      if (left > 0) {
+        el.textContent = left + " s";
+      } else if (!el.dataset.done) {
+        el.dataset.done = "1";
+        el.textContent = "now";
+        setTimeout(function () { window.location.reload(); }, 1500);
+      }
+    });
+  }
+  if (document.querySelector(".countdown[data-publish-at]")) {
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // Characters left while composing.
+  document.querySelectorAll("textarea[data-max]").forEach(function (area) {
+    var max = parseInt(area.dataset.max, 10);
+    var out = document.getElementById(area.id + "-count");
+    function update() {
+      var left = max - area.value.trim().length;
+      out.textContent = left >= 0 ? left + " characters left" : -left + " characters over the limit";
+      out.classList.toggle("over", left < 0);
+    }
+    area.addEventListener("input", update);
+    update();
+  });
+
+  // Ask before destructive actions.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();
