@@ -181,7 +181,6 @@ async def edit_pending(
         )
     )  # type: ignore[call-overload]
     if result.rowcount != 1:
-        await session.rollback()
         await _explain_not_pending(session, author, post_id)
     await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
@@ -210,7 +209,6 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
         delete(Post).where(col(Post.id) == post_id, col(Post.state) == PostState.pending)
     )  # type: ignore[call-overload]
     if result.rowcount != 1:
-        await session.rollback()
         await _explain_not_pending(session, author, post_id)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
     draft = Draft(

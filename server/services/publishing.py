@@ -31,7 +31,6 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
         .values(state=PostState.published, published_at=now)
     )  # type: ignore[call-overload]
     if result.rowcount != 1:
-        await session.rollback()
         post = await session.get(Post, post_id)
         if post is None or post.state != PostState.pending:
             # Published by another worker, or withdrawn: the schedule row is spent.

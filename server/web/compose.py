@@ -122,7 +122,6 @@ async def create(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
-            await session.rollback()
             return await _form_page(
                 request, session, me, values, action="/posts", error=error, draft_id=draft_id
             )
@@ -170,7 +169,6 @@ async def edit(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("edit of %s refused: %s", post_id, error.message)
-            await session.rollback()
             editing = await session.get(Post, post_id, populate_existing=True)
             return await _form_page(
                 request,
@@ -193,7 +191,6 @@ async def withdraw(request: Request) -> Response:
         try:
             draft = await posts.withdraw(session, me.actor, post_id, now(request))
         except ServiceError as error:
-            await session.rollback()
             flash(request, error.message)
             return redirect(f"/@{me.actor.username}/{post_id}")
         flash(request, "Withdrawn. Nobody saw it. Revise it below, or discard it.")

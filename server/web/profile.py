@@ -48,7 +48,6 @@ async def save(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("profile change refused for %s: %s", me.actor.username, error.message)
-            await session.rollback()
             context = {"values": values, "error": error, "max_bio": accounts.MAX_BIO}
             return await render(
                 request, session, "settings_profile.html", context, status=error.status, me=me

@@ -1,0 +1,192 @@
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when configured), a Porch
+app with a clock the tests move, and HTTP clients that keep their own cookies."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.clock import FrozenClock
+from server.config import Settings, load_settings
+from server.db import migrate_blocking
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "")
+BASE = "http://localhost:8000"
+
+
+def need_service(name: str, url: str) -> None:
+    """Skip without the service, except in CI, where its absence is a failure."""
+    if url:
+        return
+    message = f"{name} is not configured (PORCH_TEST_{name.upper()}_URL)"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run every test", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "porch.db"
+    migrate_blocking(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated once."""
+    need_service("postgres", POSTGRES_URL)
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    name = f"porch_test_{uuid.uuid4().hex[:8]}"
+    import asyncio
+
+    async def run(statement: str) -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate_blocking(url)
+    yield url
+    asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+TABLES = (
+    "notifications, scheduled_publishes, mentions, post_tags, drafts, posts, follows, "
+    "members, actors"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Each test that needs the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "porch.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    import asyncio
+
+    async def truncate() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        domain="localhost:8000",
+        secret_key="test-secret-" + "x" * 40,
+        pause_post_seconds=30,
+        pause_reply_seconds=20,
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
+    """A running Porch app; jobs run only when a test drains them."""
+    application = create_app(settings, clock=clock, apply_migrations=False, run_jobs=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@dataclass
+class Person:
+    """A browser-like client signed in as one member."""
+
+    name: str
+    client: httpx.AsyncClient
+
+    async def token(self, page: str = "/compose") -> str:
+        return await csrf_from(self.client, page)
+
+    async def post(
+        self, text: str, *, visibility: str = "public", reply_to: int | None = None, cw: str = ""
+    ) -> int:
+        form = {"text": text, "visibility": visibility, "spoiler_text": cw}
+        if reply_to is not None:
+            form["in_reply_to_id"] = str(reply_to)
+        response = await self.client.post("/posts", data={**form, "csrf_token": await self.token()})
+        assert response.status_code == 303, response.text
+        return int(response.headers["location"].rsplit("/", 1)[1])
+
+    async def follow(self, username: str) -> None:
+        token = await self.token(f"/@{username}")
+        response = await self.client.post(f"/@{username}/follow", data={"csrf_token": token})
+        assert response.status_code == 303, response.text
+
+
+async def csrf_from(client: httpx.AsyncClient, page: str) -> str:
+    """The CSRF token of the first form on `page`, as a browser would find it."""
+    response = await client.get(page)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match, f"no form with a CSRF token on {page} ({response.status_code})"
+    return match.group(1)
+
+
+def client_for(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
+
+
+@pytest.fixture
+async def people(app: Starlette) -> AsyncIterator[dict[str, Person]]:
+    """Ana, Ben and Cleo, each signed up and signed in with their own cookies."""
+    found: dict[str, Person] = {}
+    for name in ("ana", "ben", "cleo"):
+        client = client_for(app)
+        token = await csrf_from(client, "/signup")
+        response = await client.post(
+            "/signup",
+            data={
+                "username": name,
+                "email": f"{name}@example.com",
+                "password": "correct horse battery",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303, response.text
+        found[name] = Person(name, client)
+    yield found
+    for person in found.values():
+        await person.client.aclose()
+
+
+@pytest.fixture
+async def visitor(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """Someone who is not logged in."""
+    async with client_for(app) as client:
+        yield client
+
+
+async def publish_due(app: Starlette, clock: FrozenClock, seconds: float) -> int:
+    """Move the clock on and run the publish jobs that are due, as the worker would."""
+    clock.advance(seconds)
+    return int(await app.state.jobs.run_due())

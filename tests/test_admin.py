@@ -1,0 +1,57 @@
+"""Admins approve sign-ups and suspend members; suspension ends sessions."""
+
+from __future__ import annotations
+
+from server.config import RegistrationMode
+from server.models import MemberRole
+from server.services import accounts
+from tests.conftest import client_for, csrf_from
+from tests.test_auth import log_in, sign_up
+
+
+async def make_admin(app, clock, name: str = "root_ana"):
+    async with app.state.sessions() as session:
+        await accounts.create_member(
+            session,
+            username=name,
+            email=f"{name}@example.com",
+            password="correct horse battery",
+            role=MemberRole.admin,
+            now=clock.now(),
+        )
+    client = client_for(app)
+    assert (await log_in(client, name)).status_code == 303
+    return client
+
+
+async def test_admin_approves_a_waiting_sign_up(app, settings, clock, visitor) -> None:
+    app.state.settings = settings.model_copy(
+        update={"registration_mode": RegistrationMode.approval}
+    )
+    await sign_up(visitor, "dana", reason="Neighbour from number 12")
+    admin = await make_admin(app, clock)
+    page = await admin.get("/admin/members")
+    assert "Neighbour from number 12" in page.text
+    token = await csrf_from(admin, "/admin/members")
+    response = await admin.post("/admin/members/dana/approve", data={"csrf_token": token})
+    assert response.status_code == 303
+    async with client_for(app) as dana:
+        assert (await log_in(dana, "dana")).status_code == 303
+    await admin.aclose()
+
+
+async def test_suspension_ends_the_members_session(app, clock, people) -> None:
+    admin = await make_admin(app, clock)
+    ben = people["ben"].client
+    assert 'href="/@ben"' in (await ben.get("/")).text
+    token = await csrf_from(admin, "/admin/members")
+    await admin.post("/admin/members/ben/suspend", data={"csrf_token": token})
+    assert 'href="/@ben"' not in (await ben.get("/")).text
+    assert (await ben.get("/@ben")).status_code == 404
+    assert (await log_in(ben, "ben")).status_code == 403
+    await admin.aclose()
+
+
+async def test_members_cannot_open_admin_pages(app, people) -> None:
+    response = await people["ana"].client.get("/admin/members")
+    assert response.status_code == 403
