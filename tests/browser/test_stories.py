@@ -1,0 +1,230 @@
+"""Stories of people using Porch in a browser, against a real `porch serve`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_ana_signs_up_and_lands_on_her_home_timeline(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Porch")
+    page.get_by_role("main").get_by_role("link", name="Join").click()
+    expect(page).to_have_url(re.compile(r"/signup$"))
+
+    page.get_by_label("Username").fill(ana)
+    page.get_by_label("Email").fill(f"{ana}@example.com")
+    page.get_by_label("Password").fill(porch.password)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page).to_have_url(porch.url + "/")
+    expect(page.get_by_role("status")).to_contain_text(f"Welcome to Porch, {ana}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
+    main_nav = page.get_by_role("navigation", name="Main")
+    expect(main_nav.get_by_role("link", name="Profile")).to_have_attribute("href", f"/@{ana}")
+
+
+def test_sign_up_explains_a_short_password_next_to_the_field(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    page.goto("/signup")
+    page.get_by_label("Username").fill(ana)
+    page.get_by_label("Email").fill(f"{ana}@example.com")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+
+    password = page.get_by_label("Password")
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#password-error")).to_be_visible()
+    # What she typed is kept, except the password.
+    expect(page.get_by_label("Username")).to_have_value(ana)
+    expect(password).to_have_value("")
+
+
+def test_ana_logs_out_and_back_in(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    porch.sign_up(page, ana)
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("main").get_by_role("link", name="Join")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").click()
+    page.get_by_label("Username or email").fill(ana)
+    page.get_by_label("Password").fill("not her password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+    page.get_by_label("Password").fill(porch.password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_ana_posts_and_sees_it_wait_with_a_countdown(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    porch.sign_up(page, ana)
+    page.get_by_role("link", name="Write a post").click()
+    page.get_by_label("Your post").fill("First evening on the porch.")
+    page.get_by_role("button", name="Post", exact=True).click()
+
+    post = page.locator("article.post.pending")
+    expect(post).to_contain_text("First evening on the porch.")
+    expect(post).to_contain_text("Only you can see this")
+    countdown = post.locator(".countdown")
+    expect(countdown).to_have_text(re.compile(r"^[1-9]\d* s$"))
+    expect(countdown).not_to_have_text(countdown.inner_text(), timeout=3_000)  # it ticks
+
+    # Her home timeline shows it too, still waiting.
+    page.goto("/")
+    expect(page.locator("article.post.pending")).to_contain_text("First evening on the porch.")
+
+    # When the pause ends the page reloads by itself and the post is out.
+    timeout = porch.publish_timeout * 1000
+    expect(page.locator("article.post.pending")).to_have_count(0, timeout=timeout)
+    expect(page.locator("article.post")).to_contain_text("First evening on the porch.")
+    expect(page.get_by_text("Only you can see this")).to_have_count(0)
+
+
+def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    porch.sign_up(page, ana)
+    porch.write_post(page, "Teh weather is lovely.")
+    publish_at = page.locator("article.post.pending .countdown").get_attribute("data-publish-at")
+    assert publish_at
+
+    page.locator("article.post.pending").get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit your post")
+    expect(page.locator(".countdown")).to_have_attribute("data-publish-at", publish_at)
+    text = page.get_by_label("Your post")
+    expect(text).to_have_value("Teh weather is lovely.")
+    text.fill("The weather is lovely.")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The pause goes on")
+    post = page.locator("article.post.pending")
+    expect(post).to_contain_text("The weather is lovely.")
+    expect(post).not_to_contain_text("Teh")
+    # The same publish time as before the edit: the pause was not restarted.
+    countdown = post.locator(".countdown")
+    expect(countdown).to_have_attribute("data-publish-at", publish_at)
+    assert int(countdown.inner_text().split()[0]) <= porch.server.post_pause
+
+    timeout = porch.publish_timeout * 1000
+    expect(page.locator("article.post.pending")).to_have_count(0, timeout=timeout)
+    expect(page.locator("article.post")).to_contain_text("The weather is lovely.")
+
+
+def test_ana_withdraws_and_gets_her_words_back_as_a_draft(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    porch.sign_up(page, ana)
+    path = porch.write_post(page, "Maybe I should not say this.")
+
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page).to_have_url(re.compile(r"/compose\?draft=\d+$"))
+    expect(page.get_by_role("status")).to_contain_text("Withdrawn. Nobody saw it.")
+    expect(page.get_by_label("Your post")).to_have_value("Maybe I should not say this.")
+
+    # The post itself is gone.
+    assert porch.status(page, path) == 404
+    page.goto("/")
+    expect(page.locator("article.post")).to_have_count(0)
+
+    # It waits in her drafts, and she can post it from there.
+    page.goto("/drafts")
+    draft = page.locator("article.draft")
+    expect(draft).to_contain_text("Maybe I should not say this.")
+    draft.get_by_role("link", name="Revise and post").click()
+    page.get_by_label("Your post").fill("I will say it kindly.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.locator("article.post.pending")).to_contain_text("I will say it kindly.")
+    page.goto("/drafts")
+    expect(page.get_by_text("No drafts.")).to_be_visible()
+
+
+def test_ben_sees_anas_post_only_after_the_pause_then_replies_and_ana_is_told(
+    new_context, porch
+) -> None:
+    ana, ben = porch.unique("ana"), porch.unique("ben")
+    ana_page = new_context().new_page()
+    ben_page = new_context().new_page()
+    porch.sign_up(ana_page, ana)
+    porch.sign_up(ben_page, ben)
+
+    words = f"Does anyone know a good bread recipe? asks {ana}"
+    path = porch.write_post(ana_page, words)
+
+    # During the pause Ben finds it neither on the local timeline nor at its address.
+    ben_page.goto("/local")
+    expect(ben_page.get_by_role("heading", level=1)).to_have_text("Local")
+    expect(ben_page.get_by_text(words)).to_have_count(0)
+    assert porch.status(ben_page, path) == 404
+    expect(ben_page.get_by_text(words)).to_have_count(0)
+    ana_page.reload()
+    expect(ana_page.locator("article.post.pending")).to_have_count(1)  # still in its pause
+
+    # After the pause he does, without any of the author's controls.
+    porch.eventually(lambda: porch.status(ben_page, path) == 200)
+    post = ben_page.locator("article.post.focus")
+    expect(post).to_contain_text(words)
+    expect(post).not_to_contain_text("Only you can see this")
+    expect(post.get_by_role("button", name="Withdraw")).to_have_count(0)
+    ben_page.goto("/local")
+    expect(ben_page.get_by_text(words)).to_be_visible()
+
+    # He replies from the thread; the composer shows what he is answering.
+    ben_page.goto(path)
+    ben_page.locator("article.post.focus").get_by_role("link", name="Reply").click()
+    expect(ben_page.get_by_role("heading", level=1)).to_have_text(f"Reply to {ana}")
+    replying_to = ben_page.get_by_role("region", name="The post you are replying to")
+    expect(replying_to).to_contain_text(words)
+    reply = ben_page.get_by_label("Your reply")
+    expect(reply).to_have_value(f"@{ana} ")
+    reply.press("End")
+    reply.press_sequentially("Flour, water, salt and patience.")
+    ben_page.get_by_role("button", name="Reply", exact=True).click()
+
+    pending = ben_page.locator("article.post.pending")
+    expect(pending).to_contain_text("Flour, water, salt and patience.")
+    expect(pending).to_contain_text("Only you can see this")
+    # The page reloads by itself once the reply is out; the thread shows both posts.
+    expect(pending).to_have_count(0, timeout=porch.publish_timeout * 1000)
+    thread = ben_page.locator(".thread article.post")
+    expect(thread).to_have_count(2)
+    expect(thread.nth(0)).to_contain_text(words)
+    expect(thread.nth(1)).to_contain_text("Flour, water, salt and patience.")
+
+    # Ana is told, and the notification leads to the thread.
+    ana_page.goto("/")
+    expect(ana_page.get_by_label("1 unread")).to_be_visible()
+    ana_page.get_by_role("link", name=re.compile("^Notifications")).click()
+    note = ana_page.locator(".notifications li").first
+    expect(note).to_contain_text(ben)
+    expect(note).to_contain_text("replied to your post")
+    expect(note).to_contain_text("Flour, water, salt and patience.")
+    note.get_by_role("link", name=re.compile("Flour")).click()
+    expect(ana_page.locator(".thread article.post")).to_have_count(2)
+
+
+def test_without_javascript_ana_can_post_edit_and_withdraw(new_context, porch) -> None:
+    ana = porch.unique("ana")
+    page = new_context(java_script_enabled=False).new_page()
+    porch.sign_up(page, ana)
+    path = porch.write_post(page, "No scripts needed.")
+    post = page.locator("article.post.pending")
+    expect(post).to_contain_text("Only you can see this")
+    expect(post.locator(".countdown")).to_have_text(re.compile(r"^\d+ s$"))
+    # Without the live countdown there is a link to look again.
+    expect(post.get_by_role("link", name="Refresh")).to_have_attribute("href", path)
+
+    post.get_by_role("link", name="Edit").click()
+    page.get_by_label("Your post").fill("No scripts needed, truly.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("article.post.pending")).to_contain_text("No scripts needed, truly.")
+
+    page.locator("article.post.pending").get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_label("Your post")).to_have_value("No scripts needed, truly.")
