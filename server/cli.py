@@ -70,12 +70,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     if not settings.redis_url:
         _fail("the worker needs PORCH_REDIS_URL. Without Redis, `porch serve` runs jobs itself.")
-    from arq.worker import run_worker
+    from arq.worker import Worker
 
     from server.worker import worker_settings
 
-    logging.basicConfig(level=logging.INFO)
-    run_worker(type("WorkerSettings", (), worker_settings(settings.redis_url)))  # type: ignore[arg-type]
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    Worker(**worker_settings(settings), handle_signals=True).run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -3,13 +3,16 @@ app with a clock the tests move, and HTTP clients that keep their own cookies.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -26,6 +29,14 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "")
 BASE = "http://localhost:8000"
+T = TypeVar("T")
+
+
+def in_thread(work: Callable[[], T]) -> T:
+    """Run blocking set-up (which may call asyncio.run) on its own thread, so it works
+    whatever event loop the calling thread has running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
 
 
 def need_service(name: str, url: str) -> None:
@@ -38,11 +49,24 @@ def need_service(name: str, url: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its cheapest parameters: the same code path, without 64 MiB per hash."""
+    from argon2 import PasswordHasher, profiles
+
+    from server.services import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating once is the slow part)."""
     path = tmp_path_factory.mktemp("template") / "porch.db"
-    migrate_blocking(f"sqlite+aiosqlite:///{path}")
+    in_thread(lambda: migrate_blocking(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -52,7 +76,6 @@ def postgres_database() -> Iterator[str]:
     need_service("postgres", POSTGRES_URL)
     admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
     name = f"porch_test_{uuid.uuid4().hex[:8]}"
-    import asyncio
 
     async def run(statement: str) -> None:
         engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -60,11 +83,11 @@ def postgres_database() -> Iterator[str]:
             await connection.execute(text(statement))
         await engine.dispose()
 
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    in_thread(lambda: asyncio.run(run(f'CREATE DATABASE "{name}"')))
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    migrate_blocking(url)
+    in_thread(lambda: migrate_blocking(url))
     yield url
-    asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    in_thread(lambda: asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)')))
 
 
 TABLES = (
@@ -81,7 +104,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copy(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    import asyncio
 
     async def truncate() -> None:
         engine = create_async_engine(url)
@@ -89,7 +111,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
             await connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
         await engine.dispose()
 
-    asyncio.run(truncate())
+    in_thread(lambda: asyncio.run(truncate()))
     return url
 
 

@@ -123,7 +123,7 @@ async def authenticate(
     """The member with this username or email and password, if they may log in."""
     found = await _find(session, login)
     if found is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
+        passwords.verify_nobody(password)
         raise Invalid("That username or password is not right.")
     if not passwords.verify_password(found.member.password_hash, password):
         raise Invalid("That username or password is not right.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -36,6 +38,12 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# Verified against when the login names nobody, so a miss costs as much as a hit and the
-# response time does not tell which usernames exist.
-DUMMY_HASH = _hasher.hash("porch-no-such-member")
+def verify_nobody(password: str) -> None:
+    """Spend the time of a real check when the login names nobody, so the response time
+    does not tell which usernames exist."""
+    verify_password(_dummy_hash(), password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("porch-no-such-member")

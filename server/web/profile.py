@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,6 +27,13 @@ async def edit_page(request: Request) -> Response:
 
 async def save(request: Request) -> Response:
     form = await read_form(request)
+    try:
+        return await _save(request, form)
+    finally:
+        await form.close()  # the upload's spooled temporary file
+
+
+async def _save(request: Request, form: FormData) -> Response:
     values = {"display_name": text(form, "display_name"), "bio": text(form, "bio")}
     async with db(request) as session:
         me = await require_member(request, session)

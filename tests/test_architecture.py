@@ -1,0 +1,38 @@
+"""The dependency rules from DESIGN.md, held by walking imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from server import ROOT
+
+DOORS = ("starlette", "httpx", "jinja2", "federation", "server.web", "server.api", "uvicorn")
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_services_never_import_a_door() -> None:
+    for path in sorted((ROOT / "server" / "services").glob("*.py")):
+        bad = {name for name in imports_of(path) if name.startswith(DOORS)}
+        assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_models_have_no_wire_format_methods() -> None:
+    for path in sorted((ROOT / "server" / "models").glob("*.py")):
+        source = path.read_text()
+        assert "def to_" not in source, path.name
+
+
+def test_only_federation_opens_outbound_http() -> None:
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        assert "httpx" not in imports_of(path), path

@@ -1,0 +1,67 @@
+"""The porch command, run as an admin would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def porch(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PORCH_DATA_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_admin_creates_lists_and_suspends_members(tmp_path: Path) -> None:
+    created = porch(tmp_path, "user", "create", "ana", "--email", "ana@example.com", "--admin")
+    assert created.returncode == 0, created.stderr
+    assert "Created admin @ana <ana@example.com>." in created.stdout
+    assert "Password: " in created.stdout  # generated, since nobody typed one
+    typed = porch(
+        tmp_path,
+        "user",
+        "create",
+        "ben",
+        "--email",
+        "ben@example.com",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert typed.returncode == 0, typed.stderr
+    assert "Password:" not in typed.stdout
+    listing = porch(tmp_path, "user", "list")
+    assert "ana" in listing.stdout and "admin" in listing.stdout
+    assert "ben" in listing.stdout
+    suspended = porch(tmp_path, "user", "suspend", "ben")
+    assert suspended.stdout.strip() == "@ben is suspended."
+    assert "suspended" in porch(tmp_path, "user", "list").stdout
+
+
+def test_cli_errors_are_one_clear_line(tmp_path: Path) -> None:
+    porch(tmp_path, "user", "create", "ana", "--email", "ana@example.com")
+    again = porch(tmp_path, "user", "create", "ANA", "--email", "x@example.com")
+    assert again.returncode == 2
+    assert again.stderr.strip() == "porch: The username “ANA” is taken; choose another."
+    missing = porch(tmp_path, "user", "suspend", "nobody")
+    assert missing.returncode == 2
+    assert "There is no member called nobody." in missing.stderr
+
+
+def test_the_worker_needs_redis(tmp_path: Path) -> None:
+    result = porch(tmp_path, "worker")
+    assert result.returncode == 2
+    assert "needs PORCH_REDIS_URL" in result.stderr
+
+
+def test_migrate_brings_a_database_up_to_date(tmp_path: Path) -> None:
+    result = porch(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "porch.db").exists()

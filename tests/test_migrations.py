@@ -1,0 +1,22 @@
+"""The schema is built only by migrations, and they match the models exactly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+import server.models  # noqa: F401
+
+
+async def test_autogenerate_finds_nothing_to_add(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), SQLModel.metadata
+            )
+        )
+    await engine.dispose()
+    assert diff == []
