@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from server import ROOT
 from server.clock import Clock
 from server.config import Settings
-from server.db import make_engine, make_sessions, migrate
+from server.db import check_schema, make_engine, make_sessions, migrate
 from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services.errors import ServiceError
@@ -44,20 +44,26 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        if migrate_at_start:
-            await migrate(engine)
-        sessions = make_sessions(engine)
-        app.state.engine = engine
-        app.state.sessions = sessions
-        app.state.jobs = (
-            ArqJobs(settings.redis_url) if settings.redis_url else InProcessJobs(sessions, clock)
-        )
-        if run_jobs or settings.redis_url:
-            await app.state.jobs.start()
         try:
-            yield
+            if migrate_at_start:
+                await migrate(engine)
+            else:
+                await check_schema(engine)
+            sessions = make_sessions(engine)
+            app.state.engine = engine
+            app.state.sessions = sessions
+            app.state.jobs = (
+                ArqJobs(settings.redis_url)
+                if settings.redis_url
+                else InProcessJobs(sessions, clock)
+            )
+            if run_jobs or settings.redis_url:
+                await app.state.jobs.start()
+            try:
+                yield
+            finally:
+                await app.state.jobs.stop()
         finally:
-            await app.state.jobs.stop()
             await engine.dispose()
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)

@@ -74,6 +74,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from server.worker import worker_settings
 
+    if args.check:
+        from arq.worker import check_health
+
+        raise SystemExit(check_health(type("Settings", (), worker_settings(settings))))  # type: ignore[arg-type]
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -157,9 +161,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser("worker", help="run an arq worker (needs Redis)").set_defaults(
-        func=cmd_worker
-    )
+    worker = commands.add_parser("worker", help="run an arq worker (needs Redis)")
+    worker.add_argument("--check", action="store_true", help="exit 0 if a worker is alive")
+    worker.set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     user = commands.add_parser("user", help="manage members").add_subparsers(

@@ -60,6 +60,30 @@ async def migrate(engine: AsyncEngine) -> None:
         await connection.run_sync(_upgrade, engine.url.render_as_string(hide_password=False))
 
 
+def _current_and_head(connection: Connection) -> tuple[set[str], set[str]]:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(""))
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(script.get_heads())
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raise SchemaBehind unless every migration has been applied."""
+    async with engine.connect() as connection:
+        current, head = await connection.run_sync(_current_and_head)
+    if current != head:
+        raise SchemaBehind(
+            "the database schema is not up to date: run `porch migrate` first "
+            f"(at {', '.join(sorted(current)) or 'nothing'}, need {', '.join(sorted(head))})"
+        )
+
+
+class SchemaBehind(RuntimeError):
+    pass
+
+
 def migrate_blocking(url: str) -> None:
     """Apply pending migrations from synchronous code (the CLI)."""
 

@@ -82,3 +82,16 @@ def test_porch_refuses_to_start_with_one_clear_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("porch: invalid setting PORCH_PAUSE_POST_SECONDS:")
+
+
+def test_every_setting_is_documented() -> None:
+    """Each setting appears in .env.example and in the README's configuration table."""
+    from server import ROOT
+    from server.config import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        variable = f"PORCH_{name.upper()}"
+        assert variable in example, f"{variable} is missing from .env.example"
+        assert f"| `{variable}` |" in readme, f"{variable} is missing from the README"

@@ -20,3 +20,17 @@ async def test_autogenerate_finds_nothing_to_add(database_url: str) -> None:
         )
     await engine.dispose()
     assert diff == []
+
+
+async def test_an_unmigrated_database_is_refused_with_a_clear_message(tmp_path) -> None:
+    from server.app import create_app
+    from server.config import load_settings
+    from server.db import SchemaBehind
+
+    settings = load_settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/empty.db")
+    app = create_app(settings, apply_migrations=False)
+    try:
+        async with app.router.lifespan_context(app):
+            raise AssertionError("the app started on an empty database")
+    except SchemaBehind as exc:
+        assert "run `porch migrate` first" in str(exc)

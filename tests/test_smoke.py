@@ -19,3 +19,9 @@ async def test_member_posts_and_it_publishes_after_the_pause(app, clock, people)
     page = await people["ben"].client.get(f"/@ana/{post_id}")
     assert page.status_code == 200
     assert "Hello, porch!" in page.text
+
+
+async def test_health_check_reaches_the_database(visitor) -> None:
+    response = await visitor.get("/healthz")
+    assert response.status_code == 200
+    assert response.text == "ok"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from server.web import admin, auth, compose, pages, profile
+from server.web import admin, auth, compose, health, pages, profile
 
 routes = [
     Route("/", pages.home, name="home"),
+    Route("/healthz", health.healthz),
     Route("/local", pages.local, name="local"),
     Route("/tags/{tag}", pages.tag, name="tag"),
     Route("/notifications", pages.notifications_page, name="notifications"),
