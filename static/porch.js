@@ -2,18 +2,32 @@
 (function () {
   "use strict";
 
-  // Live countdown for posts in their pause; reload when the pause ends.
+  // Live countdown for posts in their pause; reload when the pause ends, so the
+  // author sees the post as everyone else now does. On the edit form, do not reload:
+  // that would throw away what is being typed. Say what happened instead.
+  function format(left) {
+    if (left < 60) return left + " s";
+    var seconds = left % 60;
+    return Math.floor(left / 60) + " min " + (seconds < 10 ? "0" : "") + seconds + " s";
+  }
+  var editing = document.querySelector("form.compose");
   function tick() {
     var pending = document.querySelectorAll(".countdown[data-publish-at]");
     var now = Date.now();
     pending.forEach(function (el) {
       var left = Math.ceil((Date.parse(el.dataset.publishAt) - now) / 1000);
       if (left > 0) {
-        el.textContent = left + " s";
+        el.textContent = format(left);
       } else if (!el.dataset.done) {
         el.dataset.done = "1";
         el.textContent = "now";
-        setTimeout(function () { window.location.reload(); }, 1500);
+        var note = editing && el.closest(".pause-note");
+        if (note) {
+          note.textContent = "The pause is over and your post has gone out as it was. " +
+            "Saving now will not change it; your text here stays yours to copy.";
+        } else {
+          setTimeout(function () { window.location.reload(); }, 1000);
+        }
       }
     });
   }
