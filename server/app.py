@@ -63,6 +63,7 @@ def create_app(
                 yield
             finally:
                 await app.state.jobs.stop()
+                await app.state.rate_limits.close()
         finally:
             await engine.dispose()
 

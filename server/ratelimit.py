@@ -7,17 +7,30 @@ embedded default they live in the one web process's memory.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+if TYPE_CHECKING:
+    from redis.asyncio import ConnectionPool
+
 
 class RateLimits:
     def __init__(self, redis_url: str, login_per_5min: int) -> None:
-        uri = f"async+{redis_url}" if redis_url else "async+memory://"
-        options = {"implementation": "redispy"} if redis_url else {}
-        self._limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))  # type: ignore[arg-type]
+        self._pool: ConnectionPool | None = None
+        if redis_url:
+            from redis.asyncio import ConnectionPool
+
+            # Our own pool, so shutdown can close its connections.
+            self._pool = ConnectionPool.from_url(redis_url)
+            storage = storage_from_string(
+                f"async+{redis_url}", implementation="redispy", connection_pool=self._pool
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        self._limiter = MovingWindowRateLimiter(storage)  # type: ignore[arg-type]
         self._login = parse(f"{login_per_5min}/5 minutes")
         self._login_address = parse(f"{login_per_5min * 5}/5 minutes")
 
@@ -32,3 +45,7 @@ class RateLimits:
                 stats = await self._limiter.get_window_stats(item, *identifiers)
                 return max(1, int(stats.reset_time - time.time()))
         return 0
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.disconnect()

@@ -84,3 +84,16 @@ async def test_the_sweep_publishes_when_the_job_is_lost(queued_app, redis_settin
     clock.advance(1)
     await run_worker_once(redis_settings, clock)
     assert await state_of(queued_app, post_id) == PostState.published
+
+
+async def test_login_limits_are_shared_through_redis(redis_settings) -> None:
+    """Two web processes with the same Redis count the same attempts."""
+    from server.ratelimit import RateLimits
+
+    first = RateLimits(REDIS_URL, 2)
+    second = RateLimits(REDIS_URL, 2)
+    assert await first.login_attempt("192.0.2.1", "ana") == 0
+    assert await second.login_attempt("192.0.2.1", "ana") == 0
+    assert await first.login_attempt("192.0.2.1", "ana") > 0
+    await first.close()
+    await second.close()
