@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Mention, NotificationKind, Post, PostState, ScheduledPublish
 from server.services import notifications
+from server.services.visibility import visible_to
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     told: set[int] = set()
     if post.in_reply_to_id is not None:
         parent = await session.get(Post, post.in_reply_to_id)
-        if parent is not None and parent.state == PostState.published:
+        if parent is not None and await _can_see(session, parent.actor_id, post_id):
             notifications.add(
                 session,
                 recipient_id=parent.actor_id,
@@ -69,6 +70,13 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await session.commit()
     log.info("published post %s", post_id)
     return True
+
+
+async def _can_see(session: AsyncSession, actor_id: int, post_id: int) -> bool:
+    """Whether `actor_id` may see the post: a followers-only reply to a stranger does not
+    notify them of a post they could not open."""
+    found = await session.exec(select(Post.id).where(Post.id == post_id, visible_to(actor_id)))
+    return found.first() is not None
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
