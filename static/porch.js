@@ -10,14 +10,21 @@
     var seconds = left % 60;
     return Math.floor(left / 60) + " min " + (seconds < 10 ? "0" : "") + seconds + " s";
   }
+  // The server writes whole seconds, cut down; the true moment is up to a second
+  // later. Count to the end of that second, so the countdown is never early.
+  function publishAt(text) {
+    var at = Date.parse(text);
+    return /\.\d+/.test(text) ? at : at + 999;
+  }
   var editing = document.querySelector("form.compose");
   function tick() {
     var pending = document.querySelectorAll(".countdown[data-publish-at]");
     var now = Date.now();
     pending.forEach(function (el) {
-      var left = Math.ceil((Date.parse(el.dataset.publishAt) - now) / 1000);
+      var left = Math.ceil((publishAt(el.dataset.publishAt) - now) / 1000);
       if (left > 0) {
-        el.textContent = format(left);
+        var shown = format(left);
+        if (el.textContent !== shown) el.textContent = shown;
       } else if (!el.dataset.done) {
         el.dataset.done = "1";
         el.textContent = "now";
@@ -26,14 +33,15 @@
           note.textContent = "The pause is over and your post has gone out as it was. " +
             "Saving now will not change it; your text here stays yours to copy.";
         } else {
-          setTimeout(function () { window.location.reload(); }, 1000);
+          // The server publishes at that moment; give it half a second.
+          setTimeout(function () { window.location.reload(); }, 500);
         }
       }
     });
   }
   if (document.querySelector(".countdown[data-publish-at]")) {
     tick();
-    setInterval(tick, 1000);
+    setInterval(tick, 250);
   }
 
   // Characters left while composing.
