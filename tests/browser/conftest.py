@@ -183,7 +183,7 @@ class Porch:
         self.server = server
         self.url = server.url
         # The pause, plus the in-process sweep (1 s), plus the page's reload delay
-        # (1 s), plus slack for a slow machine.
+        # (0.5 s), plus slack for a slow machine.
         self.publish_timeout = max(server.post_pause, server.reply_pause) + 8.0
 
     @staticmethod

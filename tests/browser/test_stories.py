@@ -90,10 +90,10 @@ def test_ana_posts_and_sees_it_wait_with_a_countdown(page: Page, porch) -> None:
     expect(page.get_by_text("Only you can see this")).to_have_count(0)
 
 
-def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, porch) -> None:
+def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, new_context, porch) -> None:
     ana = porch.unique("ana")
     porch.sign_up(page, ana)
-    porch.write_post(page, "Teh weather is lovely.")
+    path = porch.write_post(page, "Teh weather is lovely.")
     publish_at = page.locator("article.post.pending .countdown").get_attribute("data-publish-at")
     assert publish_at
 
@@ -105,7 +105,7 @@ def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, porch) -> 
     text.fill("The weather is lovely.")
     page.get_by_role("button", name="Save changes").click()
 
-    expect(page.get_by_role("status")).to_contain_text("The pause goes on")
+    expect(page.locator(".flash")).to_contain_text("The pause goes on")
     post = page.locator("article.post.pending")
     expect(post).to_contain_text("The weather is lovely.")
     expect(post).not_to_contain_text("Teh")
@@ -114,9 +114,24 @@ def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, porch) -> 
     expect(countdown).to_have_attribute("data-publish-at", publish_at)
     assert int(countdown.inner_text().split()[0]) <= porch.server.post_pause
 
-    timeout = porch.publish_timeout * 1000
-    expect(page.locator("article.post.pending")).to_have_count(0, timeout=timeout)
-    expect(page.locator("article.post")).to_contain_text("The weather is lovely.")
+    # She starts a second edit and is still typing when the pause ends: the page does
+    # not reload under her, it tells her, and her words stay in the box.
+    post.get_by_role("link", name="Edit").click()
+    text.fill("The weather is lovely. Off to the garden!")
+    expect(page.locator(".pause-note")).to_contain_text(
+        "has gone out as it was", timeout=porch.publish_timeout * 1000
+    )
+    expect(text).to_have_value("The weather is lovely. Off to the garden!")
+    visitor = new_context().request
+    porch.eventually(lambda: visitor.get(path).status == 200)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("published before this change arrived")
+    expect(text).to_have_value("The weather is lovely. Off to the garden!")
+
+    page.goto(path)
+    expect(page.locator("article.post.focus")).to_contain_text("The weather is lovely.")
+    expect(page.locator("article.post.focus")).not_to_contain_text("Off to the garden")
+    expect(page.locator("article.post.pending")).to_have_count(0)
 
 
 def test_ana_withdraws_and_gets_her_words_back_as_a_draft(page: Page, porch) -> None:
