@@ -55,6 +55,10 @@
     }
     area.addEventListener("input", update);
     update();
+    // A reply starts with the @mention; put the caret after it, not before.
+    if (area.autofocus && area.value) {
+      area.setSelectionRange(area.value.length, area.value.length);
+    }
   });
 
   // Ask before destructive actions.

@@ -199,8 +199,9 @@ def test_ben_sees_anas_post_only_after_the_pause_then_replies_and_ana_is_told(
     expect(replying_to).to_contain_text(words)
     reply = ben_page.get_by_label("Your reply")
     expect(reply).to_have_value(f"@{ana} ")
-    reply.press("End")
+    # The caret waits after the mention, so Ben just types.
     reply.press_sequentially("Flour, water, salt and patience.")
+    expect(reply).to_have_value(f"@{ana} Flour, water, salt and patience.")
     ben_page.get_by_role("button", name="Reply", exact=True).click()
 
     pending = ben_page.locator("article.post.pending")
