@@ -28,6 +28,9 @@ WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "he
 def shoot(page: Page, name: str, viewport: str) -> None:
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=OUT / f"{name}-{viewport}.png", full_page=True)
+    # Nothing may stick out sideways: a phone would have to scroll to read it.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} at {viewport} is {overflow}px too wide"
 
 
 def test_take_screenshots(new_context, porch) -> None:
