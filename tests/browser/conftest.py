@@ -10,7 +10,6 @@ CI=true, where a missing browser is a failure: CI must really run them.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import os
 import re
@@ -131,9 +130,10 @@ def browser() -> Iterator[Browser]:
     """Headless Debian Chromium, shared by the whole session."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed")
-    if importlib.util.find_spec("playwright") is None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
         _unavailable("the playwright package is not installed")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
