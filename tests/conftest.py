@@ -32,6 +32,13 @@ BASE = "http://localhost:8000"
 T = TypeVar("T")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop (and
+    greenlets) on the main thread for as long as its session fixture lives, which the
+    asyncio tests must not share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def in_thread(work: Callable[[], T]) -> T:
     """Run blocking set-up (which may call asyncio.run) on its own thread, so it works
     whatever event loop the calling thread has running."""
