@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,6 +60,10 @@ def create_app(
             )
             if run_jobs or settings.redis_url:
                 await app.state.jobs.start()
+            # Start-up objects live as long as the process: keep the collector from
+            # walking them again and again (a full pass took 200+ ms on a loaded host).
+            gc.collect()
+            gc.freeze()
             try:
                 yield
             finally:
@@ -105,3 +110,10 @@ def create_app(
     )
     app.state.rate_limits = RateLimits(settings.redis_url, settings.login_attempts_per_5min)
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app for the settings in the environment (uvicorn's factory for --workers)."""
+    from server.config import load_settings
+
+    return create_app(load_settings())

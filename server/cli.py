@@ -49,21 +49,26 @@ def _with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from server.app import create_app
-
     settings = _settings()
     host_port = settings.domain.rsplit(":", 1)
     port = args.port or (
         int(host_port[1]) if len(host_port) == 2 and host_port[1].isdigit() else 8000
     )
-    app = create_app(settings)
     shown = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{port}"
     print(f"Porch is starting. Open {shown} in your browser.", flush=True)
     if settings.base_url != shown:
         print(f"Public address: {settings.base_url}", flush=True)
     if settings.is_sqlite:
         print(f"Data: {settings.data_dir.resolve()} (SQLite, jobs in this process)", flush=True)
-    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, proxy_headers=True)
+    uvicorn.run(
+        "server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -159,6 +164,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="web processes (each also sweeps due jobs)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     worker = commands.add_parser("worker", help="run an arq worker (needs Redis)")

@@ -94,7 +94,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "posts",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("actor_id", sa.Integer(), nullable=False),
         sa.Column("in_reply_to_id", sa.BigInteger(), nullable=True),
         sa.Column("root_id", sa.BigInteger(), nullable=False),
@@ -120,7 +125,6 @@ def upgrade() -> None:
             batch_op.f("ix_posts_in_reply_to_id"), ["in_reply_to_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_posts_root_id"), ["root_id"], unique=False)
-        batch_op.create_index("ix_posts_state_id", ["state", "id"], unique=False)
 
     op.create_table(
         "mentions",
@@ -208,7 +212,6 @@ def downgrade() -> None:
 
     op.drop_table("mentions")
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_index("ix_posts_state_id")
         batch_op.drop_index(batch_op.f("ix_posts_root_id"))
         batch_op.drop_index(batch_op.f("ix_posts_in_reply_to_id"))
         batch_op.drop_index("ix_posts_actor_id_id")

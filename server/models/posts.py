@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -50,13 +50,15 @@ def _post_fk(**kwargs: object) -> Column:  # type: ignore[type-arg]
 
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
-    __table_args__ = (
-        Index("ix_posts_actor_id_id", "actor_id", "id"),
-        Index("ix_posts_state_id", "state", "id"),
-    )
+    __table_args__ = (Index("ix_posts_actor_id_id", "actor_id", "id"),)
 
     #: Time-ordered (see server/ids.py): sorts by the moment the post publishes.
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # INTEGER on SQLite makes the id the rowid (64-bit there too), saving an index hop.
+    id: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+        )
+    )
     actor_id: int = Field(foreign_key="actors.id")
     in_reply_to_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, nullable=True, index=True)

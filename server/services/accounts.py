@@ -159,23 +159,20 @@ async def member_for_session(session: AsyncSession, member_id: int, epoch: int) 
 
 
 async def local_actor(session: AsyncSession, username: str) -> Actor:
-    """The local actor called `username` (any case), or NotFound."""
-    actor = (
+    """The local actor called `username` (any case) whose member is active, or NotFound.
+
+    Suspended, rejected and not-yet-approved members have no public face.
+    """
+    row = (
         await session.exec(
-            select(Actor).where(
-                Actor.acct_key == usernames.normalise(username), col(Actor.domain).is_(None)
-            )
+            select(Actor, Member.state)
+            .outerjoin(Member, col(Member.actor_id) == Actor.id)
+            .where(Actor.acct_key == usernames.normalise(username), col(Actor.domain).is_(None))
         )
     ).first()
-    if actor is None:
+    if row is None or (row[1] is not None and row[1] != MemberState.active):
         raise NotFound(f"There is nobody called @{username} here.")
-    return actor
-
-
-async def is_visible_actor(session: AsyncSession, actor: Actor) -> bool:
-    """Whether the actor's profile may be shown (their member is active)."""
-    state = (await session.exec(select(Member.state).where(Member.actor_id == actor.id))).first()
-    return state is None or state == MemberState.active
+    return row[0]
 
 
 async def update_profile(

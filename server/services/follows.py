@@ -63,13 +63,14 @@ async def find(session: AsyncSession, follower_id: int, followed_id: int) -> Fol
 
 async def counts(session: AsyncSession, actor_id: int) -> Counts:
     accepted = col(Follow.state) == FollowState.accepted
-    followers = await session.exec(
+    followers = (
         select(func.count()).select_from(Follow).where(Follow.followed_id == actor_id, accepted)
-    )
-    following = await session.exec(
+    ).scalar_subquery()
+    following = (
         select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
-    )
-    return Counts(followers=int(followers.one()), following=int(following.one()))
+    ).scalar_subquery()
+    row = (await session.exec(select(followers, following))).one()
+    return Counts(followers=int(row[0]), following=int(row[1]))
 
 
 async def followers_of(session: AsyncSession, actor_id: int, limit: int = 80) -> list[Actor]:

@@ -45,10 +45,7 @@ async def tag(request: Request) -> Response:
 
 
 async def _profile_actor(request: Request, session: AsyncSession) -> Actor:
-    actor = await accounts.local_actor(session, str(request.path_params["username"]))
-    if not await accounts.is_visible_actor(session, actor):
-        raise HTTPException(404)
-    return actor
+    return await accounts.local_actor(session, str(request.path_params["username"]))
 
 
 async def profile(request: Request) -> Response:

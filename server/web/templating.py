@@ -12,6 +12,8 @@ from server.clock import utcnow
 from server.services.content import plain_html
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
+# Templates change only with a deploy; checking their files on every render costs time.
+templates.env.auto_reload = False
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
