@@ -115,3 +115,10 @@ async def test_visitors_are_sent_to_log_in_for_member_pages(app, visitor) -> Non
     token = await csrf_from(visitor, "/login")
     refused = await visitor.post("/posts", data={"text": "hi", "csrf_token": token})
     assert refused.status_code == 401
+
+
+async def test_a_404_keeps_the_members_navigation(app, people) -> None:
+    response = await people["ana"].client.get("/nowhere")
+    assert response.status_code == 404
+    assert 'href="/@ana"' in response.text
+    assert "Log in" not in response.text

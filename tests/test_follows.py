@@ -5,7 +5,9 @@ from __future__ import annotations
 from tests.conftest import publish_due
 
 
-async def test_following_brings_posts_home_and_unfollowing_takes_them_away(app, clock, people) -> None:
+async def test_following_brings_posts_home_and_unfollowing_takes_them_away(
+    app, clock, people
+) -> None:
     ana, ben = people["ana"], people["ben"]
     await ana.post("Ana's garden is blooming")
     await publish_due(app, clock, 30)

@@ -88,11 +88,15 @@ async def test_mentions_hashtags_and_links_become_links(app, clock, people, visi
     assert f"/@ana/{post_id}" in tag_page.text
 
 
-async def test_a_reply_its_parent_author_cannot_see_does_not_notify_them(app, clock, people) -> None:
+async def test_a_reply_its_parent_author_cannot_see_does_not_notify_them(
+    app, clock, people
+) -> None:
     ana, ben = people["ana"], people["ben"]
     parent = await ana.post("Open question")
     await publish_due(app, clock, 30)
-    await ben.post("Only my followers will see this answer", reply_to=parent, visibility="followers")
+    await ben.post(
+        "Only my followers will see this answer", reply_to=parent, visibility="followers"
+    )
     await publish_due(app, clock, 20)
     assert "replied to your post" not in (await ana.client.get("/notifications")).text
     await ana.follow("ben")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,7 +69,7 @@ async def create_member(
     member = Member(
         actor_id=actor.id,
         email=email,
-        password_hash=passwords.hash_password(password),
+        password_hash=await asyncio.to_thread(passwords.hash_password, password),
         role=role,
         state=state,
         signup_reason=reason.strip()[:1000],
@@ -122,10 +123,11 @@ async def authenticate(
 ) -> Signed:
     """The member with this username or email and password, if they may log in."""
     found = await _find(session, login)
+    # Argon2 is deliberately slow: run it off the event loop so other requests go on.
     if found is None:
-        passwords.verify_nobody(password)
+        await asyncio.to_thread(passwords.verify_nobody, password)
         raise Invalid("That username or password is not right.")
-    if not passwords.verify_password(found.member.password_hash, password):
+    if not await asyncio.to_thread(passwords.verify_password, found.member.password_hash, password):
         raise Invalid("That username or password is not right.")
     if found.member.state == MemberState.pending:
         raise Forbidden(
@@ -134,7 +136,7 @@ async def authenticate(
     if found.member.state in (MemberState.suspended, MemberState.rejected):
         raise Forbidden("This account is suspended and cannot log in.")
     if passwords.needs_rehash(found.member.password_hash):
-        found.member.password_hash = passwords.hash_password(password)
+        found.member.password_hash = await asyncio.to_thread(passwords.hash_password, password)
     found.member.last_login_at = now
     session.add(found.member)
     await session.commit()

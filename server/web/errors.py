@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.services.errors import RateLimited, ServiceError
-from server.web.context import redirect
-from server.web.templating import templates
+from server.web.context import db, redirect, render, viewer
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +20,16 @@ DEFAULT_MESSAGES = {
 }
 
 
-def _page(request: Request, status: int, message: str) -> Response:
+async def _page(request: Request, status: int, message: str) -> Response:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     accept = request.headers.get("accept", "")
     if "json" in accept and "text/html" not in accept:
         return JSONResponse({"error": message}, status_code=status)
-    context = {
-        "status": status,
-        "title": title,
-        "message": message,
-        "me": None,
-        "csrf": lambda: "",
-        "instance_name": request.app.state.settings.instance_name,
-    }
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    context = {"status": status, "title": title, "message": message}
+    # The page keeps the signed-in member's navigation, so a 404 does not look like a log-out.
+    async with db(request) as session:
+        me = await viewer(request, session)
+        return await render(request, session, "error.html", context, status=status, me=me)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -46,13 +41,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     message = message or fallback
     if exc.status_code >= 400 and exc.status_code != 404:
         log.info("%s %s -> %s: %s", request.method, request.url.path, exc.status_code, message)
-    return _page(request, exc.status_code, message)
+    return await _page(request, exc.status_code, message)
 
 
 async def service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     log.info("%s %s refused: %s", request.method, request.url.path, exc.message)
-    response = _page(request, exc.status, exc.message)
+    response = await _page(request, exc.status, exc.message)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -117,9 +117,10 @@ async def notifications_page(request: Request) -> Response:
         items = await notifications.for_member(
             session, me.actor.id, max_id=query_id(request, "max_id")
         )
-        response = await render(request, session, "notifications.html", {"items": items}, me=me)
+        # Marked read before rendering, so the badge clears; the loaded items keep their
+        # unread highlight for this one view.
         await notifications.mark_all_read(session, me.actor.id, now(request))
-        return response
+        return await render(request, session, "notifications.html", {"items": items}, me=me)
 
 
 async def follow(request: Request) -> Response:

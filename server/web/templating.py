@@ -33,7 +33,7 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def iso(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else ""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else ""
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

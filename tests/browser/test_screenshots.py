@@ -1,14 +1,13 @@
 """Screenshots of every main page at desktop and phone width, for people to look at.
 
-Not a check of pixels: it only runs when PORCH_SCREENSHOTS=1, and writes PNGs to
-tests/browser/screenshots/ (git-ignored). It fails only if a page cannot be reached.
+Not a check of pixels: it writes PNGs to tests/browser/screenshots/ (git-ignored) and
+fails if a page cannot be reached or any page scrolls sideways at phone width.
 
-    PORCH_SCREENSHOTS=1 /tmp/venv/bin/pytest tests/browser/test_screenshots.py -q
+    .venv/bin/pytest tests/browser/test_screenshots.py -q
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,7 @@ try:
 except ImportError:  # the browser fixture skips these tests, or fails them when CI=true
     Page = expect = None  # type: ignore[assignment,misc]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        os.environ.get("PORCH_SCREENSHOTS") != "1", reason="set PORCH_SCREENSHOTS=1 to take them"
-    ),
-]
+pytestmark = pytest.mark.browser
 
 OUT = Path(__file__).parent / "screenshots"
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
