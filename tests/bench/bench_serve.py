@@ -170,6 +170,7 @@ class Server:
     data_dir: Path
     port: int
     log_level: str
+    workers: int = 1
     proc: subprocess.Popen[bytes] | None = None
     log_file: object = None
 
@@ -192,6 +193,7 @@ class Server:
         log_path = self.data_dir.parent / "server.log"
         self.log_file = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         command = [str(PORCH), "serve", "--port", str(self.port), "--log-level", self.log_level]
+        command += ["--workers", str(self.workers)]
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             command,
@@ -642,6 +644,12 @@ def main() -> None:
     options.add_argument(
         "--log-level", default="info", help="porch serve --log-level (default: its default)"
     )
+    options.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="porch serve --workers (memory and CPU figures then cover the parent only)",
+    )
     options.add_argument("--keep", action="store_true", help="keep the data directory")
     options.add_argument(
         "--analyze", action="store_true", help="run ANALYZE after seeding (Porch itself never does)"
@@ -652,7 +660,7 @@ def main() -> None:
         options.error("--members must exceed --follows")
 
     workdir = Path(tempfile.mkdtemp(prefix="porch-bench-"))
-    server = Server(workdir / "data", free_port(), args.log_level)
+    server = Server(workdir / "data", free_port(), args.log_level, args.workers)
     server.data_dir.mkdir()
     print("Porch serve benchmark", flush=True)
     print("Machine:")
