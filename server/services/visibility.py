@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlmodel import col
 
 from server.models import Follow, FollowState, Mention, Post, PostState, Visibility
@@ -48,7 +48,3 @@ def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
         ),
         else_=others,
     )
-
-
-def nothing() -> ColumnElement[bool]:
-    return false()
