@@ -148,7 +148,9 @@ def _set_state(state: MemberState, verb: str) -> Callable[[argparse.Namespace], 
     def command(args: argparse.Namespace) -> None:
         settings = _settings()
         try:
-            found = _with_session(settings, lambda s: accounts.set_state(s, args.name, state))
+            found = _with_session(
+                settings, lambda s: accounts.set_state(s, args.name, state, Clock().now())
+            )
         except ServiceError as exc:
             _fail(exc.message)
         print(f"@{found.actor.username} is {verb}.")

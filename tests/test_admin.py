@@ -5,7 +5,7 @@ from __future__ import annotations
 from server.config import RegistrationMode
 from server.models import MemberRole
 from server.services import accounts
-from tests.conftest import client_for, csrf_from
+from tests.conftest import client_for, csrf_from, publish_due
 from tests.test_auth import log_in, sign_up
 
 
@@ -55,3 +55,18 @@ async def test_suspension_ends_the_members_session(app, clock, people) -> None:
 async def test_members_cannot_open_admin_pages(app, people) -> None:
     response = await people["ana"].client.get("/admin/members")
     assert response.status_code == 403
+
+
+async def test_a_suspended_members_posts_disappear_everywhere(app, clock, people, visitor) -> None:
+    ben = people["ben"]
+    post_id = await ben.post("Something from Ben #street")
+    await publish_due(app, clock, 30)
+    assert "Something from Ben" in (await visitor.get("/local")).text
+    admin = await make_admin(app, clock)
+    token = await csrf_from(admin, "/admin/members")
+    await admin.post("/admin/members/ben/suspend", data={"csrf_token": token})
+    for page in ("/local", "/tags/street", f"/@ben/{post_id}"):
+        assert "Something from Ben" not in (await visitor.get(page)).text, page
+    await admin.post("/admin/members/ben/reinstate", data={"csrf_token": token})
+    assert "Something from Ben" in (await visitor.get("/local")).text
+    await admin.aclose()

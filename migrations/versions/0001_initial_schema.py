@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("avatar_path", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("suspended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("acct_key"),
     )

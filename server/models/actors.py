@@ -27,6 +27,8 @@ class Actor(SQLModel, table=True):
     avatar_path: str | None = Field(default=None, max_length=255)
     locked: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
+    #: Set while the person is suspended: their posts disappear from every read path.
+    suspended_at: datetime | None = Field(default=None)
 
     @property
     def is_local(self) -> bool:

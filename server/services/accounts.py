@@ -206,14 +206,23 @@ async def list_members(session: AsyncSession, state: MemberState | None = None) 
     return [Signed(m, a) for m, a in rows.all()]
 
 
-async def set_state(session: AsyncSession, username: str, state: MemberState) -> Signed:
-    """Approve, reject, suspend or reinstate a member; suspension ends their sessions."""
+async def set_state(
+    session: AsyncSession, username: str, state: MemberState, now: datetime
+) -> Signed:
+    """Approve, reject, suspend or reinstate a member.
+
+    Suspension ends their sessions and hides their profile and posts everywhere.
+    """
     found = await _find(session, username)
     if found is None or found.actor.domain is not None:
         raise NotFound(f"There is no member called {username}.")
     if state in (MemberState.suspended, MemberState.rejected):
         found.member.session_epoch += 1
+        found.actor.suspended_at = found.actor.suspended_at or now
+    else:
+        found.actor.suspended_at = None
     found.member.state = state
     session.add(found.member)
+    session.add(found.actor)
     await session.commit()
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlmodel import col
 
-from server.models import Follow, FollowState, Mention, Post, PostState, Visibility
+from server.models import Actor, Follow, FollowState, Mention, Post, PostState, Visibility
 
 OPEN = (Visibility.public, Visibility.unlisted)
 
@@ -13,10 +13,12 @@ OPEN = (Visibility.public, Visibility.unlisted)
 def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
     """The condition that a post may be shown to `viewer_id` (None: logged out).
 
-    A pending post is its author's alone; followers-only posts reach accepted followers
+    Suspended people's posts reach nobody. A pending post is its author's alone; followers-only posts reach accepted followers
     and mentioned people; direct posts reach mentioned people; deleted posts reach nobody.
     """
-    published = col(Post.state) == PostState.published
+    # Uncorrelated, so the database builds the (short) list of suspended people once.
+    suspended = select(Actor.id).where(col(Actor.suspended_at).is_not(None))
+    published = and_(col(Post.state) == PostState.published, col(Post.actor_id).not_in(suspended))
     if viewer_id is None:
         return and_(published, col(Post.visibility).in_(OPEN))
     mentioned = exists(

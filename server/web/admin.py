@@ -10,7 +10,7 @@ from starlette.responses import Response
 from server.models import MemberRole, MemberState
 from server.services import accounts
 from server.services.accounts import Signed
-from server.web.context import db, flash, redirect, render, require_member
+from server.web.context import db, flash, now, redirect, render, require_member
 from server.web.forms import read_form
 
 ACTIONS = {
@@ -48,6 +48,6 @@ async def act(request: Request) -> Response:
         username = str(request.path_params["username"])
         if username.lower() == me.actor.username.lower() and state != MemberState.active:
             raise HTTPException(400, "You cannot suspend or reject yourself.")
-        found = await accounts.set_state(session, username, state)
+        found = await accounts.set_state(session, username, state, now(request))
         flash(request, f"@{found.actor.username} is {done}.")
         return redirect("/admin/members")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.models import Actor
 from server.services import accounts, follows, notifications, posts, timelines
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
@@ -44,14 +42,10 @@ async def tag(request: Request) -> Response:
         return await render(request, session, "timeline.html", context, me=me)
 
 
-async def _profile_actor(request: Request, session: AsyncSession) -> Actor:
-    return await accounts.local_actor(session, str(request.path_params["username"]))
-
-
 async def profile(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
-        actor = await _profile_actor(request, session)
+        actor = await accounts.local_actor(session, request.path_params["username"])
         viewer_id = me.actor.id if me else None
         with_replies = request.query_params.get("with_replies") == "1"
         page = await timelines.profile(
@@ -86,7 +80,7 @@ async def following(request: Request) -> Response:
 async def _people(request: Request, which: str) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
-        actor = await _profile_actor(request, session)
+        actor = await accounts.local_actor(session, request.path_params["username"])
         if which == "followers":
             people = await follows.followers_of(session, actor.id)
         else:
@@ -127,7 +121,7 @@ async def follow(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        actor = await _profile_actor(request, session)
+        actor = await accounts.local_actor(session, request.path_params["username"])
         await follows.follow(session, me.actor, actor, now(request))
         return redirect(f"/@{actor.username}")
 
@@ -136,6 +130,6 @@ async def unfollow(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        actor = await _profile_actor(request, session)
+        actor = await accounts.local_actor(session, request.path_params["username"])
         await follows.unfollow(session, me.actor, actor)
         return redirect(f"/@{actor.username}")
