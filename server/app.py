@@ -25,6 +25,7 @@ from server.services.errors import ServiceError
 from server.services.posts import Rules
 from server.web import errors
 from server.web.bodylimit import BodyLimit
+from server.web.pagecache import SESSION_COOKIE, PublicPageCache
 from server.web.routes import routes as web_routes
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def create_app(
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
-                session_cookie="porch_session",
+                session_cookie=SESSION_COOKIE,
                 max_age=60 * 60 * 24 * 30,
                 same_site="lax",
                 https_only=bool(settings.https),
@@ -108,6 +109,7 @@ def create_app(
         pause_reply=timedelta(seconds=settings.pause_reply_seconds),
         base_url=settings.base_url,
     )
+    app.state.page_cache = PublicPageCache(settings.public_cache_seconds, clock)
     app.state.rate_limits = RateLimits(settings.redis_url, settings.login_attempts_per_5min)
     return app
 

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
+    public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
     instance_name: str = "Porch"
 
     @field_validator("domain")

@@ -131,6 +131,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         secret_key="test-secret-" + "x" * 40,
         pause_post_seconds=30,
         pause_reply_seconds=20,
+        # Tests look at pages right after changing them; tests/test_page_cache.py turns
+        # the cache on where it is the subject.
+        public_cache_seconds=0,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlmodel import col
 
@@ -10,6 +12,9 @@ from server.models import Actor, Follow, FollowState, Mention, Post, PostState, 
 OPEN = (Visibility.public, Visibility.unlisted)
 
 
+# Building the expression costs more than running the query it goes in; the result is
+# immutable, so each viewer's condition is built once.
+@lru_cache(maxsize=1024)
 def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
     """The condition that a post may be shown to `viewer_id` (None: logged out).
 

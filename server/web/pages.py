@@ -9,9 +9,11 @@ from starlette.responses import Response
 from server.services import accounts, follows, notifications, posts, timelines
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
+from server.web.pagecache import public_page
 from server.web.params import path_id, query_id
 
 
+@public_page
 async def home(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
@@ -23,6 +25,7 @@ async def home(request: Request) -> Response:
         return await render(request, session, "timeline.html", context, me=me)
 
 
+@public_page
 async def local(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
@@ -32,6 +35,7 @@ async def local(request: Request) -> Response:
         return await render(request, session, "timeline.html", context, me=me)
 
 
+@public_page
 async def tag(request: Request) -> Response:
     name = str(request.path_params["tag"]).lower()
     async with db(request) as session:
@@ -42,6 +46,7 @@ async def tag(request: Request) -> Response:
         return await render(request, session, "timeline.html", context, me=me)
 
 
+@public_page
 async def profile(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
@@ -69,10 +74,12 @@ async def profile(request: Request) -> Response:
         return await render(request, session, "profile.html", context, me=me)
 
 
+@public_page
 async def followers(request: Request) -> Response:
     return await _people(request, "followers")
 
 
+@public_page
 async def following(request: Request) -> Response:
     return await _people(request, "following")
 
@@ -89,6 +96,7 @@ async def _people(request: Request, which: str) -> Response:
         return await render(request, session, "people.html", context, me=me)
 
 
+@public_page
 async def post(request: Request) -> Response:
     post_id = path_id(request, "post_id")
     async with db(request) as session:
