@@ -117,6 +117,3 @@ class ArqJobs:
             )
         except Exception:
             log.exception("could not enqueue publish of %s; the sweep will publish it", post_id)
-
-    async def run_due(self) -> int:
-        return 0

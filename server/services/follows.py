@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,21 +75,26 @@ async def counts(session: AsyncSession, actor_id: int) -> Counts:
 
 
 async def followers_of(session: AsyncSession, actor_id: int, limit: int = 80) -> list[Actor]:
-    rows = await session.exec(
-        select(Actor)
-        .join(Follow, col(Follow.follower_id) == Actor.id)
-        .where(Follow.followed_id == actor_id, Follow.state == FollowState.accepted)
-        .order_by(col(Follow.id).desc())
-        .limit(limit)
-    )
-    return list(rows.all())
+    """People following `actor_id`, most recent first."""
+    return await _people(session, col(Follow.follower_id), col(Follow.followed_id), actor_id, limit)
 
 
 async def followed_by(session: AsyncSession, actor_id: int, limit: int = 80) -> list[Actor]:
+    """People `actor_id` follows, most recent first."""
+    return await _people(session, col(Follow.followed_id), col(Follow.follower_id), actor_id, limit)
+
+
+async def _people(
+    session: AsyncSession,
+    listed: InstrumentedAttribute[int],
+    anchor: InstrumentedAttribute[int],
+    actor_id: int,
+    limit: int,
+) -> list[Actor]:
     rows = await session.exec(
         select(Actor)
-        .join(Follow, col(Follow.followed_id) == Actor.id)
-        .where(Follow.follower_id == actor_id, Follow.state == FollowState.accepted)
+        .join(Follow, listed == Actor.id)
+        .where(anchor == actor_id, Follow.state == FollowState.accepted)
         .order_by(col(Follow.id).desc())
         .limit(limit)
     )
