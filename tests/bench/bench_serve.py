@@ -747,7 +747,8 @@ def main() -> None:
         print(
             f"Profile page (GET /@{seeded.busiest}, {seeded.busiest_posts} posts, "
             f"HTTP {check.status_code}, {len(check.content)} bytes; {args.concurrency} "
-            f"connections for {load.seconds:.1f} s with {load.tool}):"
+            f"connections for {load.seconds:.1f} s with {load.tool}; logged out, public page "
+            f"cache {os.environ.get('PORCH_PUBLIC_CACHE_SECONDS', '2 (default)')} s):"
         )
         line(
             "throughput",
