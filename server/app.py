@@ -15,6 +15,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from federation.negotiation import ProfileAliases
+from federation.routes import routes as federation_routes
+from federation.runtime import Federation, Transport
+from federation.urls import Urls
 from server import ROOT
 from server.clock import Clock
 from server.config import Settings
@@ -37,9 +41,11 @@ def create_app(
     clock: Clock | None = None,
     apply_migrations: bool | None = None,
     run_jobs: bool = True,
+    federation_transport: Transport | None = None,
 ) -> Starlette:
     """Build the web app. Migrations run at start on SQLite unless told otherwise;
-    `run_jobs=False` leaves jobs to be drained by hand (tests)."""
+    `run_jobs=False` leaves jobs to be drained by hand (tests); `federation_transport`
+    replaces the network for outgoing federation (tests connect instances with it)."""
     clock = clock or Clock()
     migrate_at_start = settings.is_sqlite if apply_migrations is None else apply_migrations
 
@@ -54,10 +60,12 @@ def create_app(
             sessions = make_sessions(engine)
             app.state.engine = engine
             app.state.sessions = sessions
+            federation = Federation.create(settings, sessions, clock, federation_transport)
+            app.state.federation = federation
             app.state.jobs = (
                 ArqJobs(settings.redis_url)
                 if settings.redis_url
-                else InProcessJobs(sessions, clock)
+                else InProcessJobs(sessions, clock, federation)
             )
             if run_jobs or settings.redis_url:
                 await app.state.jobs.start()
@@ -70,17 +78,20 @@ def create_app(
             finally:
                 await app.state.jobs.stop()
                 await app.state.rate_limits.close()
+                await federation.close()
         finally:
             await engine.dispose()
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app = Starlette(
         routes=[
+            *federation_routes,
             *web_routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
             Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
         ],
         middleware=[
+            Middleware(ProfileAliases),
             Middleware(
                 BodyLimit,
                 max_bytes=settings.max_body_bytes,
@@ -103,6 +114,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.urls = Urls(settings.base_url)
     app.state.rules = Rules(
         max_chars=settings.max_post_chars,
         pause_post=timedelta(seconds=settings.pause_post_seconds),

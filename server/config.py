@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import ssl
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
     public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
     instance_name: str = "Porch"
+    authorized_fetch: bool = Field(
+        False, description="Require signed requests to read ActivityPub objects and collections"
+    )
+    federation_ca_file: Path | None = Field(
+        None, description="Extra CA certificates federation trusts (a lab's private CA)"
+    )
+    federation_allow_private: str = Field(
+        "", description="Hosts federation may reach on private addresses (comma-separated; labs)"
+    )
 
     @field_validator("domain")
     @classmethod
@@ -78,6 +88,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return value
 
+    @field_validator("federation_ca_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
         if self.https is None:
@@ -92,6 +107,14 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return f"{'https' if self.https else 'http'}://{self.domain}"
+
+    def federation_ssl_context(self) -> ssl.SSLContext | bool:
+        """TLS verification for outgoing federation: the system CAs, plus a lab CA if set."""
+        if self.federation_ca_file is None:
+            return True
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=str(self.federation_ca_file))
+        return context
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from federation import jobs as federation_jobs
+from federation.runtime import Federation
 from server.clock import Clock
 from server.db import Sessions
 from server.services import publishing
@@ -48,9 +50,10 @@ async def publish_due(sessions: Sessions, clock: Clock) -> int:
 class InProcessJobs:
     """Runs jobs inside the web process: the embedded default, with no Redis."""
 
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, federation: Federation) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.federation = federation
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -58,8 +61,10 @@ class InProcessJobs:
         self._wake.set()
 
     async def run_due(self) -> int:
-        """Publish whatever is due now (tests call this to drain the queue)."""
-        return await publish_due(self.sessions, self.clock)
+        """Publish what is due, then federate it (tests call this to drain the queue)."""
+        published = await publish_due(self.sessions, self.clock)
+        await federation_jobs.run_due(self.federation)
+        return published
 
     async def start(self) -> None:
         await self.run_due()

@@ -7,6 +7,8 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
+from federation import jobs as federation_jobs
+from federation.runtime import Federation
 from server import jobs
 from server.clock import Clock
 from server.config import Settings
@@ -18,7 +20,9 @@ async def publish_post(ctx: dict[str, Any], post_id: int) -> bool:
 
 
 async def sweep(ctx: dict[str, Any]) -> int:
-    return await jobs.publish_due(ctx["sessions"], ctx["clock"])
+    published = await jobs.publish_due(ctx["sessions"], ctx["clock"])
+    await federation_jobs.run_due(ctx["federation"])
+    return published
 
 
 def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
@@ -28,14 +32,16 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
         ctx["engine"] = make_engine(settings.database_url)
         ctx["sessions"] = make_sessions(ctx["engine"])
         ctx["clock"] = clock or Clock()
+        ctx["federation"] = Federation.create(settings, ctx["sessions"], ctx["clock"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["federation"].close()
         await ctx["engine"].dispose()
 
     return {
         "functions": [publish_post],
-        # Every 5 s, and at start: catches rows whose job was lost (Redis flushed,
-        # worker down while the job was due).
+        # Every 5 s, and at start: fans out and delivers federation work, and catches
+        # publishes whose job was lost (Redis flushed, worker down when due).
         "cron_jobs": [cron(sweep, second=set(range(0, 60, 5)), run_at_startup=True)],
         "on_startup": startup,
         "on_shutdown": shutdown,

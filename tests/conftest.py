@@ -98,8 +98,9 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
-    "notifications, scheduled_publishes, mentions, post_tags, drafts, posts, follows, "
-    "members, actors"
+    "deliveries, outbox_items, received_activities, tombstones, domains, likes, blocks, "
+    "attachments, polls, post_edits, notifications, scheduled_publishes, mentions, "
+    "post_tags, drafts, posts, follows, actor_keys, members, actors"
 )
 
 

@@ -29,6 +29,21 @@ class Actor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     #: Set while the person is suspended: their posts disappear from every read path.
     suspended_at: datetime | None = Field(default=None)
+    #: "Person" for members; remote actors keep their type ("Service" is a bot).
+    actor_type: str = Field(default="Person", max_length=32)
+    discoverable: bool = Field(default=True)
+
+    # What remote actors publish about themselves; empty for local actors, whose URLs
+    # follow from the instance's domain (federation/urls.py).
+    uri: str | None = Field(default=None, max_length=2048, unique=True)
+    url: str | None = Field(default=None, max_length=2048)
+    inbox_url: str | None = Field(default=None, max_length=2048)
+    shared_inbox_url: str | None = Field(default=None, max_length=2048)
+    followers_url: str | None = Field(default=None, max_length=2048)
+    avatar_url: str | None = Field(default=None, max_length=2048)
+    header_url: str | None = Field(default=None, max_length=2048)
+    #: When the remote document was last read; a stale actor is refetched.
+    fetched_at: datetime | None = Field(default=None)
 
     @property
     def is_local(self) -> bool:
@@ -42,6 +57,19 @@ class Actor(SQLModel, table=True):
     @property
     def handle(self) -> str:
         return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+class ActorKey(SQLModel, table=True):
+    """An actor's RSA key pair; remote actors have only the public half."""
+
+    __tablename__ = "actor_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id", index=True)
+    key_id: str = Field(max_length=2048, unique=True)
+    public_pem: str = Field(max_length=4096)
+    private_pem: str | None = Field(default=None, max_length=8192)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class MemberRole(StrEnum):

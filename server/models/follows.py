@@ -24,4 +24,6 @@ class Follow(SQLModel, table=True):
     follower_id: int = Field(foreign_key="actors.id")
     followed_id: int = Field(foreign_key="actors.id", index=True)
     state: FollowState = Field(default=FollowState.accepted, sa_type=String(16))
+    #: The Follow activity's id: remote Accept, Reject and Undo refer to it.
+    uri: str | None = Field(default=None, max_length=2048, index=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,4 @@
-"""Notifications a member sees: follows, replies, mentions."""
+"""Notifications a member sees: follows, requests, replies, mentions, likes, boosts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ class NotificationKind(StrEnum):
     follow = "follow"
     reply = "reply"
     mention = "mention"
+    follow_request = "follow_request"
+    favourite = "favourite"
+    reblog = "reblog"
+    update = "update"
 
 
 class Notification(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -75,10 +75,27 @@ class Post(SQLModel, table=True):
     published_at: datetime | None = Field(default=None)
     edited_at: datetime | None = Field(default=None)
     deleted_at: datetime | None = Field(default=None)
+    sensitive: bool = Field(default=False)
+    language: str | None = Field(default=None, max_length=16)
+    #: A boost: this row stands for "actor shared that post"; it has no text of its own.
+    reblog_of_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True),
+    )
+    # Remote posts: their ActivityPub id and HTML permalink. Local posts have neither
+    # stored; their URLs follow from the instance's domain.
+    uri: str | None = Field(default=None, max_length=2048, unique=True)
+    url: str | None = Field(default=None, max_length=2048)
+    #: The parent's id while the parent is not known here yet (it is being fetched).
+    in_reply_to_uri: str | None = Field(default=None, max_length=2048, index=True)
 
     @property
     def is_reply(self) -> bool:
-        return self.in_reply_to_id is not None
+        return self.in_reply_to_id is not None or self.in_reply_to_uri is not None
+
+    @property
+    def is_local(self) -> bool:
+        return self.uri is None
 
 
 class Mention(SQLModel, table=True):
@@ -93,6 +110,49 @@ class PostTag(SQLModel, table=True):
 
     post_id: int = Field(sa_column=_post_fk(primary_key=True))
     tag: str = Field(max_length=100, primary_key=True, index=True)
+
+
+class PostEdit(SQLModel, table=True):
+    """An earlier version of an edited post, kept for its edit history."""
+
+    __tablename__ = "post_edits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(sa_column=_post_fk(nullable=False, index=True))
+    text: str = Field(max_length=100_000)
+    content_html: str = Field(max_length=200_000)
+    spoiler_text: str = Field(default="", max_length=500)
+    #: When this version was first shown (the post's publish or previous edit time).
+    created_at: datetime
+
+
+class Attachment(SQLModel, table=True):
+    """A media file attached to a post; remote ones are linked, not copied."""
+
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(sa_column=_post_fk(nullable=False, index=True))
+    position: int = Field(default=0)
+    media_type: str = Field(default="", max_length=100)
+    url: str = Field(max_length=2048)
+    description: str = Field(default="", max_length=1500)
+    blurhash: str | None = Field(default=None, max_length=100)
+    width: int | None = Field(default=None)
+    height: int | None = Field(default=None)
+
+
+class Poll(SQLModel, table=True):
+    """A poll on a remote post, shown read-only with its last known tallies."""
+
+    __tablename__ = "polls"
+
+    post_id: int = Field(sa_column=_post_fk(primary_key=True))
+    multiple: bool = Field(default=False)
+    #: [{"title": str, "votes": int}, ...] in the order the author gave.
+    options: list[dict[str, object]] = Field(default_factory=list, sa_type=JSON)
+    voters_count: int | None = Field(default=None)
+    closes_at: datetime | None = Field(default=None)
 
 
 class Draft(SQLModel, table=True):

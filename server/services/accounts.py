@@ -11,9 +11,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.clock import utcnow
 from server.config import RegistrationMode
-from server.models import Actor, Member, MemberRole, MemberState
-from server.services import passwords, usernames
+from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
+from server.services import outbox, passwords, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_DISPLAY_NAME = 100
@@ -177,10 +178,36 @@ async def local_actor(session: AsyncSession, username: str) -> Actor:
     return row[0]
 
 
+async def actor_by_handle(session: AsyncSession, handle: str) -> Actor:
+    """A local member by username, or a remote person Porch knows as user@domain."""
+    if "@" not in handle:
+        return await local_actor(session, handle)
+    found = (
+        await session.exec(
+            select(Actor).where(
+                Actor.acct_key == handle.lower(),
+                col(Actor.domain).is_not(None),
+                col(Actor.suspended_at).is_(None),
+            )
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"Porch does not know @{handle}; search for them to find them.")
+    return found
+
+
 async def update_profile(
-    session: AsyncSession, actor: Actor, *, display_name: str, bio: str, avatar_path: str | None
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    display_name: str,
+    bio: str,
+    avatar_path: str | None,
+    locked: bool | None = None,
+    now: datetime | None = None,
 ) -> Actor:
-    """Change a member's display name, bio and (when given) avatar."""
+    """Change a member's display name, bio, (when given) avatar and whether follows need
+    approval; followers on other servers are sent the new profile."""
     display_name = " ".join(display_name.split())
     bio = bio.strip().replace("\r\n", "\n")
     if len(display_name) > MAX_DISPLAY_NAME:
@@ -193,7 +220,10 @@ async def update_profile(
     actor.bio = bio
     if avatar_path is not None:
         actor.avatar_path = avatar_path
+    if locked is not None:
+        actor.locked = locked
     session.add(actor)
+    outbox.record(session, OutboxKind.update_actor, actor.id, now=now or utcnow())
     await session.commit()
     return actor
 

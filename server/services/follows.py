@@ -10,9 +10,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Follow, FollowState, NotificationKind
-from server.services import notifications
-from server.services.errors import Invalid
+from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
+from server.services import blocks, notifications, outbox
+from server.services.errors import Forbidden, Invalid, NotFound
 
 
 @dataclass(frozen=True)
@@ -21,38 +21,175 @@ class Counts:
     following: int
 
 
-async def follow(session: AsyncSession, follower: Actor, target: Actor, now: datetime) -> Follow:
-    """Follow `target`; following twice changes nothing."""
+async def follow(
+    session: AsyncSession, follower: Actor, target: Actor, now: datetime, *, uri: str | None = None
+) -> Follow:
+    """`follower` follows `target`; following twice changes nothing.
+
+    A locked local account, or any remote one (until its server accepts), gets a
+    request instead. A follow from elsewhere carries its activity `uri`.
+    """
     if follower.id == target.id:
         raise Invalid("You cannot follow yourself.")
     assert follower.id is not None and target.id is not None
+    if await blocks.between(session, follower.id, target.id):
+        raise Forbidden("You cannot follow this person.")
     existing = await find(session, follower.id, target.id)
     if existing is not None:
+        if uri and existing.uri != uri:  # a re-sent Follow: answer to its new id
+            existing.uri = uri
+            session.add(existing)
+            await _answer_remote(session, existing, target, now)
+            await session.commit()
         return existing
-    state = FollowState.requested if target.locked else FollowState.accepted
-    row = Follow(follower_id=follower.id, followed_id=target.id, state=state, created_at=now)
+    requested = target.locked or not target.is_local
+    state = FollowState.requested if requested else FollowState.accepted
+    row = Follow(
+        follower_id=follower.id, followed_id=target.id, state=state, created_at=now, uri=uri
+    )
     session.add(row)
-    if state is FollowState.accepted:
+    await session.flush()
+    if target.is_local:
+        kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
             session,
             recipient_id=target.id,
-            kind=NotificationKind.follow,
+            kind=kind,
             from_actor_id=follower.id,
             post_id=None,
             now=now,
+        )
+        await _answer_remote(session, row, target, now)
+    elif follower.is_local:
+        outbox.record(
+            session,
+            OutboxKind.follow,
+            follower.id,
+            now=now,
+            target_actor_id=target.id,
+            snapshot={"follow_id": row.id},
         )
     await session.commit()
     return row
 
 
-async def unfollow(session: AsyncSession, follower: Actor, target: Actor) -> None:
-    """Stop following `target`; unfollowing someone not followed changes nothing."""
+async def _answer_remote(session: AsyncSession, row: Follow, target: Actor, now: datetime) -> None:
+    """Tell a remote follower their follow of a local member was accepted."""
+    follower = await session.get(Actor, row.follower_id)
+    if follower is not None and not follower.is_local and row.state == FollowState.accepted:
+        outbox.record(
+            session,
+            OutboxKind.accept_follow,
+            target.id,
+            now=now,
+            target_actor_id=follower.id,
+            snapshot={"follow_uri": row.uri, "follow_id": row.id},
+        )
+
+
+async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: datetime) -> None:
+    """Stop following `target` (or withdraw a request); when not following, nothing changes."""
+    assert follower.id is not None and target.id is not None
+    existing = await find(session, follower.id, target.id)
+    if existing is None:
+        return
+    await session.delete(existing)
+    if follower.is_local and not target.is_local:
+        outbox.record(
+            session,
+            OutboxKind.undo_follow,
+            follower.id,
+            now=now,
+            target_actor_id=target.id,
+            snapshot={"follow_id": existing.id},
+        )
+    await session.commit()
+
+
+async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
+    """The remote account accepted a local member's follow."""
+    follow.state = FollowState.accepted
+    session.add(follow)
+    await session.commit()
+
+
+async def requests_for(session: AsyncSession, actor_id: int) -> list[tuple[Follow, Actor]]:
+    """Follow requests waiting for `actor_id` to answer, oldest first."""
+    rows = await session.exec(
+        select(Follow, Actor)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.requested)
+        .order_by(col(Follow.id))
+    )
+    return [(f, a) for f, a in rows.all()]
+
+
+async def answer_request(
+    session: AsyncSession, target: Actor, follower_id: int, approve: bool, now: datetime
+) -> None:
+    """`target` approves or rejects a follow request; remote followers are told."""
+    assert target.id is not None
+    row = await find(session, follower_id, target.id)
+    if row is None or row.state != FollowState.requested:
+        raise NotFound("That follow request is not waiting any more.")
+    follower = await session.get(Actor, follower_id)
+    assert follower is not None
+    if approve:
+        row.state = FollowState.accepted
+        session.add(row)
+        notifications.add(
+            session,
+            recipient_id=target.id,
+            kind=NotificationKind.follow,
+            from_actor_id=follower_id,
+            post_id=None,
+            now=now,
+        )
+        await _answer_remote(session, row, target, now)
+    else:
+        await session.delete(row)
+        if not follower.is_local:
+            outbox.record(
+                session,
+                OutboxKind.reject_follow,
+                target.id,
+                now=now,
+                target_actor_id=follower_id,
+                snapshot={"follow_uri": row.uri, "follow_id": row.id},
+            )
     await session.exec(
-        delete(Follow).where(
-            col(Follow.follower_id) == follower.id, col(Follow.followed_id) == target.id
+        delete(Notification).where(
+            col(Notification.recipient_id) == target.id,
+            col(Notification.from_actor_id) == follower_id,
+            col(Notification.kind) == NotificationKind.follow_request,
         )
     )  # type: ignore[call-overload]
     await session.commit()
+
+
+async def remove(session: AsyncSession, follow: Follow) -> None:
+    """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
+    await session.delete(follow)
+    await session.commit()
+
+
+async def has_local_follower(session: AsyncSession, actor_id: int) -> bool:
+    """Whether anyone here follows `actor_id` (so their posts concern this server)."""
+    found = await session.exec(
+        select(Follow.id)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(
+            Follow.followed_id == actor_id,
+            Follow.state == FollowState.accepted,
+            col(Actor.domain).is_(None),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Follow | None:
+    return (await session.exec(select(Follow).where(Follow.uri == uri))).first()
 
 
 async def find(session: AsyncSession, follower_id: int, followed_id: int) -> Follow | None:
@@ -74,14 +211,20 @@ async def counts(session: AsyncSession, actor_id: int) -> Counts:
     return Counts(followers=int(row[0]), following=int(row[1]))
 
 
-async def followers_of(session: AsyncSession, actor_id: int, limit: int = 80) -> list[Actor]:
-    """People following `actor_id`, most recent first."""
-    return await _people(session, col(Follow.follower_id), col(Follow.followed_id), actor_id, limit)
+async def followers_of(
+    session: AsyncSession, actor_id: int, limit: int = 80, max_id: int | None = None
+) -> list[tuple[int, Actor]]:
+    """(follow id, person) following `actor_id`, most recent first, below `max_id`."""
+    listed, anchor = col(Follow.follower_id), col(Follow.followed_id)
+    return await _people(session, listed, anchor, actor_id, limit, max_id)
 
 
-async def followed_by(session: AsyncSession, actor_id: int, limit: int = 80) -> list[Actor]:
-    """People `actor_id` follows, most recent first."""
-    return await _people(session, col(Follow.followed_id), col(Follow.follower_id), actor_id, limit)
+async def followed_by(
+    session: AsyncSession, actor_id: int, limit: int = 80, max_id: int | None = None
+) -> list[tuple[int, Actor]]:
+    """(follow id, person) `actor_id` follows, most recent first, below `max_id`."""
+    listed, anchor = col(Follow.followed_id), col(Follow.follower_id)
+    return await _people(session, listed, anchor, actor_id, limit, max_id)
 
 
 async def _people(
@@ -90,12 +233,14 @@ async def _people(
     anchor: InstrumentedAttribute[int],
     actor_id: int,
     limit: int,
-) -> list[Actor]:
-    rows = await session.exec(
-        select(Actor)
+    max_id: int | None,
+) -> list[tuple[int, Actor]]:
+    query = (
+        select(Follow.id, Actor)
         .join(Follow, listed == Actor.id)
         .where(anchor == actor_id, Follow.state == FollowState.accepted)
-        .order_by(col(Follow.id).desc())
-        .limit(limit)
     )
-    return list(rows.all())
+    if max_id is not None:
+        query = query.where(col(Follow.id) < max_id)
+    rows = await session.exec(query.order_by(col(Follow.id).desc()).limit(limit))
+    return [(int(follow_id), actor) for follow_id, actor in rows.all() if follow_id is not None]

@@ -10,7 +10,43 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Notification, NotificationKind, Post
+from server.models import Actor, Mention, Notification, NotificationKind, Post
+from server.services.visibility import visible_to
+
+
+async def for_new_post(session: AsyncSession, post: Post, now: datetime) -> None:
+    """Tell local people about a post that just reached them: the author of the post it
+    answers, and everyone it mentions. Nobody hears of a post they could not open."""
+    told: set[int] = set()
+    candidates: list[tuple[int, NotificationKind]] = []
+    if post.in_reply_to_id is not None:
+        parent = await session.get(Post, post.in_reply_to_id)
+        if parent is not None:
+            candidates.append((parent.actor_id, NotificationKind.reply))
+    mentioned = await session.exec(select(Mention.actor_id).where(Mention.post_id == post.id))
+    candidates += [(actor_id, NotificationKind.mention) for actor_id in mentioned.all()]
+    for actor_id, kind in candidates:
+        if actor_id in told or not await _local_and_can_see(session, actor_id, post.id):
+            continue
+        told.add(actor_id)
+        add(
+            session,
+            recipient_id=actor_id,
+            kind=kind,
+            from_actor_id=post.actor_id,
+            post_id=post.id,
+            now=now,
+        )
+
+
+async def _local_and_can_see(session: AsyncSession, actor_id: int, post_id: int) -> bool:
+    # A followers-only reply to a stranger does not notify them of a post they could not open.
+    found = await session.exec(
+        select(Post.id)
+        .join(Actor, col(Actor.id) == actor_id)
+        .where(Post.id == post_id, col(Actor.domain).is_(None), visible_to(actor_id))
+    )
+    return found.first() is not None
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.ids import id_for_time
 from server.models import (
     Actor,
+    Attachment,
     Draft,
     Mention,
     Notification,
+    OutboxKind,
     Post,
     PostState,
     PostTag,
@@ -23,7 +25,7 @@ from server.models import (
     Visibility,
 )
 from server.models.posts import check_transition
-from server.services import content
+from server.services import content, outbox
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.visibility import visible_to
 
@@ -99,6 +101,39 @@ async def get_visible(session: AsyncSession, viewer_id: int | None, post_id: int
     if post is None:
         raise NotFound("This post does not exist, or you cannot see it.")
     return post
+
+
+@dataclass
+class Details:
+    """What a post refers to, for renderings beyond the timeline (ActivityPub, API)."""
+
+    mentions: list[Actor]
+    tags: list[str]
+    attachments: list[Attachment]
+    parent: tuple[Post, Actor] | None
+
+
+async def details(session: AsyncSession, post: Post) -> Details:
+    """The post's mentioned people, hashtags, attachments and parent (with its author)."""
+    mentions = await session.exec(
+        select(Actor)
+        .join(Mention, col(Mention.actor_id) == Actor.id)
+        .where(Mention.post_id == post.id)
+    )
+    tags = await session.exec(select(PostTag.tag).where(PostTag.post_id == post.id))
+    media = await session.exec(
+        select(Attachment).where(Attachment.post_id == post.id).order_by(col(Attachment.position))
+    )
+    parent = None
+    if post.in_reply_to_id is not None:
+        found = await session.exec(
+            select(Post, Actor)
+            .join(Actor, col(Actor.id) == Post.actor_id)
+            .where(Post.id == post.in_reply_to_id)
+        )
+        row = found.first()
+        parent = (row[0], row[1]) if row else None
+    return Details(list(mentions.all()), sorted(tags.all()), list(media.all()), parent)
 
 
 async def compose(
@@ -242,6 +277,7 @@ async def delete_published(
     session.add(post)
     await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()
 
 

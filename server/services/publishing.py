@@ -9,9 +9,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Mention, NotificationKind, Post, PostState, ScheduledPublish
-from server.services import notifications
-from server.services.visibility import visible_to
+from server.models import OutboxKind, Post, PostState, ScheduledPublish
+from server.services import notifications, outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,41 +41,12 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
         return False
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
-    told: set[int] = set()
-    if post.in_reply_to_id is not None:
-        parent = await session.get(Post, post.in_reply_to_id)
-        if parent is not None and await _can_see(session, parent.actor_id, post_id):
-            notifications.add(
-                session,
-                recipient_id=parent.actor_id,
-                kind=NotificationKind.reply,
-                from_actor_id=post.actor_id,
-                post_id=post.id,
-                now=now,
-            )
-            told.add(parent.actor_id)
-    mentioned = await session.exec(select(Mention.actor_id).where(Mention.post_id == post_id))
-    for actor_id in mentioned.all():
-        if actor_id not in told:
-            notifications.add(
-                session,
-                recipient_id=actor_id,
-                kind=NotificationKind.mention,
-                from_actor_id=post.actor_id,
-                post_id=post.id,
-                now=now,
-            )
+    await notifications.for_new_post(session, post, now)
+    outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
     await session.commit()
     log.info("published post %s", post_id)
     return True
-
-
-async def _can_see(session: AsyncSession, actor_id: int, post_id: int) -> bool:
-    """Whether `actor_id` may see the post: a followers-only reply to a stranger does not
-    notify them of a post they could not open."""
-    found = await session.exec(select(Post.id).where(Post.id == post_id, visible_to(actor_id)))
-    return found.first() is not None
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:

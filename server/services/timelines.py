@@ -24,6 +24,8 @@ class PostView:
     replies: int = 0
     children: list[PostView] = field(default_factory=list)
     depth: int = 0
+    #: For a boost: the boosted post, when the viewer may see it.
+    reblog: PostView | None = None
 
 
 @dataclass
@@ -57,9 +59,30 @@ async def _page(
     )
     rows = (await session.exec(query)).all()
     items = [PostView(p, a) for p, a in rows[:limit]]
-    await _count_replies(session, viewer_id, items)
     more = len(rows) > limit
-    return Page(items, items[-1].post.id if more and items else None)
+    next_max_id = items[-1].post.id if more and items else None
+    await _attach_reblogs(session, viewer_id, items)
+    items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
+    await _count_replies(session, viewer_id, items)
+    return Page(items, next_max_id)
+
+
+async def _attach_reblogs(
+    session: AsyncSession, viewer_id: int | None, items: list[PostView]
+) -> None:
+    """Load the boosted posts the viewer may see; boosts of others are dropped."""
+    wanted = {v.post.reblog_of_id for v in items if v.post.reblog_of_id is not None}
+    if not wanted:
+        return
+    rows = await session.exec(
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.id).in_(wanted), visible_to(viewer_id))
+    )
+    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    for view in items:
+        if view.post.reblog_of_id is not None:
+            view.reblog = found.get(view.post.reblog_of_id)
 
 
 async def _count_replies(
@@ -67,7 +90,7 @@ async def _count_replies(
 ) -> None:
     if not items:
         return
-    ids = [v.post.id for v in items]
+    ids = [(v.reblog or v).post.id for v in items]
     rows = await session.exec(
         select(Post.in_reply_to_id, func.count())
         .where(col(Post.in_reply_to_id).in_(ids), visible_to(viewer_id))
@@ -75,7 +98,7 @@ async def _count_replies(
     )
     counts = dict(rows.all())
     for view in items:
-        view.replies = counts.get(view.post.id, 0)
+        (view.reblog or view).replies = counts.get((view.reblog or view).post.id, 0)
 
 
 def _build_not_reply_to_others() -> ColumnElement[bool]:
@@ -175,3 +198,28 @@ async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> li
 
     walk(here, 0)
     return out
+
+
+async def public_replies(
+    session: AsyncSession, post_id: int, *, limit: int = PAGE
+) -> list[tuple[Post, Actor]]:
+    """Public and unlisted replies to a post, oldest first."""
+    rows = await session.exec(
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.in_reply_to_id) == post_id, visible_to(None))
+        .order_by(col(Post.id))
+        .limit(limit)
+    )
+    return [(p, a) for p, a in rows.all()]
+
+
+async def public_count(session: AsyncSession, actor_id: int) -> int:
+    """How many posts and boosts of `actor_id` anyone may see (an outbox's totalItems)."""
+    query = (
+        select(func.count())
+        .select_from(Post)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.actor_id) == actor_id, visible_to(None))
+    )
+    return int((await session.exec(query)).one())

@@ -50,7 +50,7 @@ async def tag(request: Request) -> Response:
 async def profile(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
-        actor = await accounts.local_actor(session, request.path_params["username"])
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
         viewer_id = me.actor.id if me else None
         with_replies = request.query_params.get("with_replies") == "1"
         page = await timelines.profile(
@@ -87,11 +87,9 @@ async def following(request: Request) -> Response:
 async def _people(request: Request, which: str) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
-        actor = await accounts.local_actor(session, request.path_params["username"])
-        if which == "followers":
-            people = await follows.followers_of(session, actor.id)
-        else:
-            people = await follows.followed_by(session, actor.id)
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        listing = follows.followers_of if which == "followers" else follows.followed_by
+        people = [person for _, person in await listing(session, actor.id)]
         context = {"actor": actor, "people": people, "which": which}
         return await render(request, session, "people.html", context, me=me)
 
@@ -103,7 +101,7 @@ async def post(request: Request) -> Response:
         me = await viewer(request, session)
         viewer_id = me.actor.id if me else None
         found = await posts.get_visible(session, viewer_id, post_id)
-        author = await accounts.local_actor(session, str(request.path_params["username"]))
+        author = await accounts.actor_by_handle(session, str(request.path_params["username"]))
         if author.id != found.actor_id:
             raise HTTPException(404)
         thread = await timelines.thread(session, viewer_id, found)
@@ -129,15 +127,15 @@ async def follow(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        actor = await accounts.local_actor(session, request.path_params["username"])
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
         await follows.follow(session, me.actor, actor, now(request))
-        return redirect(f"/@{actor.username}")
+        return redirect(f"/@{actor.handle}")
 
 
 async def unfollow(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        actor = await accounts.local_actor(session, request.path_params["username"])
-        await follows.unfollow(session, me.actor, actor)
-        return redirect(f"/@{actor.username}")
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        await follows.unfollow(session, me.actor, actor, now(request))
+        return redirect(f"/@{actor.handle}")

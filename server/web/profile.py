@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from server.services import accounts, media
 from server.services.errors import ServiceError
-from server.web.context import db, flash, redirect, render, require_member, settings
+from server.web.context import db, flash, now, redirect, render, require_member, settings
 from server.web.forms import read_form, text
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 async def edit_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
-        values = {"display_name": me.actor.display_name, "bio": me.actor.bio}
+        values = {
+            "display_name": me.actor.display_name,
+            "bio": me.actor.bio,
+            "locked": me.actor.locked,
+        }
         context = {"values": values, "error": None, "max_bio": accounts.MAX_BIO}
         return await render(request, session, "settings_profile.html", context, me=me)
 
@@ -34,7 +38,11 @@ async def save(request: Request) -> Response:
 
 
 async def _save(request: Request, form: FormData) -> Response:
-    values = {"display_name": text(form, "display_name"), "bio": text(form, "bio")}
+    values = {
+        "display_name": text(form, "display_name"),
+        "bio": text(form, "bio"),
+        "locked": form.get("locked") == "on",
+    }
     async with db(request) as session:
         me = await require_member(request, session)
         try:
@@ -52,6 +60,8 @@ async def _save(request: Request, form: FormData) -> Response:
                 display_name=values["display_name"],
                 bio=values["bio"],
                 avatar_path=avatar_path,
+                locked=bool(values["locked"]),
+                now=now(request),
             )
         except ServiceError as error:
             log.info("profile change refused for %s: %s", me.actor.username, error.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from server.web import admin, auth, compose, health, pages, profile
+from server.web import admin, auth, compose, health, pages, profile, social
 
 routes = [
     Route("/", pages.home, name="home"),
@@ -23,6 +23,10 @@ routes = [
     Route("/posts/{post_id}/edit", compose.edit, methods=["POST"]),
     Route("/posts/{post_id}/withdraw", compose.withdraw, methods=["POST"]),
     Route("/posts/{post_id}/delete", compose.delete, methods=["POST"]),
+    Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
+    Route("/search", social.search, methods=["GET"]),
+    Route("/follow_requests", social.follow_requests, methods=["GET"]),
+    Route("/follow_requests/{follower_id}/{action:str}", social.answer, methods=["POST"]),
     Route("/drafts", compose.drafts_page, methods=["GET"]),
     Route("/drafts/{draft_id}/discard", compose.discard, methods=["POST"]),
     Route("/settings/profile", profile.edit_page, methods=["GET"]),

@@ -1,0 +1,169 @@
+"""Knowing remote actors: fetched by id, by key id, or by @user@domain through WebFinger."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation import incoming
+from federation.fetch import FetchError, fetch_jrd
+from federation.incoming import Malformed
+from federation.runtime import Federation
+from server.models import Actor
+from server.services import remote_actors
+from server.services.errors import Invalid, NotFound
+from server.services.remote_actors import RemoteProfile
+
+log = logging.getLogger(__name__)
+
+#: Profiles older than this are refreshed when next needed.
+STALE_AFTER = timedelta(days=1)
+
+
+class Unresolvable(Exception):
+    """The actor could not be fetched or read. `temporary` says whether to try later."""
+
+    def __init__(self, message: str, *, temporary: bool = False, gone: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+        self.gone = gone
+
+
+async def resolve(
+    fed: Federation, session: AsyncSession, uri: str, *, refresh: bool = False
+) -> Actor:
+    """The remote actor with id `uri`, fetched when unknown, stale or `refresh`ed."""
+    if fed.urls.is_local(uri):
+        raise Unresolvable("That is one of Porch's own ids.")
+    actor = await remote_actors.by_uri(session, uri)
+    now = fed.clock.now()
+    fresh = actor is not None and actor.fetched_at and now - actor.fetched_at < STALE_AFTER
+    if actor is not None and fresh and not refresh:
+        return actor
+    try:
+        return await _fetch_and_store(fed, session, uri)
+    except Unresolvable:
+        if actor is not None and not refresh:
+            return actor  # keep using what we have while its server is away
+        raise
+
+
+async def _fetch_and_store(fed: Federation, session: AsyncSession, uri: str) -> Actor:
+    try:
+        data = await fed.fetch(uri)
+    except FetchError as exc:
+        gone = exc.status in (404, 410)
+        raise Unresolvable(
+            f"Could not fetch {uri}: {exc}", temporary=exc.temporary, gone=gone
+        ) from exc
+    try:
+        doc = incoming.actor_doc(data)
+    except Malformed as exc:
+        raise Unresolvable(f"{uri} is not a usable actor: {exc}") from exc
+    # The document must be the one asked for, and its key must be on its own host.
+    if doc.id != uri:
+        raise Unresolvable(f"{uri} answered with a document for {doc.id}.")
+    if incoming.host(doc.key_id) != incoming.host(doc.id):
+        raise Unresolvable(f"{uri} names a key on another host.")
+    return await remote_actors.store(session, profile_of(doc), fed.clock.now())
+
+
+def profile_of(doc: incoming.ActorDoc) -> RemoteProfile:
+    """What Porch stores about a remote actor, from their parsed document."""
+    return RemoteProfile(
+        uri=doc.id,
+        username=doc.username,
+        domain=incoming.host(doc.id),
+        actor_type=doc.type,
+        display_name=doc.name,
+        bio=doc.bio,
+        url=doc.url,
+        inbox_url=doc.inbox,
+        shared_inbox_url=doc.shared_inbox,
+        followers_url=doc.followers,
+        avatar_url=doc.icon,
+        header_url=doc.image,
+        locked=doc.locked,
+        discoverable=doc.discoverable,
+        key_id=doc.key_id,
+        public_pem=doc.public_pem,
+    )
+
+
+async def key_for(
+    fed: Federation, session: AsyncSession, key_id: str, *, refresh: bool = False
+) -> tuple[Actor, str]:
+    """The actor owning `key_id` and its public key PEM; fetched when unknown or `refresh`."""
+    if not refresh:
+        found = await remote_actors.by_key_id(session, key_id)
+        if found is not None:
+            return found[0], found[1].public_pem
+    # Mastodon's keys are fragments of the actor (`…/users/zoe#main-key`); GoToSocial's
+    # are separate documents (`…/users/zoe/main-key`) whose owner is the actor.
+    actor_uri = key_id.split("#", 1)[0]
+    if "#" not in key_id:
+        try:
+            data = await fed.fetch(key_id)
+        except FetchError as exc:
+            raise Unresolvable(
+                str(exc), temporary=exc.temporary, gone=exc.status in (404, 410)
+            ) from exc
+        owner = (
+            incoming.ref(data.get("owner"))
+            if data.get("type") not in incoming.ACTOR_TYPES
+            else None
+        )
+        actor_uri = owner or incoming.ref(data.get("id")) or key_id
+    actor = await resolve(fed, session, actor_uri, refresh=True)
+    found = await remote_actors.by_key_id(session, key_id)
+    if found is None or found[0].id != actor.id:
+        raise Unresolvable(f"{actor_uri} does not list the key {key_id}.")
+    return actor, found[1].public_pem
+
+
+def parse_handle(handle: str) -> tuple[str, str]:
+    """("user", "domain") from @user@domain, user@domain or acct:user@domain."""
+    value = handle.strip().removeprefix("acct:").lstrip("@")
+    user, _, domain = value.partition("@")
+    if not user or not domain or "@" in domain or "/" in domain:
+        raise Invalid("Search for someone as @name@their.server.", field="q")
+    return user, domain.lower()
+
+
+async def by_handle(fed: Federation, session: AsyncSession, handle: str) -> Actor:
+    """Find @user@domain through WebFinger (RFC 7033) and fetch the actor it points to."""
+    user, domain = parse_handle(handle)
+    if domain == fed.urls.host.lower():
+        raise Invalid("That is someone on this server: open their profile instead.", field="q")
+    known = await remote_actors.by_acct(session, user, domain)
+    if known is not None and known.uri and known.suspended_at is None:
+        return await resolve(fed, session, known.uri)
+    resource = quote(f"acct:{user}@{domain}", safe=":@")
+    scheme = urlsplit(fed.urls.base).scheme if domain.startswith("localhost") else "https"
+    try:
+        jrd = await fetch_jrd(
+            fed.client, f"{scheme}://{domain}/.well-known/webfinger?resource={resource}"
+        )
+    except FetchError as exc:
+        raise NotFound(f"Could not find @{user}@{domain}: {exc}") from exc
+    links = jrd.get("links") if isinstance(jrd.get("links"), list) else []
+    uri = next(
+        (
+            link.get("href")
+            for link in links
+            if isinstance(link, dict)
+            and link.get("rel") == "self"
+            and "json" in str(link.get("type", ""))
+            and isinstance(link.get("href"), str)
+        ),
+        None,
+    )
+    if uri is None:
+        raise NotFound(f"@{user}@{domain} has no ActivityPub profile.")
+    try:
+        return await resolve(fed, session, uri)
+    except Unresolvable as exc:
+        raise NotFound(f"Could not load @{user}@{domain}: {exc}") from exc

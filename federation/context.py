@@ -1,0 +1,27 @@
+"""What federation handlers read from the running app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+
+from federation.urls import Urls
+from server.config import Settings
+from server.db import Sessions
+
+
+def urls(request: Request) -> Urls:
+    return request.app.state.urls  # type: ignore[no-any-return]
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def sessions(request: Request) -> Sessions:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
+def now(request: Request) -> datetime:
+    return request.app.state.clock.now()  # type: ignore[no-any-return]

@@ -1,0 +1,81 @@
+"""The inboxes (personal and shared): verify, parse, check origin, apply once, answer."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from federation import dispatch, incoming
+from federation.authentication import Refused, as_incoming, federation, signer
+from federation.incoming import Malformed
+from server.models import ReceivedActivity
+
+log = logging.getLogger(__name__)
+
+_MEDIA_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
+def _answer(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status)
+
+
+async def receive(request: Request) -> Response:
+    """POST /inbox and /users/{name}/inbox.
+
+    202 once applied (or ignored as irrelevant); 4xx for what must never be sent again;
+    503 for trouble on this side, so the sender retries later.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _MEDIA_TYPES:
+        return _answer(415, "Send activities as application/activity+json.")
+    body = await request.body()
+    fed = federation(request)
+    async with fed.sessions() as session:
+        try:
+            actor = await signer(fed, session, as_incoming(request, body))
+        except Refused as exc:
+            if exc.status == 401 and _is_self_delete_of_unknown(body):
+                # Mastodon's account deletions fan out to every server that ever saw the
+                # account; their key is gone by then, and there is nothing to remove.
+                return Response(status_code=202)
+            log.info("refused inbox POST: %s %s", exc.status, exc)
+            return _answer(exc.status, str(exc))
+        try:
+            data = incoming.loads(body)
+            activity = incoming.activity(data)
+        except Malformed as exc:
+            log.info("malformed activity from %s: %s", actor.uri, exc)
+            return _answer(400, str(exc))
+        if not incoming.has_as2_context(data):
+            return _answer(400, "The activity has no ActivityStreams @context.")
+        if await session.get(ReceivedActivity, activity.id) is not None:
+            return Response(status_code=202)  # a redelivery: already applied
+        try:
+            await dispatch.apply(fed, session, actor, activity)
+            session.add(ReceivedActivity(uri=activity.id, received_at=fed.clock.now()))
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # the same activity applied concurrently
+        except Malformed as exc:
+            await session.rollback()
+            log.info("unusable %s from %s: %s", activity.type, actor.uri, exc)
+            return _answer(400, str(exc))
+        except OperationalError:
+            log.exception("database trouble applying %s", activity.id)
+            return _answer(503, "The server is busy; try again later.")
+        except Exception:
+            log.exception("failed to apply %s %s", activity.type, activity.id)
+            return _answer(503, "Porch could not apply this activity now; try again later.")
+    return Response(status_code=202)
+
+
+def _is_self_delete_of_unknown(body: bytes) -> bool:
+    try:
+        data = incoming.loads(body)
+        activity = incoming.activity(data)
+    except Malformed:
+        return False
+    return activity.type == "Delete" and activity.object_ref == activity.actor

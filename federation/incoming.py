@@ -1,0 +1,322 @@
+"""Reading what other servers send: JSON into typed activities, notes and actors.
+
+Remote JSON is loose (a value may be a string, an object or a list of either), so
+every read goes through the small helpers here and ends in a dataclass; nothing past
+this module touches raw dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.html import plain_text, sanitize_remote_html
+from federation.urls import PUBLIC_ALIASES
+
+AS = "https://www.w3.org/ns/activitystreams"
+MAX_DEPTH = 16
+ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
+NOTE_TYPES = frozenset({"Note", "Question", "Article", "Page", "Image", "Video", "Audio", "Event"})
+
+
+class Malformed(Exception):
+    """The payload is not something Porch can read; str(exc) says why."""
+
+
+def loads(body: bytes) -> dict[str, Any]:
+    """Parse an activity body: a JSON object, nested at most MAX_DEPTH levels."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Malformed("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise Malformed("The body must be a JSON object.")
+    if _depth(data) > MAX_DEPTH:
+        raise Malformed(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+    return data
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level)
+    return level
+
+
+def has_as2_context(data: dict[str, Any]) -> bool:
+    context = data.get("@context")
+    values = context if isinstance(context, list) else [context]
+    return AS in values or "https://www.w3.org/ns/activitystreams#" in values
+
+
+def text(value: Any, limit: int = 10_000) -> str:
+    """A string field, or "" (control characters removed, length capped)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(c for c in value if c >= " " or c in "\n\t")[:limit]
+
+
+def ref(value: Any) -> str | None:
+    """An id given as a string, or as an object with an id (or a Link's href)."""
+    if isinstance(value, str):
+        return value if _is_url(value) else None
+    if isinstance(value, dict):
+        return ref(value.get("id") or value.get("href"))
+    if isinstance(value, list) and value:
+        return ref(value[0])
+    return None
+
+
+def refs(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items[:500]:
+        found = item if isinstance(item, str) and item in PUBLIC_ALIASES else ref(item)
+        if found:
+            out.append(found)
+    return out
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items[:100] if isinstance(item, dict)]
+
+
+def _is_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and len(value) <= 2048
+
+
+def host(uri: str) -> str:
+    return urlsplit(uri).netloc.lower()
+
+
+def timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    type: str
+    actor: str
+    object_ref: str | None
+    object: dict[str, Any] | None  # the object when embedded
+    to: list[str]
+    cc: list[str]
+    raw: dict[str, Any]
+
+
+def activity(data: dict[str, Any]) -> Activity:
+    """The envelope every activity shares; Malformed without id, type or actor."""
+    kind = data.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if isinstance(k, str)), None)
+    activity_id, actor = ref(data.get("id")), ref(data.get("actor"))
+    if not isinstance(kind, str) or not activity_id or not actor:
+        raise Malformed("An activity needs an id, a type and an actor.")
+    obj = data.get("object")
+    return Activity(
+        id=activity_id,
+        type=kind,
+        actor=actor,
+        object_ref=ref(obj),
+        object=obj if isinstance(obj, dict) else None,
+        to=refs(data.get("to")),
+        cc=refs(data.get("cc")),
+        raw=data,
+    )
+
+
+@dataclass(frozen=True)
+class ActorDoc:
+    id: str
+    type: str
+    username: str
+    name: str
+    bio: str
+    url: str | None
+    inbox: str
+    shared_inbox: str | None
+    followers: str | None
+    icon: str | None
+    image: str | None
+    locked: bool
+    discoverable: bool
+    key_id: str
+    public_pem: str
+
+
+def actor_doc(data: dict[str, Any]) -> ActorDoc:
+    """An actor document as Mastodon validates it (type, preferredUsername, inbox, key)."""
+    kind = data.get("type")
+    actor_id, inbox = ref(data.get("id")), ref(data.get("inbox"))
+    username = text(data.get("preferredUsername"), 64).strip()
+    if kind not in ACTOR_TYPES or not actor_id or not inbox or not username:
+        raise Malformed("Not an actor: it needs a type, an id, preferredUsername and an inbox.")
+    key = data.get("publicKey")
+    key = key[0] if isinstance(key, list) and key else key
+    if not isinstance(key, dict) or not ref(key.get("id")) or not text(key.get("publicKeyPem")):
+        raise Malformed("The actor has no publicKey.")
+    url = ref(data.get("url"))
+    endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
+    return ActorDoc(
+        id=actor_id,
+        type=str(kind),
+        username=username,
+        name=" ".join(text(data.get("name"), 300).split()),
+        bio=plain_text(sanitize_remote_html(text(data.get("summary"), 20_000))),
+        # Mastodon ignores a profile URL on another host than the actor.
+        url=url if url and host(url) == host(actor_id) else None,
+        inbox=inbox,
+        shared_inbox=ref(endpoints.get("sharedInbox")) if endpoints else None,
+        followers=ref(data.get("followers")),
+        icon=ref(_image_url(data.get("icon"))),
+        image=ref(_image_url(data.get("image"))),
+        locked=data.get("manuallyApprovesFollowers") is True,
+        discoverable=data.get("discoverable") is not False,
+        key_id=str(ref(key.get("id"))),
+        public_pem=text(key.get("publicKeyPem"), 4096),
+    )
+
+
+def _image_url(value: Any) -> Any:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        return value.get("url")
+    return value
+
+
+@dataclass(frozen=True)
+class MediaDoc:
+    url: str
+    media_type: str
+    description: str
+    blurhash: str | None
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class NoteDoc:
+    id: str
+    type: str
+    attributed_to: str
+    content_html: str  # sanitised
+    summary: str
+    sensitive: bool
+    in_reply_to: str | None
+    published: datetime | None
+    updated: datetime | None
+    url: str | None
+    to: list[str]
+    cc: list[str]
+    mentions: list[str]  # actor ids (or profile URLs) from Mention tags
+    mention_names: list[str]
+    hashtags: list[str]  # lower-cased, without '#'
+    attachments: list[MediaDoc] = field(default_factory=list)
+    language: str | None = None
+    poll_options: list[tuple[str, int]] | None = None
+    poll_multiple: bool = False
+    poll_closes: datetime | None = None
+    poll_voters: int | None = None
+
+
+def note_doc(data: dict[str, Any]) -> NoteDoc:
+    """A Note (or a type shown as one); Malformed without id or attributedTo."""
+    kind, note_id, author = data.get("type"), ref(data.get("id")), ref(data.get("attributedTo"))
+    if kind not in NOTE_TYPES or not note_id or not author:
+        raise Malformed("Not a post: it needs a type, an id and attributedTo.")
+    content = text(data.get("content"), 100_000)
+    content_map = data.get("contentMap")
+    language = None
+    if isinstance(content_map, dict) and content_map:
+        language, first = next(iter(content_map.items()))
+        content = content or text(first, 100_000)
+        language = text(language, 16) or None
+    if kind in ("Article", "Page", "Event") and data.get("name"):
+        # Mastodon shows converted types as their title and a link.
+        content = f"<p><strong>{_escape(text(data.get('name'), 500))}</strong></p>" + content
+    mentions, names, tags = [], [], []
+    for tag in objects(data.get("tag")):
+        if tag.get("type") == "Mention":
+            if href := ref(tag.get("href")):
+                mentions.append(href)
+            names.append(text(tag.get("name"), 320))
+        elif tag.get("type") == "Hashtag":
+            name = text(tag.get("name"), 101).lstrip("#").lower()
+            if name and name.replace("_", "").isalnum():
+                tags.append(name)
+    options = None
+    if kind == "Question":
+        choices = data.get("oneOf") or data.get("anyOf")
+        options = [(text(o.get("name"), 200), _count(o.get("replies"))) for o in objects(choices)][
+            :20
+        ]
+    summary = " ".join(text(data.get("summary"), 500).split())
+    return NoteDoc(
+        id=note_id,
+        type=str(kind),
+        attributed_to=author,
+        content_html=sanitize_remote_html(content),
+        summary=summary,
+        sensitive=data.get("sensitive") is True or bool(summary),
+        in_reply_to=ref(data.get("inReplyTo")),
+        published=timestamp(data.get("published")),
+        updated=timestamp(data.get("updated")),
+        url=ref(data.get("url")),
+        to=refs(data.get("to")),
+        cc=refs(data.get("cc")),
+        mentions=mentions,
+        mention_names=names,
+        hashtags=sorted(set(tags))[:30],
+        attachments=[m for m in (_media(a) for a in objects(data.get("attachment"))[:4]) if m],
+        language=language,
+        poll_options=options,
+        poll_multiple=bool(data.get("anyOf")),
+        poll_closes=timestamp(data.get("endTime") or data.get("closed")),
+        poll_voters=data.get("votersCount") if isinstance(data.get("votersCount"), int) else None,
+    )
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _count(replies: Any) -> int:
+    if isinstance(replies, dict) and isinstance(replies.get("totalItems"), int):
+        return max(0, replies["totalItems"])
+    return 0
+
+
+def _media(data: dict[str, Any]) -> MediaDoc | None:
+    url = ref(_image_url(data.get("url")) or data.get("href"))
+    if not url:
+        return None
+    width, height = data.get("width"), data.get("height")
+    return MediaDoc(
+        url=url,
+        media_type=text(data.get("mediaType"), 100),
+        # GoToSocial writes alt text in summary, Mastodon in name.
+        description=text(data.get("summary") or data.get("name"), 1500),
+        blurhash=text(data.get("blurhash"), 100) or None,
+        width=width if isinstance(width, int) else None,
+        height=height if isinstance(height, int) else None,
+    )
+
+
+def is_public(addresses: list[str]) -> bool:
+    return any(a in PUBLIC_ALIASES for a in addresses)

@@ -1,0 +1,325 @@
+"""ActivityStreams documents Porch sends: actors, notes, activities and collections.
+
+Shapes follow what Mastodon emits (app/serializers/activitypub/*), since that is what
+every other server is tested against. Incoming documents are read by federation/incoming.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from federation.urls import PUBLIC, Urls
+from server.models import Actor, Attachment, Post, Visibility
+
+AS = "https://www.w3.org/ns/activitystreams"
+SECURITY = "https://w3id.org/security/v1"
+
+# One context for every document, the union of what Mastodon's serializers emit. Keeping
+# `schema: http://schema.org#` (the wrong IRI) is deliberate: Mastodon compacts with it.
+CONTEXT: list[Any] = [
+    AS,
+    SECURITY,
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "sensitive": "as:sensitive",
+        "Hashtag": "as:Hashtag",
+        "toot": "http://joinmastodon.org/ns#",
+        "featured": {"@id": "toot:featured", "@type": "@id"},
+        "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+        "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+        "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
+        "discoverable": "toot:discoverable",
+        "indexable": "toot:indexable",
+        "suspended": "toot:suspended",
+        "memorial": "toot:memorial",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+        "votersCount": "toot:votersCount",
+        "Emoji": "toot:Emoji",
+    },
+]
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps as Mastodon writes them: UTC, seconds, a Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def document(body: dict[str, Any]) -> dict[str, Any]:
+    """A top-level document: the context first, as JSON-LD readers expect."""
+    return {"@context": CONTEXT, **body}
+
+
+def actor_document(
+    urls: Urls,
+    actor: Actor,
+    public_pem: str,
+    *,
+    summary_html: str,
+    avatar: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """A member's Person document with every field Mastodon reads.
+
+    `avatar` is (url, media type) when the member has one.
+    """
+    name = actor.username
+    body: dict[str, Any] = {
+        "id": urls.actor(name),
+        "type": "Person",
+        "following": urls.following(name),
+        "followers": urls.followers(name),
+        "inbox": urls.inbox(name),
+        "outbox": urls.outbox(name),
+        "featured": urls.featured(name),
+        "featuredTags": urls.actor(name) + "/collections/tags",
+        "preferredUsername": name,
+        "name": actor.display_name or name,
+        "summary": summary_html,
+        "url": urls.profile(name),
+        "manuallyApprovesFollowers": actor.locked,
+        "discoverable": actor.discoverable,
+        "indexable": actor.discoverable,
+        # Mastodon publishes the signup date at midnight.
+        "published": actor.created_at.strftime("%Y-%m-%dT00:00:00Z"),
+        "memorial": False,
+        "publicKey": {
+            "id": urls.key_id(name),
+            "owner": urls.actor(name),
+            "publicKeyPem": public_pem,
+        },
+        "tag": [],
+        "attachment": [],
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
+    }
+    if avatar is not None:
+        body["icon"] = {"type": "Image", "mediaType": avatar[1], "url": avatar[0]}
+    return document(body)
+
+
+def instance_actor_document(urls: Urls, public_pem: str) -> dict[str, Any]:
+    """The instance's Application actor (Mastodon's /actor), used to sign fetches."""
+    actor_id = urls.instance_actor()
+    return document(
+        {
+            "id": actor_id,
+            "type": "Application",
+            "preferredUsername": urls.host,
+            "inbox": actor_id + "/inbox",
+            "outbox": actor_id + "/outbox",
+            "url": urls.base + "/about",
+            "manuallyApprovesFollowers": True,
+            "publicKey": {
+                "id": urls.instance_key_id(),
+                "owner": actor_id,
+                "publicKeyPem": public_pem,
+            },
+            "endpoints": {"sharedInbox": urls.shared_inbox()},
+        }
+    )
+
+
+@dataclass
+class NoteSource:
+    """Everything a Note is built from, loaded by federation/objects.py."""
+
+    post: Post
+    author: Actor
+    mentions: list[Actor] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    in_reply_to: str | None = None
+
+
+def addressing(urls: Urls, source: NoteSource) -> tuple[list[str], list[str]]:
+    """to and cc for a post's visibility, exactly as Mastodon maps them."""
+    followers = urls.followers(source.author.username)
+    mentioned = [urls.of_actor(a) for a in source.mentions]
+    match source.post.visibility:
+        case Visibility.public:
+            return [PUBLIC], [followers, *mentioned]
+        case Visibility.unlisted:
+            return [followers], [PUBLIC, *mentioned]
+        case Visibility.followers:
+            return [followers], mentioned
+        case _:
+            return mentioned, []
+
+
+def note(urls: Urls, source: NoteSource) -> dict[str, Any]:
+    """The Note for a published post (without @context; see `document`)."""
+    post, author = source.post, source.author
+    note_id = urls.of_post(post, author)
+    to, cc = addressing(urls, source)
+    tags: list[dict[str, Any]] = [
+        {"type": "Mention", "href": urls.of_actor(a), "name": "@" + _acct(urls, a)}
+        for a in source.mentions
+    ]
+    tags += [{"type": "Hashtag", "href": urls.tag(t), "name": "#" + t} for t in source.tags]
+    body: dict[str, Any] = {
+        "id": note_id,
+        "type": "Note",
+        "summary": post.spoiler_text or None,
+        "inReplyTo": source.in_reply_to,
+        "published": iso(post.published_at or post.publish_at),
+        "url": urls.post_page(author.username, post.id),
+        "attributedTo": urls.of_actor(author),
+        "to": to,
+        "cc": cc,
+        "sensitive": bool(post.spoiler_text) or post.sensitive,
+        "content": post.content_html,
+        "attachment": [_attachment(a) for a in source.attachments],
+        "tag": tags,
+        # An empty first page embedded: without it Mastodon fetches `replies` for every
+        # Create it receives (mastodon#31921).
+        "replies": {
+            "id": note_id + "/replies",
+            "type": "Collection",
+            "first": {
+                "type": "CollectionPage",
+                "next": note_id + "/replies?page=true",
+                "partOf": note_id + "/replies",
+                "items": [],
+            },
+        },
+    }
+    if post.language:
+        body["contentMap"] = {post.language: post.content_html}
+    edited, published = post.edited_at, post.published_at
+    if edited is not None and published is not None and edited > published:
+        body["updated"] = iso(edited)
+    return body
+
+
+def _acct(urls: Urls, actor: Actor) -> str:
+    domain = actor.domain or urls.host
+    return f"{actor.username}@{domain}"
+
+
+def _attachment(item: Attachment) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "Document",
+        "mediaType": item.media_type,
+        "url": item.url,
+        "name": item.description or None,
+    }
+    if item.blurhash:
+        body["blurhash"] = item.blurhash
+    if item.width and item.height:
+        body["width"], body["height"] = item.width, item.height
+    return body
+
+
+def tombstone(object_id: str) -> dict[str, Any]:
+    return document({"id": object_id, "type": "Tombstone"})
+
+
+def create(urls: Urls, source: NoteSource) -> dict[str, Any]:
+    """Create(Note) with the same addressing as the note, as Mastodon sends it."""
+    obj = note(urls, source)
+    return document(
+        {
+            "id": obj["id"] + "/activity",
+            "type": "Create",
+            "actor": obj["attributedTo"],
+            "published": obj["published"],
+            "to": obj["to"],
+            "cc": obj["cc"],
+            "object": obj,
+        }
+    )
+
+
+def update_note(urls: Urls, source: NoteSource, edited_at: datetime) -> dict[str, Any]:
+    obj = note(urls, source)
+    obj["updated"] = iso(edited_at)
+    return document(
+        {
+            "id": f"{obj['id']}#updates/{int(edited_at.timestamp())}",
+            "type": "Update",
+            "actor": obj["attributedTo"],
+            "published": obj["updated"],
+            "to": obj["to"],
+            "cc": obj["cc"],
+            "object": obj,
+        }
+    )
+
+
+def delete_note(actor_id: str, note_id: str, to: list[str], cc: list[str]) -> dict[str, Any]:
+    return document(
+        {
+            "id": note_id + "#delete",
+            "type": "Delete",
+            "actor": actor_id,
+            "to": to,
+            "cc": cc,
+            "object": {"id": note_id, "type": "Tombstone", "atomUri": note_id},
+        }
+    )
+
+
+def announce(
+    activity_id: str, actor_id: str, followers: str, note_id: str, author_id: str, at: datetime
+) -> dict[str, Any]:
+    return document(
+        {
+            "id": activity_id,
+            "type": "Announce",
+            "actor": actor_id,
+            "published": iso(at),
+            "to": [PUBLIC],
+            "cc": [author_id, followers],
+            "object": note_id,
+        }
+    )
+
+
+def simple(activity_id: str, kind: str, actor_id: str, obj: Any, **extra: Any) -> dict[str, Any]:
+    """Follow, Like, Block and the like: {id, type, actor, object}."""
+    return document({"id": activity_id, "type": kind, "actor": actor_id, "object": obj, **extra})
+
+
+def embedded(activity: dict[str, Any]) -> dict[str, Any]:
+    """An activity as the object of another (Undo, Accept): without its @context."""
+    return {k: v for k, v in activity.items() if k != "@context"}
+
+
+def update_actor(actor_doc: dict[str, Any], followers: str, at: datetime) -> dict[str, Any]:
+    """Update(Person): the object id equals the actor, as Mastodon requires."""
+    return document(
+        {
+            "id": f"{actor_doc['id']}#updates/{int(at.timestamp())}",
+            "type": "Update",
+            "actor": actor_doc["id"],
+            "to": [PUBLIC],
+            "cc": [followers],
+            "object": embedded(actor_doc),
+        }
+    )
+
+
+def ordered_collection(collection_id: str, total: int, first: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": collection_id, "type": "OrderedCollection", "totalItems": total}
+    if first is not None:
+        body["first"] = first
+    return document(body)
+
+
+def collection_page(
+    page_id: str, collection_id: str, items: list[Any], next_id: str | None, total: int
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "totalItems": total,
+        "partOf": collection_id,
+        "orderedItems": items,
+    }
+    if next_id is not None:
+        body["next"] = next_id
+    return document(body)

@@ -1,0 +1,39 @@
+"""Likes and blocks between people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.clock import utcnow
+
+
+class Like(SQLModel, table=True):
+    __tablename__ = "likes"
+    __table_args__ = (UniqueConstraint("actor_id", "post_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id")
+    post_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    #: The Like activity's id, for remote likes (Undo refers to it).
+    uri: str | None = Field(default=None, max_length=2048, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Block(SQLModel, table=True):
+    """`actor` blocked `target`: no follows either way, and target's posts are hidden."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("actor_id", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id")
+    target_id: int = Field(foreign_key="actors.id", index=True)
+    uri: str | None = Field(default=None, max_length=2048, index=True)
+    created_at: datetime = Field(default_factory=utcnow)

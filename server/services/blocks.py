@@ -1,0 +1,91 @@
+"""Blocks: a person shuts another out; follows between them end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Block, Follow, OutboxKind
+from server.services import outbox
+from server.services.errors import Invalid
+
+
+async def between(session: AsyncSession, a: int, b: int) -> bool:
+    """Whether either of the two blocked the other."""
+    found = await session.exec(
+        select(Block.id).where(
+            or_(
+                and_(col(Block.actor_id) == a, col(Block.target_id) == b),
+                and_(col(Block.actor_id) == b, col(Block.target_id) == a),
+            )
+        )
+    )
+    return found.first() is not None
+
+
+async def block(
+    session: AsyncSession, actor: Actor, target: Actor, now: datetime, *, uri: str | None = None
+) -> Block:
+    """`actor` blocks `target`: follows both ways end; blocking twice changes nothing."""
+    if actor.id == target.id:
+        raise Invalid("You cannot block yourself.")
+    assert actor.id is not None and target.id is not None
+    existing = (
+        await session.exec(
+            select(Block).where(Block.actor_id == actor.id, Block.target_id == target.id)
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    row = Block(actor_id=actor.id, target_id=target.id, uri=uri, created_at=now)
+    session.add(row)
+    await session.exec(
+        delete(Follow).where(
+            or_(
+                and_(col(Follow.follower_id) == actor.id, col(Follow.followed_id) == target.id),
+                and_(col(Follow.follower_id) == target.id, col(Follow.followed_id) == actor.id),
+            )
+        )
+    )  # type: ignore[call-overload]
+    await session.flush()
+    if actor.is_local and not target.is_local:
+        outbox.record(
+            session,
+            OutboxKind.block,
+            actor.id,
+            now=now,
+            target_actor_id=target.id,
+            snapshot={"block_id": row.id},
+        )
+    await session.commit()
+    return row
+
+
+async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
+    """Lift a block; when there is none, nothing changes."""
+    row = (
+        await session.exec(
+            select(Block).where(Block.actor_id == actor.id, Block.target_id == target.id)
+        )
+    ).first()
+    if row is None:
+        return
+    await session.delete(row)
+    if actor.is_local and not target.is_local:
+        outbox.record(
+            session,
+            OutboxKind.undo_block,
+            actor.id,
+            now=now,
+            target_actor_id=target.id,
+            snapshot={"block_id": row.id},
+        )
+    await session.commit()
+
+
+async def blocked_ids(session: AsyncSession, actor_id: int) -> list[int]:
+    rows = await session.exec(select(Block.target_id).where(Block.actor_id == actor_id))
+    return list(rows.all())

@@ -1,0 +1,194 @@
+"""Likes and boosts: the light ways of answering a post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.ids import id_for_time
+from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
+from server.services import blocks, notifications, outbox
+from server.services.errors import Forbidden, NotFound
+from server.services.posts import get_visible
+
+
+async def like(
+    session: AsyncSession, actor: Actor, post_id: int, now: datetime, *, uri: str | None = None
+) -> Like:
+    """`actor` likes a post they can see; liking twice changes nothing."""
+    assert actor.id is not None
+    post = await get_visible(session, actor.id, post_id)
+    await _check_allowed(session, actor, post)
+    existing = (
+        await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post.id))
+    ).first()
+    if existing is not None:
+        return existing
+    row = Like(actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
+    session.add(row)
+    await session.flush()
+    notifications.add(
+        session,
+        recipient_id=post.actor_id,
+        kind=NotificationKind.favourite,
+        from_actor_id=actor.id,
+        post_id=post.id,
+        now=now,
+    )
+    if actor.is_local:
+        outbox.record(
+            session,
+            OutboxKind.like,
+            actor.id,
+            now=now,
+            post_id=post.id,
+            snapshot={"like_id": row.id},
+        )
+    await session.commit()
+    return row
+
+
+async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetime) -> None:
+    row = (
+        await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post_id))
+    ).first()
+    if row is None:
+        return
+    await session.delete(row)
+    if actor.is_local:
+        outbox.record(
+            session,
+            OutboxKind.undo_like,
+            actor.id,
+            now=now,
+            post_id=post_id,
+            snapshot={"like_id": row.id},
+        )
+    await session.commit()
+
+
+async def like_by_uri(session: AsyncSession, uri: str) -> Like | None:
+    return (await session.exec(select(Like).where(Like.uri == uri))).first()
+
+
+async def boost(
+    session: AsyncSession, actor: Actor, post_id: int, now: datetime, *, uri: str | None = None
+) -> Post:
+    """`actor` shares a public or unlisted post with their followers; twice is once."""
+    assert actor.id is not None
+    post = await get_visible(session, actor.id, post_id)
+    if post.reblog_of_id is not None:
+        post = await get_visible(session, actor.id, post.reblog_of_id)
+    if post.visibility not in (Visibility.public, Visibility.unlisted):
+        raise Forbidden("Only public posts can be boosted.")
+    await _check_allowed(session, actor, post)
+    existing = (
+        await session.exec(
+            select(Post).where(
+                Post.actor_id == actor.id,
+                Post.reblog_of_id == post.id,
+                col(Post.state) == PostState.published,
+            )
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    boost_id = id_for_time(now)
+    row = Post(
+        id=boost_id,
+        actor_id=actor.id,
+        root_id=boost_id,
+        text="",
+        content_html="",
+        visibility=post.visibility,
+        state=PostState.published,
+        created_at=now,
+        publish_at=now,
+        published_at=now,
+        reblog_of_id=post.id,
+        uri=uri,
+    )
+    session.add(row)
+    await session.flush()
+    notifications.add(
+        session,
+        recipient_id=post.actor_id,
+        kind=NotificationKind.reblog,
+        from_actor_id=actor.id,
+        post_id=post.id,
+        now=now,
+    )
+    if actor.is_local:
+        outbox.record(session, OutboxKind.announce, actor.id, now=now, post_id=boost_id)
+    await session.commit()
+    return row
+
+
+async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: datetime) -> None:
+    """Take back a boost of `post_id`; when there is none, nothing changes."""
+    row = (
+        await session.exec(
+            select(Post).where(Post.actor_id == actor.id, Post.reblog_of_id == post_id)
+        )
+    ).first()
+    if row is None:
+        return
+    if actor.is_local:
+        outbox.record(
+            session,
+            OutboxKind.undo_announce,
+            actor.id,
+            now=now,
+            snapshot={"boost_id": row.id, "post_id": post_id},
+        )
+    await session.delete(row)
+    await session.commit()
+
+
+async def boost_by_uri(session: AsyncSession, uri: str) -> Post | None:
+    return (
+        await session.exec(select(Post).where(Post.uri == uri, col(Post.reblog_of_id).is_not(None)))
+    ).first()
+
+
+async def _check_allowed(session: AsyncSession, actor: Actor, post: Post) -> None:
+    assert actor.id is not None
+    if await blocks.between(session, actor.id, post.actor_id):
+        raise Forbidden("You cannot interact with this person.")
+    if post.state != PostState.published:
+        raise NotFound("This post does not exist, or you cannot see it.")
+
+
+@dataclass(frozen=True)
+class Counts:
+    likes: int
+    boosts: int
+
+
+async def counts(session: AsyncSession, post_ids: list[int]) -> dict[int, Counts]:
+    """Likes and boosts per post, for the posts on a page."""
+    if not post_ids:
+        return {}
+    likes = dict(
+        (
+            await session.exec(
+                select(Like.post_id, func.count())
+                .where(col(Like.post_id).in_(post_ids))
+                .group_by(col(Like.post_id))
+            )
+        ).all()
+    )
+    boosts = dict(
+        (
+            await session.exec(
+                select(Post.reblog_of_id, func.count())
+                .where(col(Post.reblog_of_id).in_(post_ids), col(Post.state) == PostState.published)
+                .group_by(col(Post.reblog_of_id))
+            )
+        ).all()
+    )
+    return {i: Counts(int(likes.get(i, 0)), int(boosts.get(i, 0))) for i in post_ids}

@@ -1,0 +1,217 @@
+"""Posts from other servers: stored, threaded, edited and deleted as their authors say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.ids import id_for_time
+from server.models import (
+    Actor,
+    Attachment,
+    Mention,
+    Notification,
+    Poll,
+    Post,
+    PostEdit,
+    PostState,
+    PostTag,
+    Tombstone,
+    Visibility,
+)
+from server.services import notifications
+
+
+@dataclass(frozen=True)
+class RemoteMedia:
+    url: str
+    media_type: str
+    description: str
+    blurhash: str | None
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class RemotePoll:
+    options: list[tuple[str, int]]
+    multiple: bool
+    closes_at: datetime | None
+    voters_count: int | None
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A remote note, parsed, sanitised and with its references resolved by federation."""
+
+    uri: str
+    url: str | None
+    content_html: str
+    text: str
+    spoiler_text: str
+    sensitive: bool
+    visibility: Visibility
+    published_at: datetime
+    language: str | None
+    in_reply_to_id: int | None
+    in_reply_to_uri: str | None
+    mention_ids: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    media: list[RemoteMedia] = field(default_factory=list)
+    poll: RemotePoll | None = None
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Post | None:
+    return (await session.exec(select(Post).where(Post.uri == uri))).first()
+
+
+async def is_tombstoned(session: AsyncSession, uri: str) -> bool:
+    return await session.get(Tombstone, uri) is not None
+
+
+async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: datetime) -> Post:
+    """Store a remote post once; a second delivery returns the stored one unchanged.
+
+    Replies that arrived before this post are attached to it, so threads come whole
+    whatever order their posts arrive in.
+    """
+    assert author.id is not None
+    existing = await by_uri(session, note.uri)
+    if existing is not None:
+        return existing
+    published = min(note.published_at, now)
+    post_id = id_for_time(published)
+    root_id = post_id
+    if note.in_reply_to_id is not None:
+        parent = await session.get(Post, note.in_reply_to_id)
+        root_id = parent.root_id if parent is not None else post_id
+    post = Post(
+        id=post_id,
+        actor_id=author.id,
+        in_reply_to_id=note.in_reply_to_id,
+        in_reply_to_uri=None if note.in_reply_to_id else note.in_reply_to_uri,
+        root_id=root_id,
+        text=note.text,
+        content_html=note.content_html,
+        spoiler_text=note.spoiler_text,
+        sensitive=note.sensitive,
+        visibility=note.visibility,
+        state=PostState.published,
+        created_at=now,
+        publish_at=published,
+        published_at=published,
+        language=note.language,
+        uri=note.uri,
+        url=note.url,
+    )
+    session.add(post)
+    await session.flush()
+    _attach(session, post_id, note)
+    await _adopt_orphans(session, post)
+    await notifications.for_new_post(session, post, now)
+    await session.commit()
+    return post
+
+
+def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
+    for actor_id in dict.fromkeys(note.mention_ids):
+        session.add(Mention(post_id=post_id, actor_id=actor_id))
+    for tag in dict.fromkeys(note.tags):
+        session.add(PostTag(post_id=post_id, tag=tag))
+    for position, media in enumerate(note.media):
+        session.add(
+            Attachment(
+                post_id=post_id,
+                position=position,
+                media_type=media.media_type,
+                url=media.url,
+                description=media.description,
+                blurhash=media.blurhash,
+                width=media.width,
+                height=media.height,
+            )
+        )
+    if note.poll is not None:
+        session.add(
+            Poll(
+                post_id=post_id,
+                multiple=note.poll.multiple,
+                options=[{"title": t, "votes": v} for t, v in note.poll.options],
+                voters_count=note.poll.voters_count,
+                closes_at=note.poll.closes_at,
+            )
+        )
+
+
+async def _adopt_orphans(session: AsyncSession, parent: Post) -> None:
+    if parent.uri is None:
+        return
+    await session.exec(
+        update(Post)
+        .where(col(Post.in_reply_to_uri) == parent.uri)
+        .values(in_reply_to_id=parent.id, in_reply_to_uri=None, root_id=parent.root_id)
+    )  # type: ignore[call-overload]
+    # Replies to those replies follow their new root as well.
+    children = await session.exec(select(Post.id).where(Post.in_reply_to_id == parent.id))
+    for child_id in children.all():
+        await session.exec(
+            update(Post).where(col(Post.root_id) == child_id).values(root_id=parent.root_id)
+        )  # type: ignore[call-overload]
+
+
+async def orphans(session: AsyncSession, limit: int = 50) -> list[tuple[int, str]]:
+    """(post id, parent uri) of replies whose parent has not arrived yet."""
+    rows = await session.exec(
+        select(Post.id, Post.in_reply_to_uri)
+        .where(col(Post.in_reply_to_uri).is_not(None))
+        .order_by(col(Post.id).desc())
+        .limit(limit)
+    )
+    return [(i, u) for i, u in rows.all() if u]
+
+
+async def edit(
+    session: AsyncSession, post: Post, note: RemotePost, edited_at: datetime, now: datetime
+) -> bool:
+    """Apply an author's edit if it is newer than what Porch has; keeps the old version."""
+    shown_since = post.edited_at or post.published_at or post.created_at
+    if edited_at <= shown_since:
+        return False
+    session.add(
+        PostEdit(
+            post_id=post.id,
+            text=post.text,
+            content_html=post.content_html,
+            spoiler_text=post.spoiler_text,
+            created_at=shown_since,
+        )
+    )
+    post.text, post.content_html = note.text, note.content_html
+    post.spoiler_text, post.sensitive = note.spoiler_text, note.sensitive
+    post.language, post.edited_at = note.language, min(edited_at, now)
+    session.add(post)
+    for model in (Mention, PostTag, Attachment, Poll):
+        await session.exec(delete(model).where(col(model.post_id) == post.id))  # type: ignore[attr-defined,call-overload]
+    await session.flush()
+    _attach(session, post.id, note)
+    await session.commit()
+    return True
+
+
+async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
+    """The author deleted the post: it disappears everywhere, and stays gone."""
+    if post.uri:
+        await session.merge(Tombstone(uri=post.uri, deleted_at=now))
+    await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))  # type: ignore[call-overload]
+    await session.delete(post)
+    await session.commit()
+
+
+async def tombstone(session: AsyncSession, uri: str, now: datetime) -> None:
+    """Remember a deleted id Porch never stored, so a late Create is ignored."""
+    await session.merge(Tombstone(uri=uri, deleted_at=now))
+    await session.commit()

@@ -1,0 +1,80 @@
+"""Finding people elsewhere, likes and boosts, and answering follow requests."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation.actors import by_handle
+from server.services import follows, reactions
+from server.services.errors import NotFound, ServiceError
+from server.web.context import db, flash, now, redirect, render, require_member
+from server.web.forms import read_form, text
+from server.web.params import path_id
+
+
+async def search(request: Request) -> Response:
+    """@user@domain: found through WebFinger, then shown as a profile to follow."""
+    query = request.query_params.get("q", "").strip()
+    async with db(request) as session:
+        me = await require_member(request, session)
+        if not query:
+            return await render(request, session, "search.html", {"q": "", "error": None}, me=me)
+        try:
+            if "@" in query.lstrip("@"):
+                actor = await by_handle(request.app.state.federation, session, query)
+                return redirect(f"/@{actor.handle}")
+            return redirect(f"/@{query.lstrip('@')}")
+        except ServiceError as error:
+            context = {"q": query, "error": error}
+            return await render(
+                request, session, "search.html", context, status=error.status, me=me
+            )
+
+
+def _back(request: Request, fallback: str) -> Response:
+    # Back to the page the button was on; only same-site paths.
+    target = request.headers.get("referer", "")
+    path = "/" + target.split("://", 1)[-1].split("/", 1)[-1] if "://" in target else fallback
+    return redirect(path if path.startswith("/") and not path.startswith("//") else fallback)
+
+
+async def react(request: Request) -> Response:
+    """POST /posts/{id}/like, /unlike, /boost, /unboost."""
+    await read_form(request)
+    post_id = path_id(request, "post_id")
+    action = request.path_params["action"]
+    async with db(request) as session:
+        me = await require_member(request, session)
+        moment = now(request)
+        if action == "like":
+            await reactions.like(session, me.actor, post_id, moment)
+        elif action == "unlike":
+            await reactions.unlike(session, me.actor, post_id, moment)
+        elif action == "boost":
+            await reactions.boost(session, me.actor, post_id, moment)
+        elif action == "unboost":
+            await reactions.unboost(session, me.actor, post_id, moment)
+        else:
+            raise NotFound("There is no such thing to do with a post.")
+    return _back(request, "/")
+
+
+async def follow_requests(request: Request) -> Response:
+    async with db(request) as session:
+        me = await require_member(request, session)
+        waiting = await follows.requests_for(session, me.actor.id)
+        return await render(request, session, "follow_requests.html", {"waiting": waiting}, me=me)
+
+
+async def answer(request: Request) -> Response:
+    """POST /follow_requests/{follower_id}/{approve|reject}."""
+    form = await read_form(request)
+    follower_id = path_id(request, "follower_id")
+    approve = request.path_params["action"] == "approve"
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await follows.answer_request(session, me.actor, follower_id, approve, now(request))
+    name = text(form, "name")
+    flash(request, f"{'Approved' if approve else 'Declined'} {name or 'the request'}.")
+    return redirect("/follow_requests")

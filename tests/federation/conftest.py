@@ -1,0 +1,130 @@
+"""Several Porch instances in one process, connected by a transport that routes by host."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from federation import jobs as federation_jobs
+from server.app import create_app
+from server.clock import FrozenClock
+from server.config import load_settings
+from tests.conftest import Person, csrf_from
+
+
+class Fediverse(httpx.AsyncBaseTransport):
+    """Carries requests to the instance named by the URL's host and records every POST."""
+
+    def __init__(self) -> None:
+        self.apps: dict[str, Starlette] = {}
+        self.posts: list[tuple[str, bytes]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        app = self.apps.get(request.url.host)
+        if app is None:
+            raise httpx.ConnectError(f"no server at {request.url.host}", request=request)
+        if request.method == "POST":
+            body = await request.aread()
+            self.posts.append((str(request.url), body))
+        return await httpx.ASGITransport(app=app).handle_async_request(request)
+
+
+@dataclass
+class Instance:
+    domain: str
+    app: Starlette
+    people: dict[str, Person] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return f"https://{self.domain}"
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=self.base)
+
+    async def sign_up(self, name: str, *, locked: bool = False) -> Person:
+        client = self.client()
+        token = await csrf_from(client, "/signup")
+        response = await client.post(
+            "/signup",
+            data={
+                "username": name,
+                "email": f"{name}.{self.domain.split('.')[0]}@example.com",
+                "password": "correct horse battery",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303, response.text
+        person = Person(name, client)
+        self.people[name] = person
+        if locked:
+            token = await person.token("/settings/profile")
+            response = await client.post(
+                "/settings/profile",
+                data={"display_name": name, "bio": "", "locked": "on", "csrf_token": token},
+            )
+            assert response.status_code == 303, response.text
+        return person
+
+
+@dataclass
+class World:
+    net: Fediverse
+    clock: FrozenClock
+    instances: dict[str, Instance]
+
+    async def settle(self, seconds: float = 0) -> None:
+        """Move the clock on, then run every instance's jobs until nothing is left to do."""
+        self.clock.advance(seconds)
+        for _ in range(20):
+            done = 0
+            for instance in self.instances.values():
+                done += await instance.app.state.jobs.run_due()
+                done += await federation_jobs.run_due(instance.app.state.federation)
+            if done == 0:
+                return
+        raise AssertionError("jobs kept finding work after 20 rounds")
+
+
+@pytest.fixture
+async def world(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[World]:
+    """Two Porch servers, porch-a.test and porch-b.test, sharing a clock and a network.
+
+    Federation behaves the same on either database, so these run on SQLite only; the
+    services they call are covered on PostgreSQL by the rest of the suite.
+    """
+    net, clock = Fediverse(), FrozenClock()
+    instances: dict[str, Instance] = {}
+    async with AsyncExitStack() as stack:
+        for domain in ("porch-a.test", "porch-b.test"):
+            folder = tmp_path / domain
+            folder.mkdir()
+            shutil.copy(sqlite_template, folder / "porch.db")
+            settings = load_settings(
+                data_dir=folder,
+                database_url=f"sqlite+aiosqlite:///{folder / 'porch.db'}",
+                domain=domain,
+                secret_key="test-secret-" + "x" * 40,
+                public_cache_seconds=0,
+            )
+            app = create_app(
+                settings,
+                clock=clock,
+                apply_migrations=False,
+                run_jobs=False,
+                federation_transport=net,
+            )
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            net.apps[domain] = app
+            instances[domain] = Instance(domain, app)
+        yield World(net, clock, instances)
+        for instance in instances.values():
+            for person in instance.people.values():
+                await person.client.aclose()

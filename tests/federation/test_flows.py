@@ -1,0 +1,137 @@
+"""Two Porch servers talking: Ana on porch-a.test and Ben on porch-b.test."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from server.models import Like, Post
+from tests.federation.conftest import World
+
+
+async def find_and_follow(world: World, who: str, handle: str) -> None:
+    person = world.instances["porch-a.test"].people[who]
+    found = await person.client.get("/search", params={"q": handle})
+    assert found.status_code == 303, found.text
+    profile = found.headers["location"]
+    token = await person.token(profile)
+    response = await person.client.post(profile + "/follow", data={"csrf_token": token})
+    assert response.status_code == 303, response.text
+
+
+async def post_ids_on(world: World, domain: str) -> list[str]:
+    async with world.instances[domain].app.state.sessions() as session:
+        rows = await session.exec(select(Post.uri).where(Post.uri.is_not(None)))  # type: ignore[union-attr]
+        return [r for r in rows.all() if r]
+
+
+async def test_a_follow_crosses_and_posts_arrive_only_after_the_pause(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    followers = await b.client().get(
+        "/users/ben/followers", headers={"Accept": "application/activity+json"}
+    )
+    assert followers.json()["totalItems"] == 1
+
+    post_id = await ben.post("Hello from B #porch")
+    await world.settle(5)
+    assert await post_ids_on(world, "porch-a.test") == []  # still in its pause
+    await world.settle(30)
+    uris = await post_ids_on(world, "porch-a.test")
+    assert uris == [f"https://porch-b.test/users/ben/statuses/{post_id}"]
+    home = await ana.client.get("/")
+    assert "Hello from B" in home.text
+
+    # Ana replies from A; the reply threads under Ben's post on B.
+    local_copy = re.search(r'href="/@ben@porch-b.test/(\d+)"', home.text)
+    assert local_copy
+    await ana.post("Hello back!", reply_to=int(local_copy.group(1)))
+    await world.settle(25)
+    thread = await ben.client.get(f"/@ben/{post_id}")
+    assert "Hello back!" in thread.text
+    notes = await ben.client.get("/notifications")
+    assert "replied to your post" in notes.text
+
+
+async def test_likes_and_boosts_reach_the_author(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    post_id = await ben.post("Worth sharing")
+    await world.settle(31)
+    home = await ana.client.get("/")
+    local_id = int(re.search(r'href="/@ben@porch-b.test/(\d+)"', home.text).group(1))  # type: ignore[union-attr]
+    for action in ("like", "boost"):
+        token = await ana.token("/")
+        response = await ana.client.post(f"/posts/{local_id}/{action}", data={"csrf_token": token})
+        assert response.status_code == 303
+    await world.settle()
+    async with b.app.state.sessions() as session:
+        likes = (await session.exec(select(Like).where(Like.post_id == post_id))).all()
+        boosts = (await session.exec(select(Post).where(Post.reblog_of_id == post_id))).all()
+    assert len(likes) == 1 and len(boosts) == 1
+    notes = await ben.client.get("/notifications")
+    assert "liked your post" in notes.text and "boosted your post" in notes.text
+
+
+async def test_deletes_propagate_and_unfollow_stops_delivery(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    post_id = await ben.post("Soon gone")
+    await world.settle(31)
+    assert len(await post_ids_on(world, "porch-a.test")) == 1
+    token = await ben.token(f"/@ben/{post_id}")
+    await ben.client.post(f"/posts/{post_id}/delete", data={"csrf_token": token})
+    await world.settle()
+    assert await post_ids_on(world, "porch-a.test") == []
+
+    token = await ana.token("/@ben@porch-b.test")
+    await ana.client.post("/@ben@porch-b.test/unfollow", data={"csrf_token": token})
+    await world.settle()
+    await ben.post("Nobody over there hears this")
+    await world.settle(31)
+    assert await post_ids_on(world, "porch-a.test") == []
+
+
+async def test_followers_only_and_direct_posts_reach_only_their_audience(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    await a.sign_up("ana")
+    await a.sign_up("cleo")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    await ben.post("Followers only", visibility="followers")
+    await world.settle(31)
+    ana_view = await a.people["ana"].client.get("/")
+    cleo_view = await a.people["cleo"].client.get("/@ben@porch-b.test")
+    assert "Followers only" in ana_view.text
+    assert "Followers only" not in cleo_view.text
+
+
+async def test_a_locked_account_approves_a_remote_request(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    await a.sign_up("ana")
+    ben = await b.sign_up("ben", locked=True)
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    waiting = await ben.client.get("/follow_requests")
+    assert "@ana@porch-a.test" in waiting.text
+    follower_id = re.search(r"/follow_requests/(\d+)/approve", waiting.text).group(1)  # type: ignore[union-attr]
+    token = await ben.token("/follow_requests")
+    response = await ben.client.post(
+        f"/follow_requests/{follower_id}/approve", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    await world.settle()
+    await ben.post("Now you can read me")
+    await world.settle(31)
+    assert len(await post_ids_on(world, "porch-a.test")) == 1
