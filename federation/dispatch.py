@@ -13,8 +13,16 @@ from federation.actors import Unresolvable, profile_of, resolve
 from federation.fetch import FetchError
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.runtime import Federation
-from server.models import Actor, Follow, Visibility
-from server.services import accounts, blocks, follows, reactions, remote_actors, remote_posts
+from server.models import Actor, DomainPolicy, Follow, Visibility
+from server.services import (
+    accounts,
+    blocks,
+    domains,
+    follows,
+    reactions,
+    remote_actors,
+    remote_posts,
+)
 from server.services.errors import ServiceError
 from server.services.remote_posts import RemoteMedia, RemotePoll, RemotePost
 
@@ -37,8 +45,8 @@ async def apply(fed: Federation, session: AsyncSession, signer: Actor, activity:
     except ServiceError as exc:
         # The rules say no (a like on a post they cannot see, a follow across a block):
         # nothing to retry, nothing to store.
-        await session.rollback()
-        log.info("%s from %s not applied: %s", activity.type, signer.uri, exc)
+        await session.rollback()  # expires `signer`: log the id the activity names
+        log.info("%s from %s not applied: %s", activity.type, activity.actor, exc)
 
 
 async def _object(fed: Federation, activity: Activity) -> dict[str, Any]:
@@ -57,9 +65,17 @@ def _same_origin(*uris: str) -> bool:
     return len({incoming.host(u) for u in uris}) == 1
 
 
+async def _blocked(session: AsyncSession, uri: str) -> bool:
+    """Whether `uri` is on a server the admins blocked: nothing is fetched from there,
+    whoever passes its content on."""
+    return await domains.policy_of(session, incoming.host(uri)) is DomainPolicy.block
+
+
 async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity) -> None:
     """Someone passed on another actor's activity: trust only what its origin serves now."""
     if activity.type not in ("Create", "Update", "Delete") or activity.object_ref is None:
+        return
+    if await _blocked(session, activity.object_ref):
         return
     try:
         data = await fed.fetch(activity.object_ref)
@@ -193,7 +209,7 @@ async def on_update(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
     obj = await _object(fed, activity)
-    if obj.get("type") in incoming.ACTOR_TYPES:
+    if incoming.kind_of(obj) in incoming.ACTOR_TYPES:
         if incoming.ref(obj.get("id")) != signer.uri:
             raise Malformed("An actor can only update itself.")
         doc = incoming.actor_doc(obj)
@@ -338,6 +354,8 @@ async def on_announce(
     if post_id is None:
         if not await follows.has_local_follower(session, _id(signer)):
             return  # a boost nobody here will see
+        if await _blocked(session, ref):
+            return
         # Embedded copies are not trusted: the post is read from its own server.
         try:
             note = incoming.note_doc(await fed.fetch(ref))

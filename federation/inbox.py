@@ -12,6 +12,7 @@ from federation import dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.models import ReceivedActivity
+from server.services import remote_actors
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +35,25 @@ async def receive(request: Request) -> Response:
     body = await request.body()
     fed = federation(request)
     async with fed.sessions() as session:
+        # Mastodon's account deletions fan out to every server that ever saw the account,
+        # and its key is gone by then: one Porch never knew costs no fetch (as Mastodon's
+        # inbox skips them), and one whose key cannot be checked any more is not retried.
+        leaving = _self_delete(body)
+        if leaving is not None and await remote_actors.by_uri(session, leaving) is None:
+            return Response(status_code=202)
         try:
             actor = await signer(fed, session, as_incoming(request, body))
         except Refused as exc:
-            if exc.status == 401 and _is_self_delete_of_unknown(body):
-                # Mastodon's account deletions fan out to every server that ever saw the
-                # account; their key is gone by then, and there is nothing to remove.
+            if exc.status == 401 and leaving is not None:
                 return Response(status_code=202)
             log.info("refused inbox POST: %s %s", exc.status, exc)
             return _answer(exc.status, str(exc))
+        signer_uri = actor.uri  # read now: a rollback below expires the row
         try:
             data = incoming.loads(body)
             activity = incoming.activity(data)
         except Malformed as exc:
-            log.info("malformed activity from %s: %s", actor.uri, exc)
+            log.info("malformed activity from %s: %s", signer_uri, exc)
             return _answer(400, str(exc))
         if not incoming.has_as2_context(data):
             return _answer(400, "The activity has no ActivityStreams @context.")
@@ -61,7 +67,7 @@ async def receive(request: Request) -> Response:
             await session.rollback()  # the same activity applied concurrently
         except Malformed as exc:
             await session.rollback()
-            log.info("unusable %s from %s: %s", activity.type, actor.uri, exc)
+            log.info("unusable %s from %s: %s", activity.type, signer_uri, exc)
             return _answer(400, str(exc))
         except OperationalError:
             log.exception("database trouble applying %s", activity.id)
@@ -72,10 +78,14 @@ async def receive(request: Request) -> Response:
     return Response(status_code=202)
 
 
-def _is_self_delete_of_unknown(body: bytes) -> bool:
+def _self_delete(body: bytes) -> str | None:
+    """The actor id, if the body is an actor's Delete of their own account."""
+    if b'"Delete"' not in body:
+        return None  # spares parsing every other activity twice
     try:
-        data = incoming.loads(body)
-        activity = incoming.activity(data)
+        activity = incoming.activity(incoming.loads(body))
     except Malformed:
-        return False
-    return activity.type == "Delete" and activity.object_ref == activity.actor
+        return None
+    if activity.type == "Delete" and activity.object_ref == activity.actor:
+        return activity.actor
+    return None

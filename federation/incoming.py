@@ -119,11 +119,17 @@ class Activity:
     raw: dict[str, Any]
 
 
-def activity(data: dict[str, Any]) -> Activity:
-    """The envelope every activity shares; Malformed without id, type or actor."""
+def kind_of(data: dict[str, Any]) -> str | None:
+    """The `type`: a string, or the first string of a list (JSON-LD allows several)."""
     kind = data.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if isinstance(k, str)), None)
+    return kind if isinstance(kind, str) else None
+
+
+def activity(data: dict[str, Any]) -> Activity:
+    """The envelope every activity shares; Malformed without id, type or actor."""
+    kind = kind_of(data)
     activity_id, actor = ref(data.get("id")), ref(data.get("actor"))
     if not isinstance(kind, str) or not activity_id or not actor:
         raise Malformed("An activity needs an id, a type and an actor.")
@@ -161,7 +167,7 @@ class ActorDoc:
 
 def actor_doc(data: dict[str, Any]) -> ActorDoc:
     """An actor document as Mastodon validates it (type, preferredUsername, inbox, key)."""
-    kind = data.get("type")
+    kind = kind_of(data)
     actor_id, inbox = ref(data.get("id")), ref(data.get("inbox"))
     username = text(data.get("preferredUsername"), 64).strip()
     if kind not in ACTOR_TYPES or not actor_id or not inbox or not username:
@@ -237,7 +243,7 @@ class NoteDoc:
 
 def note_doc(data: dict[str, Any]) -> NoteDoc:
     """A Note (or a type shown as one); Malformed without id or attributedTo."""
-    kind, note_id, author = data.get("type"), ref(data.get("id")), ref(data.get("attributedTo"))
+    kind, note_id, author = kind_of(data), ref(data.get("id")), ref(data.get("attributedTo"))
     if kind not in NOTE_TYPES or not note_id or not author:
         raise Malformed("Not a post: it needs a type, an id and attributedTo.")
     content = text(data.get("content"), 100_000)

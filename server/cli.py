@@ -14,8 +14,8 @@ from typing import TypeVar
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking
-from server.models import MemberRole, MemberState
-from server.services import accounts
+from server.models import DomainPolicy, MemberRole, MemberState
+from server.services import accounts, domains
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -158,6 +158,31 @@ def _set_state(state: MemberState, verb: str) -> Callable[[argparse.Namespace], 
     return command
 
 
+def _set_domain(policy: DomainPolicy) -> Callable[[argparse.Namespace], None]:
+    def command(args: argparse.Namespace) -> None:
+        settings = _settings()
+        if settings.is_sqlite:  # as `user create`: the embedded default migrates itself
+            migrate_blocking(settings.database_url)
+        try:
+            row = _with_session(
+                settings,
+                lambda s: domains.set_policy(s, args.domain, policy, args.reason, Clock().now()),
+            )
+        except ServiceError as exc:
+            _fail(exc.message)
+        print(f"{row.domain}: {row.policy}")
+
+    return command
+
+
+def cmd_domain_list(args: argparse.Namespace) -> None:
+    rows = _with_session(_settings(), domains.with_policies)
+    if not rows:
+        print("No server is blocked or limited.")
+    for row in rows:
+        print(f"{row.domain:<40} {row.policy:<6} {row.reason}")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="porch", description="Porch: slower, kinder social.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -196,6 +221,21 @@ def parser() -> argparse.ArgumentParser:
         sub = user.add_parser(name, help=f"{name} a member")
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
+    domain = commands.add_parser("domain", help="block or limit other servers").add_subparsers(
+        dest="domain_command", required=True
+    )
+    for name, policy, about in [
+        ("block", DomainPolicy.block, "refuse everything from a server and send it nothing"),
+        ("limit", DomainPolicy.limit, "keep a server out of public timelines"),
+        ("allow", DomainPolicy.none, "lift a block or limit"),
+    ]:
+        sub = domain.add_parser(name, help=about)
+        sub.add_argument("domain")
+        sub.add_argument("--reason", default="")
+        sub.set_defaults(func=_set_domain(policy))
+    domain.add_parser("list", help="list blocked and limited servers").set_defaults(
+        func=cmd_domain_list
+    )
     return top
 
 

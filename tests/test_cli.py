@@ -65,3 +65,16 @@ def test_migrate_brings_a_database_up_to_date(tmp_path: Path) -> None:
     result = porch(tmp_path, "migrate")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "porch.db").exists()
+
+
+def test_admin_blocks_limits_and_lifts_servers(tmp_path: Path) -> None:
+    blocked = porch(tmp_path, "domain", "block", "Spam.Example", "--reason", "floods")
+    assert blocked.returncode == 0, blocked.stderr
+    assert blocked.stdout.strip() == "spam.example: block"
+    assert porch(tmp_path, "domain", "limit", "loud.example").returncode == 0
+    listing = porch(tmp_path, "domain", "list").stdout
+    assert "spam.example" in listing and "floods" in listing and "loud.example" in listing
+    assert porch(tmp_path, "domain", "allow", "spam.example").returncode == 0
+    assert "spam.example" not in porch(tmp_path, "domain", "list").stdout
+    bad = porch(tmp_path, "domain", "block", "not a domain")
+    assert bad.returncode != 0 and "Give a domain" in bad.stderr

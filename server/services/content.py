@@ -25,13 +25,17 @@ _URL_DISPLAY = 30
 @dataclass
 class Rendered:
     html: str
-    mentions: list[str] = field(default_factory=list)  # lower-cased local usernames linked
+    mentions: list[str] = field(default_factory=list)  # lower-cased handles linked
     tags: list[str] = field(default_factory=list)  # lower-cased hashtags
 
 
-def mentioned_usernames(text: str) -> set[str]:
-    """Lower-cased usernames of local @mentions in `text` (remote ones come later)."""
-    return {m.group(1).lower() for m in MENTION.finditer(text) if m.group(2) is None}
+def mentioned_handles(text: str) -> set[str]:
+    """Lower-cased handles @mentioned in `text`: "name" for people here, "name@domain"
+    for people elsewhere."""
+    return {
+        (m.group(1) + ("@" + m.group(2) if m.group(2) else "")).lower()
+        for m in MENTION.finditer(text)
+    }
 
 
 def _url_link(url: str) -> str:
@@ -44,7 +48,9 @@ def _url_link(url: str) -> str:
     )
 
 
-def _words(text: str, known: Mapping[str, str], base_url: str, rendered: Rendered) -> str:
+def _words(
+    text: str, known: Mapping[str, tuple[str, str]], base_url: str, rendered: Rendered
+) -> str:
     """Escape plain text, linking mentions of known members and hashtags."""
     out: list[str] = []
     pos = 0
@@ -57,15 +63,16 @@ def _words(text: str, known: Mapping[str, str], base_url: str, rendered: Rendere
         if start < pos:
             continue
         if kind == "mention":
-            if match.group(2) is not None or match.group(1).lower() not in known:
+            handle = (match.group(1) + ("@" + match.group(2) if match.group(2) else "")).lower()
+            if handle not in known:
                 continue
-            name = known[match.group(1).lower()]
+            name, href = known[handle]
             link = (
-                f'<span class="h-card" translate="no"><a href="{escape(base_url)}/@{escape(name)}" '
+                f'<span class="h-card" translate="no"><a href="{escape(href)}" '
                 f'class="u-url mention">@<span>{escape(name)}</span></a></span>'
             )
-            if name.lower() not in rendered.mentions:
-                rendered.mentions.append(name.lower())
+            if handle not in rendered.mentions:
+                rendered.mentions.append(handle)
         else:
             tag = match.group(1)
             if tag.isdigit():
@@ -83,7 +90,9 @@ def _words(text: str, known: Mapping[str, str], base_url: str, rendered: Rendere
     return "".join(out)
 
 
-def _line(text: str, known: Mapping[str, str], base_url: str, rendered: Rendered) -> str:
+def _line(
+    text: str, known: Mapping[str, tuple[str, str]], base_url: str, rendered: Rendered
+) -> str:
     out: list[str] = []
     pos = 0
     for match in _linkify.match(text) or []:
@@ -96,11 +105,11 @@ def _line(text: str, known: Mapping[str, str], base_url: str, rendered: Rendered
     return "".join(out)
 
 
-def render(text: str, known: Mapping[str, str], base_url: str) -> Rendered:
+def render(text: str, known: Mapping[str, tuple[str, str]], base_url: str) -> Rendered:
     """Render plain text as HTML paragraphs.
 
-    `known` maps lower-cased usernames of local members to their spelling; other
-    @mentions stay plain text.
+    `known` maps lower-cased handles of people Porch knows to (their name as shown,
+    their profile URL); other @mentions stay plain text.
     """
     rendered = Rendered(html="")
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip().replace("\r\n", "\n")) if p.strip()]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Domain, DomainPolicy
+from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
 from server.services.errors import Invalid
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
@@ -35,8 +36,27 @@ async def set_policy(
     row = await session.get(Domain, name) or Domain(domain=name)
     row.policy, row.reason, row.updated_at = policy, reason.strip()[:1000], now
     session.add(row)
+    if policy is DomainPolicy.block:
+        # As Mastodon does: a blocked server's people stop following and being followed
+        # here, and nothing more is delivered there.
+        there = select(Actor.id).where(col(Actor.domain) == name)
+        await session.exec(
+            delete(Follow).where(
+                or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there))
+            )
+        )  # type: ignore[call-overload]
+        await session.exec(
+            delete(Delivery).where(
+                col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending
+            )
+        )  # type: ignore[call-overload]
     await session.commit()
     return row
+
+
+async def limited(session: AsyncSession) -> set[str]:
+    rows = await session.exec(select(Domain.domain).where(Domain.policy == DomainPolicy.limit))
+    return set(rows.all())
 
 
 async def with_policies(session: AsyncSession) -> list[Domain]:

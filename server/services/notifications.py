@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Mention, Notification, NotificationKind, Post
+from server.models import (
+    Actor,
+    Domain,
+    DomainPolicy,
+    Follow,
+    FollowState,
+    Mention,
+    Notification,
+    NotificationKind,
+    Post,
+)
 from server.services.visibility import visible_to
 
 
@@ -79,6 +89,19 @@ def add(
     )
 
 
+def _wanted(recipient_id: int, sender: type[Actor]) -> ColumnElement[bool]:
+    """People on limited servers reach a member's notifications only if followed."""
+    limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
+    followed = exists(
+        select(Follow.id).where(
+            Follow.follower_id == recipient_id,
+            Follow.followed_id == sender.id,
+            Follow.state == FollowState.accepted,
+        )
+    )
+    return or_(col(sender.domain).is_(None), col(sender.domain).not_in(limited), followed)
+
+
 async def for_member(
     session: AsyncSession, actor_id: int, *, max_id: int | None = None, limit: int = 30
 ) -> list[NotificationView]:
@@ -88,7 +111,7 @@ async def for_member(
         select(Notification, sender, Post)
         .join(sender, col(sender.id) == Notification.from_actor_id)
         .outerjoin(Post, col(Post.id) == Notification.post_id)
-        .where(Notification.recipient_id == actor_id)
+        .where(Notification.recipient_id == actor_id, _wanted(actor_id, sender))
     )
     if max_id is not None:
         query = query.where(col(Notification.id) < max_id)
@@ -100,7 +123,12 @@ async def unread_count(session: AsyncSession, actor_id: int) -> int:
     result = await session.exec(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.recipient_id == actor_id, col(Notification.read_at).is_(None))
+        .join(Actor, col(Actor.id) == Notification.from_actor_id)
+        .where(
+            Notification.recipient_id == actor_id,
+            col(Notification.read_at).is_(None),
+            _wanted(actor_id, Actor),
+        )
     )
     return int(result.one())
 

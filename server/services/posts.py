@@ -75,15 +75,19 @@ def _check(draft: Composition, rules: Rules) -> Composition:
 async def _render(
     session: AsyncSession, text: str, base_url: str
 ) -> tuple[content.Rendered, list[int]]:
-    names = content.mentioned_usernames(text)
-    known: dict[str, tuple[str, int]] = {}
-    if names:
+    handles = content.mentioned_handles(text)
+    known: dict[str, tuple[str, str, int]] = {}
+    if handles:
         rows = await session.exec(
-            select(Actor).where(col(Actor.acct_key).in_(names), col(Actor.domain).is_(None))
+            select(Actor).where(col(Actor.acct_key).in_(handles), col(Actor.suspended_at).is_(None))
         )
-        known = {a.acct_key: (a.username, a.id) for a in rows.all() if a.id is not None}
-    rendered = content.render(text, {k: v[0] for k, v in known.items()}, base_url)
-    return rendered, [known[name][1] for name in rendered.mentions]
+        for actor in rows.all():
+            assert actor.id is not None
+            # Mentions link where Mastodon links them: the person's profile page.
+            href = actor.url or actor.uri if actor.domain else f"{base_url}/@{actor.username}"
+            known[actor.acct_key] = (actor.username, href or "", actor.id)
+    rendered = content.render(text, {k: (v[0], v[1]) for k, v in known.items()}, base_url)
+    return rendered, [known[name][2] for name in rendered.mentions]
 
 
 def _attach(session: AsyncSession, post_id: int, mention_ids: list[int], tags: list[str]) -> None:

@@ -9,7 +9,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Follow, FollowState, Post, PostState, PostTag, Visibility
+from server.models import (
+    Actor,
+    Domain,
+    DomainPolicy,
+    Follow,
+    FollowState,
+    Post,
+    PostState,
+    PostTag,
+    Visibility,
+)
 from server.services.visibility import visible_to
 
 PAGE = 20
@@ -157,7 +167,13 @@ async def tagged(
 ) -> Page:
     """Public posts carrying #tag, newest first."""
     tagged_ids = select(PostTag.post_id).where(PostTag.tag == tag.lower())
-    where = [col(Post.id).in_(tagged_ids), col(Post.visibility) == Visibility.public]
+    limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
+    where = [
+        col(Post.id).in_(tagged_ids),
+        col(Post.visibility) == Visibility.public,
+        # Limited servers stay out of public timelines (their followers still see them).
+        or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(limited)),
+    ]
     return await _page(session, viewer_id, where, max_id, PAGE)
 
 

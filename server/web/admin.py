@@ -1,4 +1,4 @@
-"""Admin pages: members, sign-up approvals, suspensions."""
+"""Admin pages: members, sign-up approvals, suspensions, policies for other servers."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.models import MemberRole, MemberState
-from server.services import accounts
+from server.models import DomainPolicy, MemberRole, MemberState
+from server.services import accounts, domains
 from server.services.accounts import Signed
+from server.services.errors import ServiceError
 from server.web.context import db, flash, now, redirect, render, require_member
-from server.web.forms import read_form
+from server.web.forms import read_form, text
 
 ACTIONS = {
     "approve": (MemberState.active, "approved"),
@@ -51,3 +52,43 @@ async def act(request: Request) -> Response:
         found = await accounts.set_state(session, username, state, now(request))
         flash(request, f"@{found.actor.username} is {done}.")
         return redirect("/admin/members")
+
+
+async def domain_policies(request: Request) -> Response:
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        context = {"rows": await domains.with_policies(session), "error": None, "values": {}}
+        return await render(request, session, "admin_domains.html", context, me=me)
+
+
+async def set_domain_policy(request: Request) -> Response:
+    """Block, limit or lift the policy for a server; the form says which."""
+    form = await read_form(request)
+    values = {k: text(form, k) for k in ("domain", "policy", "reason")}
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        try:
+            policy = DomainPolicy(values["policy"])
+            row = await domains.set_policy(
+                session, values["domain"], policy, values["reason"], now(request)
+            )
+        except ValueError:
+            raise HTTPException(400, "Choose block, limit or none.") from None
+        except ServiceError as error:
+            context = {
+                "rows": await domains.with_policies(session),
+                "error": error,
+                "values": values,
+            }
+            return await render(
+                request, session, "admin_domains.html", context, status=error.status, me=me
+            )
+        flash(request, f"{row.domain}: {POLICY_WORDS[policy]}.")
+        return redirect("/admin/domains")
+
+
+POLICY_WORDS = {
+    DomainPolicy.block: "blocked",
+    DomainPolicy.limit: "limited",
+    DomainPolicy.none: "no longer blocked or limited",
+}

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from federation.actors import discover_mentions
 from server.models import Actor, Post, PostState, Visibility
 from server.services import posts
 from server.services.accounts import Signed
@@ -110,6 +111,7 @@ async def create(request: Request) -> Response:
     draft_id = int(draft_field) if draft_field.isdigit() else None
     async with db(request) as session:
         me = await require_member(request, session)
+        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             post = await posts.compose(
                 session,
@@ -163,6 +165,7 @@ async def edit(request: Request) -> Response:
             values = Composition(
                 values.text, values.spoiler_text, values.visibility, current.in_reply_to_id
             )
+        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             await posts.edit_pending(
                 session, me.actor, post_id, values, rules(request), now(request)

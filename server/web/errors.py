@@ -34,7 +34,9 @@ async def _page(request: Request, status: int, message: str) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 401 and request.method == "GET":
+    accept = request.headers.get("accept", "")
+    # People are sent to log in; servers and apps asking for JSON get the 401 itself.
+    if exc.status_code == 401 and request.method == "GET" and "json" not in accept:
         return redirect(f"/login?next={request.url.path}")
     message = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else ""
     fallback = DEFAULT_MESSAGES.get(exc.status_code, "Something went wrong with that request.")

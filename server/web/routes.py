@@ -33,6 +33,8 @@ routes = [
     Route("/settings/profile", profile.save, methods=["POST"]),
     Route("/admin/members", admin.members, methods=["GET"]),
     Route("/admin/members/{username}/{action}", admin.act, methods=["POST"]),
+    Route("/admin/domains", admin.domain_policies, methods=["GET"]),
+    Route("/admin/domains", admin.set_domain_policy, methods=["POST"]),
     Route("/@{username}", pages.profile, name="profile"),
     Route("/@{username}/followers", pages.followers),
     Route("/@{username}/following", pages.following),

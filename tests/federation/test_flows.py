@@ -135,3 +135,21 @@ async def test_a_locked_account_approves_a_remote_request(world: World) -> None:
     await ben.post("Now you can read me")
     await world.settle(31)
     assert len(await post_ids_on(world, "porch-a.test")) == 1
+
+
+async def test_a_direct_message_reaches_only_the_person_mentioned(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    cleo = await a.sign_up("cleo")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "cleo", "@ben@porch-b.test")
+    await world.settle()
+    await ben.post("@ana@porch-a.test just between us", visibility="direct")
+    await world.settle(31)
+    notes = await ana.client.get("/notifications")
+    assert "mentioned you" in notes.text and "just between us" in notes.text
+    assert "just between us" not in (await cleo.client.get("/")).text
+    assert "just between us" not in (await cleo.client.get("/@ben@porch-b.test")).text
+    # Only Ana's server was sent it, and only once.
+    sent = [body for url, body in world.net.posts if b"just between us" in body]
+    assert len(sent) == 1
