@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation import incoming
 from federation.actors import Unresolvable, profile_of, resolve
 from federation.fetch import FetchError
+from federation.html import sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.runtime import Federation
 from server.models import Actor, DomainPolicy, Follow, Visibility
@@ -146,7 +147,10 @@ async def _remote_post(
     fed: Federation, session: AsyncSession, author: Actor, note: NoteDoc
 ) -> RemotePost:
     mention_ids: list[int] = []
-    for href in note.mentions:
+    local_links: dict[str, str] = {}  # a mention's href → the person's page here
+    # Mastodon's "limited" posts address people with no Mention tag: they may read it too.
+    addressed = [uri for uri in note.to + note.cc if fed.urls.username_of(uri)]
+    for href in dict.fromkeys(note.mentions + addressed):
         username = fed.urls.username_of(href)
         if username is not None:
             try:
@@ -155,6 +159,10 @@ async def _remote_post(
                 continue
         elif (known := await remote_actors.by_uri(session, href)) is not None:
             mention_ids.append(_id(known))
+            # Mastodon's mention links point at the profile page, its tags at the actor.
+            for link in (known.uri, known.url):
+                if link:
+                    local_links[link] = f"{fed.urls.base}/@{known.handle}"
     parent_id = None
     if note.in_reply_to:
         parent_id = fed.urls.post_id_of(note.in_reply_to)
@@ -163,10 +171,15 @@ async def _remote_post(
     poll = None
     if note.poll_options is not None:
         poll = RemotePoll(note.poll_options, note.poll_multiple, note.poll_closes, note.poll_voters)
+    content_html = sanitize_remote_html(
+        note.content_html,
+        mention_href=local_links.get,
+        tag_href=lambda href: _tag_page(fed, href, note.hashtags),
+    )
     return RemotePost(
         uri=note.id,
         url=note.url,
-        content_html=note.content_html,
+        content_html=content_html,
         text=incoming.plain_text(note.content_html),
         spoiler_text=note.summary,
         sensitive=note.sensitive,
@@ -183,6 +196,12 @@ async def _remote_post(
         ],
         poll=poll,
     )
+
+
+def _tag_page(fed: Federation, href: str, hashtags: list[str]) -> str | None:
+    """Hashtag links lead to the tag's page here, when the post carries that tag."""
+    name = href.rstrip("/").rsplit("/", 1)[-1].lower()
+    return fed.urls.tag(name) if name in hashtags else None
 
 
 def _id(actor: Actor) -> int:

@@ -48,9 +48,14 @@ class _Finisher(HTMLParser):
     turn into bold paragraphs, links that lost their href become plain text (as Mastodon
     does), and mentions may be pointed at local profiles."""
 
-    def __init__(self, mention_href: Callable[[str], str | None] | None) -> None:
+    def __init__(
+        self,
+        mention_href: Callable[[str], str | None] | None,
+        tag_href: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.mention_href = mention_href
+        self.tag_href = tag_href
         self.out: list[str] = []
         self.links: list[bool] = []  # for each open <a>: was its tag written?
 
@@ -66,6 +71,8 @@ class _Finisher(HTMLParser):
             classes = values.get("class", "").split()
             if self.mention_href and "mention" in classes and "hashtag" not in classes:
                 values["href"] = self.mention_href(values["href"]) or values["href"]
+            elif self.tag_href and "hashtag" in classes:
+                values["href"] = self.tag_href(values["href"]) or values["href"]
         rendered = "".join(f' {name}="{html.escape(value)}"' for name, value in values.items())
         self.out.append(f"<{tag}{rendered}>")
 
@@ -82,7 +89,10 @@ class _Finisher(HTMLParser):
 
 
 def sanitize_remote_html(
-    html_text: str, *, mention_href: Callable[[str], str | None] | None = None
+    html_text: str,
+    *,
+    mention_href: Callable[[str], str | None] | None = None,
+    tag_href: Callable[[str], str | None] | None = None,
 ) -> str:
     """Keep only what Mastodon keeps (the tags, attributes, classes and link schemes above);
     h1–h6 become <p><strong>…</strong></p>; links with other schemes, or relative ones, are
@@ -90,8 +100,9 @@ def sanitize_remote_html(
     target="_blank"; script and style are dropped with their contents.
 
     mention_href, if given, is called with the href of each <a> whose classes include
-    "mention" but not "hashtag", and may return a local URL to link to instead."""
-    finisher = _Finisher(mention_href)
+    "mention" but not "hashtag", and may return a local URL to link to instead;
+    tag_href likewise for hashtag links."""
+    finisher = _Finisher(mention_href, tag_href)
     finisher.feed(_CLEANER.clean(html_text))
     finisher.close()
     return "".join(finisher.out)

@@ -12,7 +12,8 @@ from federation import dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.models import ReceivedActivity
-from server.services import remote_actors
+from server.services import accounts, remote_actors
+from server.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ async def receive(request: Request) -> Response:
     body = await request.body()
     fed = federation(request)
     async with fed.sessions() as session:
+        username = request.path_params.get("username")
+        if username is not None:
+            try:
+                await accounts.local_actor(session, username)
+            except NotFound:
+                # Gone for good: Mastodon stops delivering on a 4xx other than 429.
+                return _answer(404, f"There is nobody called {username} here.")
         # Mastodon's account deletions fan out to every server that ever saw the account,
         # and its key is gone by then: one Porch never knew costs no fetch (as Mastodon's
         # inbox skips them), and one whose key cannot be checked any more is not retried.
@@ -57,6 +65,10 @@ async def receive(request: Request) -> Response:
             return _answer(400, str(exc))
         if not incoming.has_as2_context(data):
             return _answer(400, "The activity has no ActivityStreams @context.")
+        if incoming.host(activity.id) != incoming.host(activity.actor):
+            # Ids are remembered to ignore redeliveries: one minted for another server
+            # would make Porch ignore that server's real activity when it comes.
+            return _answer(400, "The activity's id must be on its actor's server.")
         if await session.get(ReceivedActivity, activity.id) is not None:
             return Response(status_code=202)  # a redelivery: already applied
         try:

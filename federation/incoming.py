@@ -18,6 +18,11 @@ from federation.urls import PUBLIC_ALIASES
 
 AS = "https://www.w3.org/ns/activitystreams"
 MAX_DEPTH = 16
+#: What the posts table holds of a post's HTML, and of a hashtag (server/models/posts.py).
+MAX_HTML = 200_000
+MAX_TAG = 100
+#: Counts and sizes past this fit no INTEGER column; they are nonsense anyway.
+MAX_COUNT = 2**31 - 1
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 NOTE_TYPES = frozenset({"Note", "Question", "Article", "Page", "Image", "Video", "Audio", "Event"})
 
@@ -263,8 +268,8 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
                 mentions.append(href)
             names.append(text(tag.get("name"), 320))
         elif tag.get("type") == "Hashtag":
-            name = text(tag.get("name"), 101).lstrip("#").lower()
-            if name and name.replace("_", "").isalnum():
+            name = text(tag.get("name"), MAX_TAG + 2).lstrip("#").lower()
+            if name and len(name) <= MAX_TAG and name.replace("_", "").isalnum():
                 tags.append(name)
     options = None
     if kind == "Question":
@@ -273,11 +278,16 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
             :20
         ]
     summary = " ".join(text(data.get("summary"), 500).split())
+    html = sanitize_remote_html(content)
+    if len(html) > MAX_HTML:
+        # Sanitising adds rel and target to every link, so 100,000 characters of links
+        # come out longer than the posts table keeps.
+        raise Malformed("The post is too long to keep.")
     return NoteDoc(
         id=note_id,
         type=str(kind),
         attributed_to=author,
-        content_html=sanitize_remote_html(content),
+        content_html=html,
         summary=summary,
         sensitive=data.get("sensitive") is True or bool(summary),
         in_reply_to=ref(data.get("inReplyTo")),
@@ -294,7 +304,7 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
         poll_options=options,
         poll_multiple=bool(data.get("anyOf")),
         poll_closes=timestamp(data.get("endTime") or data.get("closed")),
-        poll_voters=data.get("votersCount") if isinstance(data.get("votersCount"), int) else None,
+        poll_voters=_number(data.get("votersCount")),
     )
 
 
@@ -303,9 +313,14 @@ def _escape(value: str) -> str:
 
 
 def _count(replies: Any) -> int:
-    if isinstance(replies, dict) and isinstance(replies.get("totalItems"), int):
-        return max(0, replies["totalItems"])
-    return 0
+    return (_number(replies.get("totalItems")) if isinstance(replies, dict) else None) or 0
+
+
+def _number(value: Any) -> int | None:
+    """A count or size: a whole number from 0 to MAX_COUNT (JSON true is not 1)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    return None
 
 
 def _media(data: dict[str, Any]) -> MediaDoc | None:
@@ -319,8 +334,8 @@ def _media(data: dict[str, Any]) -> MediaDoc | None:
         # GoToSocial writes alt text in summary, Mastodon in name.
         description=text(data.get("summary") or data.get("name"), 1500),
         blurhash=text(data.get("blurhash"), 100) or None,
-        width=width if isinstance(width, int) else None,
-        height=height if isinstance(height, int) else None,
+        width=_number(width),
+        height=_number(height),
     )
 
 

@@ -128,6 +128,13 @@ def create_app(
 
 def app_from_environment() -> Starlette:
     """The app for the settings in the environment (uvicorn's factory for --workers)."""
-    from server.config import load_settings
+    import sys
 
-    return create_app(load_settings())
+    from server.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:  # one line, as `porch serve` says it, not a traceback
+        print(f"porch: invalid setting {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return create_app(settings)

@@ -19,6 +19,7 @@ from server.models import (
     Notification,
     OutboxKind,
     Post,
+    PostEdit,
     PostState,
     PostTag,
     ScheduledPublish,
@@ -226,6 +227,51 @@ async def edit_pending(
     _attach(session, post_id, mention_ids, rendered.tags)
     await session.commit()
     return await get_visible(session, author.id, post_id)
+
+
+async def edit_published(
+    session: AsyncSession,
+    author: Actor,
+    post_id: int,
+    draft: Composition,
+    rules: Rules,
+    now: datetime,
+) -> Post:
+    """Change a published post's words; the earlier version is kept for its history and
+    followers elsewhere are sent the new one. Who can see it does not change."""
+    draft = _check(draft, rules)
+    post = await session.get(Post, post_id)
+    if post is None or post.actor_id != author.id or post.reblog_of_id is not None:
+        raise NotFound("This post does not exist any more.")
+    if post.state != PostState.published:
+        raise Conflict("Only published posts are edited this way.")
+    session.add(
+        PostEdit(
+            post_id=post.id,
+            text=post.text,
+            content_html=post.content_html,
+            spoiler_text=post.spoiler_text,
+            created_at=post.edited_at or post.published_at or post.created_at,
+        )
+    )
+    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
+    post.text, post.content_html = draft.text, rendered.html
+    post.spoiler_text, post.edited_at = draft.spoiler_text, now
+    session.add(post)
+    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    _attach(session, post_id, mention_ids, rendered.tags)
+    outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
+    await session.commit()
+    return post
+
+
+async def history(session: AsyncSession, post_id: int) -> list[PostEdit]:
+    """Earlier versions of a post, oldest first."""
+    rows = await session.exec(
+        select(PostEdit).where(PostEdit.post_id == post_id).order_by(col(PostEdit.id))
+    )
+    return list(rows.all())
 
 
 async def _explain_not_pending(session: AsyncSession, author: Actor, post_id: int) -> None:

@@ -179,7 +179,8 @@ async def edit(
 ) -> bool:
     """Apply an author's edit if it is newer than what Porch has; keeps the old version."""
     shown_since = post.edited_at or post.published_at or post.created_at
-    if edited_at <= shown_since:
+    # ActivityStreams timestamps carry whole seconds: an edit in the publish second counts.
+    if edited_at < shown_since.replace(microsecond=0):
         return False
     session.add(
         PostEdit(

@@ -11,10 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import (
     Actor,
+    Attachment,
     Domain,
     DomainPolicy,
     Follow,
     FollowState,
+    Poll,
     Post,
     PostState,
     PostTag,
@@ -36,6 +38,8 @@ class PostView:
     depth: int = 0
     #: For a boost: the boosted post, when the viewer may see it.
     reblog: PostView | None = None
+    media: list[Attachment] = field(default_factory=list)
+    poll: Poll | None = None
 
 
 @dataclass
@@ -74,7 +78,24 @@ async def _page(
     await _attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
     await _count_replies(session, viewer_id, items)
+    await _attach_extras(session, [v.reblog or v for v in items])
     return Page(items, next_max_id)
+
+
+async def _attach_extras(session: AsyncSession, views: list[PostView]) -> None:
+    """Attachments and polls, for the few posts (mostly remote ones) that have them."""
+    by_id = {v.post.id: v for v in views}
+    if not by_id:
+        return
+    media = await session.exec(
+        select(Attachment)
+        .where(col(Attachment.post_id).in_(by_id))
+        .order_by(col(Attachment.position))
+    )
+    for item in media.all():
+        by_id[item.post_id].media.append(item)
+    for poll in (await session.exec(select(Poll).where(col(Poll.post_id).in_(by_id)))).all():
+        by_id[poll.post_id].poll = poll
 
 
 async def _attach_reblogs(
@@ -213,6 +234,7 @@ async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> li
             walk(child, min(depth + 1, 6))
 
     walk(here, 0)
+    await _attach_extras(session, out)
     return out
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlmodel import col
 
-from server.models import Actor, Follow, FollowState, Mention, Post, PostState, Visibility
+from server.models import Actor, Block, Follow, FollowState, Mention, Post, PostState, Visibility
 
 OPEN = (Visibility.public, Visibility.unlisted)
 
@@ -38,8 +38,13 @@ def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
             col(Follow.state) == FollowState.accepted,
         )
     )
+    # Blocks work both ways: neither sees the other's posts.
+    blocked = select(Block.target_id).where(col(Block.actor_id) == viewer_id)
+    blocking = select(Block.actor_id).where(col(Block.target_id) == viewer_id)
     others = and_(
         published,
+        col(Post.actor_id).not_in(blocked),
+        col(Post.actor_id).not_in(blocking),
         or_(
             col(Post.visibility).in_(OPEN),
             and_(col(Post.visibility) == Visibility.followers, or_(follows_author, mentioned)),

@@ -67,8 +67,10 @@ async def _form_page(
     error: ServiceError | None = None,
     draft_id: int | None = None,
     editing: Post | None = None,
+    revising: Post | None = None,
 ) -> Response:
     context = {
+        "revising": revising,
         "values": values,
         "action": action,
         "error": error,
@@ -184,6 +186,49 @@ async def edit(request: Request) -> Response:
             )
         flash(request, "Your changes are saved. The pause goes on as before.")
         return redirect(f"/@{me.actor.username}/{post_id}")
+
+
+async def revise_page(request: Request) -> Response:
+    """Editing a published post: its words change, who can see it does not."""
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        post = await session.get(Post, post_id)
+        if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
+            raise HTTPException(404)
+        values = Composition(
+            post.text, post.spoiler_text, Visibility(post.visibility), post.in_reply_to_id
+        )
+        return await _form_page(
+            request, session, me, values, action=f"/posts/{post_id}/revise", revising=post
+        )
+
+
+async def revise(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    form = await read_form(request)
+    values = _composition(form)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await discover_mentions(request.app.state.federation, session, values.text)
+        try:
+            post = await posts.edit_published(
+                session, me.actor, post_id, values, rules(request), now(request)
+            )
+        except ServiceError as error:
+            log.info("edit of published %s refused: %s", post_id, error.message)
+            current = await session.get(Post, post_id, populate_existing=True)
+            return await _form_page(
+                request,
+                session,
+                me,
+                values,
+                action=f"/posts/{post_id}/revise",
+                error=error,
+                revising=current,
+            )
+        flash(request, "Edited. People see the new version, marked as edited.")
+        return redirect(f"/@{me.actor.username}/{post.id}")
 
 
 async def withdraw(request: Request) -> Response:

@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import accounts, follows, notifications, posts, timelines
+from server.services import accounts, blocks, follows, notifications, posts, timelines
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
 from server.web.pagecache import public_page
@@ -62,13 +62,16 @@ async def profile(request: Request) -> Response:
         )
         counts = await follows.counts(session, actor.id)
         following = None
+        blocking = False
         if me is not None and me.actor.id != actor.id:
             following = await follows.find(session, me.actor.id, actor.id)
+            blocking = actor.id in await blocks.blocked_ids(session, me.actor.id)
         context = {
             "actor": actor,
             "page": page,
             "counts": counts,
             "following": following,
+            "blocking": blocking,
             "with_replies": with_replies,
         }
         return await render(request, session, "profile.html", context, me=me)
@@ -138,4 +141,17 @@ async def unfollow(request: Request) -> Response:
         me = await require_member(request, session)
         actor = await accounts.actor_by_handle(session, request.path_params["username"])
         await follows.unfollow(session, me.actor, actor, now(request))
+        return redirect(f"/@{actor.handle}")
+
+
+async def block(request: Request) -> Response:
+    """POST /@{username}/block or /unblock."""
+    await read_form(request)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        if request.url.path.endswith("/unblock"):
+            await blocks.unblock(session, me.actor, actor, now(request))
+        else:
+            await blocks.block(session, me.actor, actor, now(request))
         return redirect(f"/@{actor.handle}")

@@ -21,6 +21,8 @@ routes = [
     Route("/posts", compose.create, methods=["POST"]),
     Route("/posts/{post_id}/edit", compose.edit_page, methods=["GET"]),
     Route("/posts/{post_id}/edit", compose.edit, methods=["POST"]),
+    Route("/posts/{post_id}/revise", compose.revise_page, methods=["GET"]),
+    Route("/posts/{post_id}/revise", compose.revise, methods=["POST"]),
     Route("/posts/{post_id}/withdraw", compose.withdraw, methods=["POST"]),
     Route("/posts/{post_id}/delete", compose.delete, methods=["POST"]),
     Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
@@ -40,5 +42,7 @@ routes = [
     Route("/@{username}/following", pages.following),
     Route("/@{username}/follow", pages.follow, methods=["POST"]),
     Route("/@{username}/unfollow", pages.unfollow, methods=["POST"]),
+    Route("/@{username}/block", pages.block, methods=["POST"]),
+    Route("/@{username}/unblock", pages.block, methods=["POST"]),
     Route("/@{username}/{post_id}", pages.post, name="post"),
 ]

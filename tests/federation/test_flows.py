@@ -153,3 +153,49 @@ async def test_a_direct_message_reaches_only_the_person_mentioned(world: World) 
     # Only Ana's server was sent it, and only once.
     sent = [body for url, body in world.net.posts if b"just between us" in body]
     assert len(sent) == 1
+
+
+async def test_an_edit_after_publishing_reaches_followers_with_its_history(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    post_id = await ben.post("I think it is Tuesday")
+    await world.settle(31)
+    world.clock.advance(60)
+    token = await ben.token(f"/posts/{post_id}/revise")
+    response = await ben.client.post(
+        f"/posts/{post_id}/revise",
+        data={"text": "It is Wednesday, actually", "spoiler_text": "", "csrf_token": token},
+    )
+    assert response.status_code == 303, response.text
+    await world.settle(1)
+    home = await ana.client.get("/")
+    assert "It is Wednesday, actually" in home.text and "edited" in home.text
+    async with a.app.state.sessions() as session:
+        from server.models import PostEdit
+
+        versions = (await session.exec(select(PostEdit))).all()
+    assert [v.text for v in versions] == ["I think it is Tuesday"]
+
+
+async def test_a_block_reaches_the_other_server_and_hides_posts_both_ways(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    await ben.post("Before the block")
+    await world.settle(31)
+    token = await ana.token("/@ben@porch-b.test")
+    response = await ana.client.post("/@ben@porch-b.test/block", data={"csrf_token": token})
+    assert response.status_code == 303
+    await world.settle()
+    assert "Before the block" not in (await ana.client.get("/")).text
+    followers = await b.client().get("/users/ben/followers", headers={"Accept": "application/activity+json"})
+    assert followers.json()["totalItems"] == 0  # Ben's server ended the follow too
+    async with b.app.state.sessions() as session:
+        from server.models import Block
+
+        assert len((await session.exec(select(Block))).all()) == 1
