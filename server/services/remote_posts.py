@@ -203,6 +203,19 @@ async def edit(
     return True
 
 
+async def refresh_poll(
+    session: AsyncSession, post: Post, options: list[tuple[str, int]], voters_count: int | None
+) -> None:
+    """New tallies for a remote poll; its choices change only by an edit."""
+    poll = await session.get(Poll, post.id)
+    if poll is None or [o.get("title") for o in poll.options] != [t for t, _ in options]:
+        return
+    poll.options = [{"title": t, "votes": v} for t, v in options]
+    poll.voters_count = voters_count
+    session.add(poll)
+    await session.commit()
+
+
 async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     """The author deleted the post: it disappears everywhere, and stays gone."""
     if post.uri:

@@ -16,6 +16,7 @@ from server.models import (
     DomainPolicy,
     Follow,
     FollowState,
+    Like,
     Poll,
     Post,
     PostState,
@@ -40,6 +41,9 @@ class PostView:
     reblog: PostView | None = None
     media: list[Attachment] = field(default_factory=list)
     poll: Poll | None = None
+    #: Whether the viewer liked / boosted this post (their buttons then undo).
+    liked: bool = False
+    boosted: bool = False
 
 
 @dataclass
@@ -78,15 +82,32 @@ async def _page(
     await _attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
     await _count_replies(session, viewer_id, items)
-    await _attach_extras(session, [v.reblog or v for v in items])
+    await _attach_extras(session, [v.reblog or v for v in items], viewer_id)
     return Page(items, next_max_id)
 
 
-async def _attach_extras(session: AsyncSession, views: list[PostView]) -> None:
-    """Attachments and polls, for the few posts (mostly remote ones) that have them."""
+async def _attach_extras(
+    session: AsyncSession, views: list[PostView], viewer_id: int | None
+) -> None:
+    """Attachments and polls (for the few posts that have them), and what the viewer
+    already liked or boosted."""
     by_id = {v.post.id: v for v in views}
     if not by_id:
         return
+    if viewer_id is not None:
+        liked = await session.exec(
+            select(Like.post_id).where(Like.actor_id == viewer_id, col(Like.post_id).in_(by_id))
+        )
+        for post_id in liked.all():
+            by_id[post_id].liked = True
+        boosted = await session.exec(
+            select(Post.reblog_of_id).where(
+                Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
+            )
+        )
+        for post_id in boosted.all():
+            if post_id is not None:
+                by_id[post_id].boosted = True
     media = await session.exec(
         select(Attachment)
         .where(col(Attachment.post_id).in_(by_id))
@@ -234,7 +255,7 @@ async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> li
             walk(child, min(depth + 1, 6))
 
     walk(here, 0)
-    await _attach_extras(session, out)
+    await _attach_extras(session, out, viewer_id)
     return out
 
 

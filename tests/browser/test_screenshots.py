@@ -109,6 +109,12 @@ def test_take_screenshots(new_context, porch) -> None:
         shoot(ana_page, "drafts", viewport)
         ana_page.goto("/settings/profile")
         shoot(ana_page, "settings", viewport)
+        ana_page.goto("/search?q=@nobody@nowhere.invalid")
+        shoot(ana_page, "find-people", viewport)
+        ana_page.goto("/follow_requests")
+        shoot(ana_page, "follow-requests", viewport)
+        ana_page.goto(f"/posts/{root.rsplit('/', 1)[1]}/revise")
+        shoot(ana_page, "edit-published", viewport)
 
         # Last, as it waits only for its pause: a post in its pause on the home timeline.
         pending = porch.write_post(ana_page, "Off to water the garden before it gets dark.")

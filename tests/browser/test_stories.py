@@ -248,3 +248,72 @@ def test_without_javascript_ana_can_post_edit_and_withdraw(new_context, porch) -
 
     page.locator("article.post.pending").get_by_role("button", name="Withdraw").click()
     expect(page.get_by_label("Your post")).to_have_value("No scripts needed, truly.")
+
+
+def test_ben_approves_followers_himself_and_answers_anas_request(new_context, porch) -> None:
+    ana, ben = porch.unique("ana"), porch.unique("ben")
+    ana_page = new_context().new_page()
+    ben_page = new_context().new_page()
+    porch.sign_up(ana_page, ana)
+    porch.sign_up(ben_page, ben)
+
+    ben_page.goto("/settings/profile")
+    ben_page.get_by_label("Approve followers myself").check()
+    ben_page.get_by_role("button", name="Save profile").click()
+
+    ana_page.goto(f"/@{ben}")
+    ana_page.get_by_role("button", name="Request to follow").click()
+    expect(ana_page.get_by_role("button", name="Cancel request")).to_be_visible()
+
+    ben_page.goto("/notifications")
+    note = ben_page.locator(".notifications li").first
+    expect(note).to_contain_text("asked to follow you")
+    note.get_by_role("link", name="Answer").click()
+    expect(ben_page.get_by_role("heading", level=1)).to_have_text("Follow requests")
+    ben_page.get_by_role("button", name="Approve").click()
+    expect(ben_page.get_by_text(f"Approved @{ana}.")).to_be_visible()
+
+    ana_page.reload()
+    expect(ana_page.get_by_role("button", name="Unfollow")).to_be_visible()
+
+
+def test_finding_someone_who_does_not_exist_says_so_next_to_the_box(page: Page, porch) -> None:
+    porch.sign_up(page, porch.unique("ana"))
+    page.get_by_placeholder("Find people: @name@their.server").fill("@nobody@nowhere.invalid")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find people")
+    expect(page.locator("#q-error")).to_contain_text("Could not find @nobody@nowhere.invalid")
+    expect(page.get_by_label("Name or handle")).to_have_value("@nobody@nowhere.invalid")
+
+
+def test_ben_likes_and_boosts_anas_post_and_can_take_both_back(new_context, porch) -> None:
+    ana, ben = porch.unique("ana"), porch.unique("ben")
+    ana_page = new_context().new_page()
+    ben_page = new_context().new_page()
+    porch.sign_up(ana_page, ana)
+    porch.sign_up(ben_page, ben)
+    path = porch.write_post(ana_page, "First snow of the year on the hills.")
+    porch.eventually(lambda: porch.status(ben_page, path) == 200)
+
+    post = ben_page.locator("article.post.focus")
+    post.get_by_role("button", name="Like").click()
+    post = ben_page.locator("article.post.focus")
+    expect(post.get_by_role("button", name="Liked")).to_have_attribute("aria-pressed", "true")
+    post.get_by_role("button", name="Boost").click()
+    expect(
+        ben_page.locator("article.post.focus").get_by_role("button", name="Boosted")
+    ).to_be_visible()
+
+    ben_page.goto(f"/@{ben}")
+    expect(ben_page.get_by_text(f"{ben} boosted")).to_be_visible()
+    expect(ben_page.get_by_text("First snow of the year on the hills.")).to_be_visible()
+
+    ana_page.goto("/notifications")
+    expect(ana_page.locator(".notifications")).to_contain_text("liked your post")
+    expect(ana_page.locator(".notifications")).to_contain_text("boosted your post")
+
+    ben_page.goto(path)
+    ben_page.locator("article.post.focus").get_by_role("button", name="Liked").click()
+    expect(
+        ben_page.locator("article.post.focus").get_by_role("button", name="Like", exact=True)
+    ).to_be_visible()
