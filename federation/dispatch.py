@@ -14,7 +14,7 @@ from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.runtime import Federation
-from server.models import Actor, DomainPolicy, Follow, Visibility
+from server.models import Actor, DomainPolicy, Follow, Post, Visibility
 from server.services import (
     accounts,
     blocks,
@@ -64,6 +64,16 @@ async def _object(fed: Federation, activity: Activity) -> dict[str, Any]:
 
 def _same_origin(*uris: str) -> bool:
     return len({incoming.host(u) for u in uris}) == 1
+
+
+async def _local_post(fed: Federation, session: AsyncSession, uri: str | None) -> Post | None:
+    """The local post `uri` names, if Porch has it: any number parses as a post id, and
+    one past 64 bits fits no column."""
+    post_id = fed.urls.post_id_of(uri) if uri else None
+    if post_id is None or post_id >= 2**63:
+        return None
+    post = await session.get(Post, post_id)
+    return post if post is not None and post.is_local else None
 
 
 async def _blocked(session: AsyncSession, uri: str) -> bool:
@@ -117,7 +127,7 @@ async def _relevant(fed: Federation, session: AsyncSession, author: Actor, note:
         return True
     if any(fed.urls.username_of(u) for u in note.to + note.cc + note.mentions):
         return True
-    return bool(note.in_reply_to and fed.urls.post_id_of(note.in_reply_to))
+    return await _local_post(fed, session, note.in_reply_to) is not None
 
 
 async def store_note(
@@ -165,9 +175,9 @@ async def _remote_post(
                     local_links[link] = f"{fed.urls.base}/@{known.handle}"
     parent_id = None
     if note.in_reply_to:
-        parent_id = fed.urls.post_id_of(note.in_reply_to)
-        if parent_id is None and (parent := await remote_posts.by_uri(session, note.in_reply_to)):
-            parent_id = parent.id
+        parent = await _local_post(fed, session, note.in_reply_to)
+        parent = parent or await remote_posts.by_uri(session, note.in_reply_to)
+        parent_id = parent.id if parent else None
     poll = None
     if note.poll_options is not None:
         poll = RemotePoll(note.poll_options, note.poll_multiple, note.poll_closes, note.poll_voters)
@@ -242,9 +252,14 @@ async def on_update(
     post = await remote_posts.by_uri(session, note.id)
     if post is None or post.actor_id != signer.id:
         return
-    edited = note.updated or fed.clock.now()
+    if note.updated is None:
+        # Mastodon re-sends a Question without `updated` as votes come in: new tallies,
+        # not an edit (the "implicit update" of its ProcessStatusUpdateService).
+        if note.poll_options is not None:
+            await remote_posts.refresh_poll(session, post, note.poll_options, note.poll_voters)
+        return
     await remote_posts.edit(
-        session, post, await _remote_post(fed, session, signer, note), edited, fed.clock.now()
+        session, post, await _remote_post(fed, session, signer, note), note.updated, fed.clock.now()
     )
 
 
@@ -355,9 +370,9 @@ async def on_undo(
 async def on_like(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
-    post_id = fed.urls.post_id_of(activity.object_ref or "")
-    if post_id is not None:  # likes of other servers' posts are theirs to count
-        await reactions.like(session, signer, post_id, fed.clock.now(), uri=activity.id)
+    post = await _local_post(fed, session, activity.object_ref)
+    if post is not None:  # likes of other servers' posts are theirs to count
+        await reactions.like(session, signer, post.id, fed.clock.now(), uri=activity.id)
 
 
 async def on_announce(
@@ -366,11 +381,13 @@ async def on_announce(
     ref = activity.object_ref
     if ref is None:
         raise Malformed("Announce has no object.")
-    post_id = fed.urls.post_id_of(ref)
-    if post_id is None:
+    if fed.urls.is_local(ref):
+        local = await _local_post(fed, session, ref)
+        post_id = local.id if local else None
+    else:
         known = await remote_posts.by_uri(session, ref)
         post_id = known.id if known else None
-    if post_id is None:
+    if post_id is None and not fed.urls.is_local(ref):
         if not await follows.has_local_follower(session, _id(signer)):
             return  # a boost nobody here will see
         if await _blocked(session, ref):

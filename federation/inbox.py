@@ -12,7 +12,7 @@ from federation import dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.models import ReceivedActivity
-from server.services import accounts, remote_actors
+from server.services import accounts, domains, remote_actors
 from server.services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ async def receive(request: Request) -> Response:
             log.info("refused inbox POST: %s %s", exc.status, exc)
             return _answer(exc.status, str(exc))
         signer_uri = actor.uri  # read now: a rollback below expires the row
+        # A server that writes to us is up: deliveries there resume (as in Mastodon).
+        await domains.record_success(session, incoming.host(signer_uri or ""), fed.clock.now())
         try:
             data = incoming.loads(body)
             activity = incoming.activity(data)

@@ -66,6 +66,13 @@ async def with_policies(session: AsyncSession) -> list[Domain]:
     return list(rows.all())
 
 
+async def not_answering(session: AsyncSession) -> list[Domain]:
+    """Servers whose deliveries ran out of retries lately, worst first."""
+    rows = await session.exec(select(Domain).where(col(Domain.policy) != DomainPolicy.block))
+    troubled = [d for d in rows.all() if d.failure_days or d.unavailable_since]
+    return sorted(troubled, key=lambda d: (-len(d.failure_days), d.domain))
+
+
 async def blocked(session: AsyncSession) -> set[str]:
     rows = await session.exec(select(Domain.domain).where(Domain.policy == DomainPolicy.block))
     return set(rows.all())

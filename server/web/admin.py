@@ -57,7 +57,12 @@ async def act(request: Request) -> Response:
 async def domain_policies(request: Request) -> Response:
     async with db(request) as session:
         me = await _require_admin(request, session)
-        context = {"rows": await domains.with_policies(session), "error": None, "values": {}}
+        context = {
+            "rows": await domains.with_policies(session),
+            "troubled": await domains.not_answering(session),
+            "error": None,
+            "values": {},
+        }
         return await render(request, session, "admin_domains.html", context, me=me)
 
 

@@ -27,6 +27,7 @@ routes = [
     Route("/posts/{post_id}/delete", compose.delete, methods=["POST"]),
     Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
     Route("/search", social.search, methods=["GET"]),
+    Route("/authorize_interaction", social.authorize_interaction, methods=["GET"]),
     Route("/follow_requests", social.follow_requests, methods=["GET"]),
     Route("/follow_requests/{follower_id}/{action:str}", social.answer, methods=["POST"]),
     Route("/drafts", compose.drafts_page, methods=["GET"]),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.actors import by_handle
+from federation.lookup import by_url
+from server.models import Actor, Post
 from server.services import follows, reactions
 from server.services.errors import NotFound, ServiceError
 from server.web.context import db, flash, now, redirect, render, require_member
@@ -14,15 +18,24 @@ from server.web.params import path_id
 
 
 async def search(request: Request) -> Response:
-    """@user@domain: found through WebFinger, then shown as a profile to follow."""
+    """@user@domain (through WebFinger) or a profile or post URL from another server,
+    shown here to follow or answer."""
     query = request.query_params.get("q", "").strip()
     async with db(request) as session:
         me = await require_member(request, session)
         if not query:
             return await render(request, session, "search.html", {"q": "", "error": None}, me=me)
+        fed = request.app.state.federation
         try:
+            if query.startswith(("https://", "http://")):
+                found = await by_url(fed, session, query)
+                if isinstance(found, Post):
+                    author = await session.get(Actor, found.actor_id)
+                    assert author is not None
+                    return redirect(f"/@{author.handle}/{found.id}")
+                return redirect(f"/@{found.handle}")
             if "@" in query.lstrip("@"):
-                actor = await by_handle(request.app.state.federation, session, query)
+                actor = await by_handle(fed, session, query)
                 return redirect(f"/@{actor.handle}")
             return redirect(f"/@{query.lstrip('@')}")
         except ServiceError as error:
@@ -30,6 +43,12 @@ async def search(request: Request) -> Response:
             return await render(
                 request, session, "search.html", context, status=error.status, me=me
             )
+
+
+async def authorize_interaction(request: Request) -> Response:
+    """Where Mastodon's remote-follow sends people (our WebFinger subscribe template)."""
+    uri = request.query_params.get("uri", "").removeprefix("acct:")
+    return redirect("/search?" + urlencode({"q": uri}))
 
 
 def _back(request: Request, fallback: str) -> Response:

@@ -77,3 +77,27 @@ async def test_a_server_that_refuses_is_not_asked_again(world: World) -> None:
     [row] = [d for d in await deliveries(world, "porch-b.test") if "Hello?" in d.body]
     assert row.state == DeliveryState.failed and row.attempts == 1
     assert row.last_status == 404
+
+
+async def test_a_server_failing_for_a_week_is_skipped_until_it_answers(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    from server.services import domains
+
+    async with b.app.state.sessions() as session:
+        for day in range(7):
+            await domains.record_exhausted(session, "porch-a.test", world.clock.now())
+            world.clock.advance(86400)
+            assert (day < 6) == ("porch-a.test" not in await domains.unavailable(session))
+    await ben.post("Into the void")
+    await world.settle(31)
+    assert not [d for d in await deliveries(world, "porch-b.test") if "Into the void" in d.body]
+    assert await post_ids_on(world, "porch-a.test") == []
+
+    # porch-a.test writes to porch-b.test again (a signed POST): it is back.
+    async with b.app.state.sessions() as session:
+        await domains.record_success(session, "porch-a.test", world.clock.now())
+        assert "porch-a.test" not in await domains.unavailable(session)

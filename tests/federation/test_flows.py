@@ -199,3 +199,21 @@ async def test_a_block_reaches_the_other_server_and_hides_posts_both_ways(world:
         from server.models import Block
 
         assert len((await session.exec(select(Block))).all()) == 1
+
+
+async def test_a_pasted_post_url_opens_the_post_here_to_answer(world: World) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    post_id = await ben.post("Anyone read a good book lately?")
+    await world.settle(31)
+    found = await ana.client.get("/search", params={"q": f"https://porch-b.test/@ben/{post_id}"})
+    assert found.status_code == 303, found.text
+    local = await ana.client.get(found.headers["location"])
+    assert "Anyone read a good book lately?" in local.text
+    profile = await ana.client.get("/search", params={"q": "https://porch-b.test/users/ben"})
+    assert profile.headers["location"] == "/@ben@porch-b.test"
+    remote_follow = await ana.client.get(
+        "/authorize_interaction", params={"uri": "acct:ben@porch-b.test"}
+    )
+    assert remote_follow.headers["location"] == "/search?q=ben%40porch-b.test"

@@ -1,0 +1,47 @@
+"""Looking up what a person pastes: a profile or post URL from another server."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation import incoming
+from federation.actors import Unresolvable, resolve
+from federation.dispatch import store_note
+from federation.fetch import FetchError
+from federation.incoming import Malformed
+from federation.runtime import Federation
+from server.models import Actor, Post
+from server.services import remote_actors, remote_posts
+from server.services.errors import NotFound
+
+
+async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Post:
+    """The actor or post at `url`, fetched and stored when Porch does not know it yet.
+
+    The document is trusted only as its own server serves it: a post must be attributed
+    to an actor on the same host as the post.
+    """
+    known_actor = await remote_actors.by_uri(session, url)
+    if known_actor is not None:
+        return known_actor
+    known_post = await remote_posts.by_uri(session, url)
+    if known_post is not None:
+        return known_post
+    try:
+        data = await fed.fetch(url)
+    except FetchError as exc:
+        raise NotFound(f"Could not load {url}: {exc}") from exc
+    try:
+        if data.get("type") in incoming.ACTOR_TYPES:
+            return await resolve(fed, session, incoming.actor_doc(data).id)
+        note = incoming.note_doc(data)
+        if incoming.host(note.id) != incoming.host(note.attributed_to):
+            raise NotFound("That post names an author on another server.")
+        author = await resolve(fed, session, note.attributed_to)
+        post_id = await store_note(fed, session, author, note, require_relevance=False)
+    except (Malformed, Unresolvable) as exc:
+        raise NotFound(f"{url} is not a profile or a post Porch can show: {exc}") from exc
+    post = await session.get(Post, post_id) if post_id is not None else None
+    if post is None:
+        raise NotFound("That post was deleted.")
+    return post
