@@ -186,6 +186,8 @@ async def _remote_post(
         mention_href=local_links.get,
         tag_href=lambda href: _tag_page(fed, href, note.hashtags),
     )
+    if len(content_html) > incoming.MAX_HTML:  # local links can be longer than remote ones
+        content_html = note.content_html
     return RemotePost(
         uri=note.id,
         url=note.url,

@@ -13,7 +13,7 @@ from federation import context, vocab
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
-from federation.urls import Urls
+from federation.urls import MAX_ID, Urls
 from server.models import Actor, Post, PostState
 from server.services import accounts, content, follows, posts, timelines
 from server.services.errors import NotFound
@@ -81,7 +81,7 @@ async def _readable_post(
 ) -> tuple[Post, Actor, Reader] | Response:
     username, post_id = request.path_params["username"], int(request.path_params["post_id"])
     person = await _member(session, username)
-    if person is None:
+    if person is None or post_id > MAX_ID:
         return _not_found("This post does not exist.")
     post = await session.get(Post, post_id)
     if post is None or post.actor_id != person.id or post.state == PostState.pending:
@@ -157,7 +157,7 @@ async def replies(request: Request) -> Response:
 
 def _cursor(request: Request) -> int | None:
     raw = request.query_params.get("max_id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 20 else None
+    return int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
 
 
 async def outbox(request: Request) -> Response:

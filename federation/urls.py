@@ -12,6 +12,8 @@ from server.models import Actor, Post
 INSTANCE_ACTOR_PATH = "/actor"
 SHARED_INBOX_PATH = "/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+#: Ids are 64-bit signed integers in the database; larger numbers name nothing.
+MAX_ID = 2**63 - 1
 #: Forms of the public collection other servers write (Mastodon accepts all three).
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
@@ -109,13 +111,13 @@ class Urls:
         match = _POST_PATH.match(path)
         if match is None:
             match = re.match(r"^/@[A-Za-z0-9_]+/(?P<post_id>\d{1,19})$", path)
-        return int(match["post_id"]) if match else None
+        return int(match["post_id"]) if match and int(match["post_id"]) <= MAX_ID else None
 
     def follow_id_of(self, uri: str) -> int | None:
         """The Follow row id if `uri` is the id of a Follow Porch sent."""
         prefix = self.activity("follow", 0)[:-1]
         tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
-        return int(tail) if tail.isdigit() and len(tail) < 19 else None
+        return int(tail) if tail.isdigit() and int(tail) <= MAX_ID else None
 
 
 def host_of(uri: str) -> str:

@@ -174,3 +174,13 @@ async def test_nodeinfo_describes_the_community(
         assert body["metadata"]["norms"]["pausePostSeconds"] == 30
     meta = await visitor.get("/.well-known/host-meta")
     assert "lrdd" in meta.text and meta.headers["content-type"].startswith("application/xrd+xml")
+
+
+async def test_ids_too_large_for_the_database_are_simply_not_found(
+    people: dict[str, Person], visitor: httpx.AsyncClient
+) -> None:
+    huge = "9" * 19
+    for path in (f"/users/ana/statuses/{huge}", f"/users/ana/statuses/{huge}/activity"):
+        assert (await visitor.get(path, headers={"Accept": AS2})).status_code == 404
+    page = await visitor.get(f"/users/ana/followers?page=1&max_id={huge}", headers={"Accept": AS2})
+    assert page.status_code == 200

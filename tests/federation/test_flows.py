@@ -193,7 +193,9 @@ async def test_a_block_reaches_the_other_server_and_hides_posts_both_ways(world:
     assert response.status_code == 303
     await world.settle()
     assert "Before the block" not in (await ana.client.get("/")).text
-    followers = await b.client().get("/users/ben/followers", headers={"Accept": "application/activity+json"})
+    followers = await b.client().get(
+        "/users/ben/followers", headers={"Accept": "application/activity+json"}
+    )
     assert followers.json()["totalItems"] == 0  # Ben's server ended the follow too
     async with b.app.state.sessions() as session:
         from server.models import Block
