@@ -20,7 +20,6 @@ from federation.signatures import (
     verify_signature,
 )
 from server.models import Actor, DomainPolicy
-from server.services import domains
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ async def signer(fed: Federation, session: AsyncSession, signed: IncomingRequest
     domain = incoming.host(parsed.key_id)
     if not domain:
         raise Refused(401, "The signature's keyId is not a URL.")
-    if await domains.policy_of(session, domain) is DomainPolicy.block:
+    if await fed.policy_of(session, domain) is DomainPolicy.block:
         raise Refused(403, "This server does not accept requests from your domain.")
     now = fed.clock.now()
     for refresh in (False, True):

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from federation.fetch import FetchError, post_activity
 from federation.runtime import Federation
-from server.models import Actor, Delivery, DeliveryState
+from server.models import Delivery, DeliveryState
 from server.services import domains
 
 log = logging.getLogger(__name__)
@@ -80,18 +80,15 @@ async def deliver_due(fed: Federation, limit: int = 1000) -> int:
 
 
 async def _attempt(fed: Federation, row: Delivery) -> bool:
-    async with fed.sessions() as session:
-        signer = await session.get(Actor, row.actor_id)
-    if signer is None:
+    auth = await fed.auth_for_id(row.actor_id)
+    if auth is None:
         return False
     status: int | None = None
     error = ""
     delay: timedelta | None = None
     try:
         # A new signature each attempt: Mastodon refuses signatures older than an hour.
-        status = await post_activity(
-            fed.client, row.inbox_url, row.body.encode(), await fed.auth_for(signer)
-        )
+        status = await post_activity(fed.client, row.inbox_url, row.body.encode(), auth)
     except FetchError as exc:
         status, error = exc.status, str(exc)[:1000]
         if not _permanent(exc):
@@ -122,7 +119,7 @@ async def _record(
         await session.exec(update(Delivery).where(col(Delivery.id) == row.id).values(**values))  # type: ignore[call-overload]
         await session.commit()
         if not error:
-            await domains.record_success(session, row.domain, now)
+            await fed.heard(session, row.domain)
         elif delay is None and row.attempts + 1 >= MAX_ATTEMPTS:
             await domains.record_exhausted(session, row.domain, now)
     if error:

@@ -61,6 +61,10 @@ async def webfinger(request: Request) -> Response:
     resource = request.query_params.get("resource", "")
     if not resource:
         return _error(400, "Add ?resource=acct:user@domain to the request.")
+    cache = request.app.state.federation.answers
+    key = ("webfinger", resource.lower())
+    if cache is not None and key in cache:
+        return Response(cache[key], media_type=JRD, headers=CACHE_OK)
     urls = context.urls(request)
     username = username_for(urls, resource)
     if username is None:
@@ -98,7 +102,10 @@ async def webfinger(request: Request) -> Response:
                 }
             )
     body = {"subject": subject, "aliases": [profile, actor_id], "links": links}
-    return JSONResponse(body, media_type=JRD, headers=CACHE_OK)
+    response = JSONResponse(body, media_type=JRD, headers=CACHE_OK)
+    if cache is not None:
+        cache[key] = response.body  # rendered once, served as bytes
+    return response
 
 
 async def host_meta(request: Request) -> Response:

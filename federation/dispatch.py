@@ -141,12 +141,10 @@ async def store_note(
     """Ingest a note by `author`; returns the post id, None when ignored."""
     if await remote_posts.is_tombstoned(session, note.id):
         return None
-    existing = await remote_posts.by_uri(session, note.id)
-    if existing is not None:
-        return existing.id
     if require_relevance and not await _relevant(fed, session, author, note):
         log.info("ignoring %s: it concerns nobody here", note.id)
         return None
+    # ingest returns the stored post when this one is known already.
     post = await remote_posts.ingest(
         session, author, await _remote_post(fed, session, author, note), fed.clock.now()
     )

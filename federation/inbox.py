@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -12,7 +13,7 @@ from federation import dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.models import ReceivedActivity
-from server.services import accounts, domains, remote_actors
+from server.services import accounts, remote_actors
 from server.services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,7 @@ async def receive(request: Request) -> Response:
             log.info("refused inbox POST: %s %s", exc.status, exc)
             return _answer(exc.status, str(exc))
         signer_uri = actor.uri  # read now: a rollback below expires the row
-        # A server that writes to us is up: deliveries there resume (as in Mastodon).
-        await domains.record_success(session, incoming.host(signer_uri or ""), fed.clock.now())
+        await fed.heard(session, incoming.host(signer_uri or ""))
         try:
             data = incoming.loads(body)
             activity = incoming.activity(data)
@@ -74,9 +74,14 @@ async def receive(request: Request) -> Response:
         if await session.get(ReceivedActivity, activity.id) is not None:
             return Response(status_code=202)  # a redelivery: already applied
         try:
-            await dispatch.apply(fed, session, actor, activity)
-            session.add(ReceivedActivity(uri=activity.id, received_at=fed.clock.now()))
-            await session.commit()
+            async with fed.write_lock or contextlib.nullcontext():
+                # Added first, so it commits with whatever the activity changes.
+                seen = ReceivedActivity(uri=activity.id, received_at=fed.clock.now())
+                session.add(seen)
+                await dispatch.apply(fed, session, actor, activity)
+                if seen not in session:  # a refusal rolled the session back
+                    session.add(ReceivedActivity(uri=activity.id, received_at=fed.clock.now()))
+                await session.commit()
         except IntegrityError:
             await session.rollback()  # the same activity applied concurrently
         except Malformed as exc:

@@ -36,7 +36,14 @@ class AS2Response(Response):
         super().__init__(content, status_code, headers=headers, **kwargs)
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):
+            return content
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def cached(cls, body: bytes) -> AS2Response:
+        """A response from a body rendered earlier (kept in a cache)."""
+        return cls(body)
 
 
 class ProfileAliases:

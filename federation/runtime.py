@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from cachetools import TTLCache
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.fetch import FetchPolicy, fetch_json, make_client
 from federation.keys import instance_key, local_key
@@ -15,7 +18,8 @@ from server import __version__
 from server.clock import Clock
 from server.config import Settings
 from server.db import Sessions
-from server.models import Actor
+from server.models import Actor, DomainPolicy
+from server.services import domains
 
 #: What carries outgoing federation requests (the network, or tests' in-process routing).
 Transport = httpx.AsyncBaseTransport
@@ -33,6 +37,18 @@ class Federation:
     _auths: dict[int | None, HttpSignatureAuth] = field(default_factory=dict)
     #: Parent posts that could not be fetched, not tried again by this process.
     unreachable: set[str] = field(default_factory=set)
+    #: Public answers (WebFinger, actor documents) kept for PORCH_PUBLIC_CACHE_SECONDS:
+    #: other servers ask for the same few people again and again.
+    answers: TTLCache[tuple[str, str], Any] | None = None
+    #: Domain policies, kept as long as public answers (admins' changes apply that late).
+    policies: TTLCache[str, Any] | None = None
+    #: Servers recently heard from: their "it is up" is written once in a while.
+    heard_from: TTLCache[str, bool] = field(
+        default_factory=lambda: TTLCache(maxsize=10_000, ttl=600)
+    )
+    #: SQLite has one writer: inbox writes in this process take turns instead of
+    #: waiting in SQLite's busy handler (which ends in "database is locked").
+    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(
@@ -52,7 +68,29 @@ class Federation:
             verify=settings.federation_ssl_context(),
         )
         urls = Urls(settings.base_url)
-        return cls(settings, sessions, clock, urls, make_client(policy, transport))
+        fed = cls(settings, sessions, clock, urls, make_client(policy, transport))
+        if settings.public_cache_seconds > 0:
+            fed.answers = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
+            fed.policies = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
+        if settings.is_sqlite:
+            fed.write_lock = asyncio.Lock()
+        return fed
+
+    async def policy_of(self, session: AsyncSession, domain: str) -> DomainPolicy:
+        """The admins' policy for a server (cached briefly)."""
+        if self.policies is not None and domain in self.policies:
+            return self.policies[domain]  # type: ignore[no-any-return]
+        policy = await domains.policy_of(session, domain)
+        if self.policies is not None:
+            self.policies[domain] = policy
+        return policy
+
+    async def heard(self, session: AsyncSession, domain: str) -> None:
+        """A server wrote to us or took a delivery, so it is up: deliveries there resume
+        (as in Mastodon). Written once in a while per server, not on every request."""
+        if domain and domain not in self.heard_from:
+            self.heard_from[domain] = True  # first, so concurrent requests write once
+            await domains.record_success(session, domain, self.clock.now())
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -77,6 +115,14 @@ class Federation:
                 self._auths.clear()
             self._auths[actor.id] = HttpSignatureAuth(key.key_id, key.private_pem, self.clock.now)
         return self._auths[actor.id]
+
+    async def auth_for_id(self, actor_id: int) -> HttpSignatureAuth | None:
+        """Signs as the member with this actor id; None if there is no such actor."""
+        if actor_id in self._auths:
+            return self._auths[actor_id]
+        async with self.sessions() as session:
+            actor = await session.get(Actor, actor_id)
+        return await self.auth_for(actor) if actor is not None else None
 
     async def fetch(self, url: str) -> dict[str, Any]:
         """A signed GET of an ActivityStreams document."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,7 +94,10 @@ async def record_success(session: AsyncSession, domain: str, now: datetime) -> N
         return  # recorded recently and nothing to reset: spare the write
     row.failure_days, row.unavailable_since, row.last_success_at = [], None, now
     session.add(row)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # recorded by a concurrent request a moment ago
+        await session.rollback()
 
 
 async def record_exhausted(session: AsyncSession, domain: str, now: datetime) -> None:
@@ -105,4 +109,7 @@ async def record_exhausted(session: AsyncSession, domain: str, now: datetime) ->
     if len(row.failure_days) >= FAILURE_DAYS_THRESHOLD and row.unavailable_since is None:
         row.unavailable_since = now.date()
     session.add(row)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # another delivery there recorded the same day just now
+        await session.rollback()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,9 @@ from server.models import (
     Visibility,
 )
 from server.services import notifications
+
+#: Tries at a fresh id when two posts collide on one.
+ID_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -79,19 +84,44 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
     Replies that arrived before this post are attached to it, so threads come whole
     whatever order their posts arrive in.
     """
-    assert author.id is not None
-    existing = await by_uri(session, note.uri)
-    if existing is not None:
-        return existing
+    author_id = author.id  # read once: a rollback below expires the row
+    assert author_id is not None
+    for _ in range(ID_ATTEMPTS):
+        existing = await by_uri(session, note.uri)
+        if existing is not None:
+            return existing
+        post = await _new_post(session, author_id, note, now)
+        session.add(post)
+        try:
+            await session.flush()
+        except IntegrityError:
+            # Two posts got the same id (ids of posts published in one second differ
+            # only in their random bits), or the same post arrived twice at once.
+            await session.rollback()
+            continue
+        _attach(session, post.id, note)
+        await _adopt_orphans(session, post)
+        await notifications.for_new_post(session, post, now)
+        await session.commit()
+        return post
+    # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
+    raise RuntimeError(f"no free id for {note.uri} after {ID_ATTEMPTS} tries")
+
+
+async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now: datetime) -> Post:
     published = min(note.published_at, now)
-    post_id = id_for_time(published)
+    if published.microsecond == 0:
+        # ActivityStreams gives whole seconds; spread the posts of one second over it,
+        # so their ids differ in more than 16 random bits.
+        published += timedelta(microseconds=secrets.randbelow(1_000_000))
+    post_id = id_for_time(min(published, now))
     root_id = post_id
     if note.in_reply_to_id is not None:
         parent = await session.get(Post, note.in_reply_to_id)
         root_id = parent.root_id if parent is not None else post_id
-    post = Post(
+    return Post(
         id=post_id,
-        actor_id=author.id,
+        actor_id=author_id,
         in_reply_to_id=note.in_reply_to_id,
         in_reply_to_uri=None if note.in_reply_to_id else note.in_reply_to_uri,
         root_id=root_id,
@@ -108,13 +138,6 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
         uri=note.uri,
         url=note.url,
     )
-    session.add(post)
-    await session.flush()
-    _attach(session, post_id, note)
-    await _adopt_orphans(session, post)
-    await notifications.for_new_post(session, post, now)
-    await session.commit()
-    return post
 
 
 def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
@@ -150,6 +173,9 @@ def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
 async def _adopt_orphans(session: AsyncSession, parent: Post) -> None:
     if parent.uri is None:
         return
+    waiting = await session.exec(select(Post.id).where(Post.in_reply_to_uri == parent.uri).limit(1))
+    if waiting.first() is None:
+        return  # the usual case: nobody answered it before it arrived
     await session.exec(
         update(Post)
         .where(col(Post.in_reply_to_uri) == parent.uri)

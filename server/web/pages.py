@@ -126,32 +126,21 @@ async def notifications_page(request: Request) -> Response:
         return await render(request, session, "notifications.html", {"items": items}, me=me)
 
 
-async def follow(request: Request) -> Response:
+# What a member can do about another person, by the last part of the path.
+RELATIONS = {
+    "follow": follows.follow,
+    "unfollow": follows.unfollow,
+    "block": blocks.block,
+    "unblock": blocks.unblock,
+}
+
+
+async def relate(request: Request) -> Response:
+    """POST /@{username}/follow, /unfollow, /block or /unblock."""
     await read_form(request)
+    change = RELATIONS[request.url.path.rsplit("/", 1)[1]]
     async with db(request) as session:
         me = await require_member(request, session)
         actor = await accounts.actor_by_handle(session, request.path_params["username"])
-        await follows.follow(session, me.actor, actor, now(request))
-        return redirect(f"/@{actor.handle}")
-
-
-async def unfollow(request: Request) -> Response:
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        actor = await accounts.actor_by_handle(session, request.path_params["username"])
-        await follows.unfollow(session, me.actor, actor, now(request))
-        return redirect(f"/@{actor.handle}")
-
-
-async def block(request: Request) -> Response:
-    """POST /@{username}/block or /unblock."""
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        actor = await accounts.actor_by_handle(session, request.path_params["username"])
-        if request.url.path.endswith("/unblock"):
-            await blocks.unblock(session, me.actor, actor, now(request))
-        else:
-            await blocks.block(session, me.actor, actor, now(request))
+        await change(session, me.actor, actor, now(request))
         return redirect(f"/@{actor.handle}")

@@ -41,9 +41,6 @@ routes = [
     Route("/@{username}", pages.profile, name="profile"),
     Route("/@{username}/followers", pages.followers),
     Route("/@{username}/following", pages.following),
-    Route("/@{username}/follow", pages.follow, methods=["POST"]),
-    Route("/@{username}/unfollow", pages.unfollow, methods=["POST"]),
-    Route("/@{username}/block", pages.block, methods=["POST"]),
-    Route("/@{username}/unblock", pages.block, methods=["POST"]),
+    *(Route(f"/@{{username}}/{name}", pages.relate, methods=["POST"]) for name in pages.RELATIONS),
     Route("/@{username}/{post_id}", pages.post, name="post"),
 ]
