@@ -55,7 +55,7 @@ class InProcessJobs:
         self.clock = clock
         self.federation = federation
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
         self._wake.set()
@@ -67,19 +67,35 @@ class InProcessJobs:
         return published
 
     async def start(self) -> None:
-        await self.run_due()
-        self._task = asyncio.create_task(self._loop(), name="porch-jobs")
+        await publish_due(self.sessions, self.clock)
+        # Two loops: a remote server that is slow to answer a delivery must not hold
+        # up the next publish.
+        self._tasks = [
+            asyncio.create_task(self._publish_loop(), name="porch-publish"),
+            asyncio.create_task(self._federation_loop(), name="porch-federation"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
-    async def _loop(self) -> None:
+    async def _federation_loop(self) -> None:
         while True:
             try:
-                await self.run_due()
+                done = await federation_jobs.run_due(self.federation)
+            except Exception:
+                log.exception("federation sweep failed; trying again shortly")
+                done = 0
+            if not done:
+                await asyncio.sleep(SWEEP_SECONDS)
+
+    async def _publish_loop(self) -> None:
+        while True:
+            try:
+                await publish_due(self.sessions, self.clock)
                 async with self.sessions() as session:
                     upcoming = await publishing.next_run_at(session)
             except Exception:
