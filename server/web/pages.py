@@ -108,7 +108,8 @@ async def post(request: Request) -> Response:
         if author.id != found.actor_id:
             raise HTTPException(404)
         thread = await timelines.thread(session, viewer_id, found)
-        context = {"post": found, "thread": thread, "focus": found.id}
+        history = await posts.history(session, found.id) if found.edited_at else []
+        context = {"post": found, "thread": thread, "focus": found.id, "history": history}
         return await render(request, session, "post.html", context, me=me)
 
 

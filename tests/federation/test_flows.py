@@ -173,6 +173,9 @@ async def test_an_edit_after_publishing_reaches_followers_with_its_history(world
     await world.settle(1)
     home = await ana.client.get("/")
     assert "It is Wednesday, actually" in home.text and "edited" in home.text
+    local_id = re.search(r'href="/@ben@porch-b.test/(\d+)"', home.text).group(1)  # type: ignore[union-attr]
+    page = await ana.client.get(f"/@ben@porch-b.test/{local_id}")
+    assert "Edited 1 time" in page.text and "I think it is Tuesday" in page.text
     async with a.app.state.sessions() as session:
         from server.models import PostEdit
 
