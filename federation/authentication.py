@@ -19,7 +19,7 @@ from federation.signatures import (
     parse_signature,
     verify_signature,
 )
-from server.models import Actor, DomainPolicy
+from server.models import Actor
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,9 @@ async def signer(fed: Federation, session: AsyncSession, signed: IncomingRequest
         check_request(signed, parsed, fed.clock.now())
     except SignatureError as exc:
         raise Refused(401, str(exc)) from exc
-    domain = incoming.host(parsed.key_id)
-    if not domain:
+    if not incoming.host(parsed.key_id):
         raise Refused(401, "The signature's keyId is not a URL.")
-    if await fed.policy_of(session, domain) is DomainPolicy.block:
+    if await fed.blocks(session, parsed.key_id):
         raise Refused(403, "This server does not accept requests from your domain.")
     now = fed.clock.now()
     for refresh in (False, True):

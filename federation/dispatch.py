@@ -11,14 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation import incoming
 from federation.actors import Unresolvable, profile_of, resolve
 from federation.fetch import FetchError
-from federation.html import sanitize_remote_html
+from federation.html import plain_text, sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.runtime import Federation
-from server.models import Actor, DomainPolicy, Follow, Post, Visibility
+from server.models import Actor, Follow, Post, Visibility
 from server.services import (
     accounts,
     blocks,
-    domains,
     follows,
     reactions,
     remote_actors,
@@ -76,17 +75,11 @@ async def _local_post(fed: Federation, session: AsyncSession, uri: str | None) -
     return post if post is not None and post.is_local else None
 
 
-async def _blocked(session: AsyncSession, uri: str) -> bool:
-    """Whether `uri` is on a server the admins blocked: nothing is fetched from there,
-    whoever passes its content on."""
-    return await domains.policy_of(session, incoming.host(uri)) is DomainPolicy.block
-
-
 async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity) -> None:
     """Someone passed on another actor's activity: trust only what its origin serves now."""
     if activity.type not in ("Create", "Update", "Delete") or activity.object_ref is None:
         return
-    if await _blocked(session, activity.object_ref):
+    if await fed.blocks(session, activity.object_ref):
         return
     try:
         data = await fed.fetch(activity.object_ref)
@@ -190,7 +183,7 @@ async def _remote_post(
         uri=note.id,
         url=note.url,
         content_html=content_html,
-        text=incoming.plain_text(note.content_html),
+        text=plain_text(note.content_html),
         spoiler_text=note.summary,
         sensitive=note.sensitive,
         visibility=visibility_of(note, author),
@@ -390,7 +383,7 @@ async def on_announce(
     if post_id is None and not fed.urls.is_local(ref):
         if not await follows.has_local_follower(session, _id(signer)):
             return  # a boost nobody here will see
-        if await _blocked(session, ref):
+        if await fed.blocks(session, ref):
             return
         # Embedded copies are not trusted: the post is read from its own server.
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from cachetools import TTLCache
@@ -84,6 +85,11 @@ class Federation:
         if self.policies is not None:
             self.policies[domain] = policy
         return policy
+
+    async def blocks(self, session: AsyncSession, uri: str) -> bool:
+        """Whether `uri` is on a server the admins blocked: nothing is fetched from or
+        accepted from there, whoever passes its content on."""
+        return await self.policy_of(session, urlsplit(uri).netloc.lower()) is DomainPolicy.block
 
     async def heard(self, session: AsyncSession, domain: str) -> None:
         """A server wrote to us or took a delivery, so it is up: deliveries there resume

@@ -10,8 +10,7 @@ from federation.dispatch import store_note
 from federation.fetch import FetchError
 from federation.incoming import Malformed
 from federation.runtime import Federation
-from server.models import DomainPolicy
-from server.services import domains, remote_posts
+from server.services import remote_posts
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ async def fetch_missing_parents(fed: Federation, limit: int = 20) -> int:
             async with fed.sessions() as session:
                 if await remote_posts.by_uri(session, uri) is not None:
                     break
-                if await domains.policy_of(session, incoming.host(uri)) is DomainPolicy.block:
+                if await fed.blocks(session, uri):
                     break  # nothing is fetched from a blocked server
                 try:
                     note = incoming.note_doc(await fed.fetch(uri))

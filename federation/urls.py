@@ -118,8 +118,3 @@ class Urls:
         prefix = self.activity("follow", 0)[:-1]
         tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
         return int(tail) if tail.isdigit() and int(tail) <= MAX_ID else None
-
-
-def host_of(uri: str) -> str:
-    """The lower-cased host (with port) of a URL; empty when there is none."""
-    return urlsplit(uri).netloc.lower()

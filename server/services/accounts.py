@@ -11,7 +11,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.clock import utcnow
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.services import outbox, passwords, usernames
@@ -204,7 +203,7 @@ async def update_profile(
     bio: str,
     avatar_path: str | None,
     locked: bool | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Actor:
     """Change a member's display name, bio, (when given) avatar and whether follows need
     approval; followers on other servers are sent the new profile."""
@@ -223,7 +222,7 @@ async def update_profile(
     if locked is not None:
         actor.locked = locked
     session.add(actor)
-    outbox.record(session, OutboxKind.update_actor, actor.id, now=now or utcnow())
+    outbox.record(session, OutboxKind.update_actor, actor.id, now=now)
     await session.commit()
     return actor
 

@@ -55,11 +55,6 @@ async def set_policy(
     return row
 
 
-async def limited(session: AsyncSession) -> set[str]:
-    rows = await session.exec(select(Domain.domain).where(Domain.policy == DomainPolicy.limit))
-    return set(rows.all())
-
-
 async def with_policies(session: AsyncSession) -> list[Domain]:
     rows = await session.exec(
         select(Domain).where(col(Domain.policy) != DomainPolicy.none).order_by(col(Domain.domain))

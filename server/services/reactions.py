@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -161,34 +159,3 @@ async def _check_allowed(session: AsyncSession, actor: Actor, post: Post) -> Non
         raise Forbidden("You cannot interact with this person.")
     if post.state != PostState.published:
         raise NotFound("This post does not exist, or you cannot see it.")
-
-
-@dataclass(frozen=True)
-class Counts:
-    likes: int
-    boosts: int
-
-
-async def counts(session: AsyncSession, post_ids: list[int]) -> dict[int, Counts]:
-    """Likes and boosts per post, for the posts on a page."""
-    if not post_ids:
-        return {}
-    likes = dict(
-        (
-            await session.exec(
-                select(Like.post_id, func.count())
-                .where(col(Like.post_id).in_(post_ids))
-                .group_by(col(Like.post_id))
-            )
-        ).all()
-    )
-    boosts = dict(
-        (
-            await session.exec(
-                select(Post.reblog_of_id, func.count())
-                .where(col(Post.reblog_of_id).in_(post_ids), col(Post.state) == PostState.published)
-                .group_by(col(Post.reblog_of_id))
-            )
-        ).all()
-    )
-    return {i: Counts(int(likes.get(i, 0)), int(boosts.get(i, 0))) for i in post_ids}

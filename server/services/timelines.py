@@ -278,7 +278,6 @@ async def public_count(session: AsyncSession, actor_id: int) -> int:
     query = (
         select(func.count())
         .select_from(Post)
-        .join(Actor, col(Actor.id) == Post.actor_id)
         .where(col(Post.actor_id) == actor_id, visible_to(None))
     )
     return int((await session.exec(query)).one())

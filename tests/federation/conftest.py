@@ -16,6 +16,7 @@ from federation import jobs as federation_jobs
 from server.app import create_app
 from server.clock import FrozenClock
 from server.config import load_settings
+from server.jobs import publish_due
 from tests.conftest import Person, csrf_from
 
 
@@ -74,6 +75,13 @@ class Instance:
         return person
 
 
+async def run_jobs(app: Starlette, clock: FrozenClock) -> int:
+    """One round of an instance's background work, as its job loops run it: publish
+    what is due, then fan out, deliver and fetch. Returns how much was done."""
+    published = await publish_due(app.state.sessions, clock)
+    return published + await federation_jobs.run_due(app.state.federation)
+
+
 @dataclass
 class World:
     net: Fediverse
@@ -86,11 +94,38 @@ class World:
         for _ in range(20):
             done = 0
             for instance in self.instances.values():
-                done += await instance.app.state.jobs.run_due()
-                done += await federation_jobs.run_due(instance.app.state.federation)
+                done += await run_jobs(instance.app, self.clock)
             if done == 0:
                 return
         raise AssertionError("jobs kept finding work after 20 rounds")
+
+
+async def start_instance(
+    stack: AsyncExitStack,
+    tmp_path: Path,
+    sqlite_template: Path,
+    domain: str,
+    net: Fediverse,
+    clock: FrozenClock,
+) -> Starlette:
+    """A running Porch for `domain` on its own copy of the migrated SQLite database,
+    reachable through `net`; it stops when `stack` closes."""
+    folder = tmp_path / domain
+    folder.mkdir()
+    shutil.copy(sqlite_template, folder / "porch.db")
+    settings = load_settings(
+        data_dir=folder,
+        database_url=f"sqlite+aiosqlite:///{folder / 'porch.db'}",
+        domain=domain,
+        secret_key="test-secret-" + "x" * 40,
+        public_cache_seconds=0,
+    )
+    app = create_app(
+        settings, clock=clock, apply_migrations=False, run_jobs=False, federation_transport=net
+    )
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    net.apps[domain] = app
+    return app
 
 
 @pytest.fixture
@@ -104,25 +139,7 @@ async def world(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[World]:
     instances: dict[str, Instance] = {}
     async with AsyncExitStack() as stack:
         for domain in ("porch-a.test", "porch-b.test"):
-            folder = tmp_path / domain
-            folder.mkdir()
-            shutil.copy(sqlite_template, folder / "porch.db")
-            settings = load_settings(
-                data_dir=folder,
-                database_url=f"sqlite+aiosqlite:///{folder / 'porch.db'}",
-                domain=domain,
-                secret_key="test-secret-" + "x" * 40,
-                public_cache_seconds=0,
-            )
-            app = create_app(
-                settings,
-                clock=clock,
-                apply_migrations=False,
-                run_jobs=False,
-                federation_transport=net,
-            )
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            net.apps[domain] = app
+            app = await start_instance(stack, tmp_path, sqlite_template, domain, net, clock)
             instances[domain] = Instance(domain, app)
         yield World(net, clock, instances)
         for instance in instances.values():

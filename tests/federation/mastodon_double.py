@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -27,11 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from federation import jobs as federation_jobs
 from federation.signatures import HttpSignatureAuth, KeyPair
-from server.app import create_app
 from server.clock import FrozenClock
-from server.config import load_settings
 from server.models import (
     Actor,
     Attachment,
@@ -48,7 +44,7 @@ from server.models import (
     Tombstone,
 )
 from tests.conftest import Person
-from tests.federation.conftest import Fediverse, Instance
+from tests.federation.conftest import Fediverse, Instance, run_jobs, start_instance
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "mastodon"
 PORCH = "porch.test"
@@ -298,9 +294,7 @@ class Scene:
         """Move the clock on and run Porch's jobs (publishing, fan-out, delivery) dry."""
         self.clock.advance(seconds)
         for _ in range(20):
-            done = await self.app.state.jobs.run_due()
-            done += await federation_jobs.run_due(self.app.state.federation)
-            if done == 0:
+            if await run_jobs(self.app, self.clock) == 0:
                 return
         raise AssertionError("jobs kept finding work after 20 rounds")
 
@@ -335,22 +329,8 @@ async def scene_fixture(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[
     """
     net, clock = Fediverse(), FrozenClock()
     mastodon = MastodonDouble(KeyPair.generate())
-    folder = tmp_path / PORCH
-    folder.mkdir()
-    shutil.copy(sqlite_template, folder / "porch.db")
-    settings = load_settings(
-        data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'porch.db'}",
-        domain=PORCH,
-        secret_key="test-secret-" + "x" * 40,
-        public_cache_seconds=0,
-    )
-    app = create_app(
-        settings, clock=clock, apply_migrations=False, run_jobs=False, federation_transport=net
-    )
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        net.apps[PORCH] = app
+        app = await start_instance(stack, tmp_path, sqlite_template, PORCH, net, clock)
         net.apps[MASTODON] = mastodon.app
         net.apps[OTHER] = mastodon.app
         porch = Instance(PORCH, app)
