@@ -31,6 +31,16 @@ async def receive(request: Request) -> Response:
     202 once applied (or ignored as irrelevant); 4xx for what must never be sent again;
     503 for trouble on this side, so the sender retries later.
     """
+    try:
+        return await _receive(request)
+    except OperationalError:
+        # The database was busy or away before the activity was applied (reading the
+        # signer's key, noting that their server is up): nothing was stored.
+        log.exception("database trouble receiving an activity")
+        return _answer(503, "The server is busy; try again later.")
+
+
+async def _receive(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _MEDIA_TYPES:
         return _answer(415, "Send activities as application/activity+json.")

@@ -6,8 +6,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
+from federation import actors
 from federation.signatures import KeyPair
 from server.models import Actor, Attachment, DomainPolicy, Follow, Like, Poll, Post
 from server.services import blocks, domains
@@ -379,3 +381,15 @@ async def test_zoe_cannot_delete_a_post_of_yan_from_her_server(scene: Scene) -> 
     response = await scene.deliver(delete)
     assert response.status_code < 500
     assert await scene.post_by_uri(forwarded["object"]["id"]) is not None
+
+
+async def test_a_database_failure_before_applying_asks_to_be_sent_again(
+    scene: Scene, monkeypatch: Any
+) -> None:
+    """Trouble on Porch's side is a 503 (Mastodon retries), never a 500 or a 4xx."""
+
+    async def busy(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(actors.remote_actors, "by_key_id", busy)
+    await refused(scene, 503)
