@@ -17,6 +17,7 @@ from federation.urls import MAX_ID, Urls
 from server.models import Actor, Post, PostState
 from server.services import accounts, content, follows, posts, timelines
 from server.services.errors import NotFound
+from server.services.paging import Window
 
 PAGE = 20
 # Fields an unsigned reader still gets under authorized fetch, as Mastodon does, so
@@ -189,7 +190,7 @@ async def outbox(request: Request) -> Response:
         if not request.query_params.get("page"):
             return AS2Response(vocab.ordered_collection(outbox_id, total, outbox_id + "?page=true"))
         page = await timelines.profile(
-            session, None, person, with_replies=True, max_id=_cursor(request)
+            session, None, person, with_replies=True, window=Window(max_id=_cursor(request))
         )
         items: list[Any] = []
         for view in page.items:

@@ -98,6 +98,8 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "
+    "list_members, lists, "
     "deliveries, outbox_items, received_activities, tombstones, domains, likes, blocks, "
     "attachments, polls, post_edits, notifications, scheduled_publishes, mentions, "
     "post_tags, drafts, posts, follows, actor_keys, members, actors"

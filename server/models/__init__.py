@@ -12,11 +12,15 @@ from server.models.federation import (
     Tombstone,
 )
 from server.models.follows import Follow, FollowState
-from server.models.interactions import Block, Like
+from server.models.interactions import Block, Bookmark, Like, Mute
+from server.models.lists import ListMember, PersonList, RepliesPolicy
+from server.models.markers import Marker
 from server.models.notifications import Notification, NotificationKind
+from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from server.models.posts import (
     Attachment,
     Draft,
+    IdempotencyKey,
     Mention,
     Poll,
     Post,
@@ -28,6 +32,16 @@ from server.models.posts import (
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "RepliesPolicy",
+    "PersonList",
+    "OAuthToken",
+    "OAuthCode",
+    "OAuthApp",
+    "Mute",
+    "Marker",
+    "ListMember",
+    "IdempotencyKey",
+    "Bookmark",
     "Actor",
     "ActorKey",
     "Attachment",

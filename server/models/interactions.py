@@ -37,3 +37,34 @@ class Block(SQLModel, table=True):
     target_id: int = Field(foreign_key="actors.id", index=True)
     uri: str | None = Field(default=None, max_length=2048, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Mute(SQLModel, table=True):
+    """`actor` muted `target`: target's posts leave actor's timelines (target is not told)."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("actor_id", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id")
+    target_id: int = Field(foreign_key="actors.id", index=True)
+    #: Whether target's mentions stay out of actor's notifications too.
+    notifications: bool = Field(default=True)
+    expires_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Bookmark(SQLModel, table=True):
+    """A post a member kept for later; private to them."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (UniqueConstraint("actor_id", "post_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actors.id", index=True)
+    post_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow)

@@ -127,19 +127,47 @@ class PostEdit(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """A media file attached to a post; remote ones are linked, not copied."""
+    """A media file attached to a post; remote ones are linked, not copied.
+
+    A member's upload is a row before it is attached: `post_id` is empty until a post
+    takes it, and `actor_id` says whose it is.
+    """
 
     __tablename__ = "attachments"
 
     id: int | None = Field(default=None, primary_key=True)
-    post_id: int = Field(sa_column=_post_fk(nullable=False, index=True))
+    post_id: int | None = Field(default=None, sa_column=_post_fk(nullable=True, index=True))
     position: int = Field(default=0)
     media_type: str = Field(default="", max_length=100)
-    url: str = Field(max_length=2048)
+    #: Remote media: where the file is. Local uploads: empty (the file is in `file_name`).
+    url: str = Field(default="", max_length=2048)
     description: str = Field(default="", max_length=1500)
     blurhash: str | None = Field(default=None, max_length=100)
     width: int | None = Field(default=None)
     height: int | None = Field(default=None)
+    #: The uploader, for local media.
+    actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
+    #: Stored files under the media directory (local uploads only).
+    file_name: str | None = Field(default=None, max_length=255)
+    preview_name: str | None = Field(default=None, max_length=255)
+    size: int | None = Field(default=None)
+    preview_width: int | None = Field(default=None)
+    preview_height: int | None = Field(default=None)
+    #: The focal point, -1.0..1.0 on each axis (Mastodon's convention).
+    focus_x: float = Field(default=0.0)
+    focus_y: float = Field(default=0.0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An app's Idempotency-Key for a post it created: a retry gets the same post back."""
+
+    __tablename__ = "idempotency_keys"
+
+    actor_id: int = Field(foreign_key="actors.id", primary_key=True)
+    key: str = Field(max_length=128, primary_key=True)
+    post_id: int = Field(sa_column=_post_fk(nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Poll(SQLModel, table=True):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, or_, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +22,8 @@ from server.models import (
     NotificationKind,
     Post,
 )
+from server.services.errors import NotFound
+from server.services.paging import Window
 from server.services.visibility import visible_to
 
 
@@ -103,9 +106,15 @@ def _wanted(recipient_id: int, sender: type[Actor]) -> ColumnElement[bool]:
 
 
 async def for_member(
-    session: AsyncSession, actor_id: int, *, max_id: int | None = None, limit: int = 30
+    session: AsyncSession,
+    actor_id: int,
+    window: Window | None = None,
+    *,
+    kinds: Collection[NotificationKind] | None = None,
+    from_actor_id: int | None = None,
 ) -> list[NotificationView]:
-    """A member's notifications, newest first."""
+    """A member's notifications, newest first; `kinds` keeps only those kinds."""
+    window = window or Window(limit=30)
     sender = aliased(Actor)
     query = (
         select(Notification, sender, Post)
@@ -113,10 +122,43 @@ async def for_member(
         .outerjoin(Post, col(Post.id) == Notification.post_id)
         .where(Notification.recipient_id == actor_id, _wanted(actor_id, sender))
     )
-    if max_id is not None:
-        query = query.where(col(Notification.id) < max_id)
-    rows = await session.exec(query.order_by(col(Notification.id).desc()).limit(limit))
-    return [NotificationView(n, a, p) for n, a, p in rows.all()]
+    if kinds is not None:
+        query = query.where(col(Notification.kind).in_(list(kinds)))
+    if from_actor_id is not None:
+        query = query.where(col(Notification.from_actor_id) == from_actor_id)
+    rows = await session.exec(window.order(query, col(Notification.id)))
+    return window.arrange([NotificationView(n, a, p) for n, a, p in rows.all()])
+
+
+async def one_for_member(
+    session: AsyncSession, actor_id: int, notification_id: int
+) -> NotificationView:
+    """One of a member's notifications; NotFound for anyone else's."""
+    sender = aliased(Actor)
+    row = (
+        await session.exec(
+            select(Notification, sender, Post)
+            .join(sender, col(sender.id) == Notification.from_actor_id)
+            .outerjoin(Post, col(Post.id) == Notification.post_id)
+            .where(Notification.id == notification_id, Notification.recipient_id == actor_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This notification does not exist.")
+    return NotificationView(*row)
+
+
+async def dismiss(session: AsyncSession, actor_id: int, notification_id: int) -> None:
+    """Remove one of a member's notifications."""
+    await one_for_member(session, actor_id, notification_id)
+    await session.exec(delete(Notification).where(col(Notification.id) == notification_id))  # type: ignore[call-overload]
+    await session.commit()
+
+
+async def clear(session: AsyncSession, actor_id: int) -> None:
+    """Remove all of a member's notifications."""
+    await session.exec(delete(Notification).where(col(Notification.recipient_id) == actor_id))  # type: ignore[call-overload]
+    await session.commit()
 
 
 async def unread_count(session: AsyncSession, actor_id: int) -> int:

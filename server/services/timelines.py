@@ -23,6 +23,7 @@ from server.models import (
     PostTag,
     Visibility,
 )
+from server.services.paging import Window
 from server.services.visibility import visible_to
 
 PAGE = 20
@@ -56,9 +57,9 @@ async def _page(
     session: AsyncSession,
     viewer_id: int | None,
     where: list[ColumnElement[bool]],
-    max_id: int | None,
-    limit: int,
+    window: Window | None,
 ) -> Page:
+    window = window or Window(limit=PAGE)
     # Pick the page's ids first, then load just those rows: SQLite then walks the
     # (actor_id, id) or primary-key index instead of loading and sorting every candidate.
     ids = (
@@ -66,19 +67,17 @@ async def _page(
         .join(Actor, col(Actor.id) == Post.actor_id)
         .where(visible_to(viewer_id), *where)
     )
-    if max_id is not None:
-        ids = ids.where(col(Post.id) < max_id)
-    ids = ids.order_by(col(Post.id).desc()).limit(limit + 1)
+    ids = window.order(ids, col(Post.id), extra=1)
     query = (
         select(Post, Actor)
         .join(Actor, col(Actor.id) == Post.actor_id)
         .where(col(Post.id).in_(ids.scalar_subquery()))
-        .order_by(col(Post.id).desc())
+        .order_by(col(Post.id).asc() if window.min_id is not None else col(Post.id).desc())
     )
     rows = (await session.exec(query)).all()
-    items = [PostView(p, a) for p, a in rows[:limit]]
-    more = len(rows) > limit
-    next_max_id = items[-1].post.id if more and items else None
+    more = len(rows) > window.limit
+    items = window.arrange([PostView(p, a) for p, a in rows[: window.limit]])
+    next_max_id = items[-1].post.id if more and items and window.min_id is None else None
     await _attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
     await _count_replies(session, viewer_id, items)
@@ -164,20 +163,16 @@ def _build_not_reply_to_others() -> ColumnElement[bool]:
 NOT_REPLY_TO_OTHERS = _build_not_reply_to_others()
 
 
-async def home(
-    session: AsyncSession, viewer: Actor, *, max_id: int | None = None, limit: int = PAGE
-) -> Page:
+async def home(session: AsyncSession, viewer: Actor, window: Window | None = None) -> Page:
     """Posts from the people `viewer` follows and from `viewer`, newest first."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
     )
     authors = col(Post.actor_id).in_(union_all(followed, select(literal(viewer.id))))
-    return await _page(session, viewer.id, [authors], max_id, limit)
+    return await _page(session, viewer.id, [authors], window)
 
 
-async def local(
-    session: AsyncSession, viewer_id: int | None, *, max_id: int | None = None, limit: int = PAGE
-) -> Page:
+async def local(session: AsyncSession, viewer_id: int | None, window: Window | None = None) -> Page:
     """Public posts by this community's members, newest first."""
     where = [
         col(Post.visibility) == Visibility.public,
@@ -185,7 +180,7 @@ async def local(
         col(Actor.domain).is_(None),
         NOT_REPLY_TO_OTHERS,
     ]
-    return await _page(session, viewer_id, where, max_id, limit)
+    return await _page(session, viewer_id, where, window)
 
 
 async def profile(
@@ -194,18 +189,17 @@ async def profile(
     actor: Actor,
     *,
     with_replies: bool = False,
-    max_id: int | None = None,
-    limit: int = PAGE,
+    window: Window | None = None,
 ) -> Page:
     """One person's posts that `viewer_id` may see, newest first."""
     where: list[ColumnElement[bool]] = [col(Post.actor_id) == actor.id]
     if not with_replies:
         where.append(NOT_REPLY_TO_OTHERS)
-    return await _page(session, viewer_id, where, max_id, limit)
+    return await _page(session, viewer_id, where, window)
 
 
 async def tagged(
-    session: AsyncSession, viewer_id: int | None, tag: str, *, max_id: int | None = None
+    session: AsyncSession, viewer_id: int | None, tag: str, window: Window | None = None
 ) -> Page:
     """Public posts carrying #tag, newest first."""
     tagged_ids = select(PostTag.post_id).where(PostTag.tag == tag.lower())
@@ -216,7 +210,7 @@ async def tagged(
         # Limited servers stay out of public timelines (their followers still see them).
         or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(limited)),
     ]
-    return await _page(session, viewer_id, where, max_id, PAGE)
+    return await _page(session, viewer_id, where, window)
 
 
 async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> list[PostView]:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.services import accounts, blocks, follows, notifications, posts, timelines
+from server.services.paging import Window
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
 from server.web.pagecache import public_page
@@ -18,9 +19,13 @@ async def home(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
         if me is None:
-            page = await timelines.local(session, None, max_id=query_id(request, "max_id"))
+            page = await timelines.local(
+                session, None, window=Window(max_id=query_id(request, "max_id"))
+            )
             return await render(request, session, "welcome.html", {"page": page})
-        page = await timelines.home(session, me.actor, max_id=query_id(request, "max_id"))
+        page = await timelines.home(
+            session, me.actor, window=Window(max_id=query_id(request, "max_id"))
+        )
         context = {"page": page, "title": "Home", "tab": "home", "compose": True}
         return await render(request, session, "timeline.html", context, me=me)
 
@@ -30,7 +35,9 @@ async def local(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
         viewer_id = me.actor.id if me else None
-        page = await timelines.local(session, viewer_id, max_id=query_id(request, "max_id"))
+        page = await timelines.local(
+            session, viewer_id, window=Window(max_id=query_id(request, "max_id"))
+        )
         context = {"page": page, "title": "Local", "tab": "local", "compose": False}
         return await render(request, session, "timeline.html", context, me=me)
 
@@ -41,7 +48,9 @@ async def tag(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
         viewer_id = me.actor.id if me else None
-        page = await timelines.tagged(session, viewer_id, name, max_id=query_id(request, "max_id"))
+        page = await timelines.tagged(
+            session, viewer_id, name, window=Window(max_id=query_id(request, "max_id"))
+        )
         context = {"page": page, "title": f"#{name}", "tab": "tag", "compose": False}
         return await render(request, session, "timeline.html", context, me=me)
 
@@ -58,7 +67,7 @@ async def profile(request: Request) -> Response:
             viewer_id,
             actor,
             with_replies=with_replies,
-            max_id=query_id(request, "max_id"),
+            window=Window(max_id=query_id(request, "max_id")),
         )
         counts = await follows.counts(session, actor.id)
         following = None
@@ -119,7 +128,7 @@ async def notifications_page(request: Request) -> Response:
         if me is None:
             return redirect("/login?next=/notifications")
         items = await notifications.for_member(
-            session, me.actor.id, max_id=query_id(request, "max_id")
+            session, me.actor.id, Window(limit=30, max_id=query_id(request, "max_id"))
         )
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view.

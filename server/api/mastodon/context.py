@@ -1,0 +1,161 @@
+"""What every client-API handler needs: the caller's grant, parameters, errors in Mastodon's shape.
+
+Handlers are written as `async def handler(call: Call) -> Response` and wrapped with
+`endpoint(scope=...)`, which opens the session, checks the bearer token and its scope,
+and turns every refusal into Mastodon's error JSON (`{"error": "..."}`), never a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from federation.urls import Urls
+from server.api.mastodon.params import Params
+from server.config import Settings
+from server.models import Actor, Member
+from server.services import oauth
+from server.services.errors import RateLimited, ServiceError
+from server.services.oauth import Grant
+from server.services.posts import Rules
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A refusal with Mastodon's status and message."""
+
+    def __init__(self, status: int, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+def error(status: int, message: str, **headers: str) -> JSONResponse:
+    """Mastodon's error entity."""
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+@dataclass
+class Call:
+    """One API request: who makes it (the grant), with what, against which database."""
+
+    request: Request
+    session: AsyncSession
+    params: Params
+    grant: Grant | None
+
+    @property
+    def settings(self) -> Settings:
+        return self.request.app.state.settings  # type: ignore[no-any-return]
+
+    @property
+    def urls(self) -> Urls:
+        return self.request.app.state.urls  # type: ignore[no-any-return]
+
+    @property
+    def rules(self) -> Rules:
+        return self.request.app.state.rules  # type: ignore[no-any-return]
+
+    @property
+    def now(self) -> datetime:
+        return self.request.app.state.clock.now()  # type: ignore[no-any-return]
+
+    @property
+    def viewer_id(self) -> int | None:
+        """The member's actor id, or None for apps without a user and for visitors."""
+        return self.grant.actor.id if self.grant and self.grant.actor else None
+
+    @property
+    def actor(self) -> Actor:
+        """The member the token speaks for; apps without a user get 422 as in Mastodon."""
+        if self.grant is None or self.grant.actor is None:
+            raise ApiError(422, "This method requires an authenticated user")
+        return self.grant.actor
+
+    @property
+    def member(self) -> Member:
+        self.actor  # noqa: B018 - the same refusal when there is no user
+        assert self.grant is not None and self.grant.member is not None
+        return self.grant.member
+
+    def path_id(self, name: str = "id") -> int:
+        """A numeric id from the path; anything else is a record that does not exist."""
+        raw = str(self.request.path_params[name])
+        if not raw.isdigit() or int(raw) >= 2**63:
+            raise ApiError(404, "Record not found")
+        return int(raw)
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    # Some apps (and Mastodon.py for streaming) pass it as a parameter instead.
+    return request.query_params.get("access_token") or None
+
+
+def endpoint(scope: str | None = None, *, public: bool = False) -> Callable[[Handler], Any]:
+    """Wrap a handler: authenticate, require `scope` ("read:statuses", or alternatives
+    joined by "|"), and answer refusals in Mastodon's shape.
+
+    `public` endpoints also serve callers without a token (public timelines, accounts).
+    """
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(handler)
+        async def run(request: Request) -> Response:
+            async with request.app.state.sessions() as session:
+                try:
+                    params = await Params.read(request)
+                    grant = await _authenticate(request, session)
+                    if grant is None and not public:
+                        raise ApiError(401, "The access token is invalid")
+                    if grant is not None and scope is not None and not grant.allows(scope):
+                        raise ApiError(403, "This action is outside the authorized scopes")
+                    return await handler(Call(request, session, params, grant))
+                except ApiError as exc:
+                    _log_refusal(request, exc.status, exc.message)
+                    return error(exc.status, exc.message, **exc.headers)
+                except RateLimited as exc:
+                    _log_refusal(request, exc.status, exc.message)
+                    return error(429, exc.message, **{"Retry-After": str(exc.retry_after)})
+                except ServiceError as exc:
+                    _log_refusal(request, exc.status, exc.message)
+                    return error(exc.status, exc.message)
+                except HTTPException as exc:
+                    _log_refusal(request, exc.status_code, str(exc.detail))
+                    return error(exc.status_code, str(exc.detail))
+
+        return run
+
+    return wrap
+
+
+async def _authenticate(request: Request, session: AsyncSession) -> Grant | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    grant = await oauth.authenticate(session, token, request.app.state.clock.now())
+    if grant is None:
+        raise ApiError(401, "The access token is invalid")
+    return grant
+
+
+def _log_refusal(request: Request, status: int, message: str) -> None:
+    if status != 404:
+        log.info("API %s %s -> %s: %s", request.method, request.url.path, status, message)

@@ -1,0 +1,43 @@
+"""Paging by id, as every list in Porch pages: newest first, with cursors either side.
+
+`max_id` pages towards older items, `since_id` and `min_id` towards newer ones:
+`since_id` gives the newest items above the cursor, `min_id` the ones just above it
+(an app catching up page by page). Ids grow with time, so id order is time order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int = 20
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+
+    def where(self, column: Any) -> list[ColumnElement[bool]]:
+        """The conditions the cursors put on `column`."""
+        conditions = []
+        if self.max_id is not None:
+            conditions.append(column < self.max_id)
+        if self.since_id is not None:
+            conditions.append(column > self.since_id)
+        if self.min_id is not None:
+            conditions.append(column > self.min_id)
+        return conditions
+
+    def order(self, query: Select[Any], column: Any, *, extra: int = 0) -> Select[Any]:
+        """Order and limit `query`: ascending from min_id, else newest first."""
+        ordered = column.asc() if self.min_id is not None else column.desc()
+        return query.where(*self.where(column)).order_by(ordered).limit(self.limit + extra)
+
+    def arrange(self, rows: list[T]) -> list[T]:
+        """Rows as the page shows them: newest first, whichever way they were read."""
+        return list(reversed(rows)) if self.min_id is not None else rows
