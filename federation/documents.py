@@ -239,7 +239,7 @@ async def _people(request: Request, which: str) -> Response:
             first = collection_id + "?page=1"
             return AS2Response(vocab.ordered_collection(collection_id, total, first))
         listing = follows.followers_of if which == "followers" else follows.followed_by
-        rows = await listing(session, person.id, PAGE + 1, _cursor(request))
+        rows = await listing(session, person.id, Window(limit=PAGE + 1, max_id=_cursor(request)))
     ids = [urls.of_actor(a) for _, a in rows[:PAGE]]
     next_id = f"{collection_id}?page=1&max_id={rows[PAGE - 1][0]}" if len(rows) > PAGE else None
     page_id = f"{collection_id}?{request.url.query}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -25,6 +25,9 @@ class Actor(SQLModel, table=True):
     display_name: str = Field(default="", max_length=100)
     bio: str = Field(default="", max_length=2000)
     avatar_path: str | None = Field(default=None, max_length=255)
+    header_path: str | None = Field(default=None, max_length=255)
+    #: Profile fields (name/value pairs shown under the bio), at most four.
+    fields: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     locked: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     #: Set while the person is suspended: their posts disappear from every read path.

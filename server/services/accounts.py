@@ -177,6 +177,20 @@ async def local_actor(session: AsyncSession, username: str) -> Actor:
     return row[0]
 
 
+async def actor_by_id(session: AsyncSession, actor_id: int) -> Actor:
+    """Anyone Porch knows, by id: a member with a public face, or a remote person."""
+    row = (
+        await session.exec(
+            select(Actor, Member.state)
+            .outerjoin(Member, col(Member.actor_id) == Actor.id)
+            .where(Actor.id == actor_id, col(Actor.suspended_at).is_(None))
+        )
+    ).first()
+    if row is None or (row[1] is not None and row[1] != MemberState.active):
+        raise NotFound("This account does not exist.")
+    return row[0]
+
+
 async def actor_by_handle(session: AsyncSession, handle: str) -> Actor:
     """A local member by username, or a remote person Porch knows as user@domain."""
     if "@" not in handle:
@@ -195,30 +209,57 @@ async def actor_by_handle(session: AsyncSession, handle: str) -> Actor:
     return found
 
 
+MAX_FIELDS = 4
+MAX_FIELD_NAME = 255
+MAX_FIELD_VALUE = 255
+
+
+def _check_fields(fields: list[tuple[str, str]]) -> list[dict[str, str]]:
+    kept = [(" ".join(n.split()), v.strip()) for n, v in fields if n.strip() or v.strip()]
+    if len(kept) > MAX_FIELDS:
+        raise Invalid(f"A profile has at most {MAX_FIELDS} fields.", field="fields")
+    for name, value in kept:
+        if not name or len(name) > MAX_FIELD_NAME or len(value) > MAX_FIELD_VALUE:
+            raise Invalid(
+                f"Each field needs a name; names and values are at most {MAX_FIELD_VALUE} "
+                "characters.",
+                field="fields",
+            )
+    return [{"name": n, "value": v} for n, v in kept]
+
+
 async def update_profile(
     session: AsyncSession,
     actor: Actor,
     *,
-    display_name: str,
-    bio: str,
-    avatar_path: str | None,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar_path: str | None = None,
+    header_path: str | None = None,
     locked: bool | None = None,
+    fields: list[tuple[str, str]] | None = None,
     now: datetime,
 ) -> Actor:
-    """Change a member's display name, bio, (when given) avatar and whether follows need
-    approval; followers on other servers are sent the new profile."""
-    display_name = " ".join(display_name.split())
-    bio = bio.strip().replace("\r\n", "\n")
-    if len(display_name) > MAX_DISPLAY_NAME:
-        raise Invalid(
-            f"Display names are at most {MAX_DISPLAY_NAME} characters.", field="display_name"
-        )
-    if len(bio) > MAX_BIO:
-        raise Invalid(f"Bios are at most {MAX_BIO} characters.", field="bio")
-    actor.display_name = display_name
-    actor.bio = bio
+    """Change what a member shows of themselves; what is not given stays as it is.
+    Followers on other servers are sent the new profile."""
+    if display_name is not None:
+        display_name = " ".join(display_name.split())
+        if len(display_name) > MAX_DISPLAY_NAME:
+            raise Invalid(
+                f"Display names are at most {MAX_DISPLAY_NAME} characters.", field="display_name"
+            )
+        actor.display_name = display_name
+    if bio is not None:
+        bio = bio.strip().replace("\r\n", "\n")
+        if len(bio) > MAX_BIO:
+            raise Invalid(f"Bios are at most {MAX_BIO} characters.", field="bio")
+        actor.bio = bio
+    if fields is not None:
+        actor.fields = _check_fields(fields)
     if avatar_path is not None:
         actor.avatar_path = avatar_path
+    if header_path is not None:
+        actor.header_path = header_path
     if locked is not None:
         actor.locked = locked
     session.add(actor)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
 from server.services import blocks, notifications, outbox
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.paging import Window
 
 
 @dataclass(frozen=True)
@@ -212,19 +213,19 @@ async def counts(session: AsyncSession, actor_id: int) -> Counts:
 
 
 async def followers_of(
-    session: AsyncSession, actor_id: int, limit: int = 80, max_id: int | None = None
+    session: AsyncSession, actor_id: int, window: Window | None = None
 ) -> list[tuple[int, Actor]]:
-    """(follow id, person) following `actor_id`, most recent first, below `max_id`."""
+    """(follow id, person) following `actor_id`, most recent first."""
     listed, anchor = col(Follow.follower_id), col(Follow.followed_id)
-    return await _people(session, listed, anchor, actor_id, limit, max_id)
+    return await _people(session, listed, anchor, actor_id, window)
 
 
 async def followed_by(
-    session: AsyncSession, actor_id: int, limit: int = 80, max_id: int | None = None
+    session: AsyncSession, actor_id: int, window: Window | None = None
 ) -> list[tuple[int, Actor]]:
-    """(follow id, person) `actor_id` follows, most recent first, below `max_id`."""
+    """(follow id, person) `actor_id` follows, most recent first."""
     listed, anchor = col(Follow.followed_id), col(Follow.follower_id)
-    return await _people(session, listed, anchor, actor_id, limit, max_id)
+    return await _people(session, listed, anchor, actor_id, window)
 
 
 async def _people(
@@ -232,15 +233,14 @@ async def _people(
     listed: InstrumentedAttribute[int],
     anchor: InstrumentedAttribute[int],
     actor_id: int,
-    limit: int,
-    max_id: int | None,
+    window: Window | None,
 ) -> list[tuple[int, Actor]]:
+    window = window or Window(limit=80)
     query = (
         select(Follow.id, Actor)
         .join(Follow, listed == Actor.id)
         .where(anchor == actor_id, Follow.state == FollowState.accepted)
     )
-    if max_id is not None:
-        query = query.where(col(Follow.id) < max_id)
-    rows = await session.exec(query.order_by(col(Follow.id).desc()).limit(limit))
-    return [(int(follow_id), actor) for follow_id, actor in rows.all() if follow_id is not None]
+    rows = await session.exec(window.order(query, col(Follow.id)))
+    found = [(int(follow_id), actor) for follow_id, actor in rows.all() if follow_id is not None]
+    return window.arrange(found)

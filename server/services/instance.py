@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Member, MemberState, Post, PostState
+from server.config import Settings
+from server.models import Actor, Member, MemberRole, MemberState, Post, PostState
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,51 @@ async def usage(session: AsyncSession, now: datetime) -> Usage:
     )
     row = (await session.exec(select(users, since(30), since(180), posts))).one()
     return Usage(*(int(v) for v in row))
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    text: str
+    hint: str
+
+
+def rules(settings: Settings) -> list[Rule]:
+    """The community's rules as apps list them: its norms, in words."""
+    minutes = settings.pause_post_seconds
+    pause = f"{minutes} seconds" if minutes < 120 else f"{minutes // 60} minutes"
+    return [
+        Rule(
+            "1",
+            "Be kind. Disagree with ideas, not with people.",
+            "Conversation here is meant to be slower and kinder than elsewhere.",
+        ),
+        Rule(
+            "2",
+            f"Every post waits {pause} before it goes out.",
+            "You can edit or withdraw it during the pause, from any app.",
+        ),
+        Rule(
+            "3",
+            f"Posts are at most {settings.max_post_chars} characters.",
+            "Say one thing well; a thread can say more.",
+        ),
+    ]
+
+
+async def contact(session: AsyncSession) -> Actor | None:
+    """Whom to contact about this instance: its first admin."""
+    row = await session.exec(
+        select(Actor)
+        .join(Member, col(Member.actor_id) == Actor.id)
+        .where(Member.role == MemberRole.admin, Member.state == MemberState.active)
+        .order_by(col(Member.id))
+        .limit(1)
+    )
+    return row.first()
+
+
+async def known_servers(session: AsyncSession) -> int:
+    """How many other servers Porch knows people on."""
+    query = select(func.count(func.distinct(Actor.domain))).where(col(Actor.domain).is_not(None))
+    return int((await session.exec(query)).one())

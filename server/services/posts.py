@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -26,7 +27,7 @@ from server.models import (
     Visibility,
 )
 from server.models.posts import check_transition
-from server.services import content, outbox
+from server.services import content, outbox, uploads
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.visibility import visible_to
 
@@ -55,11 +56,18 @@ class Composition:
     spoiler_text: str = ""
     visibility: Visibility = Visibility.public
     in_reply_to_id: int | None = None
+    sensitive: bool = False
+    language: str | None = None
+    #: Uploads to attach, in order; None on an edit keeps the ones the post has.
+    media_ids: tuple[int, ...] | None = None
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 def _check(draft: Composition, rules: Rules) -> Composition:
     text = draft.text.replace("\r\n", "\n").strip()
-    if not text:
+    if not text and not draft.media_ids:
         raise Invalid("Write something before posting.", field="text")
     if len(text) > rules.max_chars:
         over = len(text) - rules.max_chars
@@ -70,7 +78,16 @@ def _check(draft: Composition, rules: Rules) -> Composition:
     spoiler = " ".join(draft.spoiler_text.split())
     if len(spoiler) > 200:
         raise Invalid("Content warnings are at most 200 characters.", field="spoiler_text")
-    return Composition(text, spoiler, Visibility(draft.visibility), draft.in_reply_to_id)
+    language = draft.language.strip().lower() if draft.language else None
+    if language and not _LANGUAGE.match(language):
+        raise Invalid("language must be an ISO 639 code such as en or pt-BR.", field="language")
+    return replace(
+        draft,
+        text=text,
+        spoiler_text=spoiler,
+        visibility=Visibility(draft.visibility),
+        language=language or None,
+    )
 
 
 async def _render(
@@ -120,25 +137,48 @@ class Details:
 
 async def details(session: AsyncSession, post: Post) -> Details:
     """The post's mentioned people, hashtags, attachments and parent (with its author)."""
+    return (await details_of(session, [post]))[post.id]
+
+
+async def details_of(session: AsyncSession, posts: list[Post]) -> dict[int, Details]:
+    """`details` for many posts at once: four queries, however many posts."""
+    found = {p.id: Details([], [], [], None) for p in posts}
+    if not found:
+        return found
     mentions = await session.exec(
-        select(Actor)
-        .join(Mention, col(Mention.actor_id) == Actor.id)
-        .where(Mention.post_id == post.id)
+        select(Mention.post_id, Actor)
+        .join(Actor, col(Actor.id) == Mention.actor_id)
+        .where(col(Mention.post_id).in_(found))
     )
-    tags = await session.exec(select(PostTag.tag).where(PostTag.post_id == post.id))
+    for post_id, actor in mentions.all():
+        found[post_id].mentions.append(actor)
+    tags = await session.exec(
+        select(PostTag.post_id, PostTag.tag).where(col(PostTag.post_id).in_(found))
+    )
+    for post_id, tag in tags.all():
+        found[post_id].tags.append(tag)
     media = await session.exec(
-        select(Attachment).where(Attachment.post_id == post.id).order_by(col(Attachment.position))
+        select(Attachment)
+        .where(col(Attachment.post_id).in_(found))
+        .order_by(col(Attachment.position))
     )
-    parent = None
-    if post.in_reply_to_id is not None:
-        found = await session.exec(
+    for item in media.all():
+        assert item.post_id is not None
+        found[item.post_id].attachments.append(item)
+    parent_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id is not None}
+    if parent_ids:
+        parents = await session.exec(
             select(Post, Actor)
             .join(Actor, col(Actor.id) == Post.actor_id)
-            .where(Post.id == post.in_reply_to_id)
+            .where(col(Post.id).in_(parent_ids))
         )
-        row = found.first()
-        parent = (row[0], row[1]) if row else None
-    return Details(list(mentions.all()), sorted(tags.all()), list(media.all()), parent)
+        by_id = {parent.id: (parent, author) for parent, author in parents.all()}
+        for post in posts:
+            if post.in_reply_to_id is not None:
+                found[post.id].parent = by_id.get(post.in_reply_to_id)
+    for item in found.values():
+        item.tags.sort()
+    return found
 
 
 async def compose(
@@ -175,6 +215,8 @@ async def compose(
         content_html=rendered.html,
         spoiler_text=draft.spoiler_text,
         visibility=draft.visibility,
+        sensitive=draft.sensitive,
+        language=draft.language,
         state=PostState.pending,
         created_at=now,
         publish_at=publish_at,
@@ -182,6 +224,7 @@ async def compose(
     session.add(post)
     await session.flush()
     _attach(session, post_id, mention_ids, rendered.tags)
+    await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:
         await session.delete(await draft_of(session, author.id, replaces_draft_id))
@@ -217,6 +260,8 @@ async def edit_pending(
             content_html=rendered.html,
             spoiler_text=draft.spoiler_text,
             visibility=draft.visibility,
+            sensitive=draft.sensitive,
+            language=draft.language,
             edited_at=now,
         )
     )  # type: ignore[call-overload]
@@ -225,6 +270,7 @@ async def edit_pending(
     await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
     _attach(session, post_id, mention_ids, rendered.tags)
+    await _replace_media(session, author, post_id, draft.media_ids)
     await session.commit()
     return await get_visible(session, author.id, post_id)
 
@@ -257,13 +303,30 @@ async def edit_published(
     rendered, mention_ids = await _render(session, draft.text, rules.base_url)
     post.text, post.content_html = draft.text, rendered.html
     post.spoiler_text, post.edited_at = draft.spoiler_text, now
+    post.sensitive, post.language = draft.sensitive, draft.language or post.language
     session.add(post)
     await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
     _attach(session, post_id, mention_ids, rendered.tags)
+    await _replace_media(session, author, post_id, draft.media_ids)
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
     await session.commit()
     return post
+
+
+async def _replace_media(
+    session: AsyncSession, author: Actor, post_id: int, media_ids: tuple[int, ...] | None
+) -> None:
+    """On an edit that names its media: uploads left out go back to the author's."""
+    if media_ids is None:
+        return
+    assert author.id is not None
+    await session.exec(
+        update(Attachment)
+        .where(col(Attachment.post_id) == post_id, col(Attachment.id).not_in(media_ids))
+        .values(post_id=None)
+    )  # type: ignore[call-overload]
+    await uploads.claim(session, author.id, media_ids, post_id)
 
 
 async def history(session: AsyncSession, post_id: int) -> list[PostEdit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, literal, or_, union_all
 from sqlalchemy.orm import aliased
@@ -23,6 +24,7 @@ from server.models import (
     PostTag,
     Visibility,
 )
+from server.services import mutes
 from server.services.paging import Window
 from server.services.visibility import visible_to
 
@@ -78,11 +80,31 @@ async def _page(
     more = len(rows) > window.limit
     items = window.arrange([PostView(p, a) for p, a in rows[: window.limit]])
     next_max_id = items[-1].post.id if more and items and window.min_id is None else None
+    return Page(await _complete(session, viewer_id, items), next_max_id)
+
+
+async def _complete(
+    session: AsyncSession, viewer_id: int | None, items: list[PostView]
+) -> list[PostView]:
+    """Boosted posts, reply counts, media, polls and the viewer's likes and boosts."""
     await _attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
     await _count_replies(session, viewer_id, items)
     await _attach_extras(session, [v.reblog or v for v in items], viewer_id)
-    return Page(items, next_max_id)
+    return items
+
+
+async def views_of(
+    session: AsyncSession, viewer_id: int | None, post_ids: list[int]
+) -> list[PostView]:
+    """The posts `viewer_id` may see among `post_ids`, in that order, ready to render."""
+    rows = await session.exec(
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.id).in_(post_ids), visible_to(viewer_id))
+    )
+    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    return await _complete(session, viewer_id, [found[i] for i in post_ids if i in found])
 
 
 async def _attach_extras(
@@ -163,13 +185,18 @@ def _build_not_reply_to_others() -> ColumnElement[bool]:
 NOT_REPLY_TO_OTHERS = _build_not_reply_to_others()
 
 
-async def home(session: AsyncSession, viewer: Actor, window: Window | None = None) -> Page:
-    """Posts from the people `viewer` follows and from `viewer`, newest first."""
+async def home(
+    session: AsyncSession, viewer: Actor, now: datetime, window: Window | None = None
+) -> Page:
+    """Posts from the people `viewer` follows and from `viewer`, newest first; people
+    they muted stay out."""
+    assert viewer.id is not None
     followed = select(Follow.followed_id).where(
         Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
     )
     authors = col(Post.actor_id).in_(union_all(followed, select(literal(viewer.id))))
-    return await _page(session, viewer.id, [authors], window)
+    muted = col(Post.actor_id).not_in(mutes.muted_ids(viewer.id, now))
+    return await _page(session, viewer.id, [authors, muted], window)
 
 
 async def local(session: AsyncSession, viewer_id: int | None, window: Window | None = None) -> Page:

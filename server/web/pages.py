@@ -24,7 +24,7 @@ async def home(request: Request) -> Response:
             )
             return await render(request, session, "welcome.html", {"page": page})
         page = await timelines.home(
-            session, me.actor, window=Window(max_id=query_id(request, "max_id"))
+            session, me.actor, now(request), Window(max_id=query_id(request, "max_id"))
         )
         context = {"page": page, "title": "Home", "tab": "home", "compose": True}
         return await render(request, session, "timeline.html", context, me=me)

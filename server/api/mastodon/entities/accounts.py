@@ -1,0 +1,108 @@
+"""Account, CredentialAccount and Relationship."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api.mastodon.entities.common import Site, day, midnight
+from server.models import Actor, Member
+from server.services.content import plain_html
+from server.services.relationships import Relationship
+from server.services.stats import AccountStats
+
+_BOTS = ("Service", "Application")
+
+
+def account(actor: Actor, stats: AccountStats, site: Site) -> dict[str, Any]:
+    """A person, local or remote, as apps show them."""
+    if actor.domain is None:
+        url, uri = site.urls.profile(actor.username), site.urls.actor(actor.username)
+        avatar = site.media(actor.avatar_path) if actor.avatar_path else None
+    else:
+        uri = actor.uri or ""
+        url = actor.url or uri
+        avatar = actor.avatar_url
+    # Apps crash on null images: Mastodon serves "missing" pictures instead.
+    avatar = avatar or site.static("avatar.png")
+    header = site.media(actor.header_path) if actor.header_path else actor.header_url
+    header = header or site.static("header.png")
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "acct": actor.handle,
+        "display_name": actor.display_name,
+        "locked": actor.locked,
+        "bot": actor.actor_type in _BOTS,
+        "group": actor.actor_type == "Group",
+        "discoverable": actor.discoverable,
+        "indexable": actor.discoverable,
+        "created_at": midnight(actor.created_at),
+        "note": str(plain_html(actor.bio)) if actor.bio else "",
+        "url": url,
+        "uri": uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": stats.followers,
+        "following_count": stats.following,
+        "statuses_count": stats.statuses,
+        "last_status_at": day(stats.last_status_at),
+        "hide_collections": False,
+        "emojis": [],
+        "fields": [
+            {"name": f["name"], "value": str(plain_html(f["value"])), "verified_at": None}
+            for f in actor.fields
+        ],
+        "roles": [],
+    }
+
+
+def credential_account(
+    actor: Actor,
+    member: Member,
+    stats: AccountStats,
+    site: Site,
+    *,
+    follow_requests: int,
+    privacy: str,
+) -> dict[str, Any]:
+    """The signed-in member's own account, with what only they see (`source`)."""
+    found = account(actor, stats, site)
+    found["source"] = {
+        "privacy": privacy,
+        "sensitive": False,
+        "language": None,
+        "note": actor.bio,
+        "fields": [{"name": f["name"], "value": f["value"]} for f in actor.fields],
+        "follow_requests_count": follow_requests,
+        "attribution_domains": [],
+    }
+    found["role"] = {
+        "id": "1" if member.role == "admin" else "0",
+        "name": "Admin" if member.role == "admin" else "",
+        "color": "",
+        "permissions": "1" if member.role == "admin" else "0",
+        "highlighted": member.role == "admin",
+    }
+    return found
+
+
+def relationship(found: Relationship) -> dict[str, Any]:
+    return {
+        "id": str(found.target_id),
+        "following": found.following,
+        "showing_reblogs": found.following,
+        "notifying": False,
+        "languages": [],
+        "followed_by": found.followed_by,
+        "blocking": found.blocking,
+        "blocked_by": found.blocked_by,
+        "muting": found.muting,
+        "muting_notifications": found.muting_notifications,
+        "requested": found.requested,
+        "requested_by": found.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

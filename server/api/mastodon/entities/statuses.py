@@ -1,0 +1,173 @@
+"""Status, its parts (mentions, tags, media, poll), Context, StatusEdit and StatusSource."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.api.mastodon.entities.common import Site, timestamp
+from server.models import Actor, Attachment, Poll, Post, PostEdit, Visibility
+from server.services.posts import Details
+from server.services.stats import PostStats
+from server.services.timelines import PostView
+
+#: Porch's visibilities under Mastodon's names.
+VISIBILITY = {
+    Visibility.public: "public",
+    Visibility.unlisted: "unlisted",
+    Visibility.followers: "private",
+    Visibility.direct: "direct",
+}
+FROM_MASTODON = {name: ours for ours, name in VISIBILITY.items()}
+
+
+@dataclass
+class Figures:
+    """Everything a page of statuses needs besides the posts, read in batches beforehand."""
+
+    site: Site
+    details: dict[int, Details] = field(default_factory=dict)
+    accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stats: dict[int, PostStats] = field(default_factory=dict)
+    bookmarked: set[int] = field(default_factory=set)
+    muted: set[int] = field(default_factory=set)
+
+
+def media_type_name(mime: str) -> str:
+    kind = mime.split("/", 1)[0]
+    return {"image": "image", "video": "video", "audio": "audio"}.get(kind, "unknown")
+
+
+def media_attachment(item: Attachment, site: Site) -> dict[str, Any]:
+    """A MediaAttachment: an upload of a member's, or a remote post's linked file."""
+    local = item.file_name is not None
+    mime = item.media_type or (mimetypes.guess_type(item.url)[0] or "")
+    url = site.media(item.file_name) if item.file_name else item.url
+    preview = site.media(item.preview_name) if item.preview_name else url
+    meta: dict[str, Any] = {"focus": {"x": item.focus_x, "y": item.focus_y}}
+    if item.width and item.height:
+        meta["original"] = _size(item.width, item.height)
+    if item.preview_width and item.preview_height:
+        meta["small"] = _size(item.preview_width, item.preview_height)
+    return {
+        "id": str(item.id),
+        "type": media_type_name(mime),
+        "url": url,
+        "preview_url": preview,
+        "remote_url": None if local else item.url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": item.description or None,
+        "blurhash": item.blurhash,
+    }
+
+
+def _size(width: int, height: int) -> dict[str, Any]:
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": round(width / height, 6) if height else 0,
+    }
+
+
+def poll(item: Poll, post_id: int, now_iso: str | None) -> dict[str, Any]:
+    """Polls on remote posts, shown read-only with their last known tallies."""
+    votes = sum(int(o.get("votes", 0) or 0) for o in item.options)  # type: ignore[call-overload]
+    closes = timestamp(item.closes_at)
+    return {
+        "id": str(post_id),
+        "expires_at": closes,
+        "expired": bool(closes and now_iso and closes <= now_iso),
+        "multiple": item.multiple,
+        "votes_count": votes,
+        "voters_count": item.voters_count,
+        "options": [
+            {"title": str(o.get("title", "")), "votes_count": o.get("votes")} for o in item.options
+        ],
+        "emojis": [],
+        "voted": False,
+        "own_votes": [],
+    }
+
+
+def _mention(actor: Actor, site: Site) -> dict[str, Any]:
+    url = site.urls.profile(actor.username) if actor.domain is None else actor.url or actor.uri
+    return {"id": str(actor.id), "username": actor.username, "url": url, "acct": actor.handle}
+
+
+def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict[str, Any]:
+    """A Status; a boost carries the boosted post in `reblog`."""
+    post, author, site = view.post, view.author, figures.site
+    details = figures.details.get(post.id) or Details([], [], [], None)
+    stats = figures.stats.get(post.id, PostStats())
+    if author.domain is None:
+        uri = site.urls.post(author.username, post.id)
+        url = site.urls.post_page(author.username, post.id)
+    else:
+        uri = post.uri or ""
+        url = post.url or uri
+    parent = details.parent
+    return {
+        "id": str(post.id),
+        "uri": uri,
+        "url": url,
+        # While the pause runs this is the moment the post will go out.
+        "created_at": timestamp(post.published_at or post.publish_at),
+        "edited_at": timestamp(post.edited_at),
+        "account": figures.accounts[author.id],  # type: ignore[index]
+        "content": post.content_html,
+        "visibility": VISIBILITY[post.visibility],
+        "sensitive": post.sensitive or bool(post.spoiler_text),
+        "spoiler_text": post.spoiler_text,
+        "media_attachments": [media_attachment(m, site) for m in view.media],
+        "application": None,
+        "mentions": [_mention(a, site) for a in details.mentions],
+        "tags": [{"name": t, "url": site.urls.tag(t)} for t in details.tags],
+        "emojis": [],
+        "reblogs_count": stats.reblogs,
+        "favourites_count": stats.favourites,
+        "replies_count": view.replies,
+        "quotes_count": 0,
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(parent[1].id) if parent else None,
+        "reblog": status(view.reblog, figures, now_iso) if view.reblog else None,
+        "poll": poll(view.poll, post.id, now_iso) if view.poll else None,
+        "card": None,
+        "language": post.language,
+        "text": None,
+        "favourited": view.liked,
+        "reblogged": view.boosted,
+        "muted": False,
+        "bookmarked": post.id in figures.bookmarked,
+        "pinned": False,
+        "filtered": [],
+    }
+
+
+def source(post: Post) -> dict[str, Any]:
+    """StatusSource: what the author typed, for editing."""
+    return {"id": str(post.id), "text": post.text, "spoiler_text": post.spoiler_text}
+
+
+def edit(
+    version: PostEdit | Post, account: dict[str, Any], media: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """StatusEdit: one version of a post in its history."""
+    when = (
+        version.created_at
+        if isinstance(version, PostEdit)
+        else (version.edited_at or version.published_at or version.publish_at)
+    )
+    return {
+        "content": version.content_html,
+        "spoiler_text": version.spoiler_text,
+        "sensitive": bool(version.spoiler_text),
+        "created_at": timestamp(when),
+        "account": account,
+        "poll": None,
+        "media_attachments": media,
+        "emojis": [],
+    }

@@ -1,0 +1,92 @@
+"""Instance information, preferences, markers, and the lists apps expect even when empty."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from server.api.mastodon import render
+from server.api.mastodon.context import Call, endpoint
+from server.api.mastodon.entities import instance as entities
+from server.api.mastodon.entities.common import timestamp
+from server.models import Marker
+from server.services import instance, markers
+
+
+async def _contact(call: Call) -> dict[str, object] | None:
+    admin = await instance.contact(call.session)
+    return await render.account(call, admin) if admin is not None else None
+
+
+@endpoint(public=True)
+async def instance_v2(call: Call) -> Response:
+    usage = await instance.usage(call.session, call.now)
+    body = entities.instance_v2(
+        call.settings, render.site(call), usage, instance.rules(call.settings), await _contact(call)
+    )
+    return JSONResponse(body)
+
+
+@endpoint(public=True)
+async def instance_v1(call: Call) -> Response:
+    usage = await instance.usage(call.session, call.now)
+    body = entities.instance_v1(
+        call.settings,
+        render.site(call),
+        usage,
+        instance.rules(call.settings),
+        await _contact(call),
+        await instance.known_servers(call.session),
+    )
+    return JSONResponse(body)
+
+
+@endpoint(public=True)
+async def rules(call: Call) -> Response:
+    return JSONResponse([entities.rule(r) for r in instance.rules(call.settings)])
+
+
+@endpoint(public=True)
+async def empty_list(call: Call) -> Response:
+    """Features Porch does not have (custom emojis, trends, announcements, filters…):
+    an empty list, which apps handle, rather than a 404, which some show as an error."""
+    return JSONResponse([])
+
+
+@endpoint(public=True)
+async def empty_object(call: Call) -> Response:
+    return JSONResponse({})
+
+
+@endpoint("read:accounts")
+async def preferences(call: Call) -> Response:
+    call.actor  # noqa: B018 - preferences belong to a member
+    return JSONResponse(entities.preferences("public"))
+
+
+def _marker(marker: Marker) -> dict[str, object]:
+    return {
+        "last_read_id": marker.last_read_id,
+        "version": marker.version,
+        "updated_at": timestamp(marker.updated_at),
+    }
+
+
+@endpoint("read:statuses")
+async def get_markers(call: Call) -> Response:
+    assert call.actor.id is not None
+    wanted = call.params.texts("timeline")
+    found = await markers.of(call.session, call.actor.id, wanted)
+    return JSONResponse({m.timeline: _marker(m) for m in found})
+
+
+@endpoint("write:statuses")
+async def save_markers(call: Call) -> Response:
+    assert call.actor.id is not None
+    saved = {}
+    for timeline in markers.TIMELINES:
+        last_read_id = call.params.text(f"{timeline}[last_read_id]")
+        if last_read_id is not None:
+            saved[timeline] = _marker(
+                await markers.save(call.session, call.actor.id, timeline, last_read_id, call.now)
+            )
+    return JSONResponse(saved)

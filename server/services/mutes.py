@@ -1,0 +1,69 @@
+"""Mutes: a member stops seeing someone without telling them or cutting the follow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, delete, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Mute
+from server.services.errors import Invalid
+from server.services.paging import Window
+
+
+async def mute(
+    session: AsyncSession,
+    actor: Actor,
+    target: Actor,
+    now: datetime,
+    *,
+    notifications: bool = True,
+    duration: int | None = None,
+) -> Mute:
+    """Mute `target` (for `duration` seconds, or until unmuted); muting again updates it."""
+    if actor.id == target.id:
+        raise Invalid("You cannot mute yourself.")
+    if duration is not None and duration < 0:
+        raise Invalid("duration must be a number of seconds, or 0 for ever.", field="duration")
+    assert actor.id is not None and target.id is not None
+    row = (
+        await session.exec(
+            select(Mute).where(Mute.actor_id == actor.id, Mute.target_id == target.id)
+        )
+    ).first() or Mute(actor_id=actor.id, target_id=target.id, created_at=now)
+    row.notifications = notifications
+    row.expires_at = now + timedelta(seconds=duration) if duration else None
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
+    await session.exec(
+        delete(Mute).where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
+    )  # type: ignore[call-overload]
+    await session.commit()
+
+
+def muted_ids(actor_id: int, now: datetime, *, notifications: bool = False) -> Select[tuple[int]]:
+    """The people `actor_id` has muted now (a subquery for `not_in`)."""
+    query = select(Mute.target_id).where(
+        Mute.actor_id == actor_id,
+        or_(col(Mute.expires_at).is_(None), col(Mute.expires_at) > now),
+    )
+    if notifications:
+        query = query.where(col(Mute.notifications).is_(True))
+    return query
+
+
+async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, Actor]]:
+    """(mute id, person) the member muted, most recent first."""
+    query = (
+        select(Mute.id, Actor)
+        .join(Actor, col(Actor.id) == Mute.target_id)
+        .where(Mute.actor_id == actor_id)
+    )
+    rows = await session.exec(window.order(query, col(Mute.id)))
+    return window.arrange([(int(i or 0), a) for i, a in rows.all()])
