@@ -20,6 +20,8 @@ from federation.routes import routes as federation_routes
 from federation.runtime import Federation, Transport
 from federation.urls import Urls
 from server import ROOT
+from server.api.mastodon.cors import ApiCors
+from server.api.mastodon.routes import routes as api_routes
 from server.clock import Clock
 from server.config import Settings
 from server.db import check_schema, make_engine, make_sessions, migrate
@@ -86,11 +88,13 @@ def create_app(
     app = Starlette(
         routes=[
             *federation_routes,
+            *api_routes,
             *web_routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
             Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
         ],
         middleware=[
+            Middleware(ApiCors),
             Middleware(ProfileAliases),
             Middleware(
                 BodyLimit,

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Block, Follow, OutboxKind
 from server.services import outbox
 from server.services.errors import Invalid
+from server.services.paging import Window
 
 
 async def between(session: AsyncSession, a: int, b: int) -> bool:
@@ -89,3 +90,14 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
 async def blocked_ids(session: AsyncSession, actor_id: int) -> list[int]:
     rows = await session.exec(select(Block.target_id).where(Block.actor_id == actor_id))
     return list(rows.all())
+
+
+async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, Actor]]:
+    """(block id, person) the member blocked, most recent first."""
+    query = (
+        select(Block.id, Actor)
+        .join(Actor, col(Actor.id) == Block.target_id)
+        .where(Block.actor_id == actor_id)
+    )
+    rows = await session.exec(window.order(query, col(Block.id)))
+    return window.arrange([(int(i or 0), a) for i, a in rows.all()])

@@ -11,6 +11,7 @@ from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
 from server.services import blocks, notifications, outbox
 from server.services.errors import Forbidden, NotFound
+from server.services.paging import Window
 from server.services.posts import get_visible
 
 
@@ -159,3 +160,42 @@ async def _check_allowed(session: AsyncSession, actor: Actor, post: Post) -> Non
         raise Forbidden("You cannot interact with this person.")
     if post.state != PostState.published:
         raise NotFound("This post does not exist, or you cannot see it.")
+
+
+async def likers(
+    session: AsyncSession, viewer_id: int | None, post_id: int, window: Window
+) -> list[tuple[int, Actor]]:
+    """(like id, person) who liked a post the viewer can see, most recent first."""
+    await get_visible(session, viewer_id, post_id)
+    query = (
+        select(Like.id, Actor)
+        .join(Actor, col(Actor.id) == Like.actor_id)
+        .where(Like.post_id == post_id, col(Actor.suspended_at).is_(None))
+    )
+    rows = await session.exec(window.order(query, col(Like.id)))
+    return window.arrange([(int(i or 0), a) for i, a in rows.all()])
+
+
+async def boosters(
+    session: AsyncSession, viewer_id: int | None, post_id: int, window: Window
+) -> list[tuple[int, Actor]]:
+    """(boost id, person) who boosted a post the viewer can see, most recent first."""
+    await get_visible(session, viewer_id, post_id)
+    query = (
+        select(Post.id, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(
+            Post.reblog_of_id == post_id,
+            col(Post.state) == PostState.published,
+            col(Actor.suspended_at).is_(None),
+        )
+    )
+    rows = await session.exec(window.order(query, col(Post.id)))
+    return window.arrange([(int(i), a) for i, a in rows.all()])
+
+
+async def liked_by(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, int]]:
+    """(like id, post id) of the member's likes, most recent first (GET /favourites)."""
+    query = select(Like.id, Like.post_id).where(Like.actor_id == actor_id)
+    rows = await session.exec(window.order(query, col(Like.id)))
+    return window.arrange([(int(i or 0), p) for i, p in rows.all()])

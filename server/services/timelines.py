@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, literal, or_, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, or_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,10 +18,13 @@ from server.models import (
     Follow,
     FollowState,
     Like,
+    ListMember,
+    PersonList,
     Poll,
     Post,
     PostState,
     PostTag,
+    RepliesPolicy,
     Visibility,
 )
 from server.services import mutes
@@ -196,18 +199,75 @@ async def home(
     )
     authors = col(Post.actor_id).in_(union_all(followed, select(literal(viewer.id))))
     muted = col(Post.actor_id).not_in(mutes.muted_ids(viewer.id, now))
-    return await _page(session, viewer.id, [authors, muted], window)
+    # People on an exclusive list are read there, not here.
+    listed = (
+        select(ListMember.actor_id)
+        .join(PersonList, col(PersonList.id) == ListMember.list_id)
+        .where(PersonList.actor_id == viewer.id, col(PersonList.exclusive).is_(True))
+    )
+    return await _page(
+        session, viewer.id, [authors, muted, col(Post.actor_id).not_in(listed)], window
+    )
+
+
+async def of_list(
+    session: AsyncSession, viewer: Actor, chosen: PersonList, window: Window | None = None
+) -> Page:
+    """Posts by the people on one of the member's lists, with the replies it allows."""
+    assert viewer.id is not None
+    people = select(ListMember.actor_id).where(ListMember.list_id == chosen.id)
+    parent = aliased(Post)
+    parent_author = (
+        select(parent.actor_id).where(col(parent.id) == col(Post.in_reply_to_id)).scalar_subquery()
+    )
+    if chosen.replies_policy == RepliesPolicy.none:
+        replies = NOT_REPLY_TO_OTHERS
+    elif chosen.replies_policy == RepliesPolicy.list:
+        replies = or_(NOT_REPLY_TO_OTHERS, parent_author.in_(people))
+    else:
+        followed = select(Follow.followed_id).where(
+            Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
+        )
+        replies = or_(NOT_REPLY_TO_OTHERS, parent_author.in_(followed), parent_author == viewer.id)
+    where = [col(Post.actor_id).in_(people), replies]
+    return await _page(session, viewer.id, where, window)
 
 
 async def local(session: AsyncSession, viewer_id: int | None, window: Window | None = None) -> Page:
     """Public posts by this community's members, newest first."""
+    return await public(session, viewer_id, window, local_only=True)
+
+
+async def public(
+    session: AsyncSession,
+    viewer_id: int | None,
+    window: Window | None = None,
+    *,
+    local_only: bool = False,
+    remote_only: bool = False,
+    only_media: bool = False,
+) -> Page:
+    """Public posts, newest first: members' (`local_only`), other servers' (`remote_only`)
+    or both. Limited servers stay out, as in the tag pages."""
     where = [
         col(Post.visibility) == Visibility.public,
         col(Post.state) == PostState.published,
-        col(Actor.domain).is_(None),
+        col(Post.reblog_of_id).is_(None),
         NOT_REPLY_TO_OTHERS,
     ]
+    if local_only:
+        where.append(col(Actor.domain).is_(None))
+    elif remote_only:
+        where.append(col(Actor.domain).not_in(_limited()))
+    else:
+        where.append(or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(_limited())))
+    if only_media:
+        where.append(col(Post.id).in_(select(Attachment.post_id)))
     return await _page(session, viewer_id, where, window)
+
+
+def _limited() -> Select[tuple[str]]:
+    return select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
 
 
 async def profile(
@@ -230,7 +290,7 @@ async def tagged(
 ) -> Page:
     """Public posts carrying #tag, newest first."""
     tagged_ids = select(PostTag.post_id).where(PostTag.tag == tag.lower())
-    limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
+    limited = _limited()
     where = [
         col(Post.id).in_(tagged_ids),
         col(Post.visibility) == Visibility.public,

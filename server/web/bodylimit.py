@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,11 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         log.warning("refused a body over %d bytes for %s", limit, scope.get("path"))
         megabytes = limit / 1_048_576
-        response = PlainTextResponse(
+        message = (
             f"That request is too large: the limit is {megabytes:.1f} MB. "
-            "Make it smaller and try again.",
-            status_code=413,
+            "Make it smaller and try again."
         )
+        response: Response = PlainTextResponse(message, status_code=413)
+        if str(scope.get("path", "")).startswith("/api/"):
+            response = JSONResponse({"error": message}, status_code=413)  # Mastodon's shape
         await response(scope, receive, send)

@@ -23,7 +23,9 @@ DEFAULT_MESSAGES = {
 async def _page(request: Request, status: int, message: str) -> Response:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     accept = request.headers.get("accept", "")
-    if "json" in accept and "text/html" not in accept:
+    # Apps get Mastodon's error shape whatever they accept.
+    wants_json = "json" in accept and "text/html" not in accept
+    if wants_json or request.url.path.startswith(("/api/", "/oauth/token", "/oauth/revoke")):
         return JSONResponse({"error": message}, status_code=status)
     context = {"status": status, "title": title, "message": message}
     # The page keeps the signed-in member's navigation, so a 404 does not look like a log-out.

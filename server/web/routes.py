@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from server.web import admin, auth, compose, health, pages, profile, social
+from server.web import admin, auth, compose, health, oauth, pages, profile, social
 
 routes = [
     Route("/", pages.home, name="home"),
@@ -34,6 +34,10 @@ routes = [
     Route("/drafts/{draft_id}/discard", compose.discard, methods=["POST"]),
     Route("/settings/profile", profile.edit_page, methods=["GET"]),
     Route("/settings/profile", profile.save, methods=["POST"]),
+    Route("/settings/apps", oauth.apps_page, methods=["GET"]),
+    Route("/settings/apps/{app_id}/revoke", oauth.revoke_app, methods=["POST"]),
+    Route("/oauth/authorize", oauth.authorize_page, methods=["GET"]),
+    Route("/oauth/authorize", oauth.authorize, methods=["POST"]),
     Route("/admin/members", admin.members, methods=["GET"]),
     Route("/admin/members/{username}/{action}", admin.act, methods=["POST"]),
     Route("/admin/domains", admin.domain_policies, methods=["GET"]),

@@ -119,6 +119,7 @@ def endpoint(scope: str | None = None, *, public: bool = False) -> Callable[[Han
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def run(request: Request) -> Response:
+            params: Params | None = None
             async with request.app.state.sessions() as session:
                 try:
                     params = await Params.read(request)
@@ -140,6 +141,9 @@ def endpoint(scope: str | None = None, *, public: bool = False) -> Callable[[Han
                 except HTTPException as exc:
                     _log_refusal(request, exc.status_code, str(exc.detail))
                     return error(exc.status_code, str(exc.detail))
+                finally:
+                    if params is not None:
+                        await params.close()
 
         return run
 

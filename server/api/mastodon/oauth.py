@@ -11,6 +11,7 @@ import binascii
 import logging
 from urllib.parse import unquote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -100,6 +101,8 @@ async def issue_token(request: Request) -> Response:
         except ServiceError as exc:
             log.info("token request refused: %s", exc.message)
             return _oauth_error(exc)
+        except HTTPException as exc:
+            return _oauth_error(OAuthError("invalid_request", str(exc.detail)))
     return JSONResponse(token(issued), headers={"Cache-Control": "no-store"})
 
 
@@ -116,6 +119,8 @@ async def revoke_token(request: Request) -> Response:
         except ServiceError as exc:
             log.info("token revocation refused: %s", exc.message)
             return _oauth_error(exc)
+        except HTTPException as exc:
+            return _oauth_error(OAuthError("invalid_request", str(exc.detail)))
     return JSONResponse({})
 
 

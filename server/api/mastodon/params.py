@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -25,6 +25,12 @@ _FALSE = {"false", "0", "off", "no", "f", ""}
 @dataclass
 class Params:
     values: dict[str, list[Value]] = field(default_factory=dict)
+    _form: FormData | None = None
+
+    async def close(self) -> None:
+        """Close uploaded files' temporary storage."""
+        if self._form is not None:
+            await self._form.close()
 
     @classmethod
     async def read(cls, request: Request) -> Params:
@@ -47,6 +53,7 @@ class Params:
         elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
             limit = request.app.state.settings.max_upload_bytes
             form = await request.form(max_part_size=limit)
+            params._form = form
             for key, value in form.multi_items():
                 params._add(key, value)
         return params

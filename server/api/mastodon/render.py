@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.api.mastodon.context import Call
+from server.api.mastodon.context import ApiError, Call
 from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
 from server.api.mastodon.entities.common import Site, timestamp
@@ -70,8 +70,6 @@ async def status(call: Call, view: PostView) -> dict[str, Any]:
 
 async def status_by_id(call: Call, post_id: int) -> dict[str, Any]:
     """The status the caller may see, rendered; 404 otherwise."""
-    from server.api.mastodon.context import ApiError
-
     found = await views_of(call.session, call.viewer_id, [post_id])
     if not found:
         raise ApiError(404, "Record not found")
@@ -87,6 +85,8 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
     out = []
     for item in items:
         note = item.notification
+        if item.post is not None and item.post.id not in rendered:
+            continue  # the post went out of sight (deleted, or its author blocked)
         out.append(
             {
                 "id": str(note.id),

@@ -1,0 +1,66 @@
+"""Notifications: listed with Mastodon's type filters, one by one, dismissed, cleared."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from server.api.mastodon import render
+from server.api.mastodon.context import Call, endpoint
+from server.api.mastodon.paging import paged, window
+from server.models import NotificationKind
+from server.services import notifications
+
+
+def _kinds(call: Call) -> set[NotificationKind] | None:
+    """Porch's kinds for `types[]` and `exclude_types[]` (unknown Mastodon types match none)."""
+    wanted, unwanted = call.params.texts("types"), call.params.texts("exclude_types")
+    if not wanted and not unwanted:
+        return None
+    names = render.NOTIFICATION_TYPES
+    kinds = {k for k, name in names.items() if name in wanted} if wanted else set(names)
+    return {k for k in kinds if names[k] not in unwanted}
+
+
+@endpoint("read:notifications")
+async def listing(call: Call) -> Response:
+    assert call.actor.id is not None
+    account = call.params.text("account_id")
+    items = await notifications.for_member(
+        call.session,
+        call.actor.id,
+        window(call.params, default=40, most=80),
+        kinds=_kinds(call),
+        from_actor_id=int(account) if account and account.isdigit() and len(account) < 19 else None,
+    )
+    body = await render.notifications(call, items)
+    return paged(call.request, body, [i.notification.id or 0 for i in items])
+
+
+@endpoint("read:notifications")
+async def show(call: Call) -> Response:
+    assert call.actor.id is not None
+    item = await notifications.one_for_member(call.session, call.actor.id, call.path_id())
+    rendered = await render.notifications(call, [item])
+    if not rendered:
+        return JSONResponse({"error": "Record not found"}, status_code=404)
+    return JSONResponse(rendered[0])
+
+
+@endpoint("write:notifications")
+async def dismiss(call: Call) -> Response:
+    assert call.actor.id is not None
+    await notifications.dismiss(call.session, call.actor.id, call.path_id())
+    return JSONResponse({})
+
+
+@endpoint("write:notifications")
+async def clear(call: Call) -> Response:
+    assert call.actor.id is not None
+    await notifications.clear(call.session, call.actor.id)
+    return JSONResponse({})
+
+
+@endpoint("read:notifications")
+async def unread_count(call: Call) -> Response:
+    assert call.actor.id is not None
+    return JSONResponse({"count": await notifications.unread_count(call.session, call.actor.id)})

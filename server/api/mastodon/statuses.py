@@ -1,0 +1,201 @@
+"""Statuses: writing (with the pause), reading, threads, likes, boosts, bookmarks, edits."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from server.api.mastodon import render
+from server.api.mastodon.context import ApiError, Call, endpoint
+from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
+from server.api.mastodon.paging import paged, window
+from server.models import Post, PostState, Visibility
+from server.services import bookmarks, idempotency, posts, reactions, timelines
+from server.services.posts import Composition
+
+
+def _media_ids(call: Call) -> tuple[int, ...] | None:
+    if not call.params.has("media_ids"):
+        return None
+    raw = call.params.texts("media_ids")
+    if any(not i.isdigit() or int(i) >= 2**63 for i in raw):
+        raise ApiError(422, "media_ids must be the ids of your uploads.")
+    return tuple(int(i) for i in raw)
+
+
+def _composition(call: Call, *, visibility: Visibility, reply_to: int | None) -> Composition:
+    params = call.params
+    if params.has("poll[options]"):
+        raise ApiError(422, "Porch does not have polls yet: post without one.")
+    if params.text("scheduled_at"):
+        raise ApiError(422, "Porch does not schedule posts: every post goes out after its pause.")
+    return Composition(
+        text=params.text("status") or "",
+        spoiler_text=params.text("spoiler_text") or "",
+        visibility=visibility,
+        in_reply_to_id=reply_to,
+        sensitive=params.flag("sensitive"),
+        language=params.text("language"),
+        media_ids=_media_ids(call),
+    )
+
+
+def _reply_to(call: Call) -> int | None:
+    raw = call.params.text("in_reply_to_id")
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) >= 2**63:
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+@endpoint("write:statuses")
+async def create(call: Call) -> Response:
+    """POST /api/v1/statuses: the post waits out its pause; `created_at` is when it goes out."""
+    actor = call.actor
+    assert actor.id is not None
+    key = call.request.headers.get("idempotency-key")
+    if key and (done := await idempotency.post_for(call.session, actor.id, key, call.now)):
+        return JSONResponse(await render.status_by_id(call, done))
+    name = call.params.text("visibility") or "public"
+    if name not in FROM_MASTODON:
+        raise ApiError(422, "visibility must be public, unlisted, private or direct.")
+    post = await posts.compose(
+        call.session,
+        call.request.app.state.jobs,
+        actor,
+        _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
+        call.rules,
+        call.now,
+    )
+    if key:
+        await idempotency.remember(call.session, actor.id, key, post.id, call.now)
+    return JSONResponse(await render.status_by_id(call, post.id))
+
+
+@endpoint("read:statuses", public=True)
+async def show(call: Call) -> Response:
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+async def _own(call: Call) -> Post:
+    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    if post.actor_id != call.actor.id or post.reblog_of_id is not None:
+        raise ApiError(404, "Record not found")
+    return post
+
+
+@endpoint("write:statuses")
+async def delete(call: Call) -> Response:
+    """DELETE: during the pause the post is withdrawn (its words kept as a draft, as on
+    the web); after, it is deleted everywhere. Either way the answer carries its text,
+    for apps' delete-and-redraft."""
+    post = await _own(call)
+    body = await render.status_by_id(call, post.id)
+    body["text"] = post.text
+    if post.state == PostState.pending:
+        await posts.withdraw(call.session, call.actor, post.id, call.now)
+    else:
+        await posts.delete_published(call.session, call.actor, post.id, call.now)
+    return JSONResponse(body)
+
+
+@endpoint("write:statuses")
+async def update(call: Call) -> Response:
+    """PUT: an edit; during the pause it changes the post before anyone sees it."""
+    post = await _own(call)
+    draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
+    change = posts.edit_pending if post.state == PostState.pending else posts.edit_published
+    await change(call.session, call.actor, post.id, draft, call.rules, call.now)
+    return JSONResponse(await render.status_by_id(call, post.id))
+
+
+@endpoint("read:statuses", public=True)
+async def context(call: Call) -> Response:
+    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    thread = await timelines.thread(call.session, call.viewer_id, post)
+    rendered = await render.statuses(call, thread)
+    here = next((i for i, v in enumerate(thread) if v.post.id == post.id), len(thread))
+    return JSONResponse({"ancestors": rendered[:here], "descendants": rendered[here + 1 :]})
+
+
+@endpoint("read:statuses")
+async def status_source(call: Call) -> Response:
+    return JSONResponse(source(await _own(call)))
+
+
+@endpoint("read:statuses", public=True)
+async def history(call: Call) -> Response:
+    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    view = (await timelines.views_of(call.session, call.viewer_id, [post.id]))[0]
+    shown = await render.status(call, view)
+    versions = [edit(v, shown["account"], []) for v in await posts.history(call.session, post.id)]
+    versions.append(edit(post, shown["account"], shown["media_attachments"]))
+    return JSONResponse(versions)
+
+
+@endpoint("write:favourites")
+async def favourite(call: Call) -> Response:
+    await reactions.like(call.session, call.actor, call.path_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+@endpoint("write:favourites")
+async def unfavourite(call: Call) -> Response:
+    await reactions.unlike(call.session, call.actor, call.path_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+@endpoint("write:statuses")
+async def reblog(call: Call) -> Response:
+    """A boost; the answer is the boost, with the boosted post in `reblog`."""
+    boost = await reactions.boost(call.session, call.actor, call.path_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, boost.id))
+
+
+@endpoint("write:statuses")
+async def unreblog(call: Call) -> Response:
+    await reactions.unboost(call.session, call.actor, call.path_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+@endpoint("write:bookmarks")
+async def bookmark(call: Call) -> Response:
+    assert call.actor.id is not None
+    await bookmarks.add(call.session, call.actor.id, call.path_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+@endpoint("write:bookmarks")
+async def unbookmark(call: Call) -> Response:
+    assert call.actor.id is not None
+    await bookmarks.remove(call.session, call.actor.id, call.path_id())
+    return JSONResponse(await render.status_by_id(call, call.path_id()))
+
+
+@endpoint("write:accounts")
+async def pin(call: Call) -> Response:
+    await _own(call)
+    raise ApiError(422, "Porch does not pin posts to profiles yet.")
+
+
+@endpoint("write:accounts")
+async def unpin(call: Call) -> Response:
+    return JSONResponse(await render.status_by_id(call, (await _own(call)).id))
+
+
+async def _who(call: Call, which: str) -> Response:
+    listing = reactions.likers if which == "favourited" else reactions.boosters
+    page = window(call.params, default=40, most=80)
+    rows = await listing(call.session, call.viewer_id, call.path_id(), page)
+    body = await render.accounts(call, [a for _, a in rows])
+    return paged(call.request, body, [i for i, _ in rows])
+
+
+@endpoint("read:accounts", public=True)
+async def favourited_by(call: Call) -> Response:
+    return await _who(call, "favourited")
+
+
+@endpoint("read:accounts", public=True)
+async def reblogged_by(call: Call) -> Response:
+    return await _who(call, "reblogged")
