@@ -80,8 +80,20 @@ async def person_document(session: AsyncSession, urls: Urls, person: Actor) -> d
     avatar = None
     if person.avatar_path:
         avatar = (f"{urls.base}/media/{person.avatar_path}", "image/webp")
+    header = None
+    if person.header_path:
+        header = (f"{urls.base}/media/{person.header_path}", "image/webp")
     summary = content.render(person.bio, {}, urls.base).html if person.bio else ""
-    return vocab.actor_document(urls, person, key.public_pem, summary_html=summary, avatar=avatar)
+    fields = [(f["name"], content.render(f["value"], {}, urls.base).html) for f in person.fields]
+    return vocab.actor_document(
+        urls,
+        person,
+        key.public_pem,
+        summary_html=summary,
+        avatar=avatar,
+        header=header,
+        fields=fields,
+    )
 
 
 async def instance_actor(request: Request) -> Response:

@@ -62,10 +62,13 @@ def actor_document(
     *,
     summary_html: str,
     avatar: tuple[str, str] | None,
+    header: tuple[str, str] | None = None,
+    fields: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """A member's Person document with every field Mastodon reads.
 
-    `avatar` is (url, media type) when the member has one.
+    `avatar` and `header` are (url, media type) when the member has them; `fields` are
+    (name, value HTML) pairs, sent as Mastodon's PropertyValue attachments.
     """
     name = actor.username
     body: dict[str, Any] = {
@@ -93,11 +96,15 @@ def actor_document(
             "publicKeyPem": public_pem,
         },
         "tag": [],
-        "attachment": [],
+        "attachment": [
+            {"type": "PropertyValue", "name": name, "value": value} for name, value in fields or []
+        ],
         "endpoints": {"sharedInbox": urls.shared_inbox()},
     }
     if avatar is not None:
         body["icon"] = {"type": "Image", "mediaType": avatar[1], "url": avatar[0]}
+    if header is not None:
+        body["image"] = {"type": "Image", "mediaType": header[1], "url": header[0]}
     return document(body)
 
 
@@ -172,7 +179,7 @@ def note(urls: Urls, source: NoteSource) -> dict[str, Any]:
         "cc": cc,
         "sensitive": bool(post.spoiler_text) or post.sensitive,
         "content": post.content_html,
-        "attachment": [_attachment(a) for a in source.attachments],
+        "attachment": [_attachment(urls, a) for a in source.attachments],
         "tag": tags,
         # An empty first page embedded: without it Mastodon fetches `replies` for every
         # Create it receives (mastodon#31921).
@@ -200,13 +207,17 @@ def _acct(urls: Urls, actor: Actor) -> str:
     return f"{actor.username}@{domain}"
 
 
-def _attachment(item: Attachment) -> dict[str, Any]:
+def _attachment(urls: Urls, item: Attachment) -> dict[str, Any]:
+    """A Document as Mastodon sends it; a member's upload is served from media/."""
+    local = item.file_name is not None
     body: dict[str, Any] = {
         "type": "Document",
         "mediaType": item.media_type,
-        "url": item.url,
+        "url": f"{urls.base}/media/{item.file_name}" if local else item.url,
         "name": item.description or None,
     }
+    if local:
+        body["focalPoint"] = [item.focus_x, item.focus_y]
     if item.blurhash:
         body["blurhash"] = item.blurhash
     if item.width and item.height:

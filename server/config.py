@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
     public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
     instance_name: str = "Porch"
+    contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(
         False, description="Require signed requests to read ActivityPub objects and collections"
     )

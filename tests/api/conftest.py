@@ -195,6 +195,7 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Running]:
         pause_reply_seconds=20,
         public_cache_seconds=0,
         login_attempts_per_5min=1000,
+        contact_email="admins@porch.test",
     )
     clock = FrozenClock()
     app = create_app(settings, clock=clock, apply_migrations=False, run_jobs=False)

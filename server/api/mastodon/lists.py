@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
-from server.models import PersonList
+from server.models import PersonList, RepliesPolicy
 from server.services import accounts, lists, timelines
 
 
@@ -27,7 +27,7 @@ class ListView:
 
     @classmethod
     def of(cls, row: PersonList) -> ListView:
-        return cls(str(row.id), row.title, row.replies_policy.value, row.exclusive)
+        return cls(str(row.id), row.title, RepliesPolicy(row.replies_policy).value, row.exclusive)
 
     def entity(self) -> dict[str, Any]:
         return {

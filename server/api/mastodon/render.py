@@ -87,14 +87,14 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
         note = item.notification
         if item.post is not None and item.post.id not in rendered:
             continue  # the post went out of sight (deleted, or its author blocked)
-        out.append(
-            {
-                "id": str(note.id),
-                "type": NOTIFICATION_TYPES[note.kind],
-                "created_at": timestamp(note.created_at),
-                "group_key": f"ungrouped-{note.id}",
-                "account": by_id[item.from_actor.id],  # type: ignore[index]
-                "status": rendered.get(item.post.id) if item.post is not None else None,
-            }
-        )
+        entity = {
+            "id": str(note.id),
+            "type": NOTIFICATION_TYPES[note.kind],
+            "created_at": timestamp(note.created_at),
+            "group_key": f"ungrouped-{note.id}",
+            "account": by_id[item.from_actor.id],  # type: ignore[index]
+        }
+        if item.post is not None:
+            entity["status"] = rendered[item.post.id]
+        out.append(entity)
     return out

@@ -72,7 +72,7 @@ def credential_account(
     found["source"] = {
         "privacy": privacy,
         "sensitive": False,
-        "language": None,
+        "language": "",
         "note": actor.bio,
         "fields": [{"name": f["name"], "value": f["value"]} for f in actor.fields],
         "follow_requests_count": follow_requests,

@@ -15,6 +15,8 @@ VERSION = f"4.5.0 (compatible; Porch {__version__})"
 API_VERSION = 6
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 DESCRIPTION = "A Porch community: slower, kinder conversation."
+#: The BlurHash of static/header.png, the instance's thumbnail (a plain warm colour).
+THUMBNAIL_BLURHASH = "LCRCrK%MfQ%M~pj[fQj[fQfQfQfQ"
 
 
 def rule(item: Rule) -> dict[str, Any]:
@@ -64,11 +66,21 @@ def instance_v2(
         "source_url": site.base,
         "description": DESCRIPTION,
         "usage": {"users": {"active_month": usage.active_month}},
-        "thumbnail": {"url": site.static("header.png"), "blurhash": None, "versions": {}},
+        "thumbnail": {
+            "url": site.static("header.png"),
+            "blurhash": THUMBNAIL_BLURHASH,
+            "versions": {},
+        },
         "icon": [],
         "languages": ["en"],
         "configuration": {
-            "urls": {"streaming": streaming, "status": None, "about": site.base},
+            "urls": {
+                "streaming": streaming,
+                "status": None,
+                "about": site.base,
+                "privacy_policy": None,
+                "terms_of_service": None,
+            },
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": _statuses(settings),
@@ -80,11 +92,13 @@ def instance_v2(
         "registrations": {
             "enabled": settings.registration_mode is not RegistrationMode.closed,
             "approval_required": settings.registration_mode is RegistrationMode.approval,
+            "reason_required": settings.registration_mode is RegistrationMode.approval,
             "message": None,
+            "min_age": None,
             "url": None,
         },
         "api_versions": {"mastodon": API_VERSION},
-        "contact": {"email": "", "account": contact},
+        "contact": {"email": settings.contact_email, "account": contact},
         "rules": [rule(r) for r in rules],
     }
 
@@ -103,7 +117,7 @@ def instance_v1(
         "title": settings.instance_name,
         "short_description": DESCRIPTION,
         "description": DESCRIPTION,
-        "email": "",
+        "email": settings.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": streaming},
         "stats": {
