@@ -15,7 +15,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains
+from server.services import accounts, domains, oauth
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -175,6 +175,29 @@ def _set_domain(policy: DomainPolicy) -> Callable[[argparse.Namespace], None]:
     return command
 
 
+def cmd_token_create(args: argparse.Namespace) -> None:
+    """A bearer token for a member's script or bot; listed and revocable like any app."""
+    settings = _settings()
+    if settings.is_sqlite:
+        migrate_blocking(settings.database_url)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        member = (await accounts.local_member(session, args.member)).member
+        assert member.id is not None
+        return await oauth.create_token(session, member.id, args.name, args.scopes, Clock().now())
+
+    try:
+        issued = _with_session(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    print(issued.access_token)
+    print(
+        f"Token for @{args.member}, app {args.name!r}, scopes {issued.token.scopes}. "
+        "Send it as 'Authorization: Bearer TOKEN'; revoke it under Settings > Apps.",
+        file=sys.stderr,
+    )
+
+
 def cmd_domain_list(args: argparse.Namespace) -> None:
     rows = _with_session(_settings(), domains.with_policies)
     if not rows:
@@ -221,6 +244,16 @@ def parser() -> argparse.ArgumentParser:
         sub = user.add_parser(name, help=f"{name} a member")
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
+    token = commands.add_parser("token", help="tokens for scripts and bots").add_subparsers(
+        dest="token_command", required=True
+    )
+    made = token.add_parser("create", help="print a new bearer token for a member")
+    made.add_argument("name", help="what the token is for (shown in the member's apps)")
+    made.add_argument("--member", required=True, help="whose account the token uses")
+    made.add_argument(
+        "--scopes", default="read write follow", help="space-separated (default: %(default)s)"
+    )
+    made.set_defaults(func=cmd_token_create)
     domain = commands.add_parser("domain", help="block or limit other servers").add_subparsers(
         dest="domain_command", required=True
     )

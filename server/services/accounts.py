@@ -276,6 +276,16 @@ async def list_members(session: AsyncSession, state: MemberState | None = None) 
     return [Signed(m, a) for m, a in rows.all()]
 
 
+async def local_member(session: AsyncSession, username: str) -> Signed:
+    """An active member by username or email, or NotFound."""
+    found = await _find(session, username)
+    if found is None or found.actor.domain is not None:
+        raise NotFound(f"There is no member called {username}.")
+    if found.member.state != MemberState.active:
+        raise NotFound(f"@{found.actor.username} is {found.member.state}, not active.")
+    return found
+
+
 async def set_state(
     session: AsyncSession, username: str, state: MemberState, now: datetime
 ) -> Signed:

@@ -91,8 +91,10 @@ def _check_redirect_uri(uri: str) -> str:
     if uri == OOB:
         return uri
     parts = urlsplit(uri)
-    # Apps on phones use their own schemes (com.tapbots.Ivory…:/request_token).
-    if not parts.scheme or parts.fragment or not (parts.netloc or parts.path):
+    # Apps on phones use their own schemes (com.tapbots.Ivory…:/request_token, and
+    # Ice Cubes' bare icecubesapp://): a scheme is what makes it absolute.
+    unsafe = parts.scheme.lower() in ("javascript", "data", "vbscript", "file", "blob")
+    if not parts.scheme or unsafe or parts.fragment or any(c.isspace() for c in uri):
         raise Invalid(
             f"{uri!r} is not an absolute URI an app can receive codes at.", field="redirect_uris"
         )

@@ -1,0 +1,229 @@
+"""Benchmark the Mastodon client API: home timeline reads and status posts per second.
+
+Run:  /tmp/venv/bin/python tests/bench/bench_api.py [--help]
+
+It starts `porch serve` (one uvicorn process, SQLite in a temporary data directory, no
+Redis), stops it to seed the database straight through SQLite (bench_serve's seed: the
+reader follows --follows of --members members, 50,000 posts with a skewed mix of
+authors, replies and visibilities), and starts it again. An app is registered and the
+reader lets it in through the real OAuth code flow (consent page, out-of-band code,
+POST /oauth/token). Then, each after a warm-up, over K keep-alive connections:
+N GET /api/v1/timelines/home (default page of 20), and M POST /api/v1/statuses with
+distinct texts (each post waits out its pause, as a member's would). It prints
+requests per second, latency percentiles and server CPU for each. Only prints: no
+timing assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import re
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.bench.bench_inbox import fire  # noqa: E402
+from tests.bench.bench_serve import (  # noqa: E402
+    READER,
+    Server,
+    cpu_seconds,
+    free_port,
+    line,
+    loadavg,
+    login,
+    machine,
+    percentile,
+    seed,
+)
+
+TARGET_HOME_RPS = 500.0
+TARGET_HOME_P99_MS = 50.0
+TARGET_POST_RPS = 200.0
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+SCOPES = "read write follow"
+TEXT = "An evening on the porch with tea, a book and a slow conversation, number {i}."
+
+
+def query(db: Path, sql: str) -> object:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def oauth_token(base: str) -> str:
+    """Register an app, let it in as the reader on the consent page, trade the code."""
+    with httpx.Client(base_url=base, timeout=30.0) as client:
+        registered = client.post(
+            "/api/v1/apps",
+            data={"client_name": "Porch bench", "redirect_uris": OOB, "scopes": SCOPES},
+        )
+        registered.raise_for_status()
+        app = registered.json()
+        login(base, client)
+        asked = {"response_type": "code", "client_id": app["client_id"], "redirect_uri": OOB}
+        page = client.get("/oauth/authorize", params=asked | {"scope": SCOPES})
+        if page.status_code != 200:
+            raise RuntimeError(f"consent page: HTTP {page.status_code}")
+        hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+        form = {name: html.unescape(value) for name, value in hidden}
+        if "csrf_token" not in form:
+            raise RuntimeError("no csrf_token field on the consent page")
+        answer = client.post("/oauth/authorize", data=form | {"decision": "allow"})
+        code = re.search(r'id="code" value="([^"]+)"', answer.text)
+        if code is None:
+            raise RuntimeError(f"no code after consenting: HTTP {answer.status_code}")
+        trade = {"grant_type": "authorization_code", "code": html.unescape(code[1])}
+        trade |= {"client_id": app["client_id"], "client_secret": app["client_secret"]}
+        issued = client.post("/oauth/token", data=trade | {"redirect_uri": OOB})
+        if issued.status_code != 200:
+            raise RuntimeError(f"token exchange: HTTP {issued.status_code} {issued.text}")
+        return str(issued.json()["access_token"])
+
+
+def report(
+    name: str, timings: list[float], statuses: dict, elapsed: float, cpu: float, ok_status: int
+) -> tuple[float, float]:
+    """The lines every phase prints; returns (successful requests per second, p99 ms)."""
+    rps = statuses.get(ok_status, 0) / elapsed
+    p50, p90, p99 = (percentile(timings, pct) for pct in (50, 90, 99))
+    answers = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str))
+    line("answers", answers, f"(in {elapsed:.2f} s)")
+    line("latency p50 / p90", f"{p50:.1f} / {p90:.1f} ms", "(info)")
+    line("latency max", f"{max(timings):.0f} ms", "(info)")
+    line("server CPU during load", f"{cpu / elapsed * 100:.0f} %", "(100 % = one core)")
+    line(f"server CPU per {name}", f"{cpu / len(timings) * 1000:.2f} ms", "(info)")
+    return rps, p99
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--posts", type=int, default=50_000, help="seeded posts")
+    options.add_argument("--members", type=int, default=80, help="seeded members")
+    options.add_argument("--follows", type=int, default=50, help="how many the reader follows")
+    options.add_argument("--requests", type=int, default=3000, help="timed home timeline GETs")
+    options.add_argument("--concurrency", type=int, default=32, help="connections for GETs")
+    options.add_argument("--statuses", type=int, default=2000, help="timed status POSTs")
+    options.add_argument(
+        "--post-concurrency", type=int, default=16, help="connections for POSTs"
+    )
+    options.add_argument("--warmup", type=int, default=200, help="untimed requests first")
+    options.add_argument("--log-level", default="info", help="porch serve --log-level")
+    options.add_argument("--keep", action="store_true", help="keep the data directory")
+    options.add_argument("--seed", type=int, default=1)
+    args = options.parse_args()
+    if args.members < args.follows + 1:
+        options.error("--members must exceed --follows")
+
+    workdir = Path(tempfile.mkdtemp(prefix="porch-bench-api-"))
+    server = Server(workdir / "data", free_port(), args.log_level)
+    server.data_dir.mkdir()
+    db = server.data_dir / "porch.db"
+    print("Porch client API benchmark\nMachine:")
+    print("\n".join(f"  {key:<7} {value}" for key, value in machine().items()))
+    print(f"  data    {workdir}\n  load    {loadavg()} (1/5/15 min; other work skews it)\n")
+    try:
+        server.start()  # creates the schema on the empty data directory
+        server.stop()
+        seeded = seed(
+            db,
+            members=args.members,
+            posts=args.posts,
+            reader_follows=args.follows,
+            rng_seed=args.seed,
+            analyze=False,
+        )
+        reader_id = query(db, f"SELECT id FROM actors WHERE username = '{READER}'")
+        followed = f"SELECT followed_id FROM follows WHERE follower_id = {reader_id}"
+        by_followed = query(db, f"SELECT count(*) FROM posts WHERE actor_id IN ({followed})")
+        replies = query(db, "SELECT count(*) FROM posts WHERE in_reply_to_id NOT NULL")
+        public = query(db, "SELECT count(*) FROM posts WHERE visibility = 'public'")
+        print(
+            f"Seeded {seeded.members} members, {seeded.follows} follows (reader follows "
+            f"{seeded.reader_follows}), {seeded.posts} posts in {seeded.seconds:.1f} s: "
+            f"{by_followed} by people the reader follows, {replies} replies, {public} public"
+        )
+        server.start()
+        pid = server.pid()
+        token = oauth_token(server.base)
+        headers = {"Authorization": f"Bearer {token}"}
+        home_url = server.base + "/api/v1/timelines/home"
+        first = httpx.get(home_url, headers=headers, timeout=30.0)
+        first.raise_for_status()
+        per_page = len(first.json())
+        print(
+            f"Token from the OAuth code flow; server pid {pid}, port {server.port}, log level "
+            f"{args.log_level}\n",
+            flush=True,
+        )
+
+        # 1: the home timeline, default page (20), newest first.
+        gets = [httpx.Request("GET", home_url, headers=headers) for _ in range(args.warmup)]
+        if (warmed := asyncio.run(fire(gets, args.concurrency))[1]).get(200) != args.warmup:
+            raise RuntimeError(f"home warm-up answers: {warmed}")
+        gets = [httpx.Request("GET", home_url, headers=headers) for _ in range(args.requests)]
+        cpu_before = cpu_seconds(pid)
+        timings, statuses, elapsed = asyncio.run(fire(gets, args.concurrency))
+        cpu = cpu_seconds(pid) - cpu_before
+        last = httpx.get(home_url, headers=headers, timeout=30.0).json()
+        print(
+            f"Home timeline (GET /api/v1/timelines/home as @{READER}, {args.requests} requests "
+            f"over {args.concurrency} keep-alive connections, {args.warmup} warm-up first; "
+            f"{per_page} statuses a page, {len(last)} after the load):"
+        )
+        rps, p99 = report("request", timings, statuses, elapsed, cpu, 200)
+        target = f">= {TARGET_HOME_RPS:.0f} req/s"
+        line("throughput", f"{rps:.0f} req/s", target, rps >= TARGET_HOME_RPS)
+        target = f"< {TARGET_HOME_P99_MS:.0f} ms"
+        line("latency p99", f"{p99:.1f} ms", target, p99 < TARGET_HOME_P99_MS)
+        print(flush=True)
+
+        # 2: posting, each with its own text (so no two are the same post).
+        def posts(start: int, count: int) -> list[httpx.Request]:
+            url = server.base + "/api/v1/statuses"
+            return [
+                httpx.Request("POST", url, headers=headers, data={"status": TEXT.format(i=i)})
+                for i in range(start, start + count)
+            ]
+
+        before = query(db, "SELECT count(*) FROM posts")
+        warm = min(args.warmup, 50)
+        warmed = asyncio.run(fire(posts(0, warm), args.post_concurrency))[1]
+        if warmed.get(200) != warm:
+            raise RuntimeError(f"post warm-up answers: {warmed}")
+        requests = posts(warm, args.statuses)
+        cpu_before = cpu_seconds(pid)
+        timings, statuses, elapsed = asyncio.run(fire(requests, args.post_concurrency))
+        cpu = cpu_seconds(pid) - cpu_before
+        after = query(db, "SELECT count(*) FROM posts")
+        pending = query(db, "SELECT count(*) FROM posts WHERE state = 'pending'")
+        print(
+            f"Posting (POST /api/v1/statuses as @{READER}, {args.statuses} distinct public "
+            f"texts over {args.post_concurrency} keep-alive connections, {warm} warm-up "
+            f"first; each waits out its pause):"
+        )
+        rps, p99 = report("post", timings, statuses, elapsed, cpu, 200)
+        target = f">= {TARGET_POST_RPS:.0f} posts/s"
+        line("throughput", f"{rps:.0f} posts/s", target, rps >= TARGET_POST_RPS)
+        line("latency p99", f"{p99:.1f} ms", "(info)")
+        added, expected = int(after) - int(before), warm + args.statuses  # type: ignore[call-overload]
+        line("posts in the database", f"{after} (+{added})", f"+{expected}", added == expected)
+        line("of them pending (in the pause)", f"{pending}", "(info)")
+    finally:
+        server.stop()
+        print(f"\nLoad average at the end: {loadavg()}")
+        if args.keep:
+            print(f"\nKept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
