@@ -317,3 +317,58 @@ def test_ben_likes_and_boosts_anas_post_and_can_take_both_back(new_context, porc
     expect(
         ben_page.locator("article.post.focus").get_by_role("button", name="Like", exact=True)
     ).to_be_visible()
+
+
+def test_ana_lets_an_app_in_and_later_takes_its_access_back(page: Page, porch) -> None:
+    import httpx
+
+    ana = porch.unique("ana")
+    registered = httpx.post(
+        porch.url + "/api/v1/apps",
+        data={
+            "client_name": "Evening Reader",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write",
+        },
+    ).json()
+    porch.sign_up(page, ana)
+    query = (
+        f"response_type=code&client_id={registered['client_id']}"
+        "&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read+write"
+    )
+    page.goto("/oauth/authorize?" + query)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Let Evening Reader use your account?"
+    )
+    asks = page.get_by_role("main").get_by_role("listitem")
+    expect(asks.first).to_contain_text("read everything")
+    page.get_by_role("button", name="Authorize").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your code for Evening Reader")
+    code = page.get_by_label("Authorization code").input_value()
+    token = httpx.post(
+        porch.url + "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": registered["client_id"],
+            "client_secret": registered["client_secret"],
+            "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+        },
+    ).json()["access_token"]
+    me = httpx.get(
+        porch.url + "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert me.json()["username"] == ana
+
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Apps").click()
+    expect(page.get_by_role("heading", name="Evening Reader")).to_be_visible()
+    page.get_by_role("button", name="Take access back").click()
+    expect(page.get_by_role("status")).to_contain_text("can no longer use your account")
+    expect(page.get_by_text("No app uses your account.")).to_be_visible()
+    again = httpx.get(
+        porch.url + "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert again.status_code == 401
