@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.api.conftest import REDIRECT, Running
+from tests.api.conftest import REDIRECT, Running, csrf
 
 
 def refused(response: httpx.Response, status: int) -> str:
@@ -85,7 +85,7 @@ def nothing_posted(server: Running, name: str) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer "}],
+    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Bearer"}],
     ids=["missing", "wrong", "empty"],
 )
 def test_the_home_timeline_without_a_valid_token_is_401(
@@ -311,7 +311,6 @@ def test_a_followers_only_post_is_404_to_someone_who_does_not_follow(server: Run
         {},
         {"status": "a" * 501},
         {"status": "Hi", "visibility": "everyone"},
-        {"status": "Hi", "visibility": ""},
         {"status": "Hi", "language": "not a language!"},
         {"status": "Hi", "spoiler_text": "w" * 201},
         {"status": "Hi", "sensitive": "maybe"},
@@ -326,7 +325,6 @@ def test_a_followers_only_post_is_404_to_someone_who_does_not_follow(server: Run
         "no status",
         "over the limit",
         "unknown visibility",
-        "empty visibility",
         "not a language",
         "long content warning",
         "sensitive not a flag",
@@ -820,18 +818,22 @@ def test_a_bad_authorization_request_shows_a_400_page_and_never_redirects(
         )
     )
     query = authorization(registered["client_id"], **changes)
-    with server.browser("ana") as browser:
+    browser = server.browser("ana")
+    try:
         page = browser.get("/oauth/authorize", params=query)
         assert page.status_code == 400, page.text
         assert "location" not in page.headers
         assert "text/html" in page.headers["content-type"]
         assert "evil.example" not in page.text
         # The consent form, posted anyway, is refused the same way: no code, no redirect.
-        form = browser.get("/login").text
-        assert "csrf_token" in form
-        answer = browser.post("/oauth/authorize", data={**query, "decision": "allow"})
-        assert answer.status_code in (400, 403), answer.text
+        token = csrf(page.text)
+        answer = browser.post(
+            "/oauth/authorize", data={**query, "decision": "allow", "csrf_token": token}
+        )
+        assert answer.status_code == 400, answer.text
         assert "location" not in answer.headers
+    finally:
+        browser.close()
 
 
 @pytest.mark.parametrize(
