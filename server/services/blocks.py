@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import outbox
+from server.services import outbox, paging
 from server.services.errors import Invalid
 from server.services.paging import Window
 
@@ -99,5 +99,4 @@ async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[t
         .join(Actor, col(Actor.id) == Block.target_id)
         .where(Block.actor_id == actor_id)
     )
-    rows = await session.exec(window.order(query, col(Block.id)))
-    return window.arrange([(int(i or 0), a) for i, a in rows.all()])
+    return [(int(i or 0), a) for i, a in await paging.rows(session, query, col(Block.id), window)]

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Bookmark
+from server.services import paging
 from server.services.paging import Window
 from server.services.posts import get_visible
 
@@ -47,5 +48,5 @@ async def among(session: AsyncSession, actor_id: int, post_ids: Collection[int])
 async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, int]]:
     """(bookmark id, post id), most recently bookmarked first."""
     query = select(Bookmark.id, Bookmark.post_id).where(Bookmark.actor_id == actor_id)
-    rows = await session.exec(window.order(query, col(Bookmark.id)))
-    return window.arrange([(int(b or 0), p) for b, p in rows.all()])
+    found = await paging.rows(session, query, col(Bookmark.id), window)
+    return [(int(b or 0), p) for b, p in found]

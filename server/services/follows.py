@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, notifications, outbox
+from server.services import blocks, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 
@@ -241,6 +241,5 @@ async def _people(
         .join(Follow, listed == Actor.id)
         .where(anchor == actor_id, Follow.state == FollowState.accepted)
     )
-    rows = await session.exec(window.order(query, col(Follow.id)))
-    found = [(int(follow_id), actor) for follow_id, actor in rows.all() if follow_id is not None]
-    return window.arrange(found)
+    found = await paging.rows(session, query, col(Follow.id), window)
+    return [(int(follow_id), actor) for follow_id, actor in found if follow_id is not None]

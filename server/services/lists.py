@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, ListMember, PersonList, RepliesPolicy
+from server.services import paging
 from server.services.errors import Invalid, NotFound
 from server.services.paging import Window
 
@@ -110,8 +111,7 @@ async def members(
         .join(ListMember, col(ListMember.actor_id) == Actor.id)
         .where(ListMember.list_id == list_id)
     )
-    rows = await session.exec(window.order(query, col(Actor.id)))
-    return window.arrange(list(rows.all()))
+    return await paging.rows(session, query, col(Actor.id), window)
 
 
 async def add(

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Mute
+from server.services import paging
 from server.services.errors import Invalid
 from server.services.paging import Window
 
@@ -65,5 +66,4 @@ async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[t
         .join(Actor, col(Actor.id) == Mute.target_id)
         .where(Mute.actor_id == actor_id)
     )
-    rows = await session.exec(window.order(query, col(Mute.id)))
-    return window.arrange([(int(i or 0), a) for i, a in rows.all()])
+    return [(int(i or 0), a) for i, a in await paging.rows(session, query, col(Mute.id), window)]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
 
@@ -41,3 +42,9 @@ class Window:
     def arrange(self, rows: list[T]) -> list[T]:
         """Rows as the page shows them: newest first, whichever way they were read."""
         return list(reversed(rows)) if self.min_id is not None else rows
+
+
+async def rows(session: AsyncSession, query: Select[Any], column: Any, window: Window) -> list[Any]:
+    """The page of `query`'s rows that `window` asks for, by `column`, newest first."""
+    found = await session.exec(window.order(query, column))  # type: ignore[call-overload]
+    return window.arrange(list(found.all()))

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, notifications, outbox
+from server.services import blocks, notifications, outbox, paging
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
 from server.services.posts import get_visible
@@ -172,8 +172,7 @@ async def likers(
         .join(Actor, col(Actor.id) == Like.actor_id)
         .where(Like.post_id == post_id, col(Actor.suspended_at).is_(None))
     )
-    rows = await session.exec(window.order(query, col(Like.id)))
-    return window.arrange([(int(i or 0), a) for i, a in rows.all()])
+    return [(int(i or 0), a) for i, a in await paging.rows(session, query, col(Like.id), window)]
 
 
 async def boosters(
@@ -190,12 +189,10 @@ async def boosters(
             col(Actor.suspended_at).is_(None),
         )
     )
-    rows = await session.exec(window.order(query, col(Post.id)))
-    return window.arrange([(int(i), a) for i, a in rows.all()])
+    return [(int(i), a) for i, a in await paging.rows(session, query, col(Post.id), window)]
 
 
 async def liked_by(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, int]]:
     """(like id, post id) of the member's likes, most recent first (GET /favourites)."""
     query = select(Like.id, Like.post_id).where(Like.actor_id == actor_id)
-    rows = await session.exec(window.order(query, col(Like.id)))
-    return window.arrange([(int(i or 0), p) for i, p in rows.all()])
+    return [(int(i or 0), p) for i, p in await paging.rows(session, query, col(Like.id), window)]

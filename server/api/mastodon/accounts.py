@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, Response
 
@@ -23,6 +27,8 @@ from server.services import (
     timelines,
 )
 from server.services.timelines import PostView
+
+Change = Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[Any]]
 
 
 async def _credential(call: Call) -> dict[str, object]:
@@ -157,18 +163,23 @@ async def _relationship_with(call: Call, target: Actor) -> Response:
     return JSONResponse(relationship(found[0]))
 
 
-@endpoint("write:follows")
-async def follow(call: Call) -> Response:
-    target = await _person(call)
-    await follows.follow(call.session, call.actor, target, call.now)
-    return await _relationship_with(call, target)
+def _relation(scope: str, change: Change) -> Callable[..., Any]:
+    """An endpoint that changes how the member relates to someone and answers the
+    Relationship (follow, unfollow, block, unblock, unmute)."""
+
+    async def handler(call: Call) -> Response:
+        target = await _person(call)
+        await change(call.session, call.actor, target, call.now)
+        return await _relationship_with(call, target)
+
+    return endpoint(scope)(handler)
 
 
-@endpoint("write:follows")
-async def unfollow(call: Call) -> Response:
-    target = await _person(call)
-    await follows.unfollow(call.session, call.actor, target, call.now)
-    return await _relationship_with(call, target)
+follow = _relation("write:follows", follows.follow)
+unfollow = _relation("write:follows", follows.unfollow)
+block = _relation("write:blocks", blocks.block)
+unblock = _relation("write:blocks", blocks.unblock)
+unmute = _relation("write:mutes", mutes.unmute)
 
 
 @endpoint("write:follows")
@@ -178,20 +189,6 @@ async def remove_from_followers(call: Call) -> Response:
     row = await follows.find(call.session, target.id, call.actor.id)
     if row is not None:
         await follows.remove(call.session, row)
-    return await _relationship_with(call, target)
-
-
-@endpoint("write:blocks")
-async def block(call: Call) -> Response:
-    target = await _person(call)
-    await blocks.block(call.session, call.actor, target, call.now)
-    return await _relationship_with(call, target)
-
-
-@endpoint("write:blocks")
-async def unblock(call: Call) -> Response:
-    target = await _person(call)
-    await blocks.unblock(call.session, call.actor, target, call.now)
     return await _relationship_with(call, target)
 
 
@@ -206,13 +203,6 @@ async def mute(call: Call) -> Response:
         notifications=call.params.flag("notifications", True),
         duration=call.params.number("duration"),
     )
-    return await _relationship_with(call, target)
-
-
-@endpoint("write:mutes")
-async def unmute(call: Call) -> Response:
-    target = await _person(call)
-    await mutes.unmute(call.session, call.actor, target, call.now)
     return await _relationship_with(call, target)
 
 
