@@ -68,6 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         proxy_headers=True,
+        # Streaming connections stay open: give them a moment, then stop anyway.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -343,24 +343,26 @@ class Grant:
 async def authenticate(session: AsyncSession, access_token: str, now: datetime) -> Grant | None:
     """The grant behind a bearer token; None when it is unknown, revoked, or its member
     can no longer sign in (suspended accounts lose their apps with their sessions)."""
+    # One query for the token, its app, and the member and actor behind it.
     row = (
         await session.exec(
-            select(OAuthToken, OAuthApp)
+            select(OAuthToken, OAuthApp, Member, Actor)
             .join(OAuthApp, col(OAuthApp.id) == OAuthToken.app_id)
+            .outerjoin(Member, col(Member.id) == OAuthToken.member_id)
+            .outerjoin(Actor, col(Actor.id) == Member.actor_id)
             .where(OAuthToken.token_hash == _digest(access_token))
         )
     ).first()
     if row is None or row[0].revoked_at is not None:
         return None
-    token, app = row
-    member = actor = None
-    if token.member_id is not None:
-        member = await session.get(Member, token.member_id)
-        if member is None or member.state != MemberState.active:
-            return None
-        actor = await session.get(Actor, member.actor_id)
-        if actor is None or actor.suspended_at is not None:
-            return None
+    token, app, member, actor = row
+    if token.member_id is not None and (
+        member is None
+        or member.state != MemberState.active
+        or actor is None
+        or actor.suspended_at is not None
+    ):
+        return None
     if token.last_used_at is None or now - token.last_used_at > USE_RESOLUTION:
         token.last_used_at = now
         await session.commit()

@@ -140,8 +140,11 @@ async def details(session: AsyncSession, post: Post) -> Details:
     return (await details_of(session, [post]))[post.id]
 
 
-async def details_of(session: AsyncSession, posts: list[Post]) -> dict[int, Details]:
-    """`details` for many posts at once: four queries, however many posts."""
+async def details_of(
+    session: AsyncSession, posts: list[Post], *, with_media: bool = True
+) -> dict[int, Details]:
+    """`details` for many posts at once: four queries, however many posts (three when
+    the caller has the attachments already)."""
     found = {p.id: Details([], [], [], None) for p in posts}
     if not found:
         return found
@@ -157,14 +160,15 @@ async def details_of(session: AsyncSession, posts: list[Post]) -> dict[int, Deta
     )
     for post_id, tag in tags.all():
         found[post_id].tags.append(tag)
-    media = await session.exec(
-        select(Attachment)
-        .where(col(Attachment.post_id).in_(found))
-        .order_by(col(Attachment.position))
-    )
-    for item in media.all():
-        assert item.post_id is not None
-        found[item.post_id].attachments.append(item)
+    if with_media:
+        media = await session.exec(
+            select(Attachment)
+            .where(col(Attachment.post_id).in_(found))
+            .order_by(col(Attachment.position))
+        )
+        for item in media.all():
+            assert item.post_id is not None
+            found[item.post_id].attachments.append(item)
     parent_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id is not None}
     if parent_ids:
         parents = await session.exec(

@@ -199,7 +199,14 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Running]:
     )
     clock = FrozenClock()
     app = create_app(settings, clock=clock, apply_migrations=False, run_jobs=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
     uv = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(uv.serve(),), daemon=True)

@@ -769,7 +769,7 @@ def test_a_wrong_code_is_400_invalid_grant(server: Running) -> None:
     assert response.json()["error"] == "invalid_grant"
 
 
-def authorization(client_id: str, **changes: str) -> dict[str, str]:
+def authorization(client_id: str, changes: dict[str, str]) -> dict[str, str]:
     return {
         "response_type": "code",
         "client_id": client_id,
@@ -817,7 +817,7 @@ def test_a_bad_authorization_request_shows_a_400_page_and_never_redirects(
             data={"client_name": "Reader", "redirect_uris": REDIRECT, "scopes": "read"},
         )
     )
-    query = authorization(registered["client_id"], **changes)
+    query = authorization(registered["client_id"], changes)
     browser = server.browser("ana")
     try:
         page = browser.get("/oauth/authorize", params=query)

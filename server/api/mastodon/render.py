@@ -52,7 +52,8 @@ async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]
     authors = await accounts(call, list(everyone.values()))
     figures = Figures(
         site=site(call),
-        details=await posts.details_of(call.session, [v.post for v in shown]),
+        # The page's views carry their media already.
+        details=await posts.details_of(call.session, [v.post for v in shown], with_media=False),
         accounts={int(a["id"]): a for a in authors},
         stats=await stats.of_posts(call.session, [v.post.id for v in shown]),
     )

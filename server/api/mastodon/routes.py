@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from server.api.mastodon import (
     accounts,
@@ -13,6 +13,7 @@ from server.api.mastodon import (
     oauth,
     search,
     statuses,
+    streaming,
     timelines,
 )
 
@@ -125,6 +126,10 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/notifications/unread_count", notifications.unread_count, methods=GET),
     Route(f"{V1}/notifications/{{id}}", notifications.show, methods=GET),
     Route(f"{V1}/notifications/{{id}}/dismiss", notifications.dismiss, methods=POST),
+    # Streaming
+    WebSocketRoute(f"{V1}/streaming", streaming.websocket),
+    Route(f"{V1}/streaming/health", streaming.health, methods=["GET", "HEAD"]),
+    Route(f"{V1}/streaming/{{stream:path}}", streaming.sse, methods=GET),
     # Search and media
     Route("/api/v2/search", search.search_v2, methods=GET),
     Route(f"{V1}/media", media.upload, methods=POST),
