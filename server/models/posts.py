@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -50,7 +50,18 @@ def _post_fk(**kwargs: object) -> Column:  # type: ignore[type-arg]
 
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_actor_id_id", "actor_id", "id"),)
+    __table_args__ = (
+        Index("ix_posts_actor_id_id", "actor_id", "id"),
+        # Covers the count of a person's posts and their last post time (account stats).
+        Index("ix_posts_actor_id_state_published_at", "actor_id", "state", "published_at"),
+        # Replies still waiting for their parent: few rows, looked for every second.
+        Index(
+            "ix_posts_orphans",
+            "id",
+            sqlite_where=text("in_reply_to_uri IS NOT NULL"),
+            postgresql_where=text("in_reply_to_uri IS NOT NULL"),
+        ),
+    )
 
     #: Time-ordered (see server/ids.py): sorts by the moment the post publishes.
     # INTEGER on SQLite makes the id the rowid (64-bit there too), saving an index hop.

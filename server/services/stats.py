@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, null, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,57 +29,72 @@ class PostStats:
 
 
 async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict[int, AccountStats]:
-    """Published posts (boosts included), accepted followers and follows, per person."""
+    """Published posts (boosts included), accepted followers and follows, per person:
+    one statement for a whole page of people."""
     ids = list(set(actor_ids))
     if not ids:
         return {}
-    posts = await session.exec(
-        select(Post.actor_id, func.count(), func.max(Post.published_at))
+    accepted = col(Follow.state) == FollowState.accepted
+    posts = (
+        select(Post.actor_id, literal("posts"), func.count(), func.max(Post.published_at))
         .where(col(Post.actor_id).in_(ids), col(Post.state) == PostState.published)
         .group_by(col(Post.actor_id))
     )
-    accepted = col(Follow.state) == FollowState.accepted
-    followers = await session.exec(
-        select(Follow.followed_id, func.count())
+    followers = (
+        select(Follow.followed_id, literal("followers"), func.count(), null())
         .where(col(Follow.followed_id).in_(ids), accepted)
         .group_by(col(Follow.followed_id))
     )
-    following = await session.exec(
-        select(Follow.follower_id, func.count())
+    following = (
+        select(Follow.follower_id, literal("following"), func.count(), null())
         .where(col(Follow.follower_id).in_(ids), accepted)
         .group_by(col(Follow.follower_id))
     )
-    post_counts = {a: (int(n), last) for a, n, last in posts.all()}
-    follower_counts = dict(followers.all())
-    following_counts = dict(following.all())
+    figures: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    rows = await session.exec(union_all(posts, followers, following))  # type: ignore[call-overload]
+    for actor_id, kind, count, last in rows.all():
+        figures[actor_id][kind] = int(count)
+        if kind == "posts":
+            figures[actor_id]["last"] = _moment(last)
     return {
         i: AccountStats(
-            statuses=post_counts.get(i, (0, None))[0],
-            followers=int(follower_counts.get(i, 0)),
-            following=int(following_counts.get(i, 0)),
-            last_status_at=post_counts.get(i, (0, None))[1],
+            statuses=f.get("posts", 0),
+            followers=f.get("followers", 0),
+            following=f.get("following", 0),
+            last_status_at=f.get("last"),
         )
-        for i in ids
+        for i, f in figures.items()
     }
 
 
+def _moment(value: Any) -> datetime | None:
+    """A UNION loses the column's type on SQLite: times come back as text there."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 async def of_posts(session: AsyncSession, post_ids: Collection[int]) -> dict[int, PostStats]:
-    """Likes and boosts per post."""
+    """Likes and boosts per post, in one statement."""
     ids = list(set(post_ids))
     if not ids:
         return {}
-    likes = await session.exec(
-        select(Like.post_id, func.count())
+    likes = (
+        select(Like.post_id, literal("likes"), func.count())
         .where(col(Like.post_id).in_(ids))
         .group_by(col(Like.post_id))
     )
-    boosts = await session.exec(
-        select(Post.reblog_of_id, func.count())
+    boosts = (
+        select(Post.reblog_of_id, literal("boosts"), func.count())
         .where(col(Post.reblog_of_id).in_(ids), col(Post.state) == PostState.published)
         .group_by(col(Post.reblog_of_id))
     )
-    like_counts, boost_counts = dict(likes.all()), dict(boosts.all())
+    counts: dict[tuple[int, str], int] = {}
+    rows = await session.exec(union_all(likes, boosts))  # type: ignore[call-overload]
+    for post_id, kind, count in rows.all():
+        counts[(post_id, kind)] = int(count)
     return {
-        i: PostStats(favourites=int(like_counts.get(i, 0)), reblogs=int(boost_counts.get(i, 0)))
+        i: PostStats(favourites=counts.get((i, "likes"), 0), reblogs=counts.get((i, "boosts"), 0))
         for i in ids
     }

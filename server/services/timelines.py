@@ -119,19 +119,16 @@ async def _attach_extras(
     if not by_id:
         return
     if viewer_id is not None:
-        liked = await session.exec(
-            select(Like.post_id).where(Like.actor_id == viewer_id, col(Like.post_id).in_(by_id))
+        liked = select(Like.post_id, literal("liked")).where(
+            Like.actor_id == viewer_id, col(Like.post_id).in_(by_id)
         )
-        for post_id in liked.all():
-            by_id[post_id].liked = True
-        boosted = await session.exec(
-            select(Post.reblog_of_id).where(
-                Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
-            )
+        boosted = select(Post.reblog_of_id, literal("boosted")).where(
+            Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
         )
-        for post_id in boosted.all():
-            if post_id is not None:
-                by_id[post_id].boosted = True
+        marks = await session.exec(union_all(liked, boosted))  # type: ignore[call-overload]
+        for post_id, mark in marks.all():
+            if post_id in by_id:
+                setattr(by_id[post_id], mark, True)
     media = await session.exec(
         select(Attachment)
         .where(col(Attachment.post_id).in_(by_id))

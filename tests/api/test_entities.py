@@ -62,8 +62,13 @@ def scene(server: Running) -> dict[str, Any]:
 
 def test_accounts_and_relationships(server: Running, scene: dict[str, Any]) -> None:
     with server.api("ben") as ben:
-        assert_shape("CredentialAccount", ok(ben.get("/api/v1/accounts/verify_credentials")))
-        assert_shape("Account", ok(ben.get(f"/api/v1/accounts/{scene['ana_id']}")))
+        me = ok(ben.get("/api/v1/accounts/verify_credentials"))
+        assert_shape("CredentialAccount", me)
+        assert (me["statuses_count"], me["following_count"], me["followers_count"]) == (2, 1, 0)
+        ana = ok(ben.get(f"/api/v1/accounts/{scene['ana_id']}"))
+        assert_shape("Account", ana)
+        assert (ana["statuses_count"], ana["followers_count"]) == (1, 1)
+        assert ana["last_status_at"] == server.clock.now().strftime("%Y-%m-%d")
         assert_shape("Account", ok(ben.get("/api/v1/accounts/lookup", params={"acct": "ana"})))
         found = ok(ben.get("/api/v1/accounts/relationships", params={"id[]": scene["ana_id"]}))
         assert_list_of("Relationship", found)
