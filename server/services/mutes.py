@@ -13,6 +13,8 @@ from server.services import paging
 from server.services.errors import Invalid
 from server.services.paging import Window
 
+MAX_DURATION = 10 * 365 * 24 * 3600
+
 
 async def mute(
     session: AsyncSession,
@@ -26,8 +28,11 @@ async def mute(
     """Mute `target` (for `duration` seconds, or until unmuted); muting again updates it."""
     if actor.id == target.id:
         raise Invalid("You cannot mute yourself.")
-    if duration is not None and duration < 0:
-        raise Invalid("duration must be a number of seconds, or 0 for ever.", field="duration")
+    if duration is not None and not 0 <= duration <= MAX_DURATION:
+        raise Invalid(
+            "duration must be a number of seconds up to ten years, or 0 for ever.",
+            field="duration",
+        )
     assert actor.id is not None and target.id is not None
     row = (
         await session.exec(

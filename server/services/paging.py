@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import BigInteger, ColumnElement, Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
@@ -24,14 +24,16 @@ class Window:
     min_id: int | None = None
 
     def where(self, column: Any) -> list[ColumnElement[bool]]:
-        """The conditions the cursors put on `column`."""
+        """The conditions the cursors put on `column`, each brought into the column's
+        range (ids of posts are 64-bit, others 32-bit on PostgreSQL)."""
+        most = 2**63 - 1 if isinstance(column.type, BigInteger) else 2**31 - 1
         conditions = []
         if self.max_id is not None:
-            conditions.append(column < self.max_id)
+            conditions.append(column < min(self.max_id, most))
         if self.since_id is not None:
-            conditions.append(column > self.since_id)
+            conditions.append(column > min(self.since_id, most))
         if self.min_id is not None:
-            conditions.append(column > self.min_id)
+            conditions.append(column > min(self.min_id, most))
         return conditions
 
     def order(self, query: Select[Any], column: Any, *, extra: int = 0) -> Select[Any]:

@@ -1,27 +1,38 @@
 """Whatever parameters an app sends, the client API answers in Mastodon's shape, never a 500.
 
-Hypothesis draws parameter maps for a representative set of endpoints: the real names
+For a representative set of endpoints, Hypothesis sends parameter maps: the real names
 mixed with made-up ones, and values of every kind (text, unicode, huge and negative
-numbers, lists, nested maps, booleans, null), sent as a query string, a form, multipart
-or JSON. Each endpoint gets one running server for its whole run.
+numbers, lists, nested maps, booleans, null), as a query string, a form, multipart or
+JSON. Each endpoint first gets a fixed table of sharp values in each of its parameters
+(so the run finds the same bugs every time), then random maps. One running server per
+endpoint serves its whole run; the answer must never be a 5xx, always be JSON, and a
+refusal must carry a string `error`. Text includes NUL, which PostgreSQL cannot
+store; lone surrogates (which only JSON can carry: clients cannot encode them in a
+query or a form) are tested in test_bad_input.py.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import cycle
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from tests.api.conftest import REDIRECT, Running
 
-#: Examples per endpoint: ten endpoints, each well under four seconds per database.
-EXAMPLES = 300
+#: Random examples per endpoint, after the table: each database's run stays near 40 s.
+EXAMPLES = 80
+#: Longer request targets than this are cut off by uvicorn (h11) before Porch sees them.
+MAX_TARGET = 8000
+WAYS = ["query", "form", "multipart", "json"]
 
 # --- Values -------------------------------------------------------------------------------
 
@@ -41,15 +52,8 @@ NASTY = [
     "None",
     "[]",
     "{}",
-    "²",
-    "١٢٣",
-    "𝟙𝟚",
-    "9223372036854775807",
-    "9223372036854775808",
-    "99999999999999999999999",
-    "-9223372036854775809",
     "a" * 501,
-    "é" * 2000,
+    "é" * 600,
     "<script>alert(1)</script>",
     "' OR 1=1 --",
     "%00",
@@ -60,7 +64,6 @@ NASTY = [
     "@nobody@unreachable.invalid",
     "#tea",
     "https://unreachable.invalid/@zoe",
-    "http://[::1]:1/",
     "2030-01-01T10:00:00Z",
     "0,0",
     "3,3",
@@ -69,21 +72,36 @@ NASTY = [
     "🙂🙂🙂",
     "\u202e\u200b\ufeff",
     "public",
-    "unlisted",
-    "private",
     "direct",
-    "read",
-    "write:statuses",
     "read write follow push",
     "authorization_code",
     "client_credentials",
     "urn:ietf:wg:oauth:2.0:oob",
     REDIRECT,
 ]
+#: What apps put where an id belongs, besides Porch's own ids.
+ID_LIKE = [
+    "0",
+    "-1",
+    "+1",
+    " 1",
+    "1.0",
+    "0x1f",
+    "1_000",
+    "abc",
+    "²",
+    "①",
+    "١٢",
+    "2147483648",
+    "9223372036854775807",
+    "9223372036854775808",
+    "99999999999999999999999",
+    "109876543210987654@remote",
+]
+#: The table: each of these goes into each real parameter of each endpoint once.
+SHARP = ["", "-1", "²", "2147483648", "9223372036854775807", "1e309", "a" * 600, "\u202e"]
 
-#: Text without the characters Porch cannot store yet (NUL, lone surrogates): those have
-#: their own tests in test_bad_input.py, so one known bug does not hide every other one.
-texts = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -92,6 +110,7 @@ scalars = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     texts,
     st.sampled_from(NASTY),
+    st.sampled_from(ID_LIKE),
 )
 values = st.recursive(
     scalars,
@@ -108,12 +127,12 @@ class Scene:
 
     post_id: str
     media_id: str
-    ana_id: str
-    ben_id: str
-    list_id: str
     client_id: str
     client_secret: str
-    ids: list[str] = field(default_factory=list)
+    ids: list[str]
+
+
+Fields = Callable[[Scene], dict[str, st.SearchStrategy[Any]]]
 
 
 @dataclass(frozen=True)
@@ -121,12 +140,13 @@ class Target:
     method: str
     path: str
     #: Real parameter names, each with values that make sense for it.
-    fields: Callable[[Scene], dict[str, st.SearchStrategy[Any]]]
+    fields: Fields
     signed_in: bool = True
 
 
 def ids(scene: Scene) -> st.SearchStrategy[Any]:
-    return st.sampled_from(scene.ids) | values
+    """Porch's ids (posts' are big, the rest small), id-like text, or anything."""
+    return st.sampled_from(scene.ids) | st.sampled_from(ID_LIKE) | values
 
 
 def paging(scene: Scene) -> dict[str, st.SearchStrategy[Any]]:
@@ -139,6 +159,7 @@ def paging(scene: Scene) -> dict[str, st.SearchStrategy[Any]]:
 
 
 KINDS = ["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update"]
+VISIBILITIES = ["public", "unlisted", "private", "direct"]
 
 TARGETS = {
     "post status": Target(
@@ -146,7 +167,7 @@ TARGETS = {
         "/api/v1/statuses",
         lambda s: {
             "status": values,
-            "visibility": st.sampled_from(["public", "unlisted", "private", "direct"]) | values,
+            "visibility": st.sampled_from(VISIBILITIES) | values,
             "in_reply_to_id": ids(s),
             "media_ids": st.lists(ids(s), max_size=6) | values,
             "media_ids[]": ids(s),
@@ -179,7 +200,6 @@ TARGETS = {
             "resolve": values,
             "following": values,
             "account_id": ids(s),
-            "limit": values,
             "offset": st.integers(-(2**65), 2**65) | values,
             "exclude_unreviewed": values,
             **paging(s),
@@ -274,18 +294,23 @@ def parameters(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]]) -> di
     return {**made_up, **found}
 
 
+def table(fields: dict[str, Any], scene: Scene) -> list[tuple[dict[str, Any], str]]:
+    """Each sharp value (and a post's id) in each real parameter, sent each way in turn."""
+    ways = cycle(WAYS)
+    return [
+        ({name: value}, next(ways)) for name in sorted(fields) for value in [*SHARP, scene.post_id]
+    ]
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
 def rails(prefix: str, value: Any) -> list[tuple[str, str]]:
     """A value as Rails-style form or query pairs (`a[]=1`, `a[b]=2`), as apps send them."""
     if isinstance(value, dict):
-        pairs = []
-        for key, inner in value.items():
-            pairs += rails(f"{prefix}[{key}]", inner)
-        return pairs
+        return [pair for key, inner in value.items() for pair in rails(f"{prefix}[{key}]", inner)]
     if isinstance(value, list):
-        pairs = []
-        for inner in value:
-            pairs += rails(f"{prefix}[]", inner)
-        return pairs
+        return [pair for inner in value for pair in rails(f"{prefix}[]", inner)]
     if value is None:
         return [(prefix, "")]
     if isinstance(value, bool):
@@ -294,35 +319,39 @@ def rails(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 
 def flat(params: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs = []
-    for key, value in params.items():
-        pairs += rails(key, value)
-    return pairs
+    return [pair for key, value in params.items() for pair in rails(key, value)]
 
 
-def send(api: httpx.Client, method: str, path: str, params: dict[str, Any], way: str) -> Any:
+def send(
+    api: httpx.Client, method: str, path: str, params: dict[str, Any], way: str
+) -> httpx.Response:
     if way == "query" or method == "GET":
-        return api.request(method, path, params=flat(params))
+        request = api.build_request(method, path, params=tuple(flat(params)))
+        assume(len(request.url.raw_path) < MAX_TARGET)
+        return api.send(request)
     if way == "form":
-        return api.request(method, path, data=dict_of_lists(flat(params)))
+        form: dict[str, list[str]] = {}
+        for key, value in flat(params):
+            form.setdefault(key, []).append(value)
+        return api.request(method, path, data=form)
     if way == "multipart":
-        pairs = flat(params)
-        files = [(k, (None, v.encode(), None)) for k, v in pairs] or [("_", (None, b"", None))]
-        return api.request(method, path, files=files)
-    body = json.dumps(params, allow_nan=True).encode()
+        parts = [(k, (None, v.encode(), None)) for k, v in flat(params)]
+        return api.request(method, path, files=parts or [("_", (None, b"", None))])
+    body = json.dumps(params).encode()
     return api.request(method, path, content=body, headers={"Content-Type": "application/json"})
 
 
-def dict_of_lists(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for key, value in pairs:
-        found.setdefault(key, []).append(value)
-    return found
+def settled(response: httpx.Response) -> None:
+    """After a 5xx, wait until the server has logged its traceback (see test_bad_input)."""
+    if response.status_code >= 500:
+        url = response.request.url
+        httpx.get(f"{url.scheme}://{url.netloc.decode()}/api/v1/instance", timeout=30)
 
 
 def answered_properly(response: httpx.Response) -> None:
     """Never a 5xx; always JSON; refusals carry a string `error` (Mastodon's or OAuth's)."""
     request = f"{response.request.method} {response.request.url}"
+    settled(response)
     assert response.status_code < 500, (request, response.request.content, response.text)
     try:
         body = response.json()
@@ -333,19 +362,28 @@ def answered_properly(response: httpx.Response) -> None:
         assert isinstance(body.get("error"), str), (request, body)
 
 
+# --- The run ------------------------------------------------------------------------------
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def png() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 24), (90, 140, 200)).save(picture, "PNG")
+    return picture.getvalue()
+
+
 def make_scene(server: Running) -> Scene:
     """Ana posted (with an image), Ben follows and likes it, Ana has a list; an app exists."""
     ana_id, ben_id = str(server.member("ana")), str(server.member("ben"))
     with server.api("ana") as ana, server.api("ben") as ben:
         ok(ben.post(f"/api/v1/accounts/{ana_id}/follow"))
-        media = ok(
-            ana.post(
-                "/api/v2/media",
-                files={"file": ("porch.png", PNG, "image/png")},
-                data={"description": "Porch"},
-            )
-        )
-        spare = ok(ana.post("/api/v2/media", files={"file": ("porch.png", PNG, "image/png")}))
+        files = {"file": ("porch.png", png(), "image/png")}
+        media = ok(ana.post("/api/v2/media", files=files, data={"description": "Porch"}))
+        spare = ok(ana.post("/api/v2/media", files=files))
         post = ok(
             ana.post("/api/v1/statuses", json={"status": "Tea #porch", "media_ids": [media["id"]]})
         )
@@ -356,56 +394,34 @@ def make_scene(server: Running) -> Scene:
     return Scene(
         post_id=post["id"],
         media_id=spare["id"],
-        ana_id=ana_id,
-        ben_id=ben_id,
-        list_id=made["id"],
         client_id=client_id,
         client_secret=secret,
         ids=[post["id"], media["id"], spare["id"], ana_id, ben_id, made["id"]],
     )
 
 
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _png() -> bytes:
-    import io
-
-    from PIL import Image
-
-    picture = io.BytesIO()
-    Image.new("RGB", (32, 24), (90, 140, 200)).save(picture, "PNG")
-    return picture.getvalue()
-
-
-PNG = _png()
-
-
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_no_parameters_make_the_api_fail_or_answer_out_of_shape(
-    server: Running, name: str
+    server: Running, name: str, request: pytest.FixtureRequest
 ) -> None:
     target = TARGETS[name]
     scene = make_scene(server)
     path = target.path.format(post_id=scene.post_id, media_id=scene.media_id)
     fields = target.fields(scene)
-    api = server.api("ana" if target.signed_in else None)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-    @given(
-        params=parameters(fields),
-        way=st.sampled_from(["query", "form", "multipart", "json"]),
-    )
-    def fuzz(params: dict[str, Any], way: str) -> None:
-        answered_properly(send(api, target.method, path, params, way))
+    with server.api("ana" if target.signed_in else None) as api:
 
-    with api:
-        fuzz()
+        def fuzz(params: dict[str, Any], way: str) -> None:
+            answered_properly(send(api, target.method, path, params, way))
+
+        run = given(params=parameters(fields), way=st.sampled_from(WAYS))(fuzz)
+        for params, way in reversed(table(fields, scene)):
+            run = example(params=params, way=way)(run)
+        settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )(run)()

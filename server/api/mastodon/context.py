@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from federation.urls import Urls
-from server.api.mastodon.params import Params
+from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
 from server.config import Settings
 from server.models import Actor, Member
 from server.services import oauth
@@ -89,12 +89,17 @@ class Call:
         assert self.grant is not None and self.grant.member is not None
         return self.grant.member
 
-    def path_id(self, name: str = "id") -> int:
-        """A numeric id from the path; anything else is a record that does not exist."""
-        raw = str(self.request.path_params[name])
-        if not raw.isdigit() or int(raw) >= 2**63:
+    def path_id(self, name: str = "id", *, most: int = MAX_ID) -> int:
+        """An id from the path; one Porch could not have made is a record that does not
+        exist. Accounts, media, lists and notifications have 32-bit ids."""
+        found = as_id(str(self.request.path_params[name]), most=most)
+        if found is None:
             raise ApiError(404, "Record not found")
-        return int(raw)
+        return found
+
+    def status_id(self) -> int:
+        """A post's id from the path (posts have 64-bit, time-ordered ids)."""
+        return self.path_id(most=MAX_POST_ID)
 
 
 Handler = Callable[[Call], Awaitable[Response]]

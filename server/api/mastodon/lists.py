@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.params import as_id
 from server.models import PersonList, RepliesPolicy
 from server.services import accounts, lists, timelines
 
@@ -39,10 +40,10 @@ class ListView:
 
 
 def _account_ids(call: Call) -> list[int]:
-    raw = call.params.texts("account_ids")
-    if not raw or any(not i.isdigit() or int(i) >= 2**63 for i in raw):
+    found = [as_id(raw) for raw in call.params.texts("account_ids")]
+    if not found or any(i is None for i in found):
         raise ApiError(422, "account_ids must list the ids of people you follow.")
-    return [int(i) for i in raw]
+    return [i for i in found if i is not None]
 
 
 def _actor_id(call: Call) -> int:

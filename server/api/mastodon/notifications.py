@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.params import as_id
 from server.models import NotificationKind
 from server.services import notifications
 
@@ -25,12 +26,15 @@ def _kinds(call: Call) -> set[NotificationKind] | None:
 async def listing(call: Call) -> Response:
     assert call.actor.id is not None
     account = call.params.text("account_id")
+    from_actor_id = as_id(account) if account else None
+    if account and from_actor_id is None:
+        return paged(call.request, [], [])  # nobody Porch knows
     items = await notifications.for_member(
         call.session,
         call.actor.id,
         window(call.params, default=40, most=80),
         kinds=_kinds(call),
-        from_actor_id=int(account) if account and account.isdigit() and len(account) < 19 else None,
+        from_actor_id=from_actor_id,
     )
     body = await render.notifications(call, items)
     return paged(call.request, body, [i.notification.id or 0 for i in items])

@@ -7,20 +7,15 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from server.api.mastodon.params import Params
+from server.api.mastodon.params import MAX_POST_ID, Params, as_id
 from server.services.paging import Window
-
-_MAX_ID = 2**63 - 1
 
 
 def _cursor(params: Params, name: str) -> int | None:
+    """A cursor; ids are opaque strings to apps, and one that is not Porch's is nothing
+    to page from. Window clamps large ones to each column's range."""
     raw = params.text(name)
-    if raw is None or raw == "":
-        return None
-    # Ids are opaque strings to apps; one that is not Porch's is nothing to page from.
-    if not raw.isdigit() or int(raw) > _MAX_ID:
-        return _MAX_ID if name == "max_id" else None
-    return int(raw)
+    return as_id(raw, most=MAX_POST_ID) if raw else None
 
 
 def window(params: Params, *, default: int = 20, most: int = 40) -> Window:

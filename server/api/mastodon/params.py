@@ -18,6 +18,29 @@ from starlette.requests import Request
 
 Value = str | UploadFile
 
+#: The largest id of a post (64-bit) and of everything else (32-bit columns on PostgreSQL).
+MAX_POST_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
+
+
+def as_id(raw: str | None, *, most: int = MAX_ID) -> int | None:
+    """`raw` as an id Porch could have made (ASCII digits, in the column's range), else None."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if value <= most else None
+
+
+def clean(text: str) -> str:
+    """Text a database can store: no NUL (PostgreSQL refuses it) and no lone surrogates
+    (JSON can carry them; UTF-8 cannot)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 _TRUE = {"true", "1", "on", "yes", "t"}
 _FALSE = {"false", "0", "off", "no", "f", ""}
 
@@ -47,9 +70,14 @@ class Params:
                     data = json.loads(body)
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise HTTPException(400, f"The request body is not valid JSON: {exc}") from exc
+                except RecursionError:
+                    raise HTTPException(400, "The request body is nested too deeply.") from None
                 if not isinstance(data, dict):
                     raise HTTPException(422, "The JSON body must be an object.")
-                params._flatten("", data)
+                try:
+                    params._flatten("", data)
+                except RecursionError:
+                    raise HTTPException(400, "The request body is nested too deeply.") from None
         elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
             limit = request.app.state.settings.max_upload_bytes
             form = await request.form(max_part_size=limit)
@@ -59,7 +87,9 @@ class Params:
         return params
 
     def _add(self, key: str, value: Value) -> None:
-        self.values.setdefault(key, []).append(value)
+        self.values.setdefault(clean(key), []).append(
+            clean(value) if isinstance(value, str) else value
+        )
 
     def _flatten(self, prefix: str, value: Any) -> None:
         if isinstance(value, dict):
@@ -67,12 +97,14 @@ class Params:
                 self._flatten(f"{prefix}[{key}]" if prefix else str(key), inner)
         elif isinstance(value, list):
             if all(not isinstance(v, dict | list) for v in value):
-                self.values.setdefault(f"{prefix}[]", []).extend(_scalar(v) for v in value)
+                self.values.setdefault(clean(f"{prefix}[]"), []).extend(
+                    clean(_scalar(v)) for v in value
+                )
             else:
                 for index, inner in enumerate(value):
                     self._flatten(f"{prefix}[{index}]", inner)
         elif value is not None:
-            self._add(prefix, _scalar(value))
+            self._add(prefix, _scalar(value))  # _add cleans it
 
     def has(self, name: str) -> bool:
         return name in self.values or f"{name}[]" in self.values

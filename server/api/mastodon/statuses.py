@@ -8,6 +8,7 @@ from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.params import MAX_POST_ID, as_id
 from server.models import Post, PostState, Visibility
 from server.services import bookmarks, idempotency, posts, reactions, timelines
 from server.services.posts import Composition
@@ -16,10 +17,10 @@ from server.services.posts import Composition
 def _media_ids(call: Call) -> tuple[int, ...] | None:
     if not call.params.has("media_ids"):
         return None
-    raw = call.params.texts("media_ids")
-    if any(not i.isdigit() or int(i) >= 2**63 for i in raw):
+    found = [as_id(i) for i in call.params.texts("media_ids")]
+    if any(i is None for i in found):
         raise ApiError(422, "media_ids must be the ids of your uploads.")
-    return tuple(int(i) for i in raw)
+    return tuple(i for i in found if i is not None)
 
 
 def _composition(call: Call, *, visibility: Visibility, reply_to: int | None) -> Composition:
@@ -43,9 +44,10 @@ def _reply_to(call: Call) -> int | None:
     raw = call.params.text("in_reply_to_id")
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) >= 2**63:
+    found = as_id(raw, most=MAX_POST_ID)
+    if found is None:
         raise ApiError(404, "Record not found")
-    return int(raw)
+    return found
 
 
 @endpoint("write:statuses")
@@ -74,11 +76,11 @@ async def create(call: Call) -> Response:
 
 @endpoint("read:statuses", public=True)
 async def show(call: Call) -> Response:
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 async def _own(call: Call) -> Post:
-    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
     if post.actor_id != call.actor.id or post.reblog_of_id is not None:
         raise ApiError(404, "Record not found")
     return post
@@ -111,7 +113,7 @@ async def update(call: Call) -> Response:
 
 @endpoint("read:statuses", public=True)
 async def context(call: Call) -> Response:
-    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
     thread = await timelines.thread(call.session, call.viewer_id, post)
     rendered = await render.statuses(call, thread)
     here = next((i for i, v in enumerate(thread) if v.post.id == post.id), len(thread))
@@ -125,7 +127,7 @@ async def status_source(call: Call) -> Response:
 
 @endpoint("read:statuses", public=True)
 async def history(call: Call) -> Response:
-    post = await posts.get_visible(call.session, call.viewer_id, call.path_id())
+    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
     view = (await timelines.views_of(call.session, call.viewer_id, [post.id]))[0]
     shown = await render.status(call, view)
     versions = [edit(v, shown["account"], []) for v in await posts.history(call.session, post.id)]
@@ -135,41 +137,41 @@ async def history(call: Call) -> Response:
 
 @endpoint("write:favourites")
 async def favourite(call: Call) -> Response:
-    await reactions.like(call.session, call.actor, call.path_id(), call.now)
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    await reactions.like(call.session, call.actor, call.status_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 @endpoint("write:favourites")
 async def unfavourite(call: Call) -> Response:
-    await reactions.unlike(call.session, call.actor, call.path_id(), call.now)
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    await reactions.unlike(call.session, call.actor, call.status_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 @endpoint("write:statuses")
 async def reblog(call: Call) -> Response:
     """A boost; the answer is the boost, with the boosted post in `reblog`."""
-    boost = await reactions.boost(call.session, call.actor, call.path_id(), call.now)
+    boost = await reactions.boost(call.session, call.actor, call.status_id(), call.now)
     return JSONResponse(await render.status_by_id(call, boost.id))
 
 
 @endpoint("write:statuses")
 async def unreblog(call: Call) -> Response:
-    await reactions.unboost(call.session, call.actor, call.path_id(), call.now)
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    await reactions.unboost(call.session, call.actor, call.status_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 @endpoint("write:bookmarks")
 async def bookmark(call: Call) -> Response:
     assert call.actor.id is not None
-    await bookmarks.add(call.session, call.actor.id, call.path_id(), call.now)
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    await bookmarks.add(call.session, call.actor.id, call.status_id(), call.now)
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 @endpoint("write:bookmarks")
 async def unbookmark(call: Call) -> Response:
     assert call.actor.id is not None
-    await bookmarks.remove(call.session, call.actor.id, call.path_id())
-    return JSONResponse(await render.status_by_id(call, call.path_id()))
+    await bookmarks.remove(call.session, call.actor.id, call.status_id())
+    return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
 @endpoint("write:accounts")
@@ -186,7 +188,7 @@ async def unpin(call: Call) -> Response:
 async def _who(call: Call, which: str) -> Response:
     listing = reactions.likers if which == "favourited" else reactions.boosters
     page = window(call.params, default=40, most=80)
-    rows = await listing(call.session, call.viewer_id, call.path_id(), page)
+    rows = await listing(call.session, call.viewer_id, call.status_id(), page)
     body = await render.accounts(call, [a for _, a in rows])
     return paged(call.request, body, [i for i, _ in rows])
 

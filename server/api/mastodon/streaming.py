@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.api.mastodon import render
 from server.api.mastodon.context import Call, bearer_token, error
-from server.api.mastodon.params import Params
+from server.api.mastodon.params import Params, as_id
 from server.services import lists, notifications, oauth, timelines
 from server.services.errors import ServiceError
 from server.services.oauth import Grant
@@ -107,9 +107,9 @@ def subscription(grant: Grant, stream: str, tag: str | None, list_id: str | None
         if not found.tag or len(found.tag) > 100:
             raise Refused(400, "A hashtag stream needs a tag")
     if stream == "list":
-        if not list_id or not list_id.isdigit() or int(list_id) >= 2**63:
+        found.list_id = as_id(list_id)
+        if found.list_id is None:
             raise Refused(400, "A list stream needs a list id")
-        found.list_id = int(list_id)
     return found
 
 

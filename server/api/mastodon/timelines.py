@@ -7,6 +7,7 @@ from starlette.responses import Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.params import clean
 from server.services import bookmarks, reactions, timelines
 from server.services.timelines import Page
 
@@ -39,7 +40,7 @@ async def public(call: Call) -> Response:
 @endpoint("read:statuses", public=True)
 async def tag(call: Call) -> Response:
     name = str(call.request.path_params["tag"]).lstrip("#")
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or clean(name) != name:
         raise ApiError(404, "Record not found")
     page = await timelines.tagged(call.session, call.viewer_id, name, window(call.params))
     return await _page(call, page)
