@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import outbox, paging
+from server.services import lists, outbox, paging
 from server.services.errors import Invalid
 from server.services.paging import Window
 
@@ -51,6 +51,8 @@ async def block(
             )
         )
     )  # type: ignore[call-overload]
+    await lists.forget(session, actor.id, target.id)
+    await lists.forget(session, target.id, actor.id)
     await session.flush()
     if actor.is_local and not target.is_local:
         outbox.record(

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, notifications, outbox, paging
+from server.services import blocks, lists, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 
@@ -95,6 +95,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if existing is None:
         return
     await session.delete(existing)
+    await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     if follower.is_local and not target.is_local:
         outbox.record(
             session,

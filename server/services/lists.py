@@ -170,3 +170,14 @@ async def containing(session: AsyncSession, actor_id: int, person_id: int) -> li
         .order_by(col(PersonList.id))
     )
     return list(rows.all())
+
+
+async def forget(session: AsyncSession, owner_id: int, person_id: int) -> None:
+    """Take `person_id` off all of `owner_id`'s lists (they stopped following them);
+    the caller commits."""
+    owned = select(PersonList.id).where(PersonList.actor_id == owner_id)
+    await session.exec(
+        delete(ListMember).where(
+            col(ListMember.list_id).in_(owned), col(ListMember.actor_id) == person_id
+        )
+    )  # type: ignore[call-overload]
