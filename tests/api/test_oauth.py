@@ -38,7 +38,15 @@ def test_apps_register_with_a_form_json_or_query_parameters(server: Running) -> 
                 }
             )
         )
+        # Some apps send a form without a Content-Type.
+        bare = api.post(
+            "/api/v1/apps",
+            content=urlencode({"client_name": "Bare", "redirect_uris": OOB}).encode(),
+            headers={"Content-Type": ""},
+        )
     assert form.status_code == as_json.status_code == query.status_code == 200
+    assert bare.status_code == 200, bare.text
+    assert bare.json()["name"] == "Bare"
     assert form.json()["redirect_uri"] == OOB
     assert as_json.json()["redirect_uris"] == ["https://elk.example/callback", "com.elk:/oauth"]
     assert sorted(as_json.json()["scopes"]) == ["read", "write"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -63,28 +64,37 @@ class Params:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return params
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind == "application/json" or kind.endswith("+json"):
-            body = await request.body()
-            if body.strip():
-                try:
-                    data = json.loads(body)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise HTTPException(400, f"The request body is not valid JSON: {exc}") from exc
-                except RecursionError:
-                    raise HTTPException(400, "The request body is nested too deeply.") from None
-                if not isinstance(data, dict):
-                    raise HTTPException(422, "The JSON body must be an object.")
-                try:
-                    params._flatten("", data)
-                except RecursionError:
-                    raise HTTPException(400, "The request body is nested too deeply.") from None
-        elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
             limit = request.app.state.settings.max_upload_bytes
             form = await request.form(max_part_size=limit)
             params._form = form
             for key, value in form.multi_items():
                 params._add(key, value)
+            return params
+        body = await request.body()
+        if not body.strip():
+            return params
+        if kind == "application/json" or kind.endswith("+json") or body.lstrip()[:1] == b"{":
+            params._read_json(body)
+        elif not kind:
+            # Some apps send a form without saying so (Mastodon reads it all the same).
+            for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+                params._add(key, value)
         return params
+
+    def _read_json(self, body: bytes) -> None:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HTTPException(400, f"The request body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise HTTPException(400, "The request body is nested too deeply.") from None
+        if not isinstance(data, dict):
+            raise HTTPException(422, "The JSON body must be an object.")
+        try:
+            self._flatten("", data)
+        except RecursionError:
+            raise HTTPException(400, "The request body is nested too deeply.") from None
 
     def _add(self, key: str, value: Value) -> None:
         self.values.setdefault(clean(key), []).append(
