@@ -136,6 +136,11 @@ def test_an_image_is_uploaded_described_and_posted(server: Running) -> None:
     assert [m["id"] for m in posted["media_attachments"]] == [uploaded["id"]]
     assert posted["media_attachments"][0]["meta"]["focus"] == {"x": 0.5, "y": -0.25}
     assert posted["media_attachments"][0]["description"] == "A porch"
+    server.publish_due(31)
+    note = httpx.get(posted["uri"], headers={"Accept": "application/activity+json"}).json()
+    sent = note["attachment"][0]
+    assert sent["url"] == posted["media_attachments"][0]["url"]
+    assert (sent["name"], sent["focalPoint"]) == ("A porch", [0.5, -0.25])
 
 
 def test_follow_requests_to_a_locked_account_are_answered_through_the_api(
@@ -163,3 +168,37 @@ def test_a_token_without_write_scope_cannot_post(server: Running) -> None:
     with pytest.raises(MastodonAPIError) as refused:
         reader.status_post("Hello")
     assert refused.value.args[1] == 403
+
+
+def test_a_member_changes_their_profile_from_an_app(server: Running) -> None:
+    server.member("ana")
+    ana = server.mastodon("ana")
+    avatar, header = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (300, 300), (200, 80, 60)).save(avatar, "PNG")
+    Image.new("RGB", (1200, 400), (60, 80, 200)).save(header, "PNG")
+    changed = ana.account_update_credentials(
+        display_name="Ana on the porch",
+        note="Tea & slow talk",
+        locked=True,
+        fields=[("Garden", "Tomatoes <3")],
+        avatar=avatar.getvalue(),
+        avatar_mime_type="image/png",
+        header=header.getvalue(),
+        header_mime_type="image/png",
+    )
+    assert changed["display_name"] == "Ana on the porch"
+    assert changed["note"] == "Tea &amp; slow talk"
+    assert changed["source"]["note"] == "Tea & slow talk"
+    assert changed["locked"] is True
+    assert [(f["name"], f["value"]) for f in changed["fields"]] == [("Garden", "Tomatoes &lt;3")]
+    assert "/media/avatars/" in changed["avatar"] and "/media/headers/" in changed["header"]
+    assert httpx.get(changed["header"]).status_code == 200
+
+    person = httpx.get(
+        server.base + "/users/ana", headers={"Accept": "application/activity+json"}
+    ).json()
+    assert person["image"]["url"] == changed["header"]
+    assert person["attachment"][0]["type"] == "PropertyValue"
+    assert person["attachment"][0]["name"] == "Garden"
+    page = httpx.get(server.base + "/@ana").text
+    assert "<dt>Garden</dt><dd>Tomatoes &lt;3</dd>" in page
