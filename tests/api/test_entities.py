@@ -136,3 +136,5 @@ def test_instance_app_token_and_the_rest(server: Running, scene: dict[str, Any])
         assert_shape("List", made)
         assert_list_of("List", ok(ana.get("/api/v1/lists")))
         assert ok(ana.get("/api/v1/custom_emojis")) == []
+        assert_shape("Tag", ok(ana.get("/api/v1/tags/Tea")))
+        assert ok(ana.get(f"/api/v1/accounts/{scene['ana_id']}/featured_tags")) == []

@@ -72,6 +72,8 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/accounts/{{id}}/followers", accounts.followers, methods=GET),
     Route(f"{V1}/accounts/{{id}}/following", accounts.following, methods=GET),
     Route(f"{V1}/accounts/{{id}}/lists", lists.containing, methods=GET),
+    Route(f"{V1}/accounts/{{id}}/featured_tags", instance.empty_list, methods=GET),
+    Route(f"{V1}/accounts/{{id}}/identity_proofs", instance.empty_list, methods=GET),
     Route(f"{V1}/accounts/{{id}}/follow", accounts.follow, methods=POST),
     Route(f"{V1}/accounts/{{id}}/unfollow", accounts.unfollow, methods=POST),
     Route(
@@ -108,6 +110,7 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/timelines/home", timelines.home, methods=GET),
     Route(f"{V1}/timelines/public", timelines.public, methods=GET),
     Route(f"{V1}/timelines/tag/{{tag}}", timelines.tag, methods=GET),
+    Route(f"{V1}/tags/{{tag}}", timelines.tag_info, methods=GET),
     Route(f"{V1}/timelines/list/{{id}}", lists.timeline, methods=GET),
     Route(f"{V1}/bookmarks", timelines.bookmarked, methods=GET),
     Route(f"{V1}/favourites", timelines.favourites, methods=GET),

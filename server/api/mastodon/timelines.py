@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
@@ -44,6 +44,17 @@ async def tag(call: Call) -> Response:
         raise ApiError(404, "Record not found")
     page = await timelines.tagged(call.session, call.viewer_id, name, window(call.params))
     return await _page(call, page)
+
+
+@endpoint("read:statuses", public=True)
+async def tag_info(call: Call) -> Response:
+    """GET /api/v1/tags/:name: the Tag entity (Porch keeps no history or follows of tags)."""
+    name = str(call.request.path_params["tag"]).lstrip("#").lower()
+    if not name or len(name) > 100 or clean(name) != name:
+        raise ApiError(404, "Record not found")
+    return JSONResponse(
+        {"name": name, "url": call.urls.tag(name), "history": [], "following": False}
+    )
 
 
 async def _kept(call: Call, rows: list[tuple[int, int]]) -> Response:
