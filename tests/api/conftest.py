@@ -26,10 +26,13 @@ import uvicorn
 from mastodon import Mastodon
 from starlette.applications import Starlette
 
+from federation.signatures import KeyPair
 from server.app import create_app
 from server.clock import FrozenClock
 from server.config import load_settings
 from server.services import accounts
+from tests.federation.conftest import Fediverse
+from tests.federation.mastodon_double import MASTODON, MastodonDouble
 
 T = TypeVar("T")
 PASSWORD = "a calm porch evening"
@@ -51,6 +54,7 @@ class Running:
     app: Starlette
     clock: FrozenClock
     loop: asyncio.AbstractEventLoop
+    mastodon_double: MastodonDouble
     tokens: dict[str, str] = field(default_factory=dict)
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -182,9 +186,17 @@ def challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@pytest.fixture(scope="session")
+def zoe_key() -> KeyPair:
+    return KeyPair.generate()
+
+
 @pytest.fixture
-def server(tmp_path: Path, database_url: str) -> Iterator[Running]:
-    """A Porch server on a free port, with the clock and jobs in the test's hands."""
+def server(tmp_path: Path, database_url: str, zoe_key: KeyPair) -> Iterator[Running]:
+    """A Porch server on a free port, with the clock and jobs in the test's hands.
+
+    Its federation reaches a Mastodon double at mastodon.test (Zoe) instead of the
+    network, so searches can resolve people and posts elsewhere."""
     port = free_port()
     settings = load_settings(
         data_dir=tmp_path / "data",
@@ -198,7 +210,16 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Running]:
         contact_email="admins@porch.test",
     )
     clock = FrozenClock()
-    app = create_app(settings, clock=clock, apply_migrations=False, run_jobs=False)
+    double = MastodonDouble(zoe_key)
+    fediverse = Fediverse()
+    fediverse.apps[MASTODON] = double.app
+    app = create_app(
+        settings,
+        clock=clock,
+        apply_migrations=False,
+        run_jobs=False,
+        federation_transport=fediverse,
+    )
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -217,7 +238,7 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Running]:
             raise RuntimeError("the Porch server did not start")
         time.sleep(0.02)
     try:
-        yield Running(f"http://localhost:{port}", app, clock, loop)
+        yield Running(f"http://localhost:{port}", app, clock, loop, double)
     finally:
         uv.should_exit = True
         thread.join(30)
