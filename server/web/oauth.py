@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, urlencode
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -54,7 +55,7 @@ def _describe(scopes: frozenset[str]) -> list[str]:
     return words
 
 
-async def _check(session, values: dict[str, str]) -> AuthorizationRequest:  # type: ignore[no-untyped-def]
+async def _check(session: AsyncSession, values: dict[str, str]) -> AuthorizationRequest:
     return await oauth.check_authorization(
         session,
         client_id=values.get("client_id", ""),
