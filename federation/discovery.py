@@ -12,7 +12,7 @@ from federation import context
 from federation.urls import Urls
 from server import __version__
 from server.config import RegistrationMode
-from server.services import accounts, instance
+from server.services import accounts, instance, norms
 from server.services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ async def nodeinfo(request: Request) -> Response:
     settings = context.settings(request)
     async with context.sessions(request)() as session:
         figures = await instance.usage(session, context.now(request))
+        found = await norms.current(session, settings)
     software: dict[str, str] = {"name": "porch", "version": __version__}
     if version == "2.1":
         software["homepage"] = context.urls(request).base + "/about"
@@ -148,7 +149,7 @@ async def nodeinfo(request: Request) -> Response:
         "software": software,
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
-        "openRegistrations": settings.registration_mode is not RegistrationMode.closed,
+        "openRegistrations": found.registration_mode is not RegistrationMode.closed,
         "usage": {
             "users": {
                 "total": figures.users,
@@ -161,10 +162,11 @@ async def nodeinfo(request: Request) -> Response:
             "nodeName": settings.instance_name,
             "nodeDescription": "A Porch community: slower, kinder conversation.",
             "norms": {
-                "pausePostSeconds": settings.pause_post_seconds,
-                "pauseReplySeconds": settings.pause_reply_seconds,
-                "maxPostCharacters": settings.max_post_chars,
-                "registrations": settings.registration_mode.value,
+                "pausePostSeconds": found["pause.post_seconds"],
+                "pauseReplySeconds": found["pause.reply_seconds"],
+                "maxPostCharacters": found["posts.max_chars"],
+                "registrations": found.registration_mode.value,
+                "rules": found["rules.text"],
                 "authorizedFetch": settings.authorized_fetch,
             },
         },

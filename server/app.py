@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,7 +27,6 @@ from server.db import check_schema, make_engine, make_sessions, migrate
 from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services.errors import ServiceError
-from server.services.posts import Rules
 from server.web import errors
 from server.web.bodylimit import BodyLimit
 from server.web.pagecache import SESSION_COOKIE, PublicPageCache
@@ -119,12 +117,6 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.urls = Urls(settings.base_url)
-    app.state.rules = Rules(
-        max_chars=settings.max_post_chars,
-        pause_post=timedelta(seconds=settings.pause_post_seconds),
-        pause_reply=timedelta(seconds=settings.pause_reply_seconds),
-        base_url=settings.base_url,
-    )
     app.state.page_cache = PublicPageCache(settings.public_cache_seconds, clock)
     app.state.rate_limits = RateLimits(settings.redis_url, settings.login_attempts_per_5min)
     return app

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from server.app import create_app
 from server.models import Notification, Post, PostState, ScheduledPublish
-from server.services import accounts, publishing
+from server.services import accounts, norms, publishing
 from server.services import posts as posts_service
 from server.services.errors import Conflict
 from server.services.posts import Composition
@@ -168,7 +168,9 @@ async def test_an_edit_that_loses_the_race_is_refused_and_kept(app, clock, peopl
 async def test_edits_racing_the_publish_land_before_it_or_are_refused(app, clock, people) -> None:
     """Run edit and publish concurrently many times: each edit lands or is refused."""
     ana = people["ana"]
-    rules = app.state.rules
+    async with app.state.sessions() as session:
+        found = await norms.current(session, app.state.settings)
+    rules = norms.posting_rules(found, app.state.settings.base_url)
     outcomes = set()
     for attempt in range(8):
         post_id = await ana.post(f"race {attempt}")

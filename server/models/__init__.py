@@ -15,6 +15,7 @@ from server.models.follows import Follow, FollowState
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
 from server.models.markers import Marker
+from server.models.norms import NormChange, NormValue
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from server.models.posts import (
@@ -32,6 +33,8 @@ from server.models.posts import (
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "NormChange",
+    "NormValue",
     "RepliesPolicy",
     "PersonList",
     "OAuthToken",

@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.config import Settings
 from server.models import Actor, Member, MemberRole, MemberState, Post, PostState
+from server.services.norms import Norms
 
 
 @dataclass(frozen=True)
@@ -61,27 +61,19 @@ class Rule:
     hint: str
 
 
-def rules(settings: Settings) -> list[Rule]:
-    """The community's rules as apps list them: its norms, in words."""
-    minutes = settings.pause_post_seconds
-    pause = f"{minutes} seconds" if minutes < 120 else f"{minutes // 60} minutes"
-    return [
+def rules(found: Norms) -> list[Rule]:
+    """The community's rules as apps list them, with the pause in words after them."""
+    seconds = found["pause.post_seconds"]
+    pause = f"{seconds} seconds" if seconds < 120 else f"{seconds // 60} minutes"
+    listed = [Rule(str(i), text, "") for i, text in enumerate(found["rules.text"], start=1)]
+    listed.append(
         Rule(
-            "1",
-            "Be kind. Disagree with ideas, not with people.",
-            "Conversation here is meant to be slower and kinder than elsewhere.",
-        ),
-        Rule(
-            "2",
+            str(len(listed) + 1),
             f"Every post waits {pause} before it goes out.",
             "You can edit or withdraw it during the pause, from any app.",
-        ),
-        Rule(
-            "3",
-            f"Posts are at most {settings.max_post_chars} characters.",
-            "Say one thing well; a thread can say more.",
-        ),
-    ]
+        )
+    )
+    return listed
 
 
 async def contact(session: AsyncSession) -> Actor | None:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import MemberState
 from server.services import accounts
 from server.services.errors import ServiceError
-from server.web.context import db, flash, now, redirect, render, settings, sign_in, sign_out, viewer
+from server.web.context import (
+    community_norms,
+    db,
+    flash,
+    now,
+    redirect,
+    render,
+    settings,
+    sign_in,
+    sign_out,
+    viewer,
+)
 from server.web.forms import read_form, text
 
 log = logging.getLogger(__name__)
@@ -21,17 +33,18 @@ async def signup_page(request: Request) -> Response:
         me = await viewer(request, session)
         if me is not None:
             return redirect("/")
-        return await render(request, session, "signup.html", _signup_context(request, {}))
+        context = await _signup_context(request, session, {})
+        return await render(request, session, "signup.html", context)
 
 
-def _signup_context(
-    request: Request, values: dict[str, str], error: ServiceError | None = None
+async def _signup_context(
+    request: Request,
+    session: AsyncSession,
+    values: dict[str, str],
+    error: ServiceError | None = None,
 ) -> dict[str, object]:
-    return {
-        "mode": settings(request).registration_mode.value,
-        "values": values,
-        "error": error,
-    }
+    found = await community_norms(request, session)
+    return {"mode": found.registration_mode.value, "values": values, "error": error}
 
 
 async def signup(request: Request) -> Response:
@@ -41,7 +54,7 @@ async def signup(request: Request) -> Response:
         try:
             created = await accounts.sign_up(
                 session,
-                mode=settings(request).registration_mode,
+                mode=(await community_norms(request, session)).registration_mode,
                 username=values["username"],
                 email=values["email"],
                 password=text(form, "password"),
@@ -50,7 +63,7 @@ async def signup(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("sign-up refused: %s", error.message)
-            context = _signup_context(request, values, error)
+            context = await _signup_context(request, session, values, error)
             return await render(request, session, "signup.html", context, status=error.status)
         if created.member.state == MemberState.pending:
             return await render(request, session, "signup_pending.html", {"found": created})

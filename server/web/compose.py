@@ -77,7 +77,7 @@ async def _form_page(
         "draft_id": draft_id,
         "editing": editing,
         "visibilities": VISIBILITIES,
-        "max_chars": rules(request).max_chars,
+        "max_chars": (await rules(request, session)).max_chars,
         **await _reply_context(session, me, values.in_reply_to_id),
     }
     status = error.status if error else 200
@@ -120,7 +120,7 @@ async def create(request: Request) -> Response:
                 request.app.state.jobs,
                 me.actor,
                 values,
-                rules(request),
+                await rules(request, session),
                 now(request),
                 replaces_draft_id=draft_id,
             )
@@ -170,7 +170,7 @@ async def edit(request: Request) -> Response:
         await discover_mentions(request.app.state.federation, session, values.text)
         try:
             await posts.edit_pending(
-                session, me.actor, post_id, values, rules(request), now(request)
+                session, me.actor, post_id, values, await rules(request, session), now(request)
             )
         except ServiceError as error:
             log.info("edit of %s refused: %s", post_id, error.message)
@@ -213,7 +213,7 @@ async def revise(request: Request) -> Response:
         await discover_mentions(request.app.state.federation, session, values.text)
         try:
             post = await posts.edit_published(
-                session, me.actor, post_id, values, rules(request), now(request)
+                session, me.actor, post_id, values, await rules(request, session), now(request)
             )
         except ServiceError as error:
             log.info("edit of published %s refused: %s", post_id, error.message)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.config import Settings
-from server.services import accounts, notifications
+from server.services import accounts, norms, notifications
 from server.services.accounts import Signed
 from server.services.posts import Rules
 from server.web.forms import csrf_token
@@ -34,8 +34,14 @@ def now(request: Request) -> datetime:
     return request.app.state.clock.now()  # type: ignore[no-any-return]
 
 
-def rules(request: Request) -> Rules:
-    return request.app.state.rules  # type: ignore[no-any-return]
+async def community_norms(request: Request, session: AsyncSession) -> norms.Norms:
+    """The norms in force for this request (read each time: changes apply at once)."""
+    return await norms.current(session, settings(request))
+
+
+async def rules(request: Request, session: AsyncSession) -> Rules:
+    found = await community_norms(request, session)
+    return norms.posting_rules(found, settings(request).base_url)
 
 
 async def viewer(request: Request, session: AsyncSession) -> Signed | None:

@@ -23,7 +23,7 @@ from federation.urls import Urls
 from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
 from server.config import Settings
 from server.models import Actor, Member
-from server.services import oauth
+from server.services import norms, oauth
 from server.services.errors import RateLimited, ServiceError
 from server.services.oauth import Grant
 from server.services.posts import Rules
@@ -63,9 +63,12 @@ class Call:
     def urls(self) -> Urls:
         return self.request.app.state.urls  # type: ignore[no-any-return]
 
-    @property
-    def rules(self) -> Rules:
-        return self.request.app.state.rules  # type: ignore[no-any-return]
+    async def norms(self) -> norms.Norms:
+        """The norms in force (read each time: an admin's change applies at once)."""
+        return await norms.current(self.session, self.settings)
+
+    async def rules(self) -> Rules:
+        return norms.posting_rules(await self.norms(), self.settings.base_url)
 
     @property
     def now(self) -> datetime:

@@ -20,8 +20,9 @@ async def _contact(call: Call) -> dict[str, object] | None:
 @endpoint(public=True)
 async def instance_v2(call: Call) -> Response:
     usage = await instance.usage(call.session, call.now)
+    found = await call.norms()
     body = entities.instance_v2(
-        call.settings, render.site(call), usage, instance.rules(call.settings), await _contact(call)
+        call.settings, found, render.site(call), usage, instance.rules(found), await _contact(call)
     )
     return JSONResponse(body)
 
@@ -29,11 +30,13 @@ async def instance_v2(call: Call) -> Response:
 @endpoint(public=True)
 async def instance_v1(call: Call) -> Response:
     usage = await instance.usage(call.session, call.now)
+    found = await call.norms()
     body = entities.instance_v1(
         call.settings,
+        found,
         render.site(call),
         usage,
-        instance.rules(call.settings),
+        instance.rules(found),
         await _contact(call),
         await instance.known_servers(call.session),
     )
@@ -42,7 +45,7 @@ async def instance_v1(call: Call) -> Response:
 
 @endpoint(public=True)
 async def rules(call: Call) -> Response:
-    return JSONResponse([entities.rule(r) for r in instance.rules(call.settings)])
+    return JSONResponse([entities.rule(r) for r in instance.rules(await call.norms())])
 
 
 @endpoint(public=True)

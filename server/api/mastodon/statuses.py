@@ -66,7 +66,7 @@ async def create(call: Call) -> Response:
         call.request.app.state.jobs,
         actor,
         _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
-        call.rules,
+        await call.rules(),
         call.now,
     )
     if key:
@@ -107,7 +107,7 @@ async def update(call: Call) -> Response:
     post = await _own(call)
     draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
     change = posts.edit_pending if post.state == PostState.pending else posts.edit_published
-    await change(call.session, call.actor, post.id, draft, call.rules, call.now)
+    await change(call.session, call.actor, post.id, draft, await call.rules(), call.now)
     return JSONResponse(await render.status_by_id(call, post.id))
 
 

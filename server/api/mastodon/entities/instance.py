@@ -8,6 +8,7 @@ from server import __version__
 from server.api.mastodon.entities.common import Site
 from server.config import RegistrationMode, Settings
 from server.services.instance import Rule, Usage
+from server.services.norms import Norms
 
 #: Apps feature-detect on the Mastodon version in front; Porch's own follows.
 VERSION = f"4.5.0 (compatible; Porch {__version__})"
@@ -23,9 +24,9 @@ def rule(item: Rule) -> dict[str, Any]:
     return {"id": item.id, "text": item.text, "hint": item.hint}
 
 
-def _statuses(settings: Settings) -> dict[str, Any]:
+def _statuses(found: Norms) -> dict[str, Any]:
     return {
-        "max_characters": settings.max_post_chars,
+        "max_characters": found["posts.max_chars"],
         "max_media_attachments": 4,
         "characters_reserved_per_url": 23,
     }
@@ -53,6 +54,7 @@ _POLLS = {
 
 def instance_v2(
     settings: Settings,
+    found: Norms,
     site: Site,
     usage: Usage,
     rules: list[Rule],
@@ -83,16 +85,16 @@ def instance_v2(
             },
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
-            "statuses": _statuses(settings),
+            "statuses": _statuses(found),
             "media_attachments": _media(settings),
             "polls": _POLLS,
             "translation": {"enabled": False},
             "limited_federation": False,
         },
         "registrations": {
-            "enabled": settings.registration_mode is not RegistrationMode.closed,
-            "approval_required": settings.registration_mode is RegistrationMode.approval,
-            "reason_required": settings.registration_mode is RegistrationMode.approval,
+            "enabled": found.registration_mode is not RegistrationMode.closed,
+            "approval_required": found.registration_mode is RegistrationMode.approval,
+            "reason_required": found.registration_mode is RegistrationMode.approval,
             "message": None,
             "min_age": None,
             "url": None,
@@ -105,6 +107,7 @@ def instance_v2(
 
 def instance_v1(
     settings: Settings,
+    found: Norms,
     site: Site,
     usage: Usage,
     rules: list[Rule],
@@ -127,12 +130,12 @@ def instance_v1(
         },
         "thumbnail": site.static("header.png"),
         "languages": ["en"],
-        "registrations": settings.registration_mode is not RegistrationMode.closed,
-        "approval_required": settings.registration_mode is RegistrationMode.approval,
+        "registrations": found.registration_mode is not RegistrationMode.closed,
+        "approval_required": found.registration_mode is RegistrationMode.approval,
         "invites_enabled": False,
         "configuration": {
             "accounts": {"max_featured_tags": 0},
-            "statuses": _statuses(settings),
+            "statuses": _statuses(found),
             "media_attachments": _media(settings),
             "polls": _POLLS,
         },

@@ -1,0 +1,36 @@
+"""The community's norms as its admins set them, and every change to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from server.clock import utcnow
+
+
+class NormValue(SQLModel, table=True):
+    """A norm an admin set; norms without a row have their default."""
+
+    __tablename__ = "norm_values"
+
+    name: str = Field(max_length=64, primary_key=True)
+    value: Any = Field(sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class NormChange(SQLModel, table=True):
+    """One change to a norm: who, when, from what to what, and why."""
+
+    __tablename__ = "norm_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, index=True)
+    old_value: Any = Field(default=None, sa_type=JSON)
+    new_value: Any = Field(default=None, sa_type=JSON)
+    reason: str = Field(default="", max_length=500)
+    #: The admin who made it; None for the command line.
+    actor_id: int | None = Field(default=None, foreign_key="actors.id")
+    changed_at: datetime = Field(default_factory=utcnow, index=True)

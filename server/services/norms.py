@@ -1,0 +1,269 @@
+"""The community's norms: a typed registry, the values admins set, and their history.
+
+Every norm has a name, a type, a default, a range and a help text; admins change them
+from the norms console or `porch norms set`, each change is kept with who made it, when
+and why, and it takes effect at once (norms are read per request, not at start).
+Defaults come from the registry; the few that were settings before (pauses, post length,
+registrations) take their default from the environment, so an instance set up with
+PORCH_* variables keeps its values until an admin changes them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.config import RegistrationMode, Settings
+from server.models import NormChange, NormValue
+from server.services.errors import Invalid, NotFound
+from server.services.posts import Rules
+
+DEFAULT_RULES = [
+    "Be kind. Disagree with ideas, not with people.",
+    "Say what you mean in your own words; quote others fairly.",
+    "No harassment, no hate, no spam.",
+]
+
+
+@dataclass(frozen=True)
+class Norm:
+    """One norm: what it is, what values it takes, and what it does, in plain words."""
+
+    name: str
+    group: str
+    label: str
+    help: str
+    kind: str  # "int", "choice", "lines"
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    #: When set, the default comes from the environment (see the module docstring).
+    from_settings: Callable[[Settings], Any] | None = None
+
+    def default_for(self, settings: Settings) -> Any:
+        return self.from_settings(settings) if self.from_settings else self.default
+
+    def parse(self, raw: Any) -> Any:
+        """The value `raw` (text from a form or the CLI, or a stored value) stands for,
+        or Invalid with a message an admin can act on."""
+        if self.kind == "int":
+            try:
+                value = int(str(raw).strip())
+            except ValueError:
+                raise Invalid(f"{self.label} must be a whole number.", field=self.name) from None
+            low, high = self.minimum, self.maximum
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise Invalid(
+                    f"{self.label} must be between {low} and {high}{' ' + self.unit if self.unit else ''}.",
+                    field=self.name,
+                )
+            return value
+        if self.kind == "choice":
+            value = str(raw).strip().lower()
+            if value not in self.choices:
+                raise Invalid(
+                    f"{self.label} must be one of: {', '.join(self.choices)}.", field=self.name
+                )
+            return value
+        lines = raw if isinstance(raw, list) else str(raw).replace("\r\n", "\n").split("\n")
+        kept = [" ".join(str(line).split()) for line in lines if str(line).strip()]
+        if not kept:
+            raise Invalid(f"{self.label} needs at least one line.", field=self.name)
+        if self.maximum is not None and len(kept) > self.maximum:
+            raise Invalid(f"{self.label} has at most {self.maximum} lines.", field=self.name)
+        if any(len(line) > 300 for line in kept):
+            raise Invalid(f"Each line of {self.label} is at most 300 characters.", field=self.name)
+        return kept
+
+    def show(self, value: Any) -> str:
+        """The value as an admin types it."""
+        return "\n".join(value) if self.kind == "lines" else str(value)
+
+
+REGISTRY: tuple[Norm, ...] = (
+    Norm(
+        "pause.post_seconds",
+        "Pauses",
+        "Pause before a post",
+        "How long a new top-level post waits before anyone else sees it; its author can "
+        "edit or withdraw it meanwhile.",
+        "int",
+        30,
+        0,
+        3600,
+        unit="seconds",
+        from_settings=lambda s: s.pause_post_seconds,
+    ),
+    Norm(
+        "pause.reply_seconds",
+        "Pauses",
+        "Pause before a reply",
+        "How long a reply waits before it goes out.",
+        "int",
+        20,
+        0,
+        3600,
+        unit="seconds",
+        from_settings=lambda s: s.pause_reply_seconds,
+    ),
+    Norm(
+        "posts.max_chars",
+        "Posts",
+        "Longest post",
+        "The most characters a post or reply may have.",
+        "int",
+        500,
+        1,
+        100_000,
+        unit="characters",
+        from_settings=lambda s: s.max_post_chars,
+    ),
+    Norm(
+        "registrations.mode",
+        "Members",
+        "Sign-ups",
+        "open: anyone may join; approval: an admin approves each sign-up; closed: nobody "
+        "new may join.",
+        "choice",
+        "open",
+        choices=tuple(m.value for m in RegistrationMode),
+        from_settings=lambda s: s.registration_mode.value,
+    ),
+    Norm(
+        "rules.text",
+        "Rules",
+        "Community rules",
+        "The rules, one per line, shown on the about page and to apps.",
+        "lines",
+        DEFAULT_RULES,
+        maximum=20,
+    ),
+)
+BY_NAME: Mapping[str, Norm] = {norm.name: norm for norm in REGISTRY}
+
+
+def norm(name: str) -> Norm:
+    found = BY_NAME.get(name)
+    if found is None:
+        raise NotFound(f"There is no norm called {name}.")
+    return found
+
+
+@dataclass(frozen=True)
+class Norms:
+    """The norms in force, read once for a request."""
+
+    values: Mapping[str, Any]
+    changed: frozenset[str]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def pause_post(self) -> timedelta:
+        return timedelta(seconds=self["pause.post_seconds"])
+
+    @property
+    def pause_reply(self) -> timedelta:
+        return timedelta(seconds=self["pause.reply_seconds"])
+
+    @property
+    def registration_mode(self) -> RegistrationMode:
+        return RegistrationMode(self["registrations.mode"])
+
+
+def posting_rules(found: Norms, base_url: str) -> Rules:
+    """The numbers composing obeys, from the norms in force."""
+    return Rules(
+        max_chars=found["posts.max_chars"],
+        pause_post=found.pause_post,
+        pause_reply=found.pause_reply,
+        base_url=base_url,
+    )
+
+
+async def current(session: AsyncSession, settings: Settings) -> Norms:
+    """Every norm's value now: the admins' where they set one, the default elsewhere."""
+    values = {n.name: n.default_for(settings) for n in REGISTRY}
+    changed = set()
+    for row in (await session.exec(select(NormValue))).all():
+        known = BY_NAME.get(row.name)
+        if known is None:
+            continue  # a norm a later version retired
+        try:
+            values[row.name] = known.parse(row.value)
+            changed.add(row.name)
+        except Invalid:
+            continue  # a value an older range allowed: the default holds
+    return Norms(values, frozenset(changed))
+
+
+async def change(
+    session: AsyncSession,
+    settings: Settings,
+    name: str,
+    raw: Any,
+    *,
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+) -> Any:
+    """Set a norm, recording who changed it, when, from what, and why.
+
+    Invalid values are refused with a message and the old value stays.
+    """
+    found = norm(name)
+    value = found.parse(raw)
+    reason = " ".join(reason.split())
+    if len(reason) > 500:
+        raise Invalid("Keep the reason to one line (500 characters).", field="reason")
+    old = (await current(session, settings))[name]
+    if old == value:
+        return value
+    row = await session.get(NormValue, name)
+    if row is None:
+        row = NormValue(name=name, value=value, updated_at=now)
+    else:
+        row.value, row.updated_at = value, now
+    session.add(row)
+    session.add(
+        NormChange(
+            name=name,
+            old_value=old,
+            new_value=value,
+            reason=reason,
+            actor_id=actor_id,
+            changed_at=now,
+        )
+    )
+    await session.commit()
+    return value
+
+
+async def restore_defaults(
+    session: AsyncSession, settings: Settings, *, reason: str, actor_id: int | None, now: datetime
+) -> list[str]:
+    """Put every norm back to its default (each change recorded); returns the names."""
+    restored = []
+    for item in REGISTRY:
+        before = (await current(session, settings))[item.name]
+        default = item.default_for(settings)
+        if before != default:
+            await change(
+                session, settings, item.name, default, reason=reason, actor_id=actor_id, now=now
+            )
+            restored.append(item.name)
+    return restored
+
+
+async def history(session: AsyncSession, limit: int = 200) -> list[NormChange]:
+    """Changes to the norms, newest first."""
+    rows = await session.exec(select(NormChange).order_by(col(NormChange.id).desc()).limit(limit))
+    return list(rows.all())
