@@ -15,7 +15,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains, oauth
+from server.services import accounts, domains, norms, oauth
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -200,6 +200,49 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_norms_show(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.is_sqlite:
+        migrate_blocking(settings.database_url)
+    found = _with_session(settings, lambda s: norms.current(s, settings))
+    for item in norms.REGISTRY:
+        value = item.show(found[item.name]).replace("\n", " | ")
+        marker = "" if item.name in found.changed else "  (default)"
+        print(f"{item.name:<24} {value}{marker}")
+        print(f"{'':<24} {item.help}")
+
+
+def cmd_norms_set(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.is_sqlite:
+        migrate_blocking(settings.database_url)
+    value = args.value.replace("\\n", "\n")  # lines as "first\nsecond" on one command line
+    try:
+        stored = _with_session(
+            settings,
+            lambda s: norms.change(
+                s, settings, args.name, value, reason=args.reason, actor_id=None, now=Clock().now()
+            ),
+        )
+    except ServiceError as exc:
+        _fail(exc.message)
+    shown = norms.norm(args.name).show(stored).replace("\n", " | ")
+    print(f"{args.name} is now {shown}.")
+
+
+def cmd_norms_history(args: argparse.Namespace) -> None:
+    settings = _settings()
+    rows = _with_session(settings, norms.history)
+    if not rows:
+        print("No norm has been changed yet.")
+    for row in rows:
+        who = f"actor {row.actor_id}" if row.actor_id else "command line"
+        print(
+            f"{row.changed_at:%Y-%m-%d %H:%M} {row.name}: {row.old_value!r} -> {row.new_value!r}"
+            f" ({who}){': ' + row.reason if row.reason else ''}"
+        )
+
+
 def cmd_domain_list(args: argparse.Namespace) -> None:
     rows = _with_session(_settings(), domains.with_policies)
     if not rows:
@@ -246,6 +289,20 @@ def parser() -> argparse.ArgumentParser:
         sub = user.add_parser(name, help=f"{name} a member")
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
+    norm = commands.add_parser("norms", help="the community's norms").add_subparsers(
+        dest="norms_command", required=True
+    )
+    norm.add_parser("show", help="every norm, its value and what it does").set_defaults(
+        func=cmd_norms_show
+    )
+    setting = norm.add_parser("set", help="change a norm (recorded with the reason)")
+    setting.add_argument("name")
+    setting.add_argument("value", help=r"lines of a list norm are separated by \n")
+    setting.add_argument("--reason", default="", help="one line: why")
+    setting.set_defaults(func=cmd_norms_set)
+    norm.add_parser("history", help="every change, newest first").set_defaults(
+        func=cmd_norms_history
+    )
     token = commands.add_parser("token", help="tokens for scripts and bots").add_subparsers(
         dest="token_command", required=True
     )

@@ -78,3 +78,21 @@ def test_admin_blocks_limits_and_lifts_servers(tmp_path: Path) -> None:
     assert "spam.example" not in porch(tmp_path, "domain", "list").stdout
     bad = porch(tmp_path, "domain", "block", "not a domain")
     assert bad.returncode != 0 and "Give a domain" in bad.stderr
+
+
+def test_admin_shows_sets_and_reviews_the_norms(tmp_path: Path) -> None:
+    refused = porch(tmp_path, "norms", "set", "pause.post_seconds", "-5", "--reason", "oops")
+    assert refused.returncode == 2
+    assert (
+        refused.stderr.strip() == "porch: Pause before a post must be between 0 and 3600 seconds."
+    )
+    changed = porch(
+        tmp_path, "norms", "set", "pause.post_seconds", "45", "--reason", "Slower evenings"
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "pause.post_seconds is now 45."
+    shown = porch(tmp_path, "norms", "show")
+    assert "pause.post_seconds       45\n" in shown.stdout
+    assert "posts.max_chars          500  (default)" in shown.stdout
+    history = porch(tmp_path, "norms", "history")
+    assert "pause.post_seconds: 30 -> 45 (command line): Slower evenings" in history.stdout

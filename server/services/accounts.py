@@ -268,6 +268,14 @@ async def update_profile(
     return actor
 
 
+async def names_of(session: AsyncSession, actor_ids: set[int]) -> dict[int, str]:
+    """@handles by actor id, for lists that name who did something."""
+    if not actor_ids:
+        return {}
+    rows = await session.exec(select(Actor).where(col(Actor.id).in_(actor_ids)))
+    return {a.id: f"@{a.handle}" for a in rows.all() if a.id is not None}
+
+
 async def list_members(session: AsyncSession, state: MemberState | None = None) -> list[Signed]:
     query = select(Member, Actor).join(Actor, col(Actor.id) == Member.actor_id)
     if state is not None:

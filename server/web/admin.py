@@ -8,10 +8,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains
+from server.services import accounts, domains, norms
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
-from server.web.context import db, flash, now, redirect, render, require_member
+from server.web.context import (
+    community_norms,
+    db,
+    flash,
+    now,
+    redirect,
+    render,
+    require_member,
+    settings,
+)
 from server.web.forms import read_form, text
 
 ACTIONS = {
@@ -97,3 +106,99 @@ POLICY_WORDS = {
     DomainPolicy.limit: "limited",
     DomainPolicy.none: "no longer blocked or limited",
 }
+
+
+async def norms_page(request: Request) -> Response:
+    """GET /admin/norms: every norm, grouped, each with its own form."""
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        return await _norms_page(request, session, me)
+
+
+async def _norms_page(
+    request: Request,
+    session: AsyncSession,
+    me: Signed,
+    *,
+    error: ServiceError | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    found = await community_norms(request, session)
+    groups: dict[str, list[dict[str, object]]] = {}
+    for item in norms.REGISTRY:
+        value = item.show(found[item.name])
+        groups.setdefault(item.group, []).append(
+            {
+                "norm": item,
+                "value": (typed or {}).get(item.name, value),
+                "default": item.show(item.default_for(settings(request))),
+                "changed": item.name in found.changed,
+            }
+        )
+    context = {"groups": groups, "error": error}
+    status = error.status if error else 200
+    return await render(request, session, "admin_norms.html", context, status=status, me=me)
+
+
+async def set_norm(request: Request) -> Response:
+    """POST /admin/norms: change one norm; a refused value keeps the old one."""
+    form = await read_form(request)
+    name, value, reason = text(form, "name"), text(form, "value"), text(form, "reason")
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        try:
+            await norms.change(
+                session,
+                settings(request),
+                name,
+                value,
+                reason=reason,
+                actor_id=me.actor.id,
+                now=now(request),
+            )
+        except ServiceError as error:
+            return await _norms_page(request, session, me, error=error, typed={name: value})
+        flash(request, f"{norms.norm(name).label} is changed; it applies from now on.")
+        return redirect(f"/admin/norms#{name}")
+
+
+async def restore_norms(request: Request) -> Response:
+    """POST /admin/norms/restore: every norm back to its default (each change recorded)."""
+    form = await read_form(request)
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        restored = await norms.restore_defaults(
+            session,
+            settings(request),
+            reason=text(form, "reason") or "Restored the defaults",
+            actor_id=me.actor.id,
+            now=now(request),
+        )
+        flash(request, f"{len(restored)} norms are back to their defaults.")
+        return redirect("/admin/norms")
+
+
+async def norms_history(request: Request) -> Response:
+    """GET /admin/norms/history: who changed which norm, when, and why."""
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        rows = await norms.history(session)
+        names = await accounts.names_of(session, {r.actor_id for r in rows if r.actor_id})
+        changes = [
+            {
+                "row": row,
+                "label": norms.BY_NAME[row.name].label if row.name in norms.BY_NAME else row.name,
+                "old": _shown(row.name, row.old_value),
+                "new": _shown(row.name, row.new_value),
+                "who": names.get(row.actor_id or 0, "the command line"),
+            }
+            for row in rows
+        ]
+        return await render(
+            request, session, "admin_norms_history.html", {"changes": changes}, me=me
+        )
+
+
+def _shown(name: str, value: object) -> str:
+    known = norms.BY_NAME.get(name)
+    return known.show(value).replace("\n", " · ") if known else str(value)

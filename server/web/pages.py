@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from server.services import accounts, blocks, follows, notifications, posts, timelines
 from server.services.paging import Window
-from server.web.context import db, now, redirect, render, require_member, viewer
+from server.web.context import community_norms, db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
 from server.web.pagecache import public_page
 from server.web.params import path_id, query_id
@@ -154,3 +154,36 @@ async def relate(request: Request) -> Response:
         actor = await accounts.actor_by_handle(session, request.path_params["username"])
         await change(session, me.actor, actor, now(request))
         return redirect(f"/@{actor.handle}")
+
+
+def _duration(seconds: int) -> str:
+    if seconds == 0:
+        return "no time at all"
+    if seconds < 120:
+        return f"{seconds} seconds"
+    minutes = seconds // 60
+    return (
+        f"{minutes} minutes" if seconds % 60 == 0 else f"{minutes} minutes {seconds % 60} seconds"
+    )
+
+
+SIGNUPS = {
+    "open": "Anyone may join.",
+    "approval": "Anyone may ask to join; an admin reads each request.",
+    "closed": "The community is not taking new members for now.",
+}
+
+
+@public_page
+async def about(request: Request) -> Response:
+    """GET /about: the rules and the norms in plain words, for anyone."""
+    async with db(request) as session:
+        me = await viewer(request, session)
+        found = await community_norms(request, session)
+        words = {
+            "post_pause": _duration(found["pause.post_seconds"]),
+            "reply_pause": _duration(found["pause.reply_seconds"]),
+            "signups": SIGNUPS[found.registration_mode.value],
+        }
+        context = {"norms": found, "words": words}
+        return await render(request, session, "about.html", context, me=me)

@@ -1,0 +1,110 @@
+"""The community norms: set by admins, checked, recorded, and in force at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from server import ROOT
+from server.services import norms
+from tests.conftest import csrf_from, publish_due
+from tests.test_admin import make_admin
+
+
+async def set_norm(admin, name: str, value: str, reason: str = ""):  # type: ignore[no-untyped-def]
+    token = await csrf_from(admin, "/admin/norms")
+    return await admin.post(
+        "/admin/norms", data={"name": name, "value": value, "reason": reason, "csrf_token": token}
+    )
+
+
+async def test_a_changed_pause_applies_to_the_very_next_post(app, clock, people) -> None:
+    admin = await make_admin(app, clock)
+    answer = await set_norm(admin, "pause.post_seconds", "90", "Slower evenings")
+    assert answer.status_code == 303
+    post_id = await people["ana"].post("Tea at five?")
+    assert await publish_due(app, clock, 31) == 0  # the old 30 s pause no longer holds
+    assert await publish_due(app, clock, 60) == 1
+    page = await admin.get("/admin/norms/history")
+    assert "Pause before a post" in page.text
+    assert "Slower evenings" in page.text
+    assert "@root_ana" in page.text
+    assert (await people["ben"].client.get(f"/@ana/{post_id}")).status_code == 200
+    await admin.aclose()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("pause.post_seconds", "-5", "between 0 and 3600"),
+        ("pause.reply_seconds", "soon", "whole number"),
+        ("posts.max_chars", "0", "between 1 and 100000"),
+        ("registrations.mode", "everyone", "one of: open, approval, closed"),
+        ("rules.text", "  \n \n", "at least one line"),
+    ],
+)
+async def test_invalid_norms_are_refused_and_the_old_value_kept(
+    app, clock, name: str, value: str, message: str
+) -> None:
+    admin = await make_admin(app, clock)
+    before = await admin.get("/admin/norms")
+    answer = await set_norm(admin, name, value)
+    assert answer.status_code == 422
+    assert message in answer.text
+    assert 'aria-invalid="true"' in answer.text
+    async with app.state.sessions() as session:
+        found = await norms.current(session, app.state.settings)
+        assert name not in found.changed
+        assert await norms.history(session) == []
+    assert before.status_code == 200
+    await admin.aclose()
+
+
+async def test_members_cannot_change_norms(app, people) -> None:
+    ana = people["ana"]
+    token = await csrf_from(ana.client, "/")
+    answer = await ana.client.post(
+        "/admin/norms", data={"name": "pause.post_seconds", "value": "0", "csrf_token": token}
+    )
+    assert answer.status_code == 403
+
+
+async def test_the_about_page_and_nodeinfo_publish_the_norms(app, clock, visitor) -> None:
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "rules.text", "Be gentle\nNo spam", "Shorter rules")
+    await set_norm(admin, "pause.post_seconds", "120")
+    about = await visitor.get("/about")
+    assert re.search(r"<li>Be gentle</li>\s*<li>No spam</li>", about.text)
+    assert "Every post waits 2 minutes" in about.text
+    info = (await visitor.get("/nodeinfo/2.1")).json()["metadata"]["norms"]
+    assert info["pausePostSeconds"] == 120
+    assert info["rules"] == ["Be gentle", "No spam"]
+    rules = (await visitor.get("/api/v1/instance/rules")).json()
+    assert [r["text"] for r in rules][:2] == ["Be gentle", "No spam"]
+    await admin.aclose()
+
+
+async def test_restoring_defaults_is_recorded_too(app, clock) -> None:
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "posts.max_chars", "280")
+    token = await csrf_from(admin, "/admin/norms")
+    answer = await admin.post(
+        "/admin/norms/restore", data={"reason": "Start over", "csrf_token": token}
+    )
+    assert answer.status_code == 303
+    async with app.state.sessions() as session:
+        found = await norms.current(session, app.state.settings)
+        changes = await norms.history(session)
+    assert found["posts.max_chars"] == app.state.settings.max_post_chars
+    assert [(c.old_value, c.new_value, c.reason) for c in changes][0] == (280, 500, "Start over")
+    await admin.aclose()
+
+
+def test_every_norm_is_documented() -> None:
+    """Each norm has help text, and docs/norms.md describes it by name."""
+    documented = Path(ROOT / "docs" / "norms.md").read_text()
+    for item in norms.REGISTRY:
+        assert item.help.strip(), item.name
+        assert f"`{item.name}`" in documented, f"{item.name} is missing from docs/norms.md"
