@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     registration_mode: RegistrationMode = RegistrationMode.open
     pause_post_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     pause_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 20
+    pause_mutual_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 5
+    pause_stranger_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+    posts_per_day: Annotated[int, Field(ge=1, le=100_000)] = 20
+    newcomer_posts_per_day: Annotated[int, Field(ge=1, le=100_000)] = 5
+    newcomer_days: Annotated[int, Field(ge=0, le=365)] = 7
     max_post_chars: Annotated[int, Field(ge=1, le=100_000)] = 500
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608

@@ -135,6 +135,12 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         secret_key="test-secret-" + "x" * 40,
         pause_post_seconds=30,
         pause_reply_seconds=20,
+        # One reply pause for the older tests; tests/test_norms.py sets the others.
+        pause_mutual_reply_seconds=20,
+        pause_stranger_reply_seconds=20,
+        # Generous budgets for the older tests; tests/test_norms.py tests the real ones.
+        posts_per_day=1000,
+        newcomer_posts_per_day=1000,
         # Tests look at pages right after changing them; tests/test_page_cache.py turns
         # the cache on where it is the subject.
         public_cache_seconds=0,

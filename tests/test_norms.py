@@ -108,3 +108,46 @@ def test_every_norm_is_documented() -> None:
     for item in norms.REGISTRY:
         assert item.help.strip(), item.name
         assert f"`{item.name}`" in documented, f"{item.name} is missing from docs/norms.md"
+
+
+async def test_the_daily_budget_is_shown_spent_and_refilled(app, clock, people) -> None:
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "budget.newcomer_posts_per_day", "2")
+    ana, ben = people["ana"], people["ben"]
+    assert "You can write 2 more posts today" in (await ana.client.get("/compose")).text
+    first = await ana.post("One")
+    await ana.post("Two")
+    page = (await ana.client.get("/compose")).text
+    assert "You have written your 2 posts for the last 24 hours" in page
+    token = await ana.token()
+    refused = await ana.client.post("/posts", data={"text": "Three", "csrf_token": token})
+    assert refused.status_code == 429
+    assert "You can post again in 24 h 0 min" in refused.text
+    assert "Three" in refused.text  # what she typed is still there
+    # Replies never count against the budget.
+    await publish_due(app, clock, 31)
+    await ana.post("A reply is fine", reply_to=first)
+    clock.advance(24 * 3600)
+    assert "You can write 2 more posts today" in (await ana.client.get("/compose")).text
+    assert await ben.post("Ben has his own budget") > 0
+    await admin.aclose()
+
+
+async def test_a_reply_waits_longer_for_a_stranger_and_less_among_mutuals(
+    app, clock, people
+) -> None:
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "pause.stranger_reply_seconds", "90")
+    await set_norm(admin, "pause.mutual_reply_seconds", "3")
+    ana, ben = people["ana"], people["ben"]
+    question = await ana.post("Anyone for tea?")
+    await publish_due(app, clock, 31)
+    answer = await ben.post("Me, please", reply_to=question)  # they have never met
+    assert await publish_due(app, clock, 61) == 0
+    assert await publish_due(app, clock, 30) == 1
+    await ana.follow("ben")
+    await ben.follow("ana")
+    # Mutuals in an exchange this week: dialogue flows.
+    await ana.post("Come over at five", reply_to=answer)
+    assert await publish_due(app, clock, 4) == 1
+    await admin.aclose()

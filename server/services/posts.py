@@ -27,7 +27,7 @@ from server.models import (
     Visibility,
 )
 from server.models.posts import check_transition
-from server.services import content, outbox, uploads
+from server.services import budgets, content, outbox, relationships, uploads
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.visibility import visible_to
 
@@ -40,12 +40,20 @@ class PublishScheduler(Protocol):
 
 @dataclass(frozen=True)
 class Rules:
-    """The numbers composing obeys (settings now, community norms later)."""
+    """The numbers composing obeys, from the community's norms."""
 
     max_chars: int
     pause_post: timedelta
     pause_reply: timedelta
     base_url: str
+    #: A reply inside an ongoing exchange between mutuals: dialogue should flow.
+    pause_mutual_reply: timedelta = timedelta(seconds=5)
+    #: A first reply to someone with no relationship to the author.
+    pause_stranger_reply: timedelta = timedelta(seconds=60)
+    #: Top-level posts per rolling 24 hours, and for accounts in their first days.
+    daily_posts: int = 20
+    newcomer_daily_posts: int = 5
+    newcomer_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,33 @@ async def details_of(
     return found
 
 
+async def budget_of(
+    session: AsyncSession, author: Actor, rules: Rules, now: datetime
+) -> budgets.Budget:
+    """How many top-level posts `author` has left today."""
+    return await budgets.of(
+        session,
+        author,
+        now,
+        daily=rules.daily_posts,
+        newcomer_daily=rules.newcomer_daily_posts,
+        newcomer_days=rules.newcomer_days,
+    )
+
+
+async def reply_pause(
+    session: AsyncSession, author_id: int, answered_id: int, rules: Rules, now: datetime
+) -> timedelta:
+    """A reply's pause fits the relationship: short inside an exchange between mutuals,
+    longer for a first reply to a stranger."""
+    situation = await relationships.reply_situation(session, author_id, answered_id, now)
+    if situation is relationships.Situation.mutual_exchange:
+        return rules.pause_mutual_reply
+    if situation is relationships.Situation.stranger:
+        return rules.pause_stranger_reply
+    return rules.pause_reply
+
+
 async def compose(
     session: AsyncSession,
     scheduler: PublishScheduler,
@@ -206,7 +241,11 @@ async def compose(
         if parent.state != PostState.published:
             raise Invalid("You can reply once that post is published.")
         root_id = parent.root_id
-    pause = rules.pause_reply if draft.in_reply_to_id is not None else rules.pause_post
+        pause = await reply_pause(session, author.id, parent.actor_id, rules, now)
+    else:
+        budget = await budget_of(session, author, rules, now)
+        budgets.refuse_if_spent(budget, now)
+        pause = rules.pause_post
     publish_at = now + pause
     post_id = id_for_time(publish_at)
     rendered, mention_ids = await _render(session, draft.text, rules.base_url)

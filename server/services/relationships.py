@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Block, Follow, FollowState, Mute
+from server.models import Block, Follow, FollowState, Mute, Post, PostState
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,54 @@ async def between(
         )
         for i in ids
     ]
+
+
+class Situation(StrEnum):
+    """How a reply's author stands with the person answered; it sets the reply's pause."""
+
+    usual = "usual"
+    #: Mutual follows who exchanged replies this past week: dialogue should flow.
+    mutual_exchange = "mutual_exchange"
+    #: No follow either way and never answered before.
+    stranger = "stranger"
+
+
+EXCHANGE_WINDOW = timedelta(days=7)
+
+
+async def replies_between(
+    session: AsyncSession, author_id: int, other_id: int, *, since: datetime | None = None
+) -> int:
+    """How many replies `author_id` wrote to `other_id`'s posts (since `since`)."""
+    parent = aliased(Post)
+    query = (
+        select(func.count())
+        .select_from(Post)
+        .join(parent, col(parent.id) == col(Post.in_reply_to_id))
+        .where(
+            col(Post.actor_id) == author_id,
+            col(parent.actor_id) == other_id,
+            col(Post.state) != PostState.deleted,
+        )
+    )
+    if since is not None:
+        query = query.where(col(Post.created_at) > since)
+    return int((await session.exec(query)).one())
+
+
+async def reply_situation(
+    session: AsyncSession, author_id: int, answered_id: int, now: datetime
+) -> Situation:
+    """Which pause a reply from `author_id` to `answered_id` gets."""
+    if author_id == answered_id:
+        return Situation.usual
+    found = (await between(session, author_id, [answered_id]))[0]
+    if found.following and found.followed_by:
+        since = now - EXCHANGE_WINDOW
+        recent = await replies_between(session, author_id, answered_id, since=since)
+        recent += await replies_between(session, answered_id, author_id, since=since)
+        return Situation.mutual_exchange if recent else Situation.usual
+    unrelated = not (found.following or found.requested or found.followed_by or found.requested_by)
+    if unrelated and not await replies_between(session, author_id, answered_id):
+        return Situation.stranger
+    return Situation.usual

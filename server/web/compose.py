@@ -69,7 +69,13 @@ async def _form_page(
     editing: Post | None = None,
     revising: Post | None = None,
 ) -> Response:
+    budget = None
+    if values.in_reply_to_id is None and editing is None and revising is None:
+        budget = await posts.budget_of(
+            session, me.actor, await rules(request, session), now(request)
+        )
     context = {
+        "budget": budget,
         "revising": revising,
         "values": values,
         "action": action,

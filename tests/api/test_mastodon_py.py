@@ -9,6 +9,7 @@ import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
+from server.services import norms
 from tests.api.conftest import REDIRECT, Running
 
 
@@ -202,3 +203,28 @@ def test_a_member_changes_their_profile_from_an_app(server: Running) -> None:
     assert person["attachment"][0]["name"] == "Garden"
     page = httpx.get(server.base + "/@ana").text
     assert "<dt>Garden</dt><dd>Tomatoes &lt;3</dd>" in page
+
+
+def test_a_spent_daily_budget_answers_429_with_retry_after(server: Running) -> None:
+    server.member("ana")
+
+    async def two_a_day() -> None:
+        async with server.app.state.sessions() as session:
+            await norms.change(
+                session,
+                server.app.state.settings,
+                "budget.newcomer_posts_per_day",
+                "2",
+                reason="test",
+                actor_id=None,
+                now=server.clock.now(),
+            )
+
+    server.run(two_a_day())
+    with server.api("ana") as api:
+        for text in ("One", "Two"):
+            assert api.post("/api/v1/statuses", data={"status": text}).status_code == 200
+        refused = api.post("/api/v1/statuses", data={"status": "Three"})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == str(24 * 3600)
+    assert "daily budget" in refused.json()["error"]

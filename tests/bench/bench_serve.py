@@ -185,6 +185,9 @@ class Server:
             PORCH_DOMAIN=f"localhost:{self.port}",
             PORCH_DATABASE_URL="",
             PORCH_REDIS_URL="",
+            # Benchmarks post far more than a member's daily budget allows.
+            PORCH_POSTS_PER_DAY="100000",
+            PORCH_NEWCOMER_POSTS_PER_DAY="100000",
         )
         return env
 

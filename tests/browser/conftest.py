@@ -95,6 +95,11 @@ def porch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PORCH_DOMAIN": f"localhost:{port}",
         "PORCH_PAUSE_POST_SECONDS": str(POST_PAUSE),
         "PORCH_PAUSE_REPLY_SECONDS": str(REPLY_PAUSE),
+        "PORCH_PAUSE_MUTUAL_REPLY_SECONDS": str(REPLY_PAUSE),
+        "PORCH_PAUSE_STRANGER_REPLY_SECONDS": str(REPLY_PAUSE),
+        # Screenshots and stories write more than a newcomer's daily budget.
+        "PORCH_POSTS_PER_DAY": "1000",
+        "PORCH_NEWCOMER_POSTS_PER_DAY": "1000",
         "PORCH_REGISTRATION_MODE": "open",
         "PORCH_LOGIN_ATTEMPTS_PER_5MIN": "1000",
         "PORCH_DATABASE_URL": "",

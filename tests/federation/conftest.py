@@ -119,6 +119,11 @@ async def start_instance(
         domain=domain,
         secret_key="test-secret-" + "x" * 40,
         public_cache_seconds=0,
+        # Every reply waits the one reply pause the flows expect.
+        pause_mutual_reply_seconds=20,
+        pause_stranger_reply_seconds=20,
+        posts_per_day=1000,
+        newcomer_posts_per_day=1000,
     )
     app = create_app(
         settings, clock=clock, apply_migrations=False, run_jobs=False, federation_transport=net

@@ -35,7 +35,12 @@ def ca() -> trustme.CA:
 @pytest.fixture
 def servers(tmp_path: Path, ca: trustme.CA) -> Iterator[list[Server]]:
     with porch_servers(
-        tmp_path, ca, PORCH_PAUSE_POST_SECONDS="1", PORCH_PAUSE_REPLY_SECONDS="1"
+        tmp_path,
+        ca,
+        PORCH_PAUSE_POST_SECONDS="1",
+        PORCH_PAUSE_REPLY_SECONDS="1",
+        PORCH_PAUSE_MUTUAL_REPLY_SECONDS="1",
+        PORCH_PAUSE_STRANGER_REPLY_SECONDS="1",
     ) as running:
         yield running
 

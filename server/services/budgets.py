@@ -1,0 +1,81 @@
+"""The daily budget of top-level posts: how many a member has left, and when the next frees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Post
+from server.services.errors import RateLimited
+
+WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Budget:
+    limit: int
+    used: int
+    #: When the oldest post in the window leaves it (None while posts are left).
+    next_free_at: datetime | None
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+async def of(
+    session: AsyncSession,
+    author: Actor,
+    now: datetime,
+    *,
+    daily: int,
+    newcomer_daily: int,
+    newcomer_days: int,
+) -> Budget:
+    """The member's budget now. Withdrawn posts give their place back; published and
+    pending ones count, and so do deleted ones (deleting does not refill the day)."""
+    newcomer = now - author.created_at < timedelta(days=newcomer_days)
+    limit = newcomer_daily if newcomer else daily
+    counted = select(func.count(), func.min(Post.created_at)).where(
+        col(Post.actor_id) == author.id,
+        col(Post.in_reply_to_id).is_(None),
+        col(Post.reblog_of_id).is_(None),
+        col(Post.created_at) > now - WINDOW,
+    )
+    used, oldest = (await session.exec(counted)).one()  # type: ignore[call-overload]
+    next_free = None
+    if used >= limit:
+        # The place that frees first is the oldest post inside the window.
+        rows = await session.exec(
+            select(Post.created_at)
+            .where(
+                col(Post.actor_id) == author.id,
+                col(Post.in_reply_to_id).is_(None),
+                col(Post.reblog_of_id).is_(None),
+                col(Post.created_at) > now - WINDOW,
+            )
+            .order_by(col(Post.created_at).desc())
+            .offset(limit - 1)
+            .limit(1)
+        )
+        anchor = rows.first() or oldest
+        next_free = anchor + WINDOW if anchor else None
+    return Budget(limit, int(used), next_free)
+
+
+def refuse_if_spent(budget: Budget, now: datetime) -> None:
+    """RateLimited (429 with Retry-After) when no post is left, saying when one is."""
+    if budget.left > 0 or budget.next_free_at is None:
+        return
+    wait = max(1, int((budget.next_free_at - now).total_seconds()))
+    hours, minutes = divmod((wait + 59) // 60, 60)
+    when = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    raise RateLimited(
+        f"You have written {budget.limit} posts in the last 24 hours, this community's "
+        f"daily budget. You can post again in {when}; replies are not counted.",
+        retry_after=wait,
+    )
