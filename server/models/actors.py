@@ -24,6 +24,8 @@ class Actor(SQLModel, table=True):
     acct_key: str = Field(max_length=320, unique=True)
     display_name: str = Field(default="", max_length=100)
     bio: str = Field(default="", max_length=2000)
+    #: "How I like to be approached": shown to people about to reply to them.
+    interaction_note: str = Field(default="", max_length=500)
     avatar_path: str | None = Field(default=None, max_length=255)
     header_path: str | None = Field(default=None, max_length=255)
     #: Profile fields (name/value pairs shown under the bio), at most four.

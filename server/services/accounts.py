@@ -210,6 +210,7 @@ async def actor_by_handle(session: AsyncSession, handle: str) -> Actor:
 
 
 MAX_FIELDS = 4
+MAX_INTERACTION_NOTE = 500
 MAX_FIELD_NAME = 255
 MAX_FIELD_VALUE = 255
 
@@ -238,6 +239,7 @@ async def update_profile(
     header_path: str | None = None,
     locked: bool | None = None,
     fields: list[tuple[str, str]] | None = None,
+    interaction_note: str | None = None,
     now: datetime,
 ) -> Actor:
     """Change what a member shows of themselves; what is not given stays as it is.
@@ -256,6 +258,13 @@ async def update_profile(
         actor.bio = bio
     if fields is not None:
         actor.fields = _check_fields(fields)
+    if interaction_note is not None:
+        note = " ".join(interaction_note.split())
+        if len(note) > MAX_INTERACTION_NOTE:
+            raise Invalid(
+                f"Keep it to {MAX_INTERACTION_NOTE} characters.", field="interaction_note"
+            )
+        actor.interaction_note = note
     if avatar_path is not None:
         actor.avatar_path = avatar_path
     if header_path is not None:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from federation.actors import discover_mentions
 from server.models import Actor, Post, PostState, Visibility
-from server.services import posts
+from server.services import posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -51,10 +51,9 @@ async def _reply_context(
     session: AsyncSession, me: Signed, reply_to: int | None
 ) -> dict[str, object]:
     if reply_to is None:
-        return {"parent": None, "parent_author": None}
-    parent = await posts.get_visible(session, me.actor.id, reply_to)
-    author = await session.get(Actor, parent.actor_id)
-    return {"parent": parent, "parent_author": author}
+        return {"parent": None, "parent_author": None, "context": None}
+    found = await reply_context.for_reply(session, me.actor, reply_to)
+    return {"parent": found.parent, "parent_author": found.author, "context": found}
 
 
 async def _form_page(

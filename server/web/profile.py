@@ -24,6 +24,7 @@ async def edit_page(request: Request) -> Response:
             "display_name": me.actor.display_name,
             "bio": me.actor.bio,
             "locked": me.actor.locked,
+            "interaction_note": me.actor.interaction_note,
         }
         context = {"values": values, "error": None, "max_bio": accounts.MAX_BIO}
         return await render(request, session, "settings_profile.html", context, me=me)
@@ -42,6 +43,7 @@ async def _save(request: Request, form: FormData) -> Response:
         "display_name": text(form, "display_name"),
         "bio": text(form, "bio"),
         "locked": form.get("locked") == "on",
+        "interaction_note": text(form, "interaction_note"),
     }
     async with db(request) as session:
         me = await require_member(request, session)
@@ -61,6 +63,7 @@ async def _save(request: Request, form: FormData) -> Response:
                 bio=values["bio"],
                 avatar_path=avatar_path,
                 locked=bool(values["locked"]),
+                interaction_note=str(values["interaction_note"]),
                 now=now(request),
             )
         except ServiceError as error:

@@ -32,6 +32,22 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return moment.strftime("%-d %b %Y")
 
 
+def long_ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """In words, for sentences: "today", "yesterday", "3 days ago", "2 months ago"."""
+    if moment is None:
+        return ""
+    days = ((now or utcnow()) - moment).days
+    if days < 1:
+        return "today"
+    if days < 2:
+        return "yesterday"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size:
+            count = days // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "today"  # pragma: no cover (days >= 1 is handled above)
+
+
 def iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else ""
 
@@ -45,5 +61,5 @@ def html(value: str) -> Markup:
     return Markup(value)
 
 
-templates.env.filters.update(ago=ago, iso=iso, plain_html=plain_html, html=html)
+templates.env.filters.update(ago=ago, long_ago=long_ago, iso=iso, plain_html=plain_html, html=html)
 templates.env.globals.update(seconds_until=seconds_until)
