@@ -23,6 +23,33 @@ from server.models import NormChange, NormValue
 from server.services.errors import Invalid, NotFound
 from server.services.posts import Rules
 
+DEFAULT_TONE_PHRASES = [
+    "en: idiot",
+    "en: stupid",
+    "en: moron",
+    "en: pathetic",
+    "en: ridiculous",
+    "en: nonsense",
+    "en: shut up",
+    "en: liar",
+    "en: ^why would you",
+    "en: ^why do you always",
+    "en: ^are you serious",
+    "en: ^how dare you",
+    "en: ^you always",
+    "en: ^you never",
+    "de: Idiot",
+    "de: dumm",
+    "de: halt die Klappe",
+    "fr: imbécile",
+    "fr: idiot",
+    "fr: tais-toi",
+    "es: idiota",
+    "es: estúpido",
+    "es: cállate",
+    "pt: idiota",
+    "pt: cala a boca",
+]
 DEFAULT_RULES = [
     "Be kind. Disagree with ideas, not with people.",
     "Say what you mean in your own words; quote others fairly.",
@@ -140,6 +167,30 @@ REGISTRY: tuple[Norm, ...] = (
         from_settings=lambda s: s.pause_stranger_reply_seconds,
     ),
     Norm(
+        "pause.as_written_reply_seconds",
+        "Pauses",
+        "Pause for a reply posted as written after a tone nudge",
+        "When the author keeps wording the tone check pointed at, the reply waits this long "
+        "(or its usual pause, if longer).",
+        "int",
+        120,
+        0,
+        3600,
+        unit="seconds",
+    ),
+    Norm(
+        "tone.phrases",
+        "Tone care",
+        "Words and phrases that often read as harsh",
+        "One per line. Start a line with a language code and a colon (de: Idiot) to use it "
+        "only for posts in that language, and the phrase with ^ (^why would you) to match "
+        "only at the start. Shouting in capitals and piles of ! or ? are caught in any "
+        "language. The check is skipped between mutuals who talk often.",
+        "lines",
+        DEFAULT_TONE_PHRASES,
+        maximum=500,
+    ),
+    Norm(
         "budget.posts_per_day",
         "Budgets",
         "Posts a day",
@@ -251,6 +302,8 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
         base_url=base_url,
         pause_mutual_reply=timedelta(seconds=found["pause.mutual_reply_seconds"]),
         pause_stranger_reply=timedelta(seconds=found["pause.stranger_reply_seconds"]),
+        pause_as_written_reply=timedelta(seconds=found["pause.as_written_reply_seconds"]),
+        tone_phrases=tuple(found["tone.phrases"]),
         daily_posts=found["budget.posts_per_day"],
         newcomer_daily_posts=found["budget.newcomer_posts_per_day"],
         newcomer_days=found["budget.newcomer_days"],

@@ -27,7 +27,7 @@ from server.models import (
     Visibility,
 )
 from server.models.posts import check_transition
-from server.services import budgets, content, outbox, relationships, uploads
+from server.services import budgets, content, outbox, relationships, tone, uploads
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.visibility import visible_to
 
@@ -50,6 +50,9 @@ class Rules:
     pause_mutual_reply: timedelta = timedelta(seconds=5)
     #: A first reply to someone with no relationship to the author.
     pause_stranger_reply: timedelta = timedelta(seconds=60)
+    #: A reply kept as written after the tone check pointed at some of its words.
+    pause_as_written_reply: timedelta = timedelta(seconds=120)
+    tone_phrases: tuple[str, ...] = ()
     #: Top-level posts per rolling 24 hours, and for accounts in their first days.
     daily_posts: int = 20
     newcomer_daily_posts: int = 5
@@ -68,6 +71,8 @@ class Composition:
     language: str | None = None
     #: Uploads to attach, in order; None on an edit keeps the ones the post has.
     media_ids: tuple[int, ...] | None = None
+    #: The author saw the tone nudge and chose to post as written.
+    as_written: bool = False
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -208,16 +213,31 @@ async def budget_of(
 
 
 async def reply_pause(
-    session: AsyncSession, author_id: int, answered_id: int, rules: Rules, now: datetime
+    session: AsyncSession,
+    author_id: int,
+    answered_id: int,
+    draft: Composition,
+    rules: Rules,
+    now: datetime,
+    *,
+    nudge: bool,
 ) -> timedelta:
     """A reply's pause fits the relationship: short inside an exchange between mutuals,
-    longer for a first reply to a stranger."""
+    longer for a first reply to a stranger, longer still when kept as written after the
+    tone check. With `nudge` (a composer that can show it) wording that may land harder
+    than meant raises ToneNudge first; it never blocks the reply."""
     situation = await relationships.reply_situation(session, author_id, answered_id, now)
     if situation is relationships.Situation.mutual_exchange:
-        return rules.pause_mutual_reply
+        return rules.pause_mutual_reply  # banter between people who talk often
+    pause = rules.pause_reply
     if situation is relationships.Situation.stranger:
-        return rules.pause_stranger_reply
-    return rules.pause_reply
+        pause = rules.pause_stranger_reply
+    flags = tone.check(draft.text, rules.tone_phrases, draft.language)
+    if flags:
+        if nudge and not draft.as_written:
+            raise tone.ToneNudge(flags)
+        pause = max(pause, rules.pause_as_written_reply)
+    return pause
 
 
 async def compose(
@@ -228,6 +248,8 @@ async def compose(
     rules: Rules,
     now: datetime,
     replaces_draft_id: int | None = None,
+    *,
+    nudge: bool = False,
 ) -> Post:
     """Write a new post as pending, with its scheduled publish, in one transaction.
 
@@ -241,7 +263,9 @@ async def compose(
         if parent.state != PostState.published:
             raise Invalid("You can reply once that post is published.")
         root_id = parent.root_id
-        pause = await reply_pause(session, author.id, parent.actor_id, rules, now)
+        pause = await reply_pause(
+            session, author.id, parent.actor_id, draft, rules, now, nudge=nudge
+        )
     else:
         budget = await budget_of(session, author, rules, now)
         budgets.refuse_if_spent(budget, now)
@@ -435,6 +459,27 @@ async def delete_published(
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()
+
+
+async def keep_as_draft(
+    session: AsyncSession, author: Actor, draft: Composition, now: datetime
+) -> Draft:
+    """Keep what the member wrote for later instead of posting it."""
+    assert author.id is not None
+    text = draft.text.replace("\r\n", "\n").strip()
+    if not text:
+        raise Invalid("There is nothing to keep: the post is empty.", field="text")
+    row = Draft(
+        actor_id=author.id,
+        in_reply_to_id=draft.in_reply_to_id,
+        text=text[:100_000],
+        spoiler_text=" ".join(draft.spoiler_text.split())[:500],
+        visibility=Visibility(draft.visibility),
+        created_at=now,
+    )
+    session.add(row)
+    await session.commit()
+    return row
 
 
 async def drafts_of(session: AsyncSession, author_id: int) -> list[Draft]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -16,6 +17,7 @@ from server.services import posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
+from server.services.tone import ToneNudge
 from server.web.context import db, flash, now, redirect, render, require_member, rules
 from server.web.forms import read_form, text
 from server.web.params import path_id, query_id
@@ -44,7 +46,21 @@ def _composition(form: FormData) -> Composition:
         spoiler_text=text(form, "spoiler_text"),
         visibility=visibility,
         in_reply_to_id=int(reply_to) if reply_to else None,
+        as_written=text(form, "tone") == "as_written",
     )
+
+
+def _marked(text: str, nudge: ToneNudge) -> Markup:
+    """The text with the passages the tone check pointed at in <mark>, escaped."""
+    parts, at = [], 0
+    for flag in nudge.flags:
+        parts.append(escape(text[at : flag.start]))
+        parts.append(
+            Markup('<mark title="{}">{}</mark>').format(flag.reason, text[flag.start : flag.end])
+        )
+        at = flag.end
+    parts.append(escape(text[at:]))
+    return Markup("").join(parts)
 
 
 async def _reply_context(
@@ -67,6 +83,7 @@ async def _form_page(
     draft_id: int | None = None,
     editing: Post | None = None,
     revising: Post | None = None,
+    nudge: ToneNudge | None = None,
 ) -> Response:
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
@@ -74,6 +91,8 @@ async def _form_page(
             session, me.actor, await rules(request, session), now(request)
         )
     context = {
+        "nudge": nudge,
+        "marked": _marked(values.text, nudge) if nudge else None,
         "budget": budget,
         "revising": revising,
         "values": values,
@@ -128,6 +147,11 @@ async def create(request: Request) -> Response:
                 await rules(request, session),
                 now(request),
                 replaces_draft_id=draft_id,
+                nudge=True,
+            )
+        except ToneNudge as nudge:
+            return await _form_page(
+                request, session, me, values, action="/posts", draft_id=draft_id, nudge=nudge
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
@@ -135,6 +159,17 @@ async def create(request: Request) -> Response:
                 request, session, me, values, action="/posts", error=error, draft_id=draft_id
             )
         return redirect(f"/@{me.actor.username}/{post.id}")
+
+
+async def keep_draft(request: Request) -> Response:
+    """POST /drafts: keep what was written (after a tone nudge, say) for later."""
+    form = await read_form(request)
+    values = _composition(form)
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await posts.keep_as_draft(session, me.actor, values, now(request))
+        flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
+        return redirect("/drafts")
 
 
 async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:

@@ -31,6 +31,7 @@ routes = [
     Route("/follow_requests", social.follow_requests, methods=["GET"]),
     Route("/follow_requests/{follower_id}/{action:str}", social.answer, methods=["POST"]),
     Route("/drafts", compose.drafts_page, methods=["GET"]),
+    Route("/drafts", compose.keep_draft, methods=["POST"]),
     Route("/drafts/{draft_id}/discard", compose.discard, methods=["POST"]),
     Route("/settings/profile", profile.edit_page, methods=["GET"]),
     Route("/settings/profile", profile.save, methods=["POST"]),

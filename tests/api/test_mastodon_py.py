@@ -228,3 +228,15 @@ def test_a_spent_daily_budget_answers_429_with_retry_after(server: Running) -> N
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == str(24 * 3600)
     assert "daily budget" in refused.json()["error"]
+
+
+def test_a_harsh_reply_from_an_app_is_not_refused_but_waits_longer(server: Running) -> None:
+    server.member("ana")
+    server.member("ben")
+    ana, ben = server.mastodon("ana"), server.mastodon("ben")
+    question = ana.status_post("Planting tomatoes this week")
+    server.publish_due(31)
+    now = server.clock.now()
+    reply = ben.status_post("WHY WOULD YOU DO THAT???", in_reply_to_id=question["id"])
+    # An app cannot show the tone nudge: the reply goes, after the as-written pause.
+    assert (reply["created_at"] - now).total_seconds() == pytest.approx(120, abs=1)
