@@ -28,11 +28,13 @@ from server.models.posts import (
     PostEdit,
     PostState,
     PostTag,
+    ThreadSetting,
     Visibility,
 )
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "ThreadSetting",
     "NormChange",
     "NormValue",
     "RepliesPolicy",

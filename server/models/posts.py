@@ -206,3 +206,15 @@ class Draft(SQLModel, table=True):
     spoiler_text: str = Field(default="", max_length=500)
     visibility: Visibility = Field(default=Visibility.public, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ThreadSetting(SQLModel, table=True):
+    """Slow mode set by hand on a thread (by its author or a moderator); threads slow
+    down by themselves when they run hot, without a row here."""
+
+    __tablename__ = "thread_settings"
+
+    root_id: int = Field(sa_column=_post_fk(primary_key=True))
+    slow_mode: bool = Field(default=False)
+    set_by_id: int | None = Field(default=None, foreign_key="actors.id")
+    set_at: datetime = Field(default_factory=utcnow)

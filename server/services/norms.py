@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import RegistrationMode, Settings
 from server.models import NormChange, NormValue
+from server.services import slow_mode
 from server.services.errors import Invalid, NotFound
 from server.services.posts import Rules
 
@@ -191,6 +192,40 @@ REGISTRY: tuple[Norm, ...] = (
         maximum=500,
     ),
     Norm(
+        "slowmode.hot_replies",
+        "Slow mode",
+        "Replies that make a thread hot",
+        "A thread slows down by itself when this many replies come within the window below "
+        "from people who do not follow its author.",
+        "int",
+        10,
+        2,
+        1000,
+        unit="replies",
+    ),
+    Norm(
+        "slowmode.hot_minutes",
+        "Slow mode",
+        "Window for a hot thread",
+        "The time in which those replies must come.",
+        "int",
+        30,
+        1,
+        1440,
+        unit="minutes",
+    ),
+    Norm(
+        "slowmode.interval_seconds",
+        "Slow mode",
+        "One reply per person every",
+        "In a slowed thread each person (but its author) may reply once in this time.",
+        "int",
+        120,
+        10,
+        86400,
+        unit="seconds",
+    ),
+    Norm(
         "budget.posts_per_day",
         "Budgets",
         "Posts a day",
@@ -304,6 +339,11 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
         pause_stranger_reply=timedelta(seconds=found["pause.stranger_reply_seconds"]),
         pause_as_written_reply=timedelta(seconds=found["pause.as_written_reply_seconds"]),
         tone_phrases=tuple(found["tone.phrases"]),
+        slow_limits=slow_mode.Limits(
+            hot_replies=found["slowmode.hot_replies"],
+            hot_minutes=found["slowmode.hot_minutes"],
+            interval=timedelta(seconds=found["slowmode.interval_seconds"]),
+        ),
         daily_posts=found["budget.posts_per_day"],
         newcomer_daily_posts=found["budget.newcomer_posts_per_day"],
         newcomer_days=found["budget.newcomer_days"],

@@ -27,7 +27,15 @@ from server.models import (
     Visibility,
 )
 from server.models.posts import check_transition
-from server.services import budgets, content, outbox, relationships, tone, uploads
+from server.services import (
+    budgets,
+    content,
+    outbox,
+    relationships,
+    slow_mode,
+    tone,
+    uploads,
+)
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.visibility import visible_to
 
@@ -53,6 +61,7 @@ class Rules:
     #: A reply kept as written after the tone check pointed at some of its words.
     pause_as_written_reply: timedelta = timedelta(seconds=120)
     tone_phrases: tuple[str, ...] = ()
+    slow_limits: slow_mode.Limits = slow_mode.Limits(10, 30, timedelta(seconds=120))
     #: Top-level posts per rolling 24 hours, and for accounts in their first days.
     daily_posts: int = 20
     newcomer_daily_posts: int = 5
@@ -263,6 +272,9 @@ async def compose(
         if parent.state != PostState.published:
             raise Invalid("You can reply once that post is published.")
         root_id = parent.root_id
+        root = parent if parent.id == root_id else await session.get(Post, root_id)
+        if root is not None:
+            await slow_mode.check(session, author.id, root, rules.slow_limits, now)
         pause = await reply_pause(
             session, author.id, parent.actor_id, draft, rules, now, nudge=nudge
         )

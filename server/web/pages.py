@@ -6,9 +6,28 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import accounts, blocks, follows, notifications, posts, timelines
+from server.models import MemberRole
+from server.services import (
+    accounts,
+    blocks,
+    follows,
+    notifications,
+    posts,
+    slow_mode,
+    timelines,
+)
 from server.services.paging import Window
-from server.web.context import community_norms, db, now, redirect, render, require_member, viewer
+from server.web.context import (
+    community_norms,
+    db,
+    flash,
+    now,
+    redirect,
+    render,
+    require_member,
+    rules,
+    viewer,
+)
 from server.web.forms import read_form
 from server.web.pagecache import public_page
 from server.web.params import path_id, query_id
@@ -118,8 +137,44 @@ async def post(request: Request) -> Response:
             raise HTTPException(404)
         thread = await timelines.thread(session, viewer_id, found)
         history = await posts.history(session, found.id) if found.edited_at else []
-        context = {"post": found, "thread": thread, "focus": found.id, "history": history}
+        root = next((v.post for v in thread if v.post.id == found.root_id), None)
+        limits = (await rules(request, session)).slow_limits
+        slow = await slow_mode.of(session, root, limits, now(request)) if root else None
+        moderator = me is not None and me.member.role == MemberRole.admin
+        context = {
+            "post": found,
+            "thread": thread,
+            "focus": found.id,
+            "history": history,
+            "slow": slow,
+            "slow_interval": _duration(int(limits.interval.total_seconds())),
+            "root_id": found.root_id,
+            "can_slow": root is not None
+            and me is not None
+            and (moderator or me.actor.id == root.actor_id),
+        }
         return await render(request, session, "post.html", context, me=me)
+
+
+async def set_slow_mode(request: Request) -> Response:
+    """POST /threads/{root_id}/slow_mode: its author or a moderator turns it on or off."""
+    form = await read_form(request)
+    root_id = path_id(request, "root_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        turn_on = form.get("on") == "on"
+        await slow_mode.set_by_hand(
+            session,
+            me.actor.id,
+            me.member.role == MemberRole.admin,
+            root_id,
+            turn_on,
+            now(request),
+        )
+        flash(request, "Slow mode is on for this thread." if turn_on else "Slow mode is off.")
+        root = await posts.get_visible(session, me.actor.id, root_id)
+        author = await accounts.actor_by_id(session, root.actor_id)
+        return redirect(f"/@{author.handle}/{root_id}")
 
 
 async def notifications_page(request: Request) -> Response:

@@ -25,6 +25,7 @@ routes = [
     Route("/posts/{post_id}/revise", compose.revise, methods=["POST"]),
     Route("/posts/{post_id}/withdraw", compose.withdraw, methods=["POST"]),
     Route("/posts/{post_id}/delete", compose.delete, methods=["POST"]),
+    Route("/threads/{root_id}/slow_mode", pages.set_slow_mode, methods=["POST"]),
     Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
     Route("/search", social.search, methods=["GET"]),
     Route("/authorize_interaction", social.authorize_interaction, methods=["GET"]),

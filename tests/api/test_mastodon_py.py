@@ -9,7 +9,7 @@ import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
-from server.services import norms
+from server.services import norms, slow_mode
 from tests.api.conftest import REDIRECT, Running
 
 
@@ -240,3 +240,28 @@ def test_a_harsh_reply_from_an_app_is_not_refused_but_waits_longer(server: Runni
     reply = ben.status_post("WHY WOULD YOU DO THAT???", in_reply_to_id=question["id"])
     # An app cannot show the tone nudge: the reply goes, after the as-written pause.
     assert (reply["created_at"] - now).total_seconds() == pytest.approx(120, abs=1)
+
+
+def test_a_slowed_thread_answers_429_to_a_second_quick_reply(server: Running) -> None:
+    server.member("ana")
+    server.member("ben")
+    ana, ben = server.mastodon("ana"), server.mastodon("ben")
+    root = ana.status_post("A calm thread, please")
+    server.publish_due(31)
+
+    async def slow_it() -> None:
+        async with server.app.state.sessions() as session:
+            author = int(root["account"]["id"])
+            await slow_mode.set_by_hand(
+                session, author, False, int(root["id"]), True, server.clock.now()
+            )
+
+    server.run(slow_it())
+    ben.status_post("First thought", in_reply_to_id=root["id"])
+    with server.api("ben") as api:
+        refused = api.post(
+            "/api/v1/statuses", data={"status": "Second", "in_reply_to_id": root["id"]}
+        )
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) == 120
+    assert "slow mode" in refused.json()["error"]

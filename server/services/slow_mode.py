@@ -1,0 +1,111 @@
+"""Per-thread slow mode: one reply per person every few minutes while a thread runs hot.
+
+A thread slows down by itself when many replies come quickly from people who do not
+follow its author (the numbers are norms), or when its author or a moderator turns it
+on. Its author is never slowed in their own thread. The thread shows why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Follow, FollowState, Post, PostState, ThreadSetting
+from server.services.errors import Forbidden, NotFound, RateLimited
+
+
+@dataclass(frozen=True)
+class Limits:
+    hot_replies: int
+    hot_minutes: int
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class SlowMode:
+    """Whether a thread is slowed, and why (in words for its banner)."""
+
+    on: bool
+    reason: str = ""
+    manual: bool = False
+
+
+async def of(session: AsyncSession, root: Post, limits: Limits, now: datetime) -> SlowMode:
+    setting = await session.get(ThreadSetting, root.id)
+    if setting is not None:
+        if setting.slow_mode:
+            return SlowMode(True, "its author or a moderator slowed it down", manual=True)
+        return SlowMode(False, manual=True)  # turned off by hand: it stays off
+    since = now - timedelta(minutes=limits.hot_minutes)
+    followers = select(Follow.follower_id).where(
+        Follow.followed_id == root.actor_id, Follow.state == FollowState.accepted
+    )
+    quick = (
+        await session.exec(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                col(Post.root_id) == root.id,
+                col(Post.in_reply_to_id).is_not(None),
+                col(Post.created_at) > since,
+                col(Post.state) != PostState.deleted,
+                col(Post.actor_id) != root.actor_id,
+                col(Post.actor_id).not_in(followers),
+            )
+        )
+    ).one()
+    if quick >= limits.hot_replies:
+        return SlowMode(
+            True,
+            f"{quick} replies came in the last {limits.hot_minutes} minutes from people "
+            "who do not follow its author",
+        )
+    return SlowMode(False)
+
+
+async def check(
+    session: AsyncSession, author_id: int, root: Post, limits: Limits, now: datetime
+) -> None:
+    """RateLimited when `author_id` replied in this slowed thread too recently."""
+    if author_id == root.actor_id:
+        return  # nobody is slowed in their own thread
+    mode = await of(session, root, limits, now)
+    if not mode.on:
+        return
+    last = (
+        await session.exec(
+            select(func.max(Post.created_at)).where(
+                col(Post.root_id) == root.id,
+                col(Post.actor_id) == author_id,
+                col(Post.in_reply_to_id).is_not(None),
+            )
+        )
+    ).one()
+    if last is None or now - last >= limits.interval:
+        return
+    wait = max(1, int((last + limits.interval - now).total_seconds()))
+    minutes = round(limits.interval.total_seconds() / 60, 1)
+    raise RateLimited(
+        f"This thread is in slow mode ({mode.reason}): one reply per person every "
+        f"{minutes:g} minutes. You can reply again in {wait} seconds.",
+        retry_after=wait,
+    )
+
+
+async def set_by_hand(
+    session: AsyncSession, actor_id: int, moderator: bool, root_id: int, on: bool, now: datetime
+) -> None:
+    """The thread's author or a moderator turns slow mode on or off."""
+    root = await session.get(Post, root_id)
+    if root is None or root.root_id != root.id or root.state != PostState.published:
+        raise NotFound("This thread does not exist.")
+    if root.actor_id != actor_id and not moderator:
+        raise Forbidden("Only the thread's author or a moderator can change its slow mode.")
+    row = await session.get(ThreadSetting, root_id) or ThreadSetting(root_id=root_id)
+    row.slow_mode, row.set_by_id, row.set_at = on, actor_id, now
+    session.add(row)
+    await session.commit()
