@@ -151,3 +151,19 @@ async def test_a_reply_waits_longer_for_a_stranger_and_less_among_mutuals(
     await ana.post("Come over at five", reply_to=answer)
     assert await publish_due(app, clock, 4) == 1
     await admin.aclose()
+
+
+async def test_newcomers_see_the_rules_while_composing_their_first_posts(
+    app, clock, people
+) -> None:
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "newcomers.rules_posts", "2")
+    ana = people["ana"]
+    assert "Welcome: how we talk here" in (await ana.client.get("/compose")).text
+    await ana.post("First")
+    assert "Be kind. Disagree with ideas" in (await ana.client.get("/compose")).text
+    await ana.post("Second")
+    assert "Welcome: how we talk here" not in (await ana.client.get("/compose")).text
+    await set_norm(admin, "newcomers.rules_posts", "0")
+    assert "Welcome: how we talk here" not in (await people["ben"].client.get("/compose")).text
+    await admin.aclose()

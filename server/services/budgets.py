@@ -67,6 +67,14 @@ async def of(
     return Budget(limit, int(used), next_free)
 
 
+async def written(session: AsyncSession, author: Actor) -> int:
+    """How many posts and replies the member has written, ever (withdrawn ones aside)."""
+    query = select(func.count()).where(
+        col(Post.actor_id) == author.id, col(Post.reblog_of_id).is_(None)
+    )
+    return int((await session.exec(query)).one())
+
+
 def refuse_if_spent(budget: Budget, now: datetime) -> None:
     """RateLimited (429 with Retry-After) when no post is left, saying when one is."""
     if budget.left > 0 or budget.next_free_at is None:

@@ -286,6 +286,18 @@ REGISTRY: tuple[Norm, ...] = (
         from_settings=lambda s: s.registration_mode.value,
     ),
     Norm(
+        "newcomers.rules_posts",
+        "Members",
+        "Show the rules to newcomers for their first",
+        "For this many of a member's first posts and replies, the composer shows the "
+        "community's rules in short (0 turns it off).",
+        "int",
+        5,
+        0,
+        100,
+        unit="posts",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -13,12 +13,21 @@ from starlette.responses import Response
 
 from federation.actors import discover_mentions
 from server.models import Actor, Post, PostState, Visibility
-from server.services import posts, reply_context
+from server.services import budgets, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
 from server.services.tone import ToneNudge
-from server.web.context import db, flash, now, redirect, render, require_member, rules
+from server.web.context import (
+    community_norms,
+    db,
+    flash,
+    now,
+    redirect,
+    render,
+    require_member,
+    rules,
+)
 from server.web.forms import read_form, text
 from server.web.params import path_id, query_id
 
@@ -90,7 +99,14 @@ async def _form_page(
         budget = await posts.budget_of(
             session, me.actor, await rules(request, session), now(request)
         )
+    found = await community_norms(request, session)
+    newcomer_rules = None
+    shown_for = found["newcomers.rules_posts"]
+    fresh = shown_for and not (editing or revising)
+    if fresh and await budgets.written(session, me.actor) < shown_for:
+        newcomer_rules = found["rules.text"]
     context = {
+        "newcomer_rules": newcomer_rules,
         "nudge": nudge,
         "marked": _marked(values.text, nudge) if nudge else None,
         "budget": budget,
