@@ -189,6 +189,8 @@ async def _remote_post(
         visibility=visibility_of(note, author),
         published_at=note.published or fed.clock.now(),
         language=note.language,
+        intent=note.intent,
+        tone_indicator=note.tone_indicator,
         in_reply_to_id=parent_id,
         in_reply_to_uri=note.in_reply_to,
         mention_ids=mention_ids,

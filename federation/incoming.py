@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from federation.html import plain_text, sanitize_remote_html
 from federation.urls import PUBLIC_ALIASES
+from server.services.content import labels_html
 
 AS = "https://www.w3.org/ns/activitystreams"
 MAX_DEPTH = 16
@@ -244,6 +245,9 @@ class NoteDoc:
     poll_multiple: bool = False
     poll_closes: datetime | None = None
     poll_voters: int | None = None
+    #: Porch's extension terms, from other Porch servers.
+    intent: str | None = None
+    tone_indicator: str | None = None
 
 
 def note_doc(data: dict[str, Any]) -> NoteDoc:
@@ -278,6 +282,10 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
             :20
         ]
     summary = " ".join(text(data.get("summary"), 500).split())
+    intent = " ".join(text(data.get("porchIntent"), 100).split()) or None
+    tone_indicator = " ".join(text(data.get("porchToneIndicator"), 50).split()) or None
+    # Another Porch put them in the content for everyone else: shown once, from the terms.
+    content = content.removeprefix(labels_html(intent, tone_indicator))
     html = sanitize_remote_html(content)
     if len(html) > MAX_HTML:
         # Sanitising adds rel and target to every link, so 100,000 characters of links
@@ -305,6 +313,8 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
         poll_multiple=bool(data.get("anyOf")),
         poll_closes=timestamp(data.get("endTime") or data.get("closed")),
         poll_voters=_number(data.get("votersCount")),
+        intent=intent,
+        tone_indicator=tone_indicator,
     )
 
 

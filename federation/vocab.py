@@ -12,9 +12,15 @@ from typing import Any
 
 from federation.urls import PUBLIC, Urls
 from server.models import Actor, Attachment, Post, Visibility
+from server.services.content import labels_html
 
 AS = "https://www.w3.org/ns/activitystreams"
 SECURITY = "https://w3id.org/security/v1"
+
+#: Porch's own terms: what a post is looking for, and how a reply is meant. Other software
+#: shows the same as lines of text at the top of the content (content.labels_html).
+PORCH_INTENT = "urn:x-porch:intent"
+PORCH_TONE_INDICATOR = "urn:x-porch:toneIndicator"
 
 # One context for every document, the union of what Mastodon's serializers emit. Keeping
 # `schema: http://schema.org#` (the wrong IRI) is deliberate: Mastodon compacts with it.
@@ -41,6 +47,8 @@ CONTEXT: list[Any] = [
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "votersCount": "toot:votersCount",
         "Emoji": "toot:Emoji",
+        "porchIntent": PORCH_INTENT,
+        "porchToneIndicator": PORCH_TONE_INDICATOR,
     },
 ]
 
@@ -178,9 +186,11 @@ def note(urls: Urls, source: NoteSource) -> dict[str, Any]:
         "to": to,
         "cc": cc,
         "sensitive": bool(post.spoiler_text) or post.sensitive,
-        "content": post.content_html,
+        "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
         "attachment": [_attachment(urls, a) for a in source.attachments],
         "tag": tags,
+        **({"porchIntent": post.intent} if post.intent else {}),
+        **({"porchToneIndicator": post.tone_indicator} if post.tone_indicator else {}),
         # An empty first page embedded: without it Mastodon fetches `replies` for every
         # Create it receives (mastodon#31921).
         "replies": {

@@ -1,4 +1,4 @@
-"""Community norms and their history; interaction notes; thread slow mode
+"""Community norms and their history; interaction notes; thread slow mode; intents
 
 Revision ID: 0004
 Revises: 0003
@@ -57,6 +57,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["set_by_id"], ["actors.id"]),
         sa.PrimaryKeyConstraint("root_id"),
     )
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("intent", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "tone_indicator", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
+            )
+        )
     with op.batch_alter_table("actors", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -75,6 +84,9 @@ def downgrade() -> None:
     with op.batch_alter_table("actors", schema=None) as batch_op:
         batch_op.drop_column("interaction_note")
     op.drop_table("thread_settings")
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_column("tone_indicator")
+        batch_op.drop_column("intent")
 
     with op.batch_alter_table("norm_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_norm_changes_name"))

@@ -88,6 +88,10 @@ class Post(SQLModel, table=True):
     deleted_at: datetime | None = Field(default=None)
     sensitive: bool = Field(default=False)
     language: str | None = Field(default=None, max_length=16)
+    #: What the author is looking for ("asking for advice"), from the community's list.
+    intent: str | None = Field(default=None, max_length=100)
+    #: How a reply is meant ("genuine question", "joking").
+    tone_indicator: str | None = Field(default=None, max_length=50)
     #: A boost: this row stands for "actor shared that post"; it has no text of its own.
     reblog_of_id: int | None = Field(
         default=None,

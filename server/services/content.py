@@ -124,3 +124,14 @@ def render(text: str, known: Mapping[str, tuple[str, str]], base_url: str) -> Re
 def plain_html(text: str) -> Markup:
     """Escaped text with line breaks, for bios and other short fields."""
     return Markup("<br>").join(escape(line) for line in text.splitlines())
+
+
+def labels_html(intent: str | None, tone_indicator: str | None) -> str:
+    """The lines that carry a post's intent and a reply's tone to readers elsewhere (other
+    servers, apps): `<p>Looking for: …</p><p>Meant as: …</p>`, for the ones given."""
+    lines = ""
+    if intent:
+        lines += f"<p>Looking for: {escape(intent)}</p>"
+    if tone_indicator:
+        lines += f"<p>Meant as: {escape(tone_indicator)}</p>"
+    return lines

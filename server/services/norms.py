@@ -298,6 +298,31 @@ REGISTRY: tuple[Norm, ...] = (
         unit="posts",
     ),
     Norm(
+        "intents.list",
+        "Posts",
+        "What a post can be looking for",
+        "The choices an author has to say what they want from a post; shown on the post and "
+        "in the reply composer, and sent to other servers as a line of text.",
+        "lines",
+        [
+            "just sharing",
+            "asking for advice",
+            "venting — no advice please",
+            "celebrating",
+            "discussion welcome",
+        ],
+        maximum=20,
+    ),
+    Norm(
+        "tone.indicators",
+        "Tone care",
+        "How a reply can be meant",
+        "The tone indicators a reply may carry, shown on it and sent as text.",
+        "lines",
+        ["genuine question", "joking", "supportive", "serious"],
+        maximum=20,
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",
@@ -351,6 +376,8 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
         pause_stranger_reply=timedelta(seconds=found["pause.stranger_reply_seconds"]),
         pause_as_written_reply=timedelta(seconds=found["pause.as_written_reply_seconds"]),
         tone_phrases=tuple(found["tone.phrases"]),
+        intents=tuple(found["intents.list"]),
+        tone_indicators=tuple(found["tone.indicators"]),
         slow_limits=slow_mode.Limits(
             hot_replies=found["slowmode.hot_replies"],
             hot_minutes=found["slowmode.hot_minutes"],

@@ -61,6 +61,8 @@ class Rules:
     #: A reply kept as written after the tone check pointed at some of its words.
     pause_as_written_reply: timedelta = timedelta(seconds=120)
     tone_phrases: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    tone_indicators: tuple[str, ...] = ()
     slow_limits: slow_mode.Limits = slow_mode.Limits(10, 30, timedelta(seconds=120))
     #: Top-level posts per rolling 24 hours, and for accounts in their first days.
     daily_posts: int = 20
@@ -82,6 +84,8 @@ class Composition:
     media_ids: tuple[int, ...] | None = None
     #: The author saw the tone nudge and chose to post as written.
     as_written: bool = False
+    intent: str | None = None
+    tone_indicator: str | None = None
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -103,12 +107,20 @@ def _check(draft: Composition, rules: Rules) -> Composition:
     language = draft.language.strip().lower() if draft.language else None
     if language and not _LANGUAGE.match(language):
         raise Invalid("language must be an ISO 639 code such as en or pt-BR.", field="language")
+    intent = draft.intent or None
+    if intent and intent not in rules.intents:
+        raise Invalid("Choose what you are looking for from the list.", field="intent")
+    indicator = draft.tone_indicator or None
+    if indicator and indicator not in rules.tone_indicators:
+        raise Invalid("Choose how your reply is meant from the list.", field="tone_indicator")
     return replace(
         draft,
         text=text,
         spoiler_text=spoiler,
         visibility=Visibility(draft.visibility),
         language=language or None,
+        intent=intent,
+        tone_indicator=indicator,
     )
 
 
@@ -296,6 +308,8 @@ async def compose(
         visibility=draft.visibility,
         sensitive=draft.sensitive,
         language=draft.language,
+        intent=draft.intent,
+        tone_indicator=draft.tone_indicator,
         state=PostState.pending,
         created_at=now,
         publish_at=publish_at,
@@ -341,6 +355,8 @@ async def edit_pending(
             visibility=draft.visibility,
             sensitive=draft.sensitive,
             language=draft.language,
+            intent=draft.intent,
+            tone_indicator=draft.tone_indicator,
             edited_at=now,
         )
     )  # type: ignore[call-overload]

@@ -68,6 +68,8 @@ class RemotePost:
     tags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
     poll: RemotePoll | None = None
+    intent: str | None = None
+    tone_indicator: str | None = None
 
 
 async def by_uri(session: AsyncSession, uri: str) -> Post | None:
@@ -135,6 +137,8 @@ async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now
         publish_at=published,
         published_at=published,
         language=note.language,
+        intent=note.intent,
+        tone_indicator=note.tone_indicator,
         uri=note.uri,
         url=note.url,
     )
@@ -220,6 +224,7 @@ async def edit(
     post.text, post.content_html = note.text, note.content_html
     post.spoiler_text, post.sensitive = note.spoiler_text, note.sensitive
     post.language, post.edited_at = note.language, min(edited_at, now)
+    post.intent, post.tone_indicator = note.intent, note.tone_indicator
     session.add(post)
     for model in (Mention, PostTag, Attachment, Poll):
         await session.exec(delete(model).where(col(model.post_id) == post.id))  # type: ignore[attr-defined,call-overload]

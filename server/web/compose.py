@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,6 +57,8 @@ def _composition(form: FormData) -> Composition:
         visibility=visibility,
         in_reply_to_id=int(reply_to) if reply_to else None,
         as_written=text(form, "tone") == "as_written",
+        intent=text(form, "intent") or None,
+        tone_indicator=text(form, "tone_indicator") or None,
     )
 
 
@@ -106,6 +109,8 @@ async def _form_page(
     if fresh and await budgets.written(session, me.actor) < shown_for:
         newcomer_rules = found["rules.text"]
     context = {
+        "intents": found["intents.list"],
+        "tone_indicators": found["tone.indicators"],
         "newcomer_rules": newcomer_rules,
         "nudge": nudge,
         "marked": _marked(values.text, nudge) if nudge else None,
@@ -204,7 +209,12 @@ async def edit_page(request: Request) -> Response:
             flash(request, "That post is published now; its pause is over.")
             return redirect(f"/@{me.actor.username}/{post_id}")
         values = Composition(
-            post.text, post.spoiler_text, Visibility(post.visibility), post.in_reply_to_id
+            post.text,
+            post.spoiler_text,
+            Visibility(post.visibility),
+            post.in_reply_to_id,
+            intent=post.intent,
+            tone_indicator=post.tone_indicator,
         )
         return await _form_page(
             request, session, me, values, action=f"/posts/{post_id}/edit", editing=post
@@ -220,9 +230,7 @@ async def edit(request: Request) -> Response:
         current = await session.get(Post, post_id)
         # The reply target is fixed once posted; only the words and settings change.
         if current is not None:
-            values = Composition(
-                values.text, values.spoiler_text, values.visibility, current.in_reply_to_id
-            )
+            values = replace(values, in_reply_to_id=current.in_reply_to_id)
         await discover_mentions(request.app.state.federation, session, values.text)
         try:
             await posts.edit_pending(
@@ -253,7 +261,12 @@ async def revise_page(request: Request) -> Response:
         if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
             raise HTTPException(404)
         values = Composition(
-            post.text, post.spoiler_text, Visibility(post.visibility), post.in_reply_to_id
+            post.text,
+            post.spoiler_text,
+            Visibility(post.visibility),
+            post.in_reply_to_id,
+            intent=post.intent,
+            tone_indicator=post.tone_indicator,
         )
         return await _form_page(
             request, session, me, values, action=f"/posts/{post_id}/revise", revising=post

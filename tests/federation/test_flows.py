@@ -222,3 +222,53 @@ async def test_a_pasted_post_url_opens_the_post_here_to_answer(world: World) -> 
         "/authorize_interaction", params={"uri": "acct:ben@porch-b.test"}
     )
     assert remote_follow.headers["location"] == "/search?q=ben%40porch-b.test"
+
+
+async def test_intents_and_tone_indicators_cross_and_read_as_text_elsewhere(
+    world: World,
+) -> None:
+    a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    token = await ben.token()
+    posted = await ben.client.post(
+        "/posts",
+        data={
+            "text": "My tomatoes wilted",
+            "intent": "venting — no advice please",
+            "csrf_token": token,
+        },
+    )
+    post_id = int(posted.headers["location"].rsplit("/", 1)[1])
+    await world.settle(31)
+    note = await b.client().get(
+        f"/users/ben/statuses/{post_id}", headers={"Accept": "application/activity+json"}
+    )
+    assert note.json()["porchIntent"] == "venting — no advice please"
+    # Mastodon shows the intent as a line of text.
+    assert note.json()["content"].startswith("<p>Looking for: venting — no advice please</p>")
+
+    home = (await ana.client.get("/")).text
+    assert "Looking for: <strong>venting — no advice please</strong>" in home
+    assert home.count("venting — no advice please") == 1  # not twice, from the content too
+    local_copy = re.search(r'href="/@ben@porch-b.test/(\d+)"', home)
+    assert local_copy
+    composer = (await ana.client.get(f"/compose?reply_to={local_copy.group(1)}")).text
+    assert "is looking for: <strong>venting — no advice please</strong>" in composer
+
+    token = await ana.token(f"/compose?reply_to={local_copy.group(1)}")
+    await ana.client.post(
+        "/posts",
+        data={
+            "text": "That sounds rough. Hugs.",
+            "in_reply_to_id": local_copy.group(1),
+            "tone_indicator": "supportive",
+            "csrf_token": token,
+        },
+    )
+    await world.settle(25)
+    thread = (await ben.client.get(f"/@ben/{post_id}")).text
+    assert "Meant as: supportive" in thread
+    assert thread.count("supportive") == 1

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.api.mastodon.entities.common import Site, timestamp
 from server.models import Actor, Attachment, Poll, Post, PostEdit, Visibility
+from server.services.content import labels_html
 from server.services.posts import Details
 from server.services.stats import PostStats
 from server.services.timelines import PostView
@@ -117,7 +118,7 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
         "created_at": timestamp(post.published_at or post.publish_at),
         "edited_at": timestamp(post.edited_at),
         "account": figures.accounts[author.id],  # type: ignore[index]
-        "content": post.content_html,
+        "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
         "visibility": VISIBILITY[post.visibility],
         "sensitive": post.sensitive or bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,
