@@ -98,6 +98,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "care_events, "
     "thread_settings, "
     "norm_changes, norm_values, "
     "oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "

@@ -1,4 +1,4 @@
-"""Community norms and their history; interaction notes; thread slow mode; intents
+"""Community norms and their history; interaction notes; thread slow mode; intents; care events
 
 Revision ID: 0004
 Revises: 0003
@@ -48,6 +48,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_norm_changes_name"), ["name"], unique=False)
 
     op.create_table(
+        "care_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("post_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["actors.id"]),
+        sa.ForeignKeyConstraint(["target_id"], ["actors.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("care_events", schema=None) as batch_op:
+        batch_op.create_index("ix_care_events_kind", ["kind"], unique=False)
+        batch_op.create_index("ix_care_events_actor_id", ["actor_id"], unique=False)
+        batch_op.create_index("ix_care_events_created_at", ["created_at"], unique=False)
+    op.create_table(
         "thread_settings",
         sa.Column("root_id", sa.BigInteger(), nullable=False),
         sa.Column("slow_mode", sa.Boolean(), nullable=False),
@@ -84,6 +102,7 @@ def downgrade() -> None:
     with op.batch_alter_table("actors", schema=None) as batch_op:
         batch_op.drop_column("interaction_note")
     op.drop_table("thread_settings")
+    op.drop_table("care_events")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_column("tone_indicator")
         batch_op.drop_column("intent")

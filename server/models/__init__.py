@@ -1,6 +1,7 @@
 """The database tables. Importing this package registers every table on SQLModel.metadata."""
 
 from server.models.actors import Actor, ActorKey, Member, MemberRole, MemberState
+from server.models.care import CareEvent, CareKind
 from server.models.federation import (
     Delivery,
     DeliveryState,
@@ -34,6 +35,8 @@ from server.models.posts import (
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "CareEvent",
+    "CareKind",
     "ThreadSetting",
     "NormChange",
     "NormValue",

@@ -14,7 +14,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Follow, FollowState, Post, PostState, ThreadSetting
+from server.models import CareEvent, CareKind, Follow, FollowState, Post, PostState, ThreadSetting
+from server.services import care
 from server.services.errors import Forbidden, NotFound, RateLimited
 
 
@@ -88,6 +89,7 @@ async def check(
     if last is None or now - last >= limits.interval:
         return
     wait = max(1, int((last + limits.interval - now).total_seconds()))
+    await _note_slowed(session, root, "manual" if mode.manual else "hot", now)
     minutes = round(limits.interval.total_seconds() / 60, 1)
     raise RateLimited(
         f"This thread is in slow mode ({mode.reason}): one reply per person every "
@@ -109,3 +111,18 @@ async def set_by_hand(
     row.slow_mode, row.set_by_id, row.set_at = on, actor_id, now
     session.add(row)
     await session.commit()
+    if on:
+        await _note_slowed(session, root, "manual", now)
+
+
+async def _note_slowed(session: AsyncSession, root: Post, how: str, now: datetime) -> None:
+    """One care event per slowed thread, for the dashboard."""
+    seen = await session.exec(
+        select(CareEvent.id).where(
+            CareEvent.kind == CareKind.slow_mode, CareEvent.post_id == root.id
+        )
+    )
+    if seen.first() is None:
+        await care.shown(
+            session, CareKind.slow_mode, now, actor_id=root.actor_id, post_id=root.id, detail=how
+        )

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.actors import discover_mentions
-from server.models import Actor, Post, PostState, Visibility
-from server.services import budgets, posts, reply_context
+from server.models import Actor, CareKind, Post, PostState, Visibility
+from server.services import budgets, care, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -96,6 +96,7 @@ async def _form_page(
     editing: Post | None = None,
     revising: Post | None = None,
     nudge: ToneNudge | None = None,
+    nudge_id: int | None = None,
 ) -> Response:
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
@@ -113,6 +114,7 @@ async def _form_page(
         "tone_indicators": found["tone.indicators"],
         "newcomer_rules": newcomer_rules,
         "nudge": nudge,
+        "nudge_id": nudge_id,
         "marked": _marked(values.text, nudge) if nudge else None,
         "budget": budget,
         "revising": revising,
@@ -171,15 +173,36 @@ async def create(request: Request) -> Response:
                 nudge=True,
             )
         except ToneNudge as nudge:
+            event_id = await care.shown(
+                session,
+                CareKind.tone_nudge,
+                now(request),
+                actor_id=me.actor.id,
+                post_id=values.in_reply_to_id,
+            )
             return await _form_page(
-                request, session, me, values, action="/posts", draft_id=draft_id, nudge=nudge
+                request,
+                session,
+                me,
+                values,
+                action="/posts",
+                draft_id=draft_id,
+                nudge=nudge,
+                nudge_id=event_id,
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
             return await _form_page(
                 request, session, me, values, action="/posts", error=error, draft_id=draft_id
             )
+        outcome = "as_written" if values.as_written else "rephrased"
+        await care.answered(session, _nudge_id(form), me.actor.id, outcome)
         return redirect(f"/@{me.actor.username}/{post.id}")
+
+
+def _nudge_id(form: FormData) -> int | None:
+    raw = text(form, "nudge_id")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 async def keep_draft(request: Request) -> Response:
@@ -189,6 +212,7 @@ async def keep_draft(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         await posts.keep_as_draft(session, me.actor, values, now(request))
+        await care.answered(session, _nudge_id(form), me.actor.id, "draft")
         flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
         return redirect("/drafts")
 

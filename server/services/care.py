@@ -1,0 +1,56 @@
+"""Recording what the relational features did, for the admins' dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import CareEvent, CareKind
+
+OUTCOMES = {
+    CareKind.tone_nudge: ("rephrased", "draft", "as_written"),
+    CareKind.card: ("didnt_fit",),
+    CareKind.slow_mode: (),
+}
+
+
+async def shown(
+    session: AsyncSession,
+    kind: CareKind,
+    now: datetime,
+    *,
+    actor_id: int | None,
+    target_id: int | None = None,
+    post_id: int | None = None,
+    detail: str = "",
+) -> int:
+    """Note that a nudge or card was shown (or a thread slowed); returns its id."""
+    event = CareEvent(
+        kind=kind,
+        detail=detail,
+        actor_id=actor_id,
+        target_id=target_id,
+        post_id=post_id,
+        created_at=now,
+    )
+    session.add(event)
+    await session.commit()
+    assert event.id is not None
+    return event.id
+
+
+async def answered(
+    session: AsyncSession, event_id: int | None, actor_id: int, outcome: str
+) -> None:
+    """What the member did after a nudge or card (only their own events, once)."""
+    if event_id is None:
+        return
+    event = await session.get(CareEvent, event_id)
+    if event is None or event.actor_id != actor_id or event.outcome:
+        return
+    if outcome not in OUTCOMES.get(CareKind(event.kind), ()):
+        return
+    event.outcome = outcome
+    session.add(event)
+    await session.commit()
