@@ -98,6 +98,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "link_opens, "
     "care_events, "
     "thread_settings, "
     "norm_changes, norm_values, "

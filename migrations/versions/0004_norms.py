@@ -66,6 +66,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_care_events_actor_id", ["actor_id"], unique=False)
         batch_op.create_index("ix_care_events_created_at", ["created_at"], unique=False)
     op.create_table(
+        "link_opens",
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("url_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("opened_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["actors.id"]),
+        sa.PrimaryKeyConstraint("actor_id", "url_hash"),
+    )
+    op.create_table(
         "thread_settings",
         sa.Column("root_id", sa.BigInteger(), nullable=False),
         sa.Column("slow_mode", sa.Boolean(), nullable=False),
@@ -103,6 +111,7 @@ def downgrade() -> None:
         batch_op.drop_column("interaction_note")
     op.drop_table("thread_settings")
     op.drop_table("care_events")
+    op.drop_table("link_opens")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_column("tone_indicator")
         batch_op.drop_column("intent")

@@ -1,7 +1,7 @@
 """The database tables. Importing this package registers every table on SQLModel.metadata."""
 
 from server.models.actors import Actor, ActorKey, Member, MemberRole, MemberState
-from server.models.care import CareEvent, CareKind
+from server.models.care import CareEvent, CareKind, LinkOpen
 from server.models.federation import (
     Delivery,
     DeliveryState,
@@ -35,6 +35,7 @@ from server.models.posts import (
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "LinkOpen",
     "CareEvent",
     "CareKind",
     "ThreadSetting",

@@ -36,3 +36,15 @@ class CareEvent(SQLModel, table=True):
     target_id: int | None = Field(default=None, foreign_key="actors.id")
     post_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LinkOpen(SQLModel, table=True):
+    """A member opened a link from a post through Porch (so a card can suggest reading
+    first only when they have not)."""
+
+    __tablename__ = "link_opens"
+
+    actor_id: int = Field(foreign_key="actors.id", primary_key=True)
+    #: SHA-256 of the URL: what was read is nobody's business but whether.
+    url_hash: str = Field(max_length=64, primary_key=True)
+    opened_at: datetime = Field(default_factory=utcnow)

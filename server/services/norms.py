@@ -66,7 +66,7 @@ class Norm:
     group: str
     label: str
     help: str
-    kind: str  # "int", "choice", "lines"
+    kind: str  # "int", "choice", "text" (one line), "lines"
     default: Any
     minimum: int | None = None
     maximum: int | None = None
@@ -99,6 +99,13 @@ class Norm:
                 raise Invalid(
                     f"{self.label} must be one of: {', '.join(self.choices)}.", field=self.name
                 )
+            return value
+        if self.kind == "text":
+            value = " ".join(str(raw).split())
+            if not value:
+                raise Invalid(f"{self.label} cannot be empty.", field=self.name)
+            if len(value) > 300:
+                raise Invalid(f"{self.label} is at most 300 characters.", field=self.name)
             return value
         lines = raw if isinstance(raw, list) else str(raw).replace("\r\n", "\n").split("\n")
         kept = [" ".join(str(line).split()) for line in lines if str(line).strip()]
@@ -321,6 +328,68 @@ REGISTRY: tuple[Norm, ...] = (
         "lines",
         ["genuine question", "joking", "supportive", "serious"],
         maximum=20,
+    ),
+    Norm(
+        "cards.cap_days",
+        "Reflective cards",
+        "Show each card at most once per person every",
+        "A card of a kind appears at most once for the same person you reply to in this many days.",
+        "int",
+        30,
+        1,
+        365,
+        unit="days",
+    ),
+    Norm(
+        "cards.old_post_days",
+        "Reflective cards",
+        "A post counts as old after",
+        "Replying to a post older than this shows the old-post card.",
+        "int",
+        7,
+        1,
+        365,
+        unit="days",
+    ),
+    Norm(
+        "cards.stranger_text",
+        "Reflective cards",
+        "Card: a first reply to a stranger",
+        "Shown when you reply to someone you have no relationship with. {name} is their name.",
+        "text",
+        "You and {name} have not talked before. What do you hope they take from your reply?",
+    ),
+    Norm(
+        "cards.old_post_text",
+        "Reflective cards",
+        "Card: an old post",
+        "Shown when the post is older than the norm above. {age} is how old it is.",
+        "text",
+        "This post is from {age}. Is the conversation still going, or has it moved on?",
+    ),
+    Norm(
+        "cards.hot_thread_text",
+        "Reflective cards",
+        "Card: a thread running hot",
+        "Shown when the thread is in slow mode.",
+        "text",
+        "This thread is moving fast. A calm, considered reply stands out.",
+    ),
+    Norm(
+        "cards.unopened_link_text",
+        "Reflective cards",
+        "Card: a link you have not opened",
+        "Shown when the post links to a page you have not opened from Porch (once a post).",
+        "text",
+        "The post links to a page you have not opened. Read it before you reply?",
+    ),
+    Norm(
+        "cards.no_advice_text",
+        "Reflective cards",
+        "Card: a post that asks for no advice",
+        "Shown when the post's intent asks for no advice. {name} is the author's name.",
+        "text",
+        "{name} asked for no advice. Would listening, or sharing how it was for you, help more?",
     ),
     Norm(
         "rules.text",

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from federation.actors import discover_mentions
 from server.models import Actor, CareKind, Post, PostState, Visibility
-from server.services import budgets, care, posts, reply_context
+from server.services import budgets, cards, care, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -97,6 +97,7 @@ async def _form_page(
     revising: Post | None = None,
     nudge: ToneNudge | None = None,
     nudge_id: int | None = None,
+    choose_card: bool = False,
 ) -> Response:
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
@@ -127,6 +128,15 @@ async def _form_page(
         "max_chars": (await rules(request, session)).max_chars,
         **await _reply_context(session, me, values.in_reply_to_id),
     }
+    if choose_card and context["context"] is not None:
+        context["card"] = await cards.choose(
+            session,
+            me.actor.id,
+            context["context"],  # type: ignore[arg-type]
+            found,
+            (await rules(request, session)).slow_limits,
+            now(request),
+        )
     status = error.status if error else 200
     return await render(request, session, "compose.html", context, status=status, me=me)
 
@@ -150,7 +160,25 @@ async def compose_page(request: Request) -> Response:
                 values = Composition(
                     mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
                 )
-        return await _form_page(request, session, me, values, action="/posts", draft_id=draft_id)
+        return await _form_page(
+            request, session, me, values, action="/posts", draft_id=draft_id, choose_card=True
+        )
+
+
+async def card_didnt_fit(request: Request) -> Response:
+    """POST /cards/{event_id}/didnt_fit: the member says the card did not fit."""
+    form = await read_form(request)
+    raw = str(request.path_params["event_id"])
+    async with db(request) as session:
+        me = await require_member(request, session)
+        if raw.isascii() and raw.isdigit() and len(raw) < 10:
+            await care.answered(session, int(raw), me.actor.id, "didnt_fit")
+        flash(request, "Thank you: the admins will see that this card did not fit.")
+        reply_to = text(form, "reply_to")
+        target = (
+            f"/compose?reply_to={reply_to}" if reply_to.isascii() and reply_to.isdigit() else "/"
+        )
+        return redirect(target)
 
 
 async def create(request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from server.web import admin, auth, compose, health, oauth, pages, profile, social
+from server.web import admin, auth, compose, health, links, oauth, pages, profile, social
 
 routes = [
     Route("/", pages.home, name="home"),
@@ -28,6 +28,8 @@ routes = [
     Route("/threads/{root_id}/slow_mode", pages.set_slow_mode, methods=["POST"]),
     Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
     Route("/search", social.search, methods=["GET"]),
+    Route("/go", links.go, methods=["GET"]),
+    Route("/cards/{event_id}/didnt_fit", compose.card_didnt_fit, methods=["POST"]),
     Route("/authorize_interaction", social.authorize_interaction, methods=["GET"]),
     Route("/follow_requests", social.follow_requests, methods=["GET"]),
     Route("/follow_requests/{follower_id}/{action:str}", social.answer, methods=["POST"]),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from server import ROOT
 from server.clock import utcnow
+from server.services.cards import LINK
 from server.services.content import plain_html
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
@@ -61,5 +64,18 @@ def html(value: str) -> Markup:
     return Markup(value)
 
 
-templates.env.filters.update(ago=ago, long_ago=long_ago, iso=iso, plain_html=plain_html, html=html)
+def via_porch(content_html: str, post_id: int) -> Markup:
+    """The post's HTML (escaped when it was written) with its web links pointed at /go,
+    which notes that a member opened them; mentions and hashtags stay as they are."""
+
+    def swap(found: re.Match[str]) -> str:
+        target = urlencode({"to": Markup(found.group(1)).unescape(), "from": post_id})
+        return f'<a href="/go?{Markup.escape(target)}"'
+
+    return Markup(LINK.sub(swap, content_html))
+
+
+templates.env.filters.update(
+    ago=ago, long_ago=long_ago, iso=iso, plain_html=plain_html, html=html, via_porch=via_porch
+)
 templates.env.globals.update(seconds_until=seconds_until)

@@ -1,0 +1,155 @@
+"""Reflective cards: one short prompt before a reply, chosen for the situation.
+
+At most one card per composer, from rules in a fixed order (the first that applies
+wins); each kind appears at most once for the same person replied to in a span of days
+(a norm), and the text of each is a norm. Every card says why it appeared, and can be
+answered "this didn't fit", which admins see on the dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import unescape
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import CareEvent, CareKind, LinkOpen, Post
+from server.services import care, slow_mode
+from server.services.norms import Norms
+from server.services.reply_context import ReplyContext
+
+#: External links in rendered post HTML (mentions and hashtags are marked by class).
+LINK = re.compile(r'<a href="(https?://[^"]+)"(?![^>]*class="[^"]*(?:mention|hashtag))')
+
+
+@dataclass(frozen=True)
+class Card:
+    kind: str
+    text: str
+    why: str
+    event_id: int
+
+
+def links_in(post: Post) -> list[str]:
+    """The web links a post carries (not its mentions or hashtags)."""
+    return [unescape(url) for url in LINK.findall(post.content_html)]
+
+
+def url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
+async def opened(session: AsyncSession, actor_id: int, url: str, now: datetime) -> None:
+    """Note that the member opened `url` through Porch."""
+    row = await session.get(LinkOpen, (actor_id, url_hash(url)))
+    if row is None:
+        session.add(LinkOpen(actor_id=actor_id, url_hash=url_hash(url), opened_at=now))
+        await session.commit()
+
+
+async def _unopened(session: AsyncSession, actor_id: int, post: Post) -> bool:
+    hashes = [url_hash(u) for u in links_in(post)]
+    if not hashes:
+        return False
+    seen = await session.exec(
+        select(LinkOpen.url_hash).where(
+            LinkOpen.actor_id == actor_id, col(LinkOpen.url_hash).in_(hashes)
+        )
+    )
+    return len(set(seen.all())) < len(set(hashes))
+
+
+def _age(post: Post, now: datetime) -> str:
+    days = (now - (post.published_at or now)).days
+    if days >= 60:
+        return f"{days // 30} months ago"
+    if days >= 14:
+        return f"{days // 7} weeks ago"
+    return f"{days} days ago"
+
+
+async def _recent_kinds(
+    session: AsyncSession, actor_id: int, target_id: int, since: datetime
+) -> set[str]:
+    rows = await session.exec(
+        select(CareEvent.detail, CareEvent.post_id).where(
+            CareEvent.kind == CareKind.card,
+            CareEvent.actor_id == actor_id,
+            CareEvent.target_id == target_id,
+            col(CareEvent.created_at) > since,
+        )
+    )
+    return {detail for detail, _ in rows.all()}
+
+
+async def _shown_for_post(session: AsyncSession, actor_id: int, post_id: int, kind: str) -> bool:
+    found = await session.exec(
+        select(CareEvent.id).where(
+            CareEvent.kind == CareKind.card,
+            CareEvent.actor_id == actor_id,
+            CareEvent.post_id == post_id,
+            CareEvent.detail == kind,
+        )
+    )
+    return found.first() is not None
+
+
+async def choose(
+    session: AsyncSession,
+    actor_id: int,
+    context: ReplyContext,
+    found: Norms,
+    limits: slow_mode.Limits,
+    now: datetime,
+) -> Card | None:
+    """The one card for this reply, or None; a card chosen is recorded as shown."""
+    parent, author = context.parent, context.author
+    assert author.id is not None
+    if author.id == actor_id:
+        return None
+    since = now - timedelta(days=found["cards.cap_days"])
+    capped = await _recent_kinds(session, actor_id, author.id, since)
+    name = author.name
+    candidates: list[tuple[str, str, str]] = []
+    if parent.intent and "no advice" in parent.intent.lower():
+        text = found["cards.no_advice_text"].replace("{name}", name)
+        candidates.append(("no_advice", text, f"{name} said: “{parent.intent}”."))
+    relation = context.relationship
+    stranger = not (relation.following or relation.followed_by) and not context.history.exchanged
+    if stranger:
+        text = found["cards.stranger_text"].replace("{name}", name)
+        why = f"You do not follow each other and have never talked with {name}."
+        candidates.append(("stranger", text, why))
+    root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
+    if root is not None and (await slow_mode.of(session, root, limits, now)).on:
+        candidates.append(
+            ("hot_thread", found["cards.hot_thread_text"], "This thread is in slow mode.")
+        )
+    published = parent.published_at or now
+    if now - published > timedelta(days=found["cards.old_post_days"]):
+        age = _age(parent, now)
+        text = found["cards.old_post_text"].replace("{age}", age)
+        candidates.append(("old_post", text, f"The post is from {age}."))
+    if await _unopened(session, actor_id, parent) and not await _shown_for_post(
+        session, actor_id, parent.id, "unopened_link"
+    ):
+        why = "The post has a link you have not opened from Porch."
+        candidates.append(("unopened_link", found["cards.unopened_link_text"], why))
+    for kind, text, why in candidates:
+        if kind in capped:
+            continue
+        event_id = await care.shown(
+            session,
+            CareKind.card,
+            now,
+            actor_id=actor_id,
+            target_id=author.id,
+            post_id=parent.id,
+            detail=kind,
+        )
+        return Card(kind, text, why, event_id)
+    return None
