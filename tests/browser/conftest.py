@@ -222,6 +222,28 @@ class Porch:
                 pytest.fail(f"still not true after {self.publish_timeout} s")
             time.sleep(every)
 
+    def make_admin(self, username: str) -> None:
+        """Create an admin with the CLI, as an operator would."""
+        env = {**os.environ, "PORCH_DATA_DIR": str(self.server.data_dir), "PORCH_DATABASE_URL": ""}
+        made = subprocess.run(
+            [sys.executable, "-m", "server.cli", "user", "create", username]
+            + ["--email", f"{username}@example.com", "--admin", "--password-stdin"],
+            input=self.password + "\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert made.returncode == 0, made.stderr
+
+    def log_in(self, page: Page, username: str) -> None:
+        page.goto("/login")
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill(self.password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(self.url + "/")
+
     @staticmethod
     def status(page: Page, path: str) -> int:
         """Open `path` and return the HTTP status of the page."""

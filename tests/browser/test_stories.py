@@ -372,3 +372,77 @@ def test_ana_lets_an_app_in_and_later_takes_its_access_back(page: Page, porch) -
         headers={"Authorization": f"Bearer {token}"},
     )
     assert again.status_code == 401
+
+
+def test_ben_sees_who_he_answers_gets_a_card_and_a_tone_nudge_and_rephrases(
+    new_context, porch
+) -> None:
+    ana_name, ben_name = porch.unique("ana"), porch.unique("ben")
+    ana = new_context().new_page()
+    porch.sign_up(ana, ana_name)
+    ana.goto("/settings/profile")
+    ana.get_by_label("Bio").fill("Balcony gardener.")
+    ana.get_by_label("How I like to be approached").fill("Kind words welcome; no lectures.")
+    ana.get_by_role("button", name="Save profile").click()
+    path = porch.write_post(ana, "My basil keeps dying.")
+    post_id = path.rsplit("/", 1)[1]
+
+    ben = new_context().new_page()
+    porch.sign_up(ben, ben_name)
+    porch.eventually(lambda: porch.status(ben, f"/compose?reply_to={post_id}") == 200)
+    who = ben.get_by_role("region", name="Who you are replying to")
+    expect(who).to_contain_text("Balcony gardener.")
+    expect(who).to_contain_text("Kind words welcome; no lectures.")
+    expect(who).to_contain_text("You have never talked")
+    expect(ben.locator(".card")).to_contain_text(f"You and {ana_name} have not talked before")
+    expect(ben.locator(".card")).to_contain_text("Why this card:")
+
+    reply = ben.get_by_role("textbox", name="Your reply")
+    reply.fill(f"@{ana_name} WHY WOULD YOU DO THAT???")
+    ben.get_by_role("button", name="Reply", exact=True).click()
+    nudge = ben.get_by_role("status").filter(has_text="A second look?")
+    expect(nudge).to_be_visible()
+    expect(nudge.locator("mark").first).to_be_visible()
+    expect(reply).to_have_value(f"@{ana_name} WHY WOULD YOU DO THAT???")
+
+    reply.fill(f"@{ana_name} Oh no. Does it get enough sun?")
+    ben.get_by_role("button", name="Reply with these words").click()
+    expect(ben.locator("article.post.pending")).to_contain_text("Does it get enough sun?")
+
+
+def test_posting_as_written_after_a_nudge_waits_longer(page: Page, porch) -> None:
+    ana = porch.unique("ana")
+    porch.sign_up(page, ana)
+    path = porch.write_post(page, "Rainy day.")
+    post_id = path.rsplit("/", 1)[1]
+    timeout = porch.publish_timeout * 1000
+    expect(page.locator("article.post.pending")).to_have_count(0, timeout=timeout)
+    page.goto(f"/compose?reply_to={post_id}")
+    page.get_by_role("textbox", name="Your reply").fill("THIS RAIN IS RIDICULOUS!!!")
+    page.get_by_role("button", name="Reply", exact=True).click()
+    page.get_by_role("button", name="Post as written").click()
+    countdown = page.locator("article.post.pending .countdown")
+    expect(countdown).to_have_text(re.compile(r"^[12] min \d\d s$"))  # not the usual 2 s
+
+
+def test_an_admin_changes_the_pause_and_the_next_post_uses_it(page: Page, porch) -> None:
+    admin = porch.unique("root")
+    porch.make_admin(admin)
+    porch.log_in(page, admin)
+    page.goto("/admin/norms")
+    form = page.locator("form#pause\\.post_seconds")
+    form.get_by_label("Pause before a post").fill("40")
+    form.get_by_label("Why").fill("A calmer evening")
+    form.get_by_role("button", name="Save pause before a post").click()
+    try:
+        expect(page.get_by_role("status").first).to_contain_text("Pause before a post is changed")
+        porch.write_post(page, "After the change.")
+        countdown = page.locator("article.post.pending .countdown")
+        expect(countdown).to_have_text(re.compile(r"^(39|40) s$"))
+        page.goto("/admin/norms/history")
+        expect(page.get_by_role("table")).to_contain_text("A calmer evening")
+    finally:  # the other stories expect the session's short pause
+        page.goto("/admin/norms")
+        form = page.locator("form#pause\\.post_seconds")
+        form.get_by_label("Pause before a post").fill(str(porch.server.post_pause))
+        form.get_by_role("button", name="Save pause before a post").click()
