@@ -56,6 +56,9 @@ async def test_the_author_slows_their_thread_by_hand_and_others_cannot(app, cloc
     )
     assert (await _reply(ben, root, "First thought")).status_code == 303
     assert (await _reply(ben, root, "Second thought")).status_code == 429
+    # A reply into a slowed thread also waits longer before it goes out.
+    assert await publish_due(app, clock, 21) == 0
+    assert await publish_due(app, clock, 70) == 1
 
     token = await csrf_from(ben.client, "/")
     refused = await ben.client.post(

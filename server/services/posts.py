@@ -60,6 +60,8 @@ class Rules:
     pause_stranger_reply: timedelta = timedelta(seconds=60)
     #: A reply kept as written after the tone check pointed at some of its words.
     pause_as_written_reply: timedelta = timedelta(seconds=120)
+    #: A reply in a thread in slow mode.
+    pause_hot_thread_reply: timedelta = timedelta(seconds=90)
     tone_phrases: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
     tone_indicators: tuple[str, ...] = ()
@@ -285,11 +287,14 @@ async def compose(
             raise Invalid("You can reply once that post is published.")
         root_id = parent.root_id
         root = parent if parent.id == root_id else await session.get(Post, root_id)
+        slowed = False
         if root is not None:
-            await slow_mode.check(session, author.id, root, rules.slow_limits, now)
+            slowed = await slow_mode.check(session, author.id, root, rules.slow_limits, now)
         pause = await reply_pause(
             session, author.id, parent.actor_id, draft, rules, now, nudge=nudge
         )
+        if slowed:
+            pause = max(pause, rules.pause_hot_thread_reply)
     else:
         budget = await budget_of(session, author, rules, now)
         budgets.refuse_if_spent(budget, now)

@@ -70,13 +70,14 @@ async def of(session: AsyncSession, root: Post, limits: Limits, now: datetime) -
 
 async def check(
     session: AsyncSession, author_id: int, root: Post, limits: Limits, now: datetime
-) -> None:
-    """RateLimited when `author_id` replied in this slowed thread too recently."""
+) -> bool:
+    """RateLimited when `author_id` replied in this slowed thread too recently; else
+    whether the reply goes into a slowed thread (its pause is then longer)."""
     if author_id == root.actor_id:
-        return  # nobody is slowed in their own thread
+        return False  # nobody is slowed in their own thread
     mode = await of(session, root, limits, now)
     if not mode.on:
-        return
+        return False
     last = (
         await session.exec(
             select(func.max(Post.created_at)).where(
@@ -87,7 +88,7 @@ async def check(
         )
     ).one()
     if last is None or now - last >= limits.interval:
-        return
+        return True
     wait = max(1, int((last + limits.interval - now).total_seconds()))
     await _note_slowed(session, root, "manual" if mode.manual else "hot", now)
     minutes = round(limits.interval.total_seconds() / 60, 1)
