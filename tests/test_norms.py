@@ -167,3 +167,12 @@ async def test_newcomers_see_the_rules_while_composing_their_first_posts(
     await set_norm(admin, "newcomers.rules_posts", "0")
     assert "Welcome: how we talk here" not in (await people["ben"].client.get("/compose")).text
     await admin.aclose()
+
+
+async def test_the_console_previews_each_card(app, clock) -> None:
+    admin = await make_admin(app, clock)
+    page = (await admin.get("/admin/norms")).text
+    assert "Preview, as a member replying to Sam sees it:" in page
+    assert "You and Sam have not talked before." in page
+    assert "This post is from 3 weeks ago." in page
+    await admin.aclose()
