@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from server.web import admin, auth, compose, health, links, oauth, pages, profile, social
+from server.web import (
+    admin,
+    auth,
+    compose,
+    dashboard,
+    health,
+    links,
+    oauth,
+    pages,
+    profile,
+    social,
+)
 
 routes = [
     Route("/", pages.home, name="home"),
@@ -44,6 +55,7 @@ routes = [
     Route("/oauth/authorize", oauth.authorize, methods=["POST"]),
     Route("/admin/members", admin.members, methods=["GET"]),
     Route("/admin/members/{username}/{action}", admin.act, methods=["POST"]),
+    Route("/admin/dashboard", dashboard.dashboard, methods=["GET"]),
     Route("/admin/norms", admin.norms_page, methods=["GET"]),
     Route("/admin/norms", admin.set_norm, methods=["POST"]),
     Route("/admin/norms/restore", admin.restore_norms, methods=["POST"]),

@@ -446,3 +446,16 @@ def test_an_admin_changes_the_pause_and_the_next_post_uses_it(page: Page, porch)
         form = page.locator("form#pause\\.post_seconds")
         form.get_by_label("Pause before a post").fill(str(porch.server.post_pause))
         form.get_by_role("button", name="Save pause before a post").click()
+
+
+def test_an_admin_reads_the_dashboard_charts(page: Page, porch) -> None:
+    admin = porch.unique("root")
+    porch.make_admin(admin)
+    porch.log_in(page, admin)
+    page.goto("/admin/members")
+    page.get_by_role("link", name="What the norms did").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    charts = page.locator("main svg")
+    expect(charts).to_have_count(6)
+    expect(charts.first.locator("title")).not_to_have_text("")
+    expect(page.get_by_role("table").first).to_be_visible()

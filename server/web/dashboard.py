@@ -1,0 +1,212 @@
+"""The admins' dashboard: what the norms did over the last 30 days, as charts and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.services.dashboard import Figures, Share, figures
+from server.web import charts
+from server.web.admin import _require_admin
+from server.web.context import db, now, render
+
+OUTCOME_WORDS = {
+    "rephrased": "rephrased",
+    "draft": "kept as a draft",
+    "as_written": "posted as written",
+    "": "no answer yet",
+}
+CARD_WORDS = {
+    "stranger": "Stranger",
+    "old_post": "Old post",
+    "hot_thread": "Hot thread",
+    "unopened_link": "Unopened link",
+    "no_advice": "No advice asked",
+}
+WITHDRAWN_NOTE = (
+    "Withdrawn counts every draft made in these days: a post withdrawn in its pause "
+    "becomes a draft, and so does one kept as a draft from the composer; the two cannot "
+    "be told apart."
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart with its heading, a sentence of totals, and the numbers as a table."""
+
+    id: str
+    heading: str
+    summary: str
+    chart: Markup
+    columns: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    note: str = ""
+    #: Thirty rows, one per day: folded under a "Numbers per day" line.
+    folded: bool = False
+
+
+async def dashboard(request: Request) -> Response:
+    """GET /admin/dashboard: the last 30 days of posts, pauses, nudges, cards, slowed
+    threads and answered replies."""
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        found = await figures(session, now(request))
+        context = {"panels": panels(found), "first": found.days[0], "last": found.days[-1]}
+        return await render(request, session, "admin_dashboard.html", context, me=me)
+
+
+def day_label(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def percent(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """The count with its noun: "1 reply", "3 replies"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _share_rows(parts: Sequence[Share], words: dict[str, str]) -> list[tuple[object, ...]]:
+    return [(words.get(p.name, p.name), p.count, percent(p.share)) for p in parts]
+
+
+def panels(found: Figures) -> list[Panel]:
+    """The dashboard's charts, in the order the page shows them."""
+    labels = [day_label(d) for d in found.days]
+    posts = sum(d.top_level for d in found.posts)
+    replies = sum(d.replies for d in found.posts)
+    pause = found.pause
+    reach = found.reciprocity
+    reach_share = reach.parts[0].share
+    slowed_hot = sum(d.hot for d in found.slowed)
+    slowed_manual = sum(d.manual for d in found.slowed)
+    pause_words = {"edited": "edited", "withdrawn": "withdrawn", "unchanged": "left as written"}
+    reply_words = {"answered": "answered", "unanswered": "not answered"}
+    return [
+        Panel(
+            id="posts",
+            heading="Posts and replies",
+            summary=(
+                f"Members published {count(posts, 'post', 'posts')} and "
+                f"{count(replies, 'reply', 'replies')}."
+            ),
+            chart=charts.bars(
+                "posts-chart",
+                "Posts and replies per day",
+                f"Posts and replies published each day by members: {posts} posts and "
+                f"{replies} replies in all. The table below gives each day's numbers.",
+                labels,
+                [
+                    ("posts", [d.top_level for d in found.posts]),
+                    ("replies", [d.replies for d in found.posts]),
+                ],
+                label_every=7,
+            ),
+            columns=("Day", "Posts", "Replies"),
+            rows=[(day_label(d.day), d.top_level, d.replies) for d in found.posts],
+            folded=True,
+        ),
+        Panel(
+            id="pause",
+            heading="Changed during the pause",
+            summary=(
+                f"Of {count(pause.entered, 'post', 'posts')} that went into their pause, "
+                f"{pause.edited} {'was' if pause.edited == 1 else 'were'} edited and "
+                f"{pause.withdrawn} withdrawn before anyone saw them."
+            ),
+            chart=charts.share_bar(
+                "pause-chart",
+                "Posts edited or withdrawn during their pause",
+                f"{pause.edited} of {pause.entered} edited, {pause.withdrawn} withdrawn.",
+                [(pause_words[p.name], p.count) for p in pause.parts],
+                quiet_last=True,
+            ),
+            columns=("What happened", "Posts", "Share"),
+            rows=_share_rows(pause.parts, pause_words),
+            note=WITHDRAWN_NOTE,
+        ),
+        Panel(
+            id="nudges",
+            heading="Tone nudges",
+            summary=f"{count(found.nudges.shown, 'tone nudge', 'tone nudges')} shown.",
+            chart=charts.share_bar(
+                "nudges-chart",
+                "What people did after a tone nudge",
+                f"{found.nudges.shown} tone nudges shown, split by what the writer did next.",
+                [(OUTCOME_WORDS.get(s.name, s.name), s.count) for s in found.nudges.outcomes],
+                quiet_last=True,
+            ),
+            columns=("Answer", "Nudges", "Share"),
+            rows=_share_rows(found.nudges.outcomes, OUTCOME_WORDS),
+        ),
+        Panel(
+            id="cards",
+            heading="Cards shown",
+            summary=(
+                f"{count(sum(c.shown for c in found.cards), 'card', 'cards')} shown; "
+                f"{sum(c.didnt_fit for c in found.cards)} answered “this didn't fit”."
+            ),
+            chart=charts.bars(
+                "cards-chart",
+                "Cards shown, by kind",
+                "How many cards of each kind were shown, and how many of them were "
+                "answered “this didn't fit”. The table below gives the numbers.",
+                [CARD_WORDS.get(c.detail, c.detail) for c in found.cards],
+                [
+                    ("no complaint", [c.shown - c.didnt_fit for c in found.cards]),
+                    ("didn't fit", [c.didnt_fit for c in found.cards]),
+                ],
+            ),
+            columns=("Card", "Shown", "Didn't fit"),
+            rows=[(CARD_WORDS.get(c.detail, c.detail), c.shown, c.didnt_fit) for c in found.cards],
+        ),
+        Panel(
+            id="slow",
+            heading="Threads put in slow mode",
+            summary=(
+                f"{count(slowed_hot + slowed_manual, 'thread', 'threads')} slowed: "
+                f"{slowed_hot} for running hot, {slowed_manual} by hand (by the thread's "
+                "author or a moderator)."
+            ),
+            chart=charts.bars(
+                "slow-chart",
+                "Threads put in slow mode per day",
+                "Threads slowed each day, for running hot or by hand. "
+                "The table below gives each day's numbers.",
+                labels,
+                [
+                    ("running hot", [d.hot for d in found.slowed]),
+                    ("by hand", [d.manual for d in found.slowed]),
+                ],
+                label_every=7,
+            ),
+            columns=("Day", "Running hot", "By hand"),
+            rows=[(day_label(d.day), d.hot, d.manual) for d in found.slowed],
+            folded=True,
+        ),
+        Panel(
+            id="answers",
+            heading="Replies that got an answer",
+            summary=(
+                f"Of {count(reach.replies, 'reply', 'replies')} members wrote to someone "
+                f"else, {reach.answered} ({percent(reach_share)}) got a reply back from "
+                "that person."
+            ),
+            chart=charts.share_bar(
+                "answers-chart",
+                "Replies answered by the person replied to",
+                f"{reach.answered} of {reach.replies} replies answered.",
+                [(reply_words[p.name], p.count) for p in reach.parts],
+                quiet_last=True,
+            ),
+            columns=("Replies", "Count", "Share"),
+            rows=_share_rows(reach.parts, reply_words),
+        ),
+    ]
