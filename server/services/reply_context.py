@@ -8,9 +8,9 @@ is read in a handful of queries, so opening the composer stays quick.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,22 +78,39 @@ async def _thread(session: AsyncSession, viewer_id: int, parent: Post) -> Thread
 
 
 async def _history(session: AsyncSession, one: int, other: int) -> History:
-    parent = aliased(Post)
-    row = (
-        await session.exec(
-            select(func.count(), func.max(Post.created_at))
-            .select_from(Post)
-            .join(parent, col(parent.id) == col(Post.in_reply_to_id))
-            .where(
-                col(Post.state) == PostState.published,
-                or_(
-                    (col(Post.actor_id) == one) & (col(parent.actor_id) == other),
-                    (col(Post.actor_id) == other) & (col(parent.actor_id) == one),
-                ),
-            )
+    """Replies between `one` (the member) and `other`, starting from the member's own
+    posts: the member's replies to the other's posts, and the other's replies to the
+    member's posts (through the in_reply_to index). Starting from the other person
+    instead walks every post of a busy author."""
+    mine, theirs = aliased(Post), aliased(Post)
+    # The member's replies whose parent is by the other person.
+    sent = (
+        select(mine.created_at)
+        .join(theirs, col(theirs.id) == col(mine.in_reply_to_id))
+        .where(
+            col(mine.actor_id) == one,
+            col(mine.state) == PostState.published,
+            col(theirs.actor_id) == other,
         )
-    ).one()
-    return History(int(row[0]), row[1])
+    )
+    # The other person's replies to the member's posts.
+    received = (
+        select(theirs.created_at)
+        .select_from(mine)
+        .join(theirs, col(theirs.in_reply_to_id) == col(mine.id))
+        .where(
+            col(mine.actor_id) == one,
+            col(theirs.actor_id) == other,
+            col(theirs.state) == PostState.published,
+        )
+    )
+    both = union_all(sent, received).subquery()
+    row = (await session.exec(select(func.count(), func.max(both.c.created_at)))).one()
+    last = row[1]
+    if isinstance(last, str):  # a UNION loses the column's type on SQLite
+        last = datetime.fromisoformat(last)
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    return History(int(row[0]), last)
 
 
 async def for_reply(session: AsyncSession, viewer: Actor, parent_id: int) -> ReplyContext:

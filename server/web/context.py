@@ -35,8 +35,13 @@ def now(request: Request) -> datetime:
 
 
 async def community_norms(request: Request, session: AsyncSession) -> norms.Norms:
-    """The norms in force for this request (read each time: changes apply at once)."""
-    return await norms.current(session, settings(request))
+    """The norms in force for this request: read once per request (so changes apply at
+    once) and shared by everything that renders it."""
+    found = getattr(request.state, "norms", None)
+    if found is None:
+        found = await norms.current(session, settings(request))
+        request.state.norms = found
+    return found  # type: ignore[no-any-return]
 
 
 async def rules(request: Request, session: AsyncSession) -> Rules:
