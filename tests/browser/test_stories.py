@@ -457,5 +457,5 @@ def test_an_admin_reads_the_dashboard_charts(page: Page, porch) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     charts = page.locator("main svg")
     expect(charts).to_have_count(6)
-    expect(charts.first.locator("title")).not_to_have_text("")
+    expect(charts.first.locator("title").first).not_to_have_text("")
     expect(page.get_by_role("table").first).to_be_visible()
