@@ -176,3 +176,20 @@ async def test_the_console_previews_each_card(app, clock) -> None:
     assert "You and Sam have not talked before." in page
     assert "This post is from 3 weeks ago." in page
     await admin.aclose()
+
+
+async def test_like_counts_are_hidden_until_revealed_unless_the_norm_shows_them(
+    app, clock, people
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    post = await ana.post("Fresh bread")
+    await publish_due(app, clock, 31)
+    token = await csrf_from(ben.client, f"/@ana/{post}")
+    await ben.client.post(f"/posts/{post}/like", data={"csrf_token": token})
+    page = (await ana.client.get(f"/@ana/{post}")).text
+    assert '<details class="likes"><summary>Show likes</summary>1 like</details>' in page
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "likes.counts", "shown")
+    page = (await ana.client.get(f"/@ana/{post}")).text
+    assert '<span class="likes">1 like</span>' in page
+    await admin.aclose()

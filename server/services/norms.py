@@ -403,6 +403,16 @@ REGISTRY: tuple[Norm, ...] = (
         "{name} asked for no advice. Would listening, or sharing how it was for you, help more?",
     ),
     Norm(
+        "likes.counts",
+        "Posts",
+        "Like counts",
+        "hidden: members see how many liked a post only when they choose to reveal it; "
+        "shown: the count is always there.",
+        "choice",
+        "hidden",
+        choices=("hidden", "shown"),
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

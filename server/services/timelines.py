@@ -27,7 +27,7 @@ from server.models import (
     RepliesPolicy,
     Visibility,
 )
-from server.services import mutes
+from server.services import mutes, stats
 from server.services.paging import Window
 from server.services.visibility import visible_to
 
@@ -50,6 +50,9 @@ class PostView:
     #: Whether the viewer liked / boosted this post (their buttons then undo).
     liked: bool = False
     boosted: bool = False
+    #: How many people liked and boosted it.
+    likes: int = 0
+    boosts: int = 0
 
 
 @dataclass
@@ -118,6 +121,8 @@ async def _attach_extras(
     by_id = {v.post.id: v for v in views}
     if not by_id:
         return
+    for post_id, figures in (await stats.of_posts(session, by_id)).items():
+        by_id[post_id].likes, by_id[post_id].boosts = figures.favourites, figures.reblogs
     if viewer_id is not None:
         liked = select(Like.post_id, literal("liked")).where(
             Like.actor_id == viewer_id, col(Like.post_id).in_(by_id)

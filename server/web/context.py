@@ -103,9 +103,13 @@ async def render(
     if me is not None and session is not None:
         assert me.actor.id is not None
         unread = await notifications.unread_count(session, me.actor.id)
+    likes_shown = False
+    if session is not None:
+        likes_shown = (await community_norms(request, session))["likes.counts"] == "shown"
     page = {
         "me": me,
         "unread": unread,
+        "likes_shown": likes_shown,
         # A callable, so pages without forms set no cookie for visitors.
         "csrf": lambda: csrf_token(request),
         "flash": request.session.pop("flash", None) if "flash" in request.session else None,

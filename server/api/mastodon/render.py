@@ -55,7 +55,6 @@ async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]
         # The page's views carry their media already.
         details=await posts.details_of(call.session, [v.post for v in shown], with_media=False),
         accounts={int(a["id"]): a for a in authors},
-        stats=await stats.of_posts(call.session, [v.post.id for v in shown]),
     )
     if call.viewer_id is not None:
         figures.bookmarked = await bookmarks.among(

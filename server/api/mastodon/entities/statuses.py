@@ -10,7 +10,6 @@ from server.api.mastodon.entities.common import Site, timestamp
 from server.models import Actor, Attachment, Poll, Post, PostEdit, Visibility
 from server.services.content import labels_html
 from server.services.posts import Details
-from server.services.stats import PostStats
 from server.services.timelines import PostView
 
 #: Porch's visibilities under Mastodon's names.
@@ -30,7 +29,6 @@ class Figures:
     site: Site
     details: dict[int, Details] = field(default_factory=dict)
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    stats: dict[int, PostStats] = field(default_factory=dict)
     bookmarked: set[int] = field(default_factory=set)
     muted: set[int] = field(default_factory=set)
 
@@ -102,7 +100,6 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
     """A Status; a boost carries the boosted post in `reblog`."""
     post, author, site = view.post, view.author, figures.site
     details = figures.details.get(post.id) or Details([], [], [], None)
-    stats = figures.stats.get(post.id, PostStats())
     if author.domain is None:
         uri = site.urls.post(author.username, post.id)
         url = site.urls.post_page(author.username, post.id)
@@ -126,8 +123,8 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
         "mentions": [_mention(a, site) for a in details.mentions],
         "tags": [{"name": t, "url": site.urls.tag(t)} for t in details.tags],
         "emojis": [],
-        "reblogs_count": stats.reblogs,
-        "favourites_count": stats.favourites,
+        "reblogs_count": view.boosts,
+        "favourites_count": view.likes,
         "replies_count": view.replies,
         "quotes_count": 0,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
