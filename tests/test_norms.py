@@ -193,3 +193,17 @@ async def test_like_counts_are_hidden_until_revealed_unless_the_norm_shows_them(
     page = (await ana.client.get(f"/@ana/{post}")).text
     assert '<span class="likes">1 like</span>' in page
     await admin.aclose()
+
+
+async def test_members_land_on_the_timeline_the_community_chose(app, clock, people) -> None:
+    ana = people["ana"]
+    assert (await ana.client.get("/")).status_code == 200
+    admin = await make_admin(app, clock)
+    await set_norm(admin, "timeline.default", "local")
+    landing = await ana.client.get("/")
+    assert landing.status_code == 303
+    assert landing.headers["location"] == "/local"
+    home = await ana.client.get("/home")
+    assert home.status_code == 200
+    assert 'href="/home" aria-current="page">Home</a>' in home.text
+    await admin.aclose()

@@ -413,6 +413,15 @@ REGISTRY: tuple[Norm, ...] = (
         choices=("hidden", "shown"),
     ),
     Norm(
+        "timeline.default",
+        "Members",
+        "The timeline members land on",
+        "home: posts from the people they follow; local: everyone's public posts here.",
+        "choice",
+        "home",
+        choices=("home", "local"),
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

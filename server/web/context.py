@@ -103,13 +103,17 @@ async def render(
     if me is not None and session is not None:
         assert me.actor.id is not None
         unread = await notifications.unread_count(session, me.actor.id)
-    likes_shown = False
+    likes_shown, home_path = False, "/"
     if session is not None:
-        likes_shown = (await community_norms(request, session))["likes.counts"] == "shown"
+        found = await community_norms(request, session)
+        likes_shown = found["likes.counts"] == "shown"
+        # When members land on the local timeline, their home timeline has its own address.
+        home_path = "/home" if found["timeline.default"] == "local" else "/"
     page = {
         "me": me,
         "unread": unread,
         "likes_shown": likes_shown,
+        "home_path": home_path,
         # A callable, so pages without forms set no cookie for visitors.
         "csrf": lambda: csrf_token(request),
         "flash": request.session.pop("flash", None) if "flash" in request.session else None,

@@ -42,6 +42,9 @@ async def home(request: Request) -> Response:
                 session, None, window=Window(max_id=query_id(request, "max_id"))
             )
             return await render(request, session, "welcome.html", {"page": page})
+        landing = (await community_norms(request, session))["timeline.default"]
+        if landing == "local" and request.url.path == "/":
+            return redirect("/local")
         page = await timelines.home(
             session, me.actor, now(request), Window(max_id=query_id(request, "max_id"))
         )

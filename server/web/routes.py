@@ -19,6 +19,7 @@ from server.web import (
 
 routes = [
     Route("/", pages.home, name="home"),
+    Route("/home", pages.home),
     Route("/healthz", health.healthz),
     Route("/local", pages.local, name="local"),
     Route("/tags/{tag}", pages.tag, name="tag"),
