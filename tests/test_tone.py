@@ -95,3 +95,24 @@ async def test_banter_between_mutuals_who_talk_often_is_left_alone(app, clock, p
     await publish_due(app, clock, 21)
     teasing = await _reply(ana, first, "Shut up, you idiot :)")
     assert teasing.status_code == 303  # no nudge between friends mid-conversation
+
+
+async def test_advice_on_a_post_that_asked_for_none_gets_a_second_look(app, clock, people) -> None:
+    ana, ben = people["ana"], people["ben"]
+    token = await ana.token()
+    posted = await ana.client.post(
+        "/posts",
+        data={
+            "text": "My seedlings died",
+            "intent": "venting — no advice please",
+            "csrf_token": token,
+        },
+    )
+    post = int(posted.headers["location"].rsplit("/", 1)[1])
+    await publish_due(app, clock, 31)
+    nudged = await _reply(ben, post, "Oh no. Have you tried a grow light?")
+    assert nudged.status_code == 200
+    assert "advice, on a post that asked for none" in nudged.text
+    assert re.search(r"<mark[^>]*>Have you tried</mark> a grow light", nudged.text)
+    # Listening instead goes straight through.
+    assert (await _reply(ben, post, "Oh no, that is so disheartening.")).status_code == 303

@@ -244,6 +244,27 @@ REGISTRY: tuple[Norm, ...] = (
         unit="seconds",
     ),
     Norm(
+        "cards.advice_phrases",
+        "Reflective cards",
+        "Phrases that offer advice",
+        "One per line. A reply to a post that asked for no advice is shown back when it "
+        "uses one of these, like wording the tone check points at.",
+        "lines",
+        [
+            "you should",
+            "have you tried",
+            "why don't you",
+            "why not just",
+            "I'd suggest",
+            "I would suggest",
+            "my advice",
+            "you need to",
+            "you could try",
+            "just try",
+        ],
+        maximum=200,
+    ),
+    Norm(
         "budget.posts_per_day",
         "Budgets",
         "Posts a day",
@@ -476,6 +497,7 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
         pause_as_written_reply=timedelta(seconds=found["pause.as_written_reply_seconds"]),
         pause_hot_thread_reply=timedelta(seconds=found["pause.hot_thread_reply_seconds"]),
         tone_phrases=tuple(found["tone.phrases"]),
+        advice_phrases=tuple(found["cards.advice_phrases"]),
         intents=tuple(found["intents.list"]),
         tone_indicators=tuple(found["tone.indicators"]),
         slow_limits=slow_mode.Limits(

@@ -63,6 +63,7 @@ class Rules:
     #: A reply in a thread in slow mode.
     pause_hot_thread_reply: timedelta = timedelta(seconds=90)
     tone_phrases: tuple[str, ...] = ()
+    advice_phrases: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
     tone_indicators: tuple[str, ...] = ()
     slow_limits: slow_mode.Limits = slow_mode.Limits(10, 30, timedelta(seconds=120))
@@ -244,6 +245,7 @@ async def reply_pause(
     now: datetime,
     *,
     nudge: bool,
+    no_advice: bool = False,
 ) -> timedelta:
     """A reply's pause fits the relationship: short inside an exchange between mutuals,
     longer for a first reply to a stranger, longer still when kept as written after the
@@ -256,6 +258,8 @@ async def reply_pause(
     if situation is relationships.Situation.stranger:
         pause = rules.pause_stranger_reply
     flags = tone.check(draft.text, rules.tone_phrases, draft.language)
+    if no_advice:  # the post asked for none: advice is worth a second look too
+        flags = tone.merge([*flags, *tone.advice(draft.text, rules.advice_phrases)])
     if flags:
         if nudge and not draft.as_written:
             raise tone.ToneNudge(flags)
@@ -291,7 +295,14 @@ async def compose(
         if root is not None:
             slowed = await slow_mode.check(session, author.id, root, rules.slow_limits, now)
         pause = await reply_pause(
-            session, author.id, parent.actor_id, draft, rules, now, nudge=nudge
+            session,
+            author.id,
+            parent.actor_id,
+            draft,
+            rules,
+            now,
+            nudge=nudge,
+            no_advice=bool(parent.intent and "no advice" in parent.intent.lower()),
         )
         if slowed:
             pause = max(pause, rules.pause_hot_thread_reply)

@@ -89,15 +89,33 @@ def check(text: str, phrases: tuple[str, ...], language: str | None = None) -> l
     flags += _shouting(text)
     for found in PILES.finditer(text):
         flags.append(Flag(found.start(), found.end(), "piled-up marks can read as anger"))
-    flags.sort(key=lambda f: f.start)
+    return merge(flags)
+
+
+def merge(flags: list[Flag]) -> list[Flag]:
+    """Flags in order, overlapping passages merged (the first reason names them)."""
     kept: list[Flag] = []
-    for flag in flags:  # overlapping passages merge; the first reason names them
+    for flag in sorted(flags, key=lambda f: f.start):
         if kept and flag.start < kept[-1].end:
             last = kept[-1]
             kept[-1] = Flag(last.start, max(last.end, flag.end), last.reason)
         else:
             kept.append(flag)
     return kept
+
+
+@lru_cache(maxsize=16)
+def _advice_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    return _union([p.strip() for p in phrases if p.strip()], anchored=False)
+
+
+def advice(text: str, phrases: tuple[str, ...]) -> list[Flag]:
+    """Passages that offer advice (for a post that asked for none)."""
+    pattern = _advice_pattern(phrases)
+    if pattern is None:
+        return []
+    reason = "advice, on a post that asked for none"
+    return [Flag(m.start(), m.end(), reason) for m in pattern.finditer(text)]
 
 
 def _shouting(text: str) -> list[Flag]:
