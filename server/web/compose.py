@@ -252,6 +252,18 @@ async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post 
     return post if post.state == PostState.pending else None
 
 
+def _values_of(post: Post) -> Composition:
+    """What the author wrote, back in the composer for an edit."""
+    return Composition(
+        post.text,
+        post.spoiler_text,
+        Visibility(post.visibility),
+        post.in_reply_to_id,
+        intent=post.intent,
+        tone_indicator=post.tone_indicator,
+    )
+
+
 async def edit_page(request: Request) -> Response:
     post_id = path_id(request, "post_id")
     async with db(request) as session:
@@ -260,14 +272,7 @@ async def edit_page(request: Request) -> Response:
         if post is None:
             flash(request, "That post is published now; its pause is over.")
             return redirect(f"/@{me.actor.username}/{post_id}")
-        values = Composition(
-            post.text,
-            post.spoiler_text,
-            Visibility(post.visibility),
-            post.in_reply_to_id,
-            intent=post.intent,
-            tone_indicator=post.tone_indicator,
-        )
+        values = _values_of(post)
         return await _form_page(
             request, session, me, values, action=f"/posts/{post_id}/edit", editing=post
         )
@@ -312,14 +317,7 @@ async def revise_page(request: Request) -> Response:
         post = await session.get(Post, post_id)
         if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
             raise HTTPException(404)
-        values = Composition(
-            post.text,
-            post.spoiler_text,
-            Visibility(post.visibility),
-            post.in_reply_to_id,
-            intent=post.intent,
-            tone_indicator=post.tone_indicator,
-        )
+        values = _values_of(post)
         return await _form_page(
             request, session, me, values, action=f"/posts/{post_id}/revise", revising=post
         )
