@@ -88,9 +88,7 @@ def upgrade() -> None:
             sa.Column("intent", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
         )
         batch_op.add_column(
-            sa.Column(
-                "tone_indicator", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
-            )
+            sa.Column("tone_indicator", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True)
         )
     with op.batch_alter_table("actors", schema=None) as batch_op:
         batch_op.add_column(

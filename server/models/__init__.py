@@ -2,6 +2,7 @@
 
 from server.models.actors import Actor, ActorKey, Member, MemberRole, MemberState
 from server.models.care import CareEvent, CareKind, LinkOpen
+from server.models.conversations import RankedSnapshot, ReplyFact, ThreadSignals
 from server.models.federation import (
     Delivery,
     DeliveryState,
@@ -35,6 +36,9 @@ from server.models.posts import (
 from server.models.publishing import ScheduledPublish
 
 __all__ = [
+    "RankedSnapshot",
+    "ReplyFact",
+    "ThreadSignals",
     "LinkOpen",
     "CareEvent",
     "CareKind",

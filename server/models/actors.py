@@ -105,3 +105,7 @@ class Member(SQLModel, table=True):
     session_epoch: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = Field(default=None)
+    #: The member's home order ("conversations" or "latest"); None follows the norm.
+    home_order: str | None = Field(default=None, max_length=16)
+    #: Always show like and boost counts, whatever the community's default.
+    show_counts: bool = Field(default=False)

@@ -10,8 +10,9 @@ PORCH_* variables keeps its values until an admin changes them here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import RegistrationMode, Settings
 from server.models import NormChange, NormValue
-from server.services import slow_mode
+from server.services import conversation_signals, ranking, slow_mode
 from server.services.errors import Invalid, NotFound
 from server.services.posts import Rules
 
@@ -66,12 +67,14 @@ class Norm:
     group: str
     label: str
     help: str
-    kind: str  # "int", "choice", "text" (one line), "lines"
+    kind: str  # "int", "number" (decimals allowed), "choice", "text" (one line), "lines"
     default: Any
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     choices: tuple[str, ...] = ()
     unit: str = ""
+    #: Old names of choices, still accepted (a stored value keeps its meaning).
+    aliases: Mapping[str, str] = field(default_factory=dict)
     #: When set, the default comes from the environment (see the module docstring).
     from_settings: Callable[[Settings], Any] | None = None
 
@@ -81,20 +84,25 @@ class Norm:
     def parse(self, raw: Any) -> Any:
         """The value `raw` (text from a form or the CLI, or a stored value) stands for,
         or Invalid with a message an admin can act on."""
-        if self.kind == "int":
+        if self.kind in ("int", "number"):
             try:
-                value = int(str(raw).strip())
+                value: Any = (int if self.kind == "int" else float)(str(raw).strip())
             except ValueError:
-                raise Invalid(f"{self.label} must be a whole number.", field=self.name) from None
+                wanted = "a whole number" if self.kind == "int" else "a number"
+                raise Invalid(f"{self.label} must be {wanted}.", field=self.name) from None
+            if not math.isfinite(value):
+                raise Invalid(f"{self.label} must be a number.", field=self.name)
             low, high = self.minimum, self.maximum
             if (low is not None and value < low) or (high is not None and value > high):
                 raise Invalid(
-                    f"{self.label} must be between {low} and {high}{' ' + self.unit if self.unit else ''}.",
+                    f"{self.label} must be between {_number(low)} and {_number(high)}"
+                    f"{' ' + self.unit if self.unit else ''}.",
                     field=self.name,
                 )
             return value
         if self.kind == "choice":
             value = str(raw).strip().lower()
+            value = self.aliases.get(value, value)
             if value not in self.choices:
                 raise Invalid(
                     f"{self.label} must be one of: {', '.join(self.choices)}.", field=self.name
@@ -119,7 +127,14 @@ class Norm:
 
     def show(self, value: Any) -> str:
         """The value as an admin types it."""
+        if self.kind == "number":
+            return _number(value)
         return "\n".join(value) if self.kind == "lines" else str(value)
+
+
+def _number(value: float | None) -> str:
+    """2.0 as "2", 0.25 as "0.25"."""
+    return "" if value is None else f"{value:g}"
 
 
 REGISTRY: tuple[Norm, ...] = (
@@ -437,10 +452,378 @@ REGISTRY: tuple[Norm, ...] = (
         "timeline.default",
         "Members",
         "The timeline members land on",
-        "home: posts from the people they follow; local: everyone's public posts here.",
+        "conversations: posts from the people they follow, ranked by conversation; "
+        "latest: the same, newest first; local: everyone's public posts here. Members "
+        "switch between Conversations and Latest, and their choice is remembered.",
         "choice",
-        "home",
-        choices=("home", "local"),
+        "conversations",
+        choices=("conversations", "latest", "local"),
+        aliases={"home": "latest"},
+    ),
+    Norm(
+        "ranking.window_hours",
+        "Conversations ranking",
+        "Window",
+        "Threads started this long ago or less can appear on the Conversations timeline.",
+        "int",
+        72,
+        6,
+        720,
+        unit="hours",
+    ),
+    Norm(
+        "ranking.half_life_hours",
+        "Conversations ranking",
+        "Half-life",
+        "A thread's score halves every this many hours since it started.",
+        "int",
+        24,
+        6,
+        72,
+        unit="hours",
+    ),
+    Norm(
+        "ranking.min_reply_chars",
+        "Conversations ranking",
+        "Shortest reply that counts",
+        "Replies shorter than this (once mentions, links and emoji are out) do not count as conversation.",
+        "int",
+        20,
+        0,
+        500,
+        unit="characters",
+    ),
+    Norm(
+        "ranking.trust_hours",
+        "Conversations ranking",
+        "Known for",
+        "Replies count only from accounts this server has known this long, or that a member follows.",
+        "int",
+        24,
+        0,
+        720,
+        unit="hours",
+    ),
+    Norm(
+        "ranking.full_repliers_per_server",
+        "Conversations ranking",
+        "Full-weight repliers per server",
+        "From any one other server, this many repliers count fully; more count at the weight below.",
+        "int",
+        3,
+        1,
+        100,
+        unit="people",
+    ),
+    Norm(
+        "ranking.extra_replier_weight",
+        "Conversations ranking",
+        "Weight of extra repliers from one server",
+        "What each further replier from the same server counts (1 counts fully).",
+        "number",
+        0.25,
+        0.0,
+        1.0,
+    ),
+    Norm(
+        "ranking.fast_turn_seconds",
+        "Conversations ranking",
+        "Fast turn",
+        "A turn this soon after the previous one between the same two people counts at the value below: slowness is valued.",
+        "int",
+        120,
+        0,
+        3600,
+        unit="seconds",
+    ),
+    Norm(
+        "ranking.fast_turn_value",
+        "Conversations ranking",
+        "Value of a fast turn",
+        "What a fast turn counts (1 counts as a full turn).",
+        "number",
+        0.5,
+        0.0,
+        1.0,
+    ),
+    Norm(
+        "ranking.pileon_repliers",
+        "Conversations ranking",
+        "Pile-on: repliers",
+        "A thread is a pile-on when at least this many people replied, mostly strangers to the author, mostly fast.",
+        "int",
+        10,
+        2,
+        1000,
+        unit="people",
+    ),
+    Norm(
+        "ranking.pileon_stranger_percent",
+        "Conversations ranking",
+        "Pile-on: share of strangers",
+        "Share of repliers who never followed or answered the author before.",
+        "int",
+        80,
+        1,
+        100,
+        unit="%",
+    ),
+    Norm(
+        "ranking.pileon_hours",
+        "Conversations ranking",
+        "Pile-on: how fast",
+        "Repliers arriving within this many hours of the post count as fast.",
+        "int",
+        2,
+        1,
+        72,
+        unit="hours",
+    ),
+    Norm(
+        "ranking.dominance_replies",
+        "Conversations ranking",
+        "Dominated: replies",
+        "A thread with at least this many replies is dominated when two people other than the author wrote most of it.",
+        "int",
+        10,
+        2,
+        1000,
+        unit="replies",
+    ),
+    Norm(
+        "ranking.dominance_percent",
+        "Conversations ranking",
+        "Dominated: share",
+        "Share of the replies those two wrote.",
+        "int",
+        60,
+        1,
+        100,
+        unit="%",
+    ),
+    Norm(
+        "ranking.base_mutual",
+        "Conversations ranking",
+        "Points: you follow each other",
+        "Starting points for a post by someone the reader follows and who follows them back.",
+        "number",
+        3.0,
+        0.0,
+        20.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.base_followed",
+        "Conversations ranking",
+        "Points: you follow them",
+        "Starting points for a post by someone the reader follows (or by the reader).",
+        "number",
+        2.0,
+        0.0,
+        20.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.base_other",
+        "Conversations ranking",
+        "Points: someone else",
+        "Starting points for a thread where people the reader follows are talking.",
+        "number",
+        1.0,
+        0.0,
+        20.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.voices_weight",
+        "Conversations ranking",
+        "Weight: distinct voices",
+        "Times log2(1 + repliers): more people count, less and less.",
+        "number",
+        1.0,
+        0.0,
+        10.0,
+    ),
+    Norm(
+        "ranking.exchange_weight",
+        "Conversations ranking",
+        "Weight: back-and-forth",
+        "Times the sum over pairs who answered each other of log2(1 + turns); pairs with the author or someone the reader follows count fully, others half.",
+        "number",
+        2.0,
+        0.0,
+        10.0,
+    ),
+    Norm(
+        "ranking.exchange_cap",
+        "Conversations ranking",
+        "Cap: back-and-forth",
+        "The back-and-forth sum counts at most this much.",
+        "number",
+        8.0,
+        0.0,
+        50.0,
+    ),
+    Norm(
+        "ranking.pair_turn_cap",
+        "Conversations ranking",
+        "Cap: turns per pair",
+        "Turns between two people count at most this many: a long two-person thread stops climbing.",
+        "int",
+        6,
+        1,
+        50,
+        unit="turns",
+    ),
+    Norm(
+        "ranking.author_joined",
+        "Conversations ranking",
+        "Points: the author joined in",
+        "Points when the author answered someone in their thread.",
+        "number",
+        2.0,
+        0.0,
+        20.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.author_extra_cap",
+        "Conversations ranking",
+        "Points: the author answered more people",
+        "One more point for each further person the author answered, up to this many.",
+        "int",
+        2,
+        0,
+        10,
+        unit="points",
+    ),
+    Norm(
+        "ranking.known_weight",
+        "Conversations ranking",
+        "Weight: people you follow talking",
+        "Points for each person the reader follows who is talking there.",
+        "number",
+        1.0,
+        0.0,
+        10.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.known_cap",
+        "Conversations ranking",
+        "Cap: people you follow talking",
+        "Counts at most this many people.",
+        "int",
+        3,
+        0,
+        20,
+        unit="people",
+    ),
+    Norm(
+        "ranking.substance_weight",
+        "Conversations ranking",
+        "Weight: substance",
+        "Points for replies of the length below (median), capped: length is easy to game.",
+        "number",
+        1.0,
+        0.0,
+        10.0,
+        unit="points",
+    ),
+    Norm(
+        "ranking.substance_chars",
+        "Conversations ranking",
+        "Substance: full length",
+        "A median reply this long earns the full substance points.",
+        "int",
+        200,
+        20,
+        2000,
+        unit="characters",
+    ),
+    Norm(
+        "ranking.likes_weight",
+        "Conversations ranking",
+        "Weight: likes",
+        "Times log2(1 + likes): near zero, a tiebreaker.",
+        "number",
+        0.05,
+        0.0,
+        1.0,
+    ),
+    Norm(
+        "ranking.boosts_weight",
+        "Conversations ranking",
+        "Weight: boosts",
+        "Times log2(1 + boosts): near zero, a tiebreaker.",
+        "number",
+        0.1,
+        0.0,
+        1.0,
+    ),
+    Norm(
+        "ranking.quiet_boost",
+        "Conversations ranking",
+        "Boost: people who rarely post",
+        "Score multiplier for posts by people who posted few top-level posts this week.",
+        "number",
+        1.25,
+        1.0,
+        3.0,
+        unit="×",
+    ),
+    Norm(
+        "ranking.quiet_posts",
+        "Conversations ranking",
+        "Rarely posts: at most",
+        "Top-level posts in 7 days that still count as rarely posting.",
+        "int",
+        3,
+        0,
+        50,
+        unit="posts",
+    ),
+    Norm(
+        "ranking.pileon_penalty",
+        "Conversations ranking",
+        "Penalty: pile-on",
+        "Score multiplier for a pile-on.",
+        "number",
+        0.5,
+        0.05,
+        1.0,
+        unit="×",
+    ),
+    Norm(
+        "ranking.dominance_penalty",
+        "Conversations ranking",
+        "Penalty: dominated thread",
+        "Score multiplier for a dominated thread.",
+        "number",
+        0.5,
+        0.05,
+        1.0,
+        unit="×",
+    ),
+    Norm(
+        "ranking.diversity_decay",
+        "Conversations ranking",
+        "Diversity: decay",
+        "Each further post by the same author on a page counts (1 - floor) × decay^n + floor of its score.",
+        "number",
+        0.5,
+        0.0,
+        1.0,
+    ),
+    Norm(
+        "ranking.diversity_floor",
+        "Conversations ranking",
+        "Diversity: floor",
+        "See Diversity: decay.",
+        "number",
+        0.25,
+        0.0,
+        1.0,
     ),
     Norm(
         "rules.text",
@@ -511,6 +894,84 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
     )
 
 
+#: Norms that decide which replies count and what a thread's sums are: changing one
+#: sums the recent threads again (`porch ranking rebuild` does all of them).
+SIGNAL_NORMS = frozenset(
+    {
+        "ranking.min_reply_chars",
+        "ranking.trust_hours",
+        "ranking.full_repliers_per_server",
+        "ranking.extra_replier_weight",
+        "ranking.fast_turn_seconds",
+        "ranking.fast_turn_value",
+        "ranking.pileon_repliers",
+        "ranking.pileon_stranger_percent",
+        "ranking.pileon_hours",
+        "ranking.dominance_replies",
+        "ranking.dominance_percent",
+    }
+)
+
+
+def signal_thresholds(found: Mapping[str, Any] | Norms) -> conversation_signals.Thresholds:
+    """Which replies count, from the norms in force."""
+    return conversation_signals.Thresholds(
+        min_chars=found["ranking.min_reply_chars"],
+        trust=timedelta(hours=found["ranking.trust_hours"]),
+        full_repliers_per_server=found["ranking.full_repliers_per_server"],
+        extra_replier_weight=found["ranking.extra_replier_weight"],
+        fast_turn=timedelta(seconds=found["ranking.fast_turn_seconds"]),
+        fast_turn_value=found["ranking.fast_turn_value"],
+        pileon_repliers=found["ranking.pileon_repliers"],
+        pileon_share=found["ranking.pileon_stranger_percent"] / 100,
+        pileon_within=timedelta(hours=found["ranking.pileon_hours"]),
+        dominance_replies=found["ranking.dominance_replies"],
+        dominance_share=found["ranking.dominance_percent"] / 100,
+    )
+
+
+async def thresholds(session: AsyncSession) -> conversation_signals.Thresholds:
+    """The signal thresholds in force, reading only those norms (one small statement,
+    for every reply that arrives)."""
+    values = {name: BY_NAME[name].default for name in SIGNAL_NORMS}
+    rows = await session.exec(select(NormValue).where(col(NormValue.name).in_(SIGNAL_NORMS)))
+    for row in rows.all():
+        try:
+            values[row.name] = BY_NAME[row.name].parse(row.value)
+        except Invalid:
+            continue
+    return signal_thresholds(values)
+
+
+def ranking_weights(found: Norms) -> ranking.Weights:
+    """The ranking's weights, from the norms in force."""
+    return ranking.Weights(
+        window=timedelta(hours=found["ranking.window_hours"]),
+        half_life_hours=found["ranking.half_life_hours"],
+        base_mutual=found["ranking.base_mutual"],
+        base_followed=found["ranking.base_followed"],
+        base_other=found["ranking.base_other"],
+        voices=found["ranking.voices_weight"],
+        exchange=found["ranking.exchange_weight"],
+        exchange_cap=found["ranking.exchange_cap"],
+        pair_turn_cap=found["ranking.pair_turn_cap"],
+        author_joined=found["ranking.author_joined"],
+        author_extra_cap=found["ranking.author_extra_cap"],
+        known=found["ranking.known_weight"],
+        known_cap=found["ranking.known_cap"],
+        substance=found["ranking.substance_weight"],
+        substance_chars=found["ranking.substance_chars"],
+        likes=found["ranking.likes_weight"],
+        boosts=found["ranking.boosts_weight"],
+        quiet_boost=found["ranking.quiet_boost"],
+        quiet_posts=found["ranking.quiet_posts"],
+        pileon_penalty=found["ranking.pileon_penalty"],
+        dominance_penalty=found["ranking.dominance_penalty"],
+        diversity_decay=found["ranking.diversity_decay"],
+        diversity_floor=found["ranking.diversity_floor"],
+    )
+
+
 async def current(session: AsyncSession, settings: Settings) -> Norms:
     """Every norm's value now: the admins' where they set one, the default elsewhere."""
     values = {n.name: n.default_for(settings) for n in REGISTRY}
@@ -566,6 +1027,12 @@ async def change(
         )
     )
     await session.commit()
+    if name in SIGNAL_NORMS:
+        # Threads recent enough to rank are summed again at once; older ones need no hurry.
+        found = await current(session, settings)
+        await conversation_signals.resum_since(
+            session, now - ranking_weights(found).window, signal_thresholds(found)
+        )
     return value
 
 

@@ -30,6 +30,7 @@ from server.models.posts import check_transition
 from server.services import (
     budgets,
     content,
+    conversation_signals,
     outbox,
     relationships,
     slow_mode,
@@ -420,6 +421,7 @@ async def edit_published(
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
     _attach(session, post_id, mention_ids, rendered.tags)
     await _replace_media(session, author, post_id, draft.media_ids)
+    await conversation_signals.edited(session, post)
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
     await session.commit()
     return post
@@ -501,6 +503,7 @@ async def delete_published(
     session.add(post)
     await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    await conversation_signals.forget(session, post)
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()
 

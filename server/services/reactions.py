@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, notifications, outbox, paging
+from server.services import blocks, conversation_signals, notifications, outbox, paging
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
 from server.services.posts import get_visible
@@ -30,6 +30,7 @@ async def like(
     row = Like(actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
     session.add(row)
     await session.flush()
+    await conversation_signals.count_like(session, post.id, 1)
     notifications.add(
         session,
         recipient_id=post.actor_id,
@@ -58,6 +59,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     if row is None:
         return
     await session.delete(row)
+    await conversation_signals.count_like(session, post_id, -1)
     if actor.is_local:
         outbox.record(
             session,
@@ -113,6 +115,7 @@ async def boost(
     )
     session.add(row)
     await session.flush()
+    await conversation_signals.count_boost(session, post.id, 1)
     notifications.add(
         session,
         recipient_id=post.actor_id,
@@ -145,6 +148,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             snapshot={"boost_id": row.id, "post_id": post_id},
         )
     await session.delete(row)
+    await conversation_signals.count_boost(session, post_id, -1)
     await session.commit()
 
 

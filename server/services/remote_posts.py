@@ -25,7 +25,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import notifications
+from server.services import conversation_signals, notifications
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -102,8 +102,12 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             await session.rollback()
             continue
         _attach(session, post.id, note)
-        await _adopt_orphans(session, post)
+        moved = await _adopt_orphans(session, post)
         await notifications.for_new_post(session, post, now)
+        if moved:
+            await conversation_signals.rethread(session, moved | {post.root_id})
+        else:
+            await conversation_signals.record(session, post)
         await session.commit()
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
@@ -174,12 +178,16 @@ def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
         )
 
 
-async def _adopt_orphans(session: AsyncSession, parent: Post) -> None:
+async def _adopt_orphans(session: AsyncSession, parent: Post) -> set[int]:
+    """Attach replies that arrived before `parent`; returns the threads they led."""
     if parent.uri is None:
-        return
-    waiting = await session.exec(select(Post.id).where(Post.in_reply_to_uri == parent.uri).limit(1))
-    if waiting.first() is None:
-        return  # the usual case: nobody answered it before it arrived
+        return set()
+    waiting = await session.exec(
+        select(Post.root_id).where(Post.in_reply_to_uri == parent.uri).distinct()
+    )
+    moved = set(waiting.all())
+    if not moved:
+        return moved  # the usual case: nobody answered it before it arrived
     await session.exec(
         update(Post)
         .where(col(Post.in_reply_to_uri) == parent.uri)
@@ -191,6 +199,7 @@ async def _adopt_orphans(session: AsyncSession, parent: Post) -> None:
         await session.exec(
             update(Post).where(col(Post.root_id) == child_id).values(root_id=parent.root_id)
         )  # type: ignore[call-overload]
+    return moved
 
 
 async def orphans(session: AsyncSession, limit: int = 50) -> list[tuple[int, str]]:
@@ -230,6 +239,7 @@ async def edit(
         await session.exec(delete(model).where(col(model.post_id) == post.id))  # type: ignore[attr-defined,call-overload]
     await session.flush()
     _attach(session, post.id, note)
+    await conversation_signals.edited(session, post)
     await session.commit()
     return True
 
@@ -252,6 +262,7 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     if post.uri:
         await session.merge(Tombstone(uri=post.uri, deleted_at=now))
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))  # type: ignore[call-overload]
+    await conversation_signals.forget(session, post)
     await session.delete(post)
     await session.commit()
 

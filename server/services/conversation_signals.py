@@ -1,0 +1,563 @@
+"""Conversation signals: each thread's sums, kept current as replies arrive.
+
+Every published reply (a member's or one from another server) leaves a `ReplyFact`:
+who answered whom, when, and how much they wrote. A thread's `ThreadSignals` are summed
+from its facts whenever one is added, edited or removed, so reading the Conversations
+timeline never recounts a thread. What is summed here does not depend on who is
+reading; the ranking adds the reader's own relations (server/services/ranking.py).
+
+Which replies count (thresholds are norms, see `Thresholds`):
+- at least 20 characters once mentions, links and emoji are taken out;
+- from an account this server has known for 24 hours, or one a member follows;
+- public or unlisted (followers-only replies count only for readers who follow their
+  author, and so can read them; direct replies never count);
+- at most 3 full-weight repliers from any one other server; the rest count a quarter.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Follow, FollowState, Post, PostState, ReplyFact, ThreadSignals
+from server.services.content import MENTION
+
+OPEN = ("public", "unlisted")
+LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+SHORTCODE = re.compile(r":[A-Za-z0-9_]{2,}:")
+RECENT_POSTS = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Which replies count, and when a thread is a pile-on or dominated (norms)."""
+
+    min_chars: int = 20
+    trust: timedelta = timedelta(hours=24)
+    full_repliers_per_server: int = 3
+    extra_replier_weight: float = 0.25
+    fast_turn: timedelta = timedelta(minutes=2)
+    fast_turn_value: float = 0.5
+    pileon_repliers: int = 10
+    pileon_share: float = 0.8
+    pileon_within: timedelta = timedelta(hours=2)
+    dominance_replies: int = 10
+    dominance_share: float = 0.6
+
+
+def substance_length(text: str) -> int:
+    """Characters a reply has once mentions, links, custom emoji and emoji are out."""
+    text = LINK.sub(" ", MENTION.sub(" ", SHORTCODE.sub(" ", text)))
+    kept = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Mn", "Cs", "Co")
+    )
+    return len(" ".join(kept.split()))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """The part of a `ReplyFact` the sums read."""
+
+    actor_id: int
+    parent_actor_id: int | None
+    domain: str | None
+    at: datetime
+    length: int
+    visibility: str
+    known_since: datetime
+    followed_here: bool
+    tied: bool
+
+
+FACT_COLUMNS = (
+    ReplyFact.actor_id,
+    ReplyFact.parent_actor_id,
+    ReplyFact.domain,
+    ReplyFact.at,
+    ReplyFact.length,
+    ReplyFact.visibility,
+    ReplyFact.known_since,
+    ReplyFact.followed_here,
+    ReplyFact.tied,
+)
+
+
+@dataclass
+class Sums:
+    """A thread's signals, as stored on `ThreadSignals`."""
+
+    replies: int = 0
+    voices: float = 0.0
+    people: dict[str, float] = field(default_factory=dict)
+    quiet_people: list[int] = field(default_factory=list)
+    author_answered: int = 0
+    median_length: int = 0
+    pairs: list[list[Any]] = field(default_factory=list)
+    pileon: bool = False
+    dominated: bool = False
+    last_activity: datetime | None = None
+
+
+def summarise(facts: Iterable[Fact], author_id: int, started_at: datetime, t: Thresholds) -> Sums:
+    """Sum a thread's replies (pure: the tests and `rebuild` call it directly)."""
+    ordered = sorted(facts, key=lambda f: f.at)
+    sums = Sums(replies=len(ordered))
+    if not ordered:
+        return sums
+    sums.last_activity = ordered[-1].at
+
+    def eligible(f: Fact) -> bool:
+        trusted = f.followed_here or f.known_since <= f.at - t.trust
+        return f.length >= t.min_chars and trusted
+
+    counted = [f for f in ordered if eligible(f) and f.visibility in OPEN]
+    quiet = {f.actor_id for f in ordered if eligible(f) and f.visibility == "followers"}
+
+    # Distinct voices, first come first weighed: a server's first few repliers count whole.
+    per_server: Counter[str] = Counter()
+    first: dict[int, Fact] = {}
+    for f in counted:
+        if f.actor_id == author_id or f.actor_id in first:
+            continue
+        first[f.actor_id] = f
+        weight = 1.0
+        if f.domain is not None:
+            per_server[f.domain] += 1
+            if per_server[f.domain] > t.full_repliers_per_server:
+                weight = t.extra_replier_weight
+        sums.people[str(f.actor_id)] = weight
+    sums.voices = round(sum(sums.people.values()), 3)
+    sums.quiet_people = sorted(quiet - set(first) - {author_id})
+
+    answered = {
+        f.parent_actor_id
+        for f in counted
+        if f.actor_id == author_id and f.parent_actor_id not in (None, author_id)
+    }
+    sums.author_answered = len(answered)
+    if counted:
+        sums.median_length = int(statistics.median_low(f.length for f in counted))
+    sums.pairs = _pairs(counted, t)
+
+    repliers = len(first)
+    if repliers >= t.pileon_repliers:
+        strangers = sum(1 for f in first.values() if not f.tied)
+        fast = sum(1 for f in first.values() if f.at - started_at <= t.pileon_within)
+        sums.pileon = strangers >= t.pileon_share * repliers and fast * 2 > repliers
+    if len(counted) >= t.dominance_replies:
+        top = Counter(f.actor_id for f in counted).most_common(2)
+        share = sum(n for _, n in top) / len(counted)
+        # A long exchange with the person who posted is the conversation we want; two
+        # others talking over their thread is what the penalty is for.
+        sums.dominated = share > t.dominance_share and all(a != author_id for a, _ in top)
+    return sums
+
+
+def _pairs(counted: Sequence[Fact], t: Thresholds) -> list[list[Any]]:
+    """Alternating turns for each pair who answered each other."""
+    turns: dict[tuple[int, int], float] = {}
+    last: dict[tuple[int, int], tuple[int, datetime]] = {}
+    directions: dict[tuple[int, int], set[int]] = {}
+    for f in counted:
+        if f.parent_actor_id is None or f.parent_actor_id == f.actor_id:
+            continue
+        a, b = sorted((f.actor_id, f.parent_actor_id))
+        key = (a, b)
+        directions.setdefault(key, set()).add(f.actor_id)
+        previous = last.get(key)
+        if previous is None or previous[0] != f.actor_id:
+            quick = previous is not None and f.at - previous[1] < t.fast_turn
+            turns[key] = turns.get(key, 0.0) + (t.fast_turn_value if quick else 1.0)
+        last[key] = (f.actor_id, f.at)
+    return [[a, b, round(n, 2)] for (a, b), n in turns.items() if len(directions[(a, b)]) == 2]
+
+
+async def thresholds(session: AsyncSession) -> Thresholds:
+    """The thresholds in force (norms, read once per change of a thread)."""
+    # Imported here: the norms registry builds its thresholds from this module.
+    from server.services import norms
+
+    return await norms.thresholds(session)
+
+
+async def start_thread(session: AsyncSession, post: Post) -> None:
+    """A top-level post was published: its thread starts with nothing to sum yet."""
+    started = post.published_at or post.created_at
+    recent = await session.exec(
+        select(func.count())
+        .select_from(Post)
+        .where(
+            col(Post.actor_id) == post.actor_id,
+            col(Post.state) == PostState.published,
+            col(Post.published_at) > started - RECENT_POSTS,
+            col(Post.published_at) <= started,
+            col(Post.in_reply_to_id).is_(None),
+            col(Post.in_reply_to_uri).is_(None),
+            col(Post.reblog_of_id).is_(None),
+        )
+    )
+    await session.merge(
+        ThreadSignals(
+            root_id=post.id,
+            item_id=post.id,
+            author_id=post.actor_id,
+            started_at=started,
+            last_activity=started,
+            author_recent_posts=max(1, int(recent.one())),
+            updated_at=started,
+        )
+    )
+
+
+async def record(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:
+    """A post was published here (a member's after its pause, or one that arrived):
+    start its thread or add it to one. Boosts are counted by `count_boost`."""
+    if post.reblog_of_id is not None or post.state != PostState.published:
+        return
+    if post.in_reply_to_id is None:
+        # Top-level, or a reply whose parent is still being fetched: until the parent
+        # arrives it leads a thread of its own.
+        await start_thread(session, post)
+        return
+    await _add_fact(session, post)
+    await session.flush()
+    await resum(session, post.root_id, t or await thresholds(session))
+
+
+async def _add_fact(session: AsyncSession, post: Post) -> None:
+    parent, root, replier = aliased(Post), aliased(Post), aliased(Actor)
+    follower = aliased(Actor)
+    root_author = select(root.actor_id).where(col(root.id) == post.root_id).scalar_subquery()
+    followed_here = exists(
+        select(Follow.id)
+        .join(follower, col(follower.id) == Follow.follower_id)
+        .where(
+            col(Follow.followed_id) == post.actor_id,
+            col(Follow.state) == FollowState.accepted,
+            col(follower.domain).is_(None),
+        )
+    )
+    tied = or_(
+        exists(
+            select(Follow.id).where(
+                col(Follow.follower_id) == post.actor_id,
+                col(Follow.followed_id) == root_author,
+                col(Follow.state) == FollowState.accepted,
+            )
+        ),
+        exists(
+            select(ReplyFact.post_id).where(
+                col(ReplyFact.actor_id) == post.actor_id,
+                col(ReplyFact.root_author_id) == root_author,
+                col(ReplyFact.root_id) != post.root_id,
+            )
+        ),
+    )
+    row = (
+        await session.exec(
+            select(
+                select(parent.actor_id)
+                .where(col(parent.id) == post.in_reply_to_id)
+                .scalar_subquery(),
+                root_author,
+                replier.domain,
+                replier.created_at,
+                followed_here,
+                tied,
+            ).where(col(replier.id) == post.actor_id)
+        )
+    ).one()
+    parent_actor_id, root_author_id, domain, known_since, followed, is_tied = row
+    await session.merge(
+        ReplyFact(
+            post_id=post.id,
+            root_id=post.root_id,
+            actor_id=post.actor_id,
+            parent_actor_id=parent_actor_id,
+            root_author_id=root_author_id,
+            domain=domain,
+            at=post.published_at or post.created_at,
+            length=substance_length(post.text),
+            visibility=str(post.visibility),
+            known_since=known_since,
+            followed_here=bool(followed),
+            tied=bool(is_tied),
+        )
+    )
+
+
+async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
+    """Sum one thread again from its facts."""
+    signals = await session.get(ThreadSignals, root_id)
+    if signals is None:
+        root = await session.get(Post, root_id)
+        if root is None or root.state != PostState.published:
+            return  # the thread's first post is gone or unknown: nothing leads it
+        await start_thread(session, root)
+        signals = await session.get(ThreadSignals, root_id)
+        assert signals is not None
+    rows = await session.exec(select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == root_id))
+    facts = [Fact(*r) for r in rows.all()]
+    _apply(signals, summarise(facts, signals.author_id, signals.started_at, t))
+    session.add(signals)
+
+
+def _apply(signals: ThreadSignals, sums: Sums) -> None:
+    signals.replies, signals.voices = sums.replies, sums.voices
+    signals.people, signals.quiet_people = sums.people, sums.quiet_people
+    signals.author_answered, signals.median_length = sums.author_answered, sums.median_length
+    signals.pairs, signals.pileon, signals.dominated = sums.pairs, sums.pileon, sums.dominated
+    signals.last_activity = max(signals.started_at, sums.last_activity or signals.started_at)
+    signals.updated_at = signals.last_activity
+
+
+async def edited(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:
+    """A published reply's words changed: so may whether it counts."""
+    fact = await session.get(ReplyFact, post.id)
+    if fact is None:
+        return
+    fact.length = substance_length(post.text)
+    session.add(fact)
+    await session.flush()
+    await resum(session, fact.root_id, t or await thresholds(session))
+
+
+async def forget(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:
+    """A post was deleted. A reply leaves its thread's sums; a thread whose first post
+    is gone is led by its first remaining public reply, so it still ranks."""
+    if post.reblog_of_id is not None:
+        return
+    fact = await session.get(ReplyFact, post.id)
+    if fact is not None:
+        await session.delete(fact)
+        await session.flush()
+        await resum(session, fact.root_id, t or await thresholds(session))
+        return
+    signals = await session.get(ThreadSignals, post.id)
+    if signals is None:
+        return
+    lead = await session.exec(
+        select(ReplyFact.post_id)
+        .where(
+            col(ReplyFact.root_id) == post.id,
+            col(ReplyFact.post_id) != post.id,
+            col(ReplyFact.visibility).in_(OPEN),
+        )
+        .order_by(col(ReplyFact.at))
+        .limit(1)
+    )
+    found = lead.first()
+    if found is None:
+        await session.delete(signals)
+    else:
+        signals.item_id = found
+        session.add(signals)
+
+
+async def count_like(session: AsyncSession, post_id: int, change: int) -> None:
+    """A like on a thread's first post came or went (it weighs near nothing)."""
+    await session.exec(
+        update(ThreadSignals)
+        .where(col(ThreadSignals.root_id) == post_id)
+        .values(likes=ThreadSignals.likes + change)
+    )  # type: ignore[call-overload]
+
+
+async def count_boost(session: AsyncSession, post_id: int, change: int) -> None:
+    """A boost of a thread's first post came or went."""
+    await session.exec(
+        update(ThreadSignals)
+        .where(col(ThreadSignals.root_id) == post_id)
+        .values(boosts=ThreadSignals.boosts + change)
+    )  # type: ignore[call-overload]
+
+
+async def rethread(
+    session: AsyncSession, root_ids: Iterable[int], t: Thresholds | None = None
+) -> None:
+    """Posts moved between threads (a missing parent arrived): rebuild those threads."""
+    roots = set(root_ids)
+    if not roots:
+        return
+    await session.exec(delete(ReplyFact).where(col(ReplyFact.root_id).in_(roots)))  # type: ignore[call-overload]
+    await session.exec(delete(ThreadSignals).where(col(ThreadSignals.root_id).in_(roots)))  # type: ignore[call-overload]
+    await session.flush()
+    rows = await session.exec(
+        select(Post)
+        .where(
+            col(Post.root_id).in_(roots),
+            col(Post.state) == PostState.published,
+            col(Post.reblog_of_id).is_(None),
+        )
+        .order_by(col(Post.id))
+        .execution_options(populate_existing=True)
+    )
+    posts = list(rows.all())
+    for post in posts:
+        if post.in_reply_to_id is None:
+            await start_thread(session, post)
+        else:
+            await _add_fact(session, post)
+    await session.flush()
+    t = t or await thresholds(session)
+    for root in {p.root_id for p in posts}:
+        await resum(session, root, t)
+
+
+async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 2000) -> tuple[int, int]:
+    """Forget every signal and derive them again from the posts: (threads, replies).
+
+    For `porch ranking rebuild` after a restore, an upgrade, or a change of thresholds.
+    Walks the posts in id order, so "had they answered this author before" is known.
+    """
+    await session.exec(delete(ReplyFact))  # type: ignore[call-overload]
+    await session.exec(delete(ThreadSignals))  # type: ignore[call-overload]
+    await session.commit()
+    followed_here = set(
+        (
+            await session.exec(
+                select(Follow.followed_id)
+                .join(Actor, col(Actor.id) == Follow.follower_id)
+                .where(col(Actor.domain).is_(None), col(Follow.state) == FollowState.accepted)
+                .distinct()
+            )
+        ).all()
+    )
+    follows = set(
+        (
+            await session.exec(
+                select(Follow.follower_id, Follow.followed_id).where(
+                    col(Follow.state) == FollowState.accepted
+                )
+            )
+        ).all()
+    )
+    actors = {
+        i: (d, c)
+        for i, d, c in (await session.exec(select(Actor.id, Actor.domain, Actor.created_at))).all()
+    }
+    authors: dict[int, int] = {}  # post id -> author, for parents and roots
+    answered: set[tuple[int, int]] = set()  # (replier, root author)
+    roots: dict[int, ThreadSignals] = {}
+    facts: dict[int, list[Fact]] = {}
+    # First public reply of each thread, to lead it if its first post is gone.
+    leads: dict[int, tuple[int, int, datetime]] = {}
+    recent: dict[int, list[datetime]] = {}
+    threads = replies = 0
+    last_id = -1
+    published = (
+        col(Post.state) == PostState.published,
+        col(Post.reblog_of_id).is_(None),
+    )
+    while True:
+        rows = (
+            await session.exec(
+                select(
+                    Post.id,
+                    Post.actor_id,
+                    Post.in_reply_to_id,
+                    Post.root_id,
+                    Post.text,
+                    Post.visibility,
+                    Post.published_at,
+                    Post.in_reply_to_uri,
+                )
+                .where(col(Post.id) > last_id, *published)
+                .order_by(col(Post.id))
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        new_facts: list[dict[str, Any]] = []
+        for post_id, actor_id, parent_id, root_id, text, visibility, at, orphan_of in rows:
+            authors[post_id] = actor_id
+            at = at or datetime.min
+            if parent_id is None:
+                history = recent.setdefault(actor_id, [])
+                if orphan_of is None:
+                    history.append(at)
+                count = sum(1 for moment in history[-50:] if moment > at - RECENT_POSTS)
+                roots[post_id] = ThreadSignals(
+                    root_id=post_id,
+                    item_id=post_id,
+                    author_id=actor_id,
+                    started_at=at,
+                    last_activity=at,
+                    author_recent_posts=max(1, count),
+                    updated_at=at,
+                )
+                threads += 1
+                continue
+            root_author = authors.get(root_id)
+            domain, known_since = actors.get(actor_id, (None, at))
+            tied = (actor_id, root_author) in follows or (actor_id, root_author) in answered
+            if root_author is not None:
+                answered.add((actor_id, root_author))
+            fact = Fact(
+                actor_id=actor_id,
+                parent_actor_id=authors.get(parent_id),
+                domain=domain,
+                at=at,
+                length=substance_length(text),
+                visibility=str(visibility),
+                known_since=known_since,
+                followed_here=actor_id in followed_here,
+                tied=tied,
+            )
+            facts.setdefault(root_id, []).append(fact)
+            if fact.visibility in OPEN and root_id not in leads:
+                leads[root_id] = (post_id, actor_id, at)
+            new_facts.append(
+                {"post_id": post_id, "root_id": root_id, "root_author_id": root_author}
+                | fact.__dict__
+            )
+            replies += 1
+        if new_facts:
+            await session.exec(ReplyFact.__table__.insert(), params=new_facts)  # type: ignore[attr-defined,call-overload]
+        await session.commit()
+    for root_id, (post_id, actor_id, at) in leads.items():
+        if root_id not in roots:
+            roots[root_id] = ThreadSignals(
+                root_id=root_id,
+                item_id=post_id,
+                author_id=actor_id,
+                started_at=at,
+                last_activity=at,
+                updated_at=at,
+            )
+            threads += 1
+    rows_out = []
+    for root_id, signals in roots.items():
+        _apply(signals, summarise(facts.get(root_id, []), signals.author_id, signals.started_at, t))
+        rows_out.append(signals.model_dump())
+    for start in range(0, len(rows_out), batch):
+        await session.exec(ThreadSignals.__table__.insert(), params=rows_out[start : start + batch])  # type: ignore[attr-defined,call-overload]
+    await session.commit()
+    return threads, replies
+
+
+async def resum_since(session: AsyncSession, since: datetime, t: Thresholds) -> int:
+    """Sum again every thread started since `since` (after a threshold changed: only
+    threads recent enough to rank need it at once; `rebuild` does the rest)."""
+    roots = (
+        await session.exec(
+            select(ThreadSignals.root_id).where(col(ThreadSignals.started_at) >= since)
+        )
+    ).all()
+    for root_id in roots:
+        await resum(session, root_id, t)
+    await session.commit()
+    return len(roots)
