@@ -8,6 +8,7 @@ import getpass
 import logging
 import secrets
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -15,7 +16,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains, norms, oauth
+from server.services import accounts, conversation_signals, domains, norms, oauth
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -243,6 +244,20 @@ def cmd_norms_history(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_ranking_rebuild(args: argparse.Namespace) -> None:
+    """Derive every thread's conversation signals again from the posts."""
+    settings = _settings()
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        found = await norms.current(session, settings)
+        return await conversation_signals.rebuild(session, norms.signal_thresholds(found))
+
+    started = time.monotonic()
+    threads, replies = _with_session(settings, work)
+    took = time.monotonic() - started
+    print(f"Rebuilt the signals of {threads} threads from {replies} replies in {took:.1f} s.")
+
+
 def cmd_domain_list(args: argparse.Namespace) -> None:
     rows = _with_session(_settings(), domains.with_policies)
     if not rows:
@@ -303,6 +318,12 @@ def parser() -> argparse.ArgumentParser:
     norm.add_parser("history", help="every change, newest first").set_defaults(
         func=cmd_norms_history
     )
+    ranked = commands.add_parser("ranking", help="the Conversations timeline").add_subparsers(
+        dest="ranking_command", required=True
+    )
+    ranked.add_parser(
+        "rebuild", help="derive every thread's conversation signals again from the posts"
+    ).set_defaults(func=cmd_ranking_rebuild)
     token = commands.add_parser("token", help="tokens for scripts and bots").add_subparsers(
         dest="token_command", required=True
     )

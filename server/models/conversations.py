@@ -96,5 +96,5 @@ class RankedSnapshot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     viewer_id: int = Field(foreign_key="actors.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    #: [[post id, score, {term: points}, [ids of followed people talking]], ...]
+    #: [[post id, score, {term: points}, [followed people talking], {what was counted}]]
     items: list[list[Any]] = Field(default_factory=list, sa_type=JSON)

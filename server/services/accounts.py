@@ -323,3 +323,22 @@ async def set_state(
     session.add(found.actor)
     await session.commit()
     return found
+
+
+HOME_ORDERS = ("conversations", "latest")
+
+
+async def set_home_order(session: AsyncSession, member: Member, order: str) -> None:
+    """Remember whether the member reads their home as Conversations or Latest."""
+    if order not in HOME_ORDERS:
+        raise Invalid("Choose Conversations or Latest.", field="order")
+    member.home_order = order
+    session.add(member)
+    await session.commit()
+
+
+async def set_show_counts(session: AsyncSession, member: Member, shown: bool) -> None:
+    """Remember whether the member always sees like and boost counts."""
+    member.show_counts = shown
+    session.add(member)
+    await session.commit()

@@ -207,7 +207,7 @@ async def start_thread(session: AsyncSession, post: Post) -> None:
             col(Post.reblog_of_id).is_(None),
         )
     )
-    await session.merge(
+    session.add(
         ThreadSignals(
             root_id=post.id,
             item_id=post.id,
@@ -279,7 +279,7 @@ async def _add_fact(session: AsyncSession, post: Post) -> None:
         )
     ).one()
     parent_actor_id, root_author_id, domain, known_since, followed, is_tied = row
-    await session.merge(
+    session.add(
         ReplyFact(
             post_id=post.id,
             root_id=post.root_id,

@@ -1052,7 +1052,10 @@ async def restore_defaults(
     return restored
 
 
-async def history(session: AsyncSession, limit: int = 200) -> list[NormChange]:
-    """Changes to the norms, newest first."""
-    rows = await session.exec(select(NormChange).order_by(col(NormChange.id).desc()).limit(limit))
+async def history(session: AsyncSession, limit: int = 200, *, prefix: str = "") -> list[NormChange]:
+    """Changes to the norms (those whose names start with `prefix`), newest first."""
+    query = select(NormChange).order_by(col(NormChange.id).desc()).limit(limit)
+    if prefix:
+        query = query.where(col(NormChange.name).startswith(prefix))
+    rows = await session.exec(query)
     return list(rows.all())

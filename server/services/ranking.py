@@ -95,6 +95,8 @@ class Scored:
     terms: dict[str, float]
     #: People the reader follows who are talking there (at most 3, for the wording).
     known_ids: list[int] = field(default_factory=list)
+    #: What the wording counts: repliers, pairs talking, people the author answered.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 MULTIPLIERS = ("decay", "quiet", "pileon", "dominated", "diversity")
@@ -217,10 +219,11 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
         terms["voices"] = w.voices * math.log2(1 + voices)
 
     known_people = following | {rel.viewer_id}
-    exchange = 0.0
+    exchange, pairs = 0.0, 0
     for a, b, turns in s.pairs:
         if a in hidden or b in hidden:
             continue
+        pairs += 1
         weight = 1.0 if {a, b} & (known_people | {author}) else 0.5
         exchange += weight * math.log2(1 + min(float(turns), w.pair_turn_cap))
     if exchange:
@@ -251,7 +254,8 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
     total = sum(v for k, v in terms.items() if k not in MULTIPLIERS)
     for key in MULTIPLIERS:
         total *= terms.get(key, 1.0)
-    return Scored(s.item_id, author, total, terms, known[:3])
+    counts = {"repliers": len(people), "pairs": pairs, "answered": s.author_answered}
+    return Scored(s.item_id, author, total, terms, known[:3], counts)
 
 
 def arrange(scored: Sequence[Scored], w: Weights, page: int = PAGE) -> list[Scored]:
@@ -307,6 +311,7 @@ class Ranked:
     score: float
     terms: dict[str, float]
     known: list[Actor]
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -362,6 +367,7 @@ async def page(
                     round(r.score, 4),
                     {k: round(v, 4) for k, v in r.terms.items()},
                     r.known_ids,
+                    r.counts,
                 ]
                 for r in ranked
             ],
@@ -378,7 +384,7 @@ async def page(
         rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
         people = {a.id: a for a in rows.all() if a.id is not None}
     items = [
-        Ranked(views[e[0]], e[1], e[2], [people[i] for i in e[3] if i in people])
+        Ranked(views[e[0]], e[1], e[2], [people[i] for i in e[3] if i in people], e[4])
         for e in entries
         if e[0] in views
     ]

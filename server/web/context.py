@@ -106,7 +106,7 @@ async def render(
     likes_shown, home_path = False, "/"
     if session is not None:
         found = await community_norms(request, session)
-        likes_shown = found["likes.counts"] == "shown"
+        likes_shown = found["likes.counts"] == "shown" or (me is not None and me.member.show_counts)
         # When members land on the local timeline, their home timeline has its own address.
         home_path = "/home" if found["timeline.default"] == "local" else "/"
     page = {

@@ -10,12 +10,16 @@ from server.models import MemberRole
 from server.services import (
     accounts,
     blocks,
+    explanations,
     follows,
+    norms,
     notifications,
     posts,
+    ranking,
     slow_mode,
     timelines,
 )
+from server.services.accounts import Signed
 from server.services.paging import Window
 from server.web.context import (
     community_norms,
@@ -42,14 +46,61 @@ async def home(request: Request) -> Response:
                 session, None, window=Window(max_id=query_id(request, "max_id"))
             )
             return await render(request, session, "welcome.html", {"page": page})
-        landing = (await community_norms(request, session))["timeline.default"]
+        found = await community_norms(request, session)
+        landing = found["timeline.default"]
         if landing == "local" and request.url.path == "/":
             return redirect("/local")
+        order = home_order(me, found)
+        context = {"title": "Home", "tab": "home", "compose": True, "order": order}
+        if order == "conversations":
+            assert me.actor.id is not None
+            ranked = await ranking.page(
+                session,
+                me.actor.id,
+                now(request),
+                norms.ranking_weights(found),
+                snapshot_id=query_id(request, "snapshot"),
+                offset=query_id(request, "offset") or 0,
+            )
+            context |= {"ranked": ranked, "explain": explanations}
+            return await render(request, session, "conversations.html", context, me=me)
         page = await timelines.home(
             session, me.actor, now(request), Window(max_id=query_id(request, "max_id"))
         )
-        context = {"page": page, "title": "Home", "tab": "home", "compose": True}
+        context |= {"page": page}
         return await render(request, session, "timeline.html", context, me=me)
+
+
+def home_order(me: Signed, found: norms.Norms) -> str:
+    """Conversations or Latest: the member's choice, else the community's default."""
+    if me.member.home_order in ("conversations", "latest"):
+        return me.member.home_order
+    return "latest" if found["timeline.default"] == "latest" else "conversations"
+
+
+async def set_home_order(request: Request) -> Response:
+    """POST /home/order: switch between Conversations and Latest, remembered."""
+    form = await read_form(request)
+    order = str(form.get("order", ""))
+    if order not in ("conversations", "latest"):
+        raise HTTPException(400, "Choose Conversations or Latest.")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        await accounts.set_home_order(session, me.member, order)
+        landing = (await community_norms(request, session))["timeline.default"]
+    return redirect("/home" if landing == "local" else "/")
+
+
+async def about_ranking(request: Request) -> Response:
+    """GET /about/ranking: how the Conversations timeline ranks, with the weights in
+    force and every change to them."""
+    async with db(request) as session:
+        me = await viewer(request, session)
+        found = await community_norms(request, session)
+        changes = await norms.history(session, prefix="ranking.")
+        ranking_norms = [n for n in norms.REGISTRY if n.name.startswith("ranking.")]
+        context = {"norms": found, "ranking_norms": ranking_norms, "changes": changes}
+        return await render(request, session, "about_ranking.html", context, me=me)
 
 
 @public_page

@@ -24,6 +24,7 @@ async def edit_page(request: Request) -> Response:
             "display_name": me.actor.display_name,
             "bio": me.actor.bio,
             "locked": me.actor.locked,
+            "show_counts": me.member.show_counts,
             "interaction_note": me.actor.interaction_note,
         }
         context = {"values": values, "error": None, "max_bio": accounts.MAX_BIO}
@@ -44,6 +45,7 @@ async def _save(request: Request, form: FormData) -> Response:
         "bio": text(form, "bio"),
         "locked": form.get("locked") == "on",
         "interaction_note": text(form, "interaction_note"),
+        "show_counts": form.get("show_counts") == "on",
     }
     async with db(request) as session:
         me = await require_member(request, session)
@@ -66,6 +68,7 @@ async def _save(request: Request, form: FormData) -> Response:
                 interaction_note=str(values["interaction_note"]),
                 now=now(request),
             )
+            await accounts.set_show_counts(session, me.member, bool(values["show_counts"]))
         except ServiceError as error:
             log.info("profile change refused for %s: %s", me.actor.username, error.message)
             context = {"values": values, "error": error, "max_bio": accounts.MAX_BIO}

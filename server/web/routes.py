@@ -20,6 +20,7 @@ from server.web import (
 routes = [
     Route("/", pages.home, name="home"),
     Route("/home", pages.home),
+    Route("/home/order", pages.set_home_order, methods=["POST"]),
     Route("/healthz", health.healthz),
     Route("/local", pages.local, name="local"),
     Route("/tags/{tag}", pages.tag, name="tag"),
@@ -62,6 +63,7 @@ routes = [
     Route("/admin/norms/restore", admin.restore_norms, methods=["POST"]),
     Route("/admin/norms/history", admin.norms_history, methods=["GET"]),
     Route("/about", pages.about, methods=["GET"]),
+    Route("/about/ranking", pages.about_ranking, methods=["GET"]),
     Route("/admin/domains", admin.domain_policies, methods=["GET"]),
     Route("/admin/domains", admin.set_domain_policy, methods=["POST"]),
     Route("/@{username}", pages.profile, name="profile"),

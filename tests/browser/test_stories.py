@@ -459,3 +459,36 @@ def test_an_admin_reads_the_dashboard_charts(page: Page, porch) -> None:
     expect(charts).to_have_count(6)
     expect(charts.first.locator("title").first).not_to_have_text("")
     expect(page.get_by_role("table").first).to_be_visible()
+
+
+def test_ben_reads_conversations_opens_why_and_switches_to_latest(new_context, porch) -> None:
+    ana, ben = porch.unique("ana"), porch.unique("ben")
+    ana_page = new_context().new_page()
+    ben_page = new_context().new_page()
+    porch.sign_up(ana_page, ana)
+    porch.sign_up(ben_page, ben)
+    ben_page.goto(f"/@{ana}")
+    ben_page.get_by_role("button", name="Follow").click()
+    words = f"Who else is planting garlic this week? asks {ana}"
+    path = porch.write_post(ana_page, words)
+    porch.eventually(lambda: porch.status(ben_page, path) == 200)
+
+    ben_page.goto("/")
+    tabs = ben_page.get_by_role("form", name="Order of your home timeline")
+    expect(tabs.get_by_role("button", name="Conversations")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(ben_page.locator("article.post")).to_contain_text(words)
+    why = ben_page.get_by_role("complementary", name="Why this post is here")
+    expect(why.locator(".reasons")).to_contain_text(f"{ana} posts rarely")
+    expect(why.locator(".reasons")).to_contain_text(f"You follow {ana}")
+    why.get_by_text("Why this post").click()
+    expect(why.get_by_role("table")).to_contain_text("Score")
+    expect(why.get_by_role("link", name="How the score works")).to_be_visible()
+
+    tabs.get_by_role("button", name="Latest").click()
+    expect(tabs.get_by_role("button", name="Latest")).to_have_attribute("aria-current", "page")
+    ben_page.reload()  # remembered
+    expect(tabs.get_by_role("button", name="Latest")).to_have_attribute("aria-current", "page")
+    expect(ben_page.locator("article.post")).to_contain_text(words)
+    expect(ben_page.get_by_role("complementary", name="Why this post is here")).to_have_count(0)

@@ -27,6 +27,7 @@ from server.models import (
     Visibility,
 )
 from server.services import blocks
+from tests.conftest import csrf_from
 from tests.federation.mastodon_double import (
     OTHER,
     ZOE,
@@ -134,6 +135,9 @@ async def test_given_ana_follows_zoe_when_zoe_posts_publicly_then_ana_reads_it(
     assert post.url == "https://mastodon.test/@zoe/113800000000000001"
     assert post.language == "en"
     assert [t.tag for t in await scene.rows(PostTag, col(PostTag.post_id) == post.id)] == ["porch"]
+    # The note is older than Conversations' window: Latest shows every followed post.
+    token = await csrf_from(scene.ana.client, "/")
+    await scene.ana.client.post("/home/order", data={"order": "latest", "csrf_token": token})
     home = await scene.ana.client.get("/")
     assert "First jumper of the year" in home.text
 

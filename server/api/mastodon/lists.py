@@ -1,7 +1,8 @@
 """Lists and their timelines.
 
-Lists are rendered from `ListView`, not from the table, so lists Porch makes itself
-(a ranked Conversations view, later) can be served beside the member's own.
+Lists are rendered from `ListView`, not from the table, so the list Porch makes itself,
+Conversations (the member's home ranked by conversation), is served first beside the
+member's own: any Mastodon app can read it as a list. It cannot be changed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
 from server.api.mastodon.params import as_id
 from server.models import PersonList, RepliesPolicy
-from server.services import accounts, lists, timelines
+from server.services import accounts, lists, norms, ranking, timelines
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,21 @@ class ListView:
         }
 
 
+#: The built-in list: the Conversations timeline.
+CONVERSATIONS = ListView("conversations", "Conversations", RepliesPolicy.followed.value, False)
+
+
+def _builtin(call: Call) -> bool:
+    return str(call.request.path_params.get("id", "")) == CONVERSATIONS.id
+
+
+def _refuse_builtin(call: Call) -> None:
+    if _builtin(call):
+        raise ApiError(
+            422, "Conversations is Porch's ranked home timeline; it has no members to change."
+        )
+
+
 def _account_ids(call: Call) -> list[int]:
     found = [as_id(raw) for raw in call.params.texts("account_ids")]
     if not found or any(i is None for i in found):
@@ -54,11 +70,13 @@ def _actor_id(call: Call) -> int:
 @endpoint("read:lists")
 async def index(call: Call) -> Response:
     rows = await lists.of(call.session, _actor_id(call))
-    return JSONResponse([ListView.of(r).entity() for r in rows])
+    return JSONResponse([CONVERSATIONS.entity()] + [ListView.of(r).entity() for r in rows])
 
 
 @endpoint("read:lists")
 async def show(call: Call) -> Response:
+    if _builtin(call):
+        return JSONResponse(CONVERSATIONS.entity())
     row = await lists.own(call.session, _actor_id(call), call.path_id())
     return JSONResponse(ListView.of(row).entity())
 
@@ -78,6 +96,7 @@ async def create(call: Call) -> Response:
 
 @endpoint("write:lists")
 async def update(call: Call) -> Response:
+    _refuse_builtin(call)
     row = await lists.change(
         call.session,
         _actor_id(call),
@@ -91,12 +110,15 @@ async def update(call: Call) -> Response:
 
 @endpoint("write:lists")
 async def delete(call: Call) -> Response:
+    _refuse_builtin(call)
     await lists.remove(call.session, _actor_id(call), call.path_id())
     return JSONResponse({})
 
 
 @endpoint("read:lists")
 async def members(call: Call) -> Response:
+    if _builtin(call):
+        return JSONResponse([])
     page = window(call.params, default=40, most=80)
     people = await lists.members(call.session, _actor_id(call), call.path_id(), page)
     body = await render.accounts(call, people)
@@ -105,12 +127,14 @@ async def members(call: Call) -> Response:
 
 @endpoint("write:lists")
 async def add_members(call: Call) -> Response:
+    _refuse_builtin(call)
     await lists.add(call.session, _actor_id(call), call.path_id(), _account_ids(call))
     return JSONResponse({})
 
 
 @endpoint("write:lists")
 async def remove_members(call: Call) -> Response:
+    _refuse_builtin(call)
     await lists.take_off(call.session, _actor_id(call), call.path_id(), _account_ids(call))
     return JSONResponse({})
 
@@ -126,7 +150,29 @@ async def containing(call: Call) -> Response:
 
 @endpoint("read:lists")
 async def timeline(call: Call) -> Response:
+    if _builtin(call):
+        return await _conversations(call)
     chosen = await lists.own(call.session, _actor_id(call), call.path_id())
     page = await timelines.of_list(call.session, call.actor, chosen, window(call.params))
     body = await render.statuses(call, page.items)
     return paged(call.request, body, [v.post.id for v in page.items])
+
+
+async def _conversations(call: Call) -> Response:
+    """The ranked timeline. Apps page by the last post they showed (max_id, as in the
+    Link header), which continues the order the member opened; asking for newer posts
+    (since_id, min_id) has no meaning in a ranked order and answers an empty page."""
+    page = window(call.params)
+    if page.since_id is not None or page.min_id is not None:
+        return paged(call.request, [], [])
+    ranked = await ranking.page(
+        call.session,
+        _actor_id(call),
+        call.now,
+        norms.ranking_weights(await call.norms()),
+        after_post_id=page.max_id,
+        limit=page.limit,
+    )
+    views = [item.view for item in ranked.items]
+    body = await render.statuses(call, views)
+    return paged(call.request, body, [v.post.id for v in views])
