@@ -155,6 +155,14 @@ def summarise(facts: Iterable[Fact], author_id: int, started_at: datetime, t: Th
         strangers = sum(1 for f in first.values() if not f.tied)
         fast = sum(1 for f in first.values() if f.at - started_at <= t.pileon_within)
         sums.pileon = strangers >= t.pileon_share * repliers and fast * 2 > repliers
+    if sums.pileon:
+        # In a pile-on the strangers are the crowd, not voices: they count as extras do,
+        # so a bigger crowd cannot outgrow the penalty.
+        for actor_id, f in first.items():
+            if not f.tied:
+                key = str(actor_id)
+                sums.people[key] = min(sums.people[key], t.extra_replier_weight)
+        sums.voices = round(sum(sums.people.values()), 3)
     if len(counted) >= t.dominance_replies:
         top = Counter(f.actor_id for f in counted).most_common(2)
         share = sum(n for _, n in top) / len(counted)
@@ -340,29 +348,41 @@ async def forget(session: AsyncSession, post: Post, t: Thresholds | None = None)
         return
     fact = await session.get(ReplyFact, post.id)
     if fact is not None:
+        root_id = fact.root_id
         await session.delete(fact)
         await session.flush()
-        await resum(session, fact.root_id, t or await thresholds(session))
+        signals = await session.get(ThreadSignals, root_id)
+        if (
+            signals is not None
+            and signals.item_id == post.id
+            and not await _hand_on(session, signals)
+        ):
+            return
+        await resum(session, root_id, t or await thresholds(session))
         return
     signals = await session.get(ThreadSignals, post.id)
-    if signals is None:
-        return
-    lead = await session.exec(
+    if signals is not None:
+        await _hand_on(session, signals, gone=post.id)
+
+
+async def _hand_on(session: AsyncSession, signals: ThreadSignals, gone: int | None = None) -> bool:
+    """The post leading a thread is gone: its first remaining public reply leads it
+    now. False (and the thread forgotten) when none is left."""
+    query = (
         select(ReplyFact.post_id)
-        .where(
-            col(ReplyFact.root_id) == post.id,
-            col(ReplyFact.post_id) != post.id,
-            col(ReplyFact.visibility).in_(OPEN),
-        )
+        .where(col(ReplyFact.root_id) == signals.root_id, col(ReplyFact.visibility).in_(OPEN))
         .order_by(col(ReplyFact.at))
         .limit(1)
     )
-    found = lead.first()
+    if gone is not None:
+        query = query.where(col(ReplyFact.post_id) != gone)
+    found = (await session.exec(query)).first()
     if found is None:
         await session.delete(signals)
-    else:
-        signals.item_id = found
-        session.add(signals)
+        return False
+    signals.item_id = found
+    session.add(signals)
+    return True
 
 
 async def count_like(session: AsyncSession, post_id: int, change: int) -> None:

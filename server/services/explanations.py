@@ -38,7 +38,7 @@ def _names(item: Ranked) -> str:
 
 
 def _sentence(key: str, item: Ranked, viewer_id: int) -> str:
-    author = item.view.author
+    author = item.author
     terms = item.terms
     if key == "base":
         if author.id == viewer_id:

@@ -100,6 +100,8 @@ class Scored:
 
 
 MULTIPLIERS = ("decay", "quiet", "pileon", "dominated", "diversity")
+#: Replies whose authors' followers can read them.
+READABLE = ("public", "unlisted", "followers")
 
 
 async def relations(session: AsyncSession, viewer_id: int, now: datetime) -> Relations:
@@ -174,8 +176,11 @@ async def candidates(
     followed = select(Follow.followed_id).where(
         col(Follow.follower_id) == rel.viewer_id, col(Follow.state) == FollowState.accepted
     )
+    # Direct replies never bring a thread in: that would tell of a private message.
     talking = select(ReplyFact.root_id).where(
-        col(ReplyFact.actor_id).in_(followed), col(ReplyFact.at) >= since
+        col(ReplyFact.actor_id).in_(followed),
+        col(ReplyFact.at) >= since,
+        col(ReplyFact.visibility).in_(READABLE),
     )
     # People on an exclusive list are read there, as on the Latest timeline.
     listed = (
@@ -214,6 +219,10 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
         terms["base"] = w.base_other
 
     people = {int(k): v for k, v in s.people.items() if int(k) not in hidden}
+    # Followers-only replies count for readers who follow their authors: they can read them.
+    for actor_id in s.quiet_people:
+        if actor_id in following and actor_id not in people:
+            people[actor_id] = 1.0
     voices = sum(people.values())
     if voices:
         terms["voices"] = w.voices * math.log2(1 + voices)
@@ -232,7 +241,7 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
     if s.author_answered > 0:
         terms["author"] = w.author_joined + min(s.author_answered - 1, w.author_extra_cap)
 
-    known = sorted((set(people) | set(s.quiet_people)) & following - {author})
+    known = sorted(set(people) & following - {author})
     if known:
         terms["known"] = w.known * min(len(known), w.known_cap)
     if s.median_length:
@@ -311,7 +320,9 @@ class Ranked:
     score: float
     terms: dict[str, float]
     known: list[Actor]
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int]
+    #: Who started the thread (the shown post's author unless the first post is gone).
+    author: Actor
 
 
 @dataclass
@@ -368,6 +379,7 @@ async def page(
                     {k: round(v, 4) for k, v in r.terms.items()},
                     r.known_ids,
                     r.counts,
+                    r.author_id,
                 ]
                 for r in ranked
             ],
@@ -378,13 +390,20 @@ async def page(
     offset = max(0, offset)
     entries = snapshot.items[offset : offset + limit]
     views = {v.post.id: v for v in await views_of(session, viewer_id, [e[0] for e in entries])}
-    people_ids = {i for e in entries for i in e[3]}
-    people: dict[int, Actor] = {}
-    if people_ids:
-        rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
-        people = {a.id: a for a in rows.all() if a.id is not None}
+    # The people the wording names: those the reader follows who are talking, and each
+    # thread's author (who is not the shown post's once a first post is gone).
+    people_ids = {i for e in entries for i in e[3]} | {e[5] for e in entries}
+    rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
+    people = {a.id: a for a in rows.all() if a.id is not None}
     items = [
-        Ranked(views[e[0]], e[1], e[2], [people[i] for i in e[3] if i in people], e[4])
+        Ranked(
+            views[e[0]],
+            e[1],
+            e[2],
+            [people[i] for i in e[3] if i in people],
+            e[4],
+            people.get(e[5], views[e[0]].author),
+        )
         for e in entries
         if e[0] in views
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, cast, func, literal, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,42 +35,44 @@ async def between(
     ids = list(dict.fromkeys(target_ids))
     if not ids:
         return []
-    follows = await session.exec(
-        select(Follow.follower_id, Follow.followed_id, Follow.state).where(
-            or_(
-                (col(Follow.follower_id) == viewer_id) & col(Follow.followed_id).in_(ids),
-                (col(Follow.followed_id) == viewer_id) & col(Follow.follower_id).in_(ids),
-            )
-        )
+    # One statement for follows both ways, blocks both ways and mutes: this runs for
+    # every reply composer and every relationships call of the apps.
+    rows = await session.exec(
+        union_all(
+            select(literal("out"), Follow.followed_id, Follow.state).where(
+                col(Follow.follower_id) == viewer_id, col(Follow.followed_id).in_(ids)
+            ),
+            select(literal("in"), Follow.follower_id, Follow.state).where(
+                col(Follow.followed_id) == viewer_id, col(Follow.follower_id).in_(ids)
+            ),
+            select(literal("blocking"), Block.target_id, literal("")).where(
+                col(Block.actor_id) == viewer_id, col(Block.target_id).in_(ids)
+            ),
+            select(literal("blocked_by"), Block.actor_id, literal("")).where(
+                col(Block.target_id) == viewer_id, col(Block.actor_id).in_(ids)
+            ),
+            select(literal("muting"), Mute.target_id, cast(Mute.notifications, String)).where(
+                col(Mute.actor_id) == viewer_id, col(Mute.target_id).in_(ids)
+            ),
+        )  # type: ignore[call-overload]
     )
-    outgoing: dict[int, FollowState] = {}
-    incoming: dict[int, FollowState] = {}
-    for follower, followed, state in follows.all():
-        if follower == viewer_id:
-            outgoing[followed] = state
-        else:
-            incoming[follower] = state
-    blocks = await session.exec(
-        select(Block.actor_id, Block.target_id).where(
-            or_(
-                (col(Block.actor_id) == viewer_id) & col(Block.target_id).in_(ids),
-                (col(Block.target_id) == viewer_id) & col(Block.actor_id).in_(ids),
-            )
-        )
-    )
+    outgoing: dict[int, str] = {}
+    incoming: dict[int, str] = {}
     blocking: set[int] = set()
     blocked_by: set[int] = set()
-    for actor_id, target_id in blocks.all():
-        if actor_id == viewer_id:
-            blocking.add(target_id)
-        else:
+    muting: dict[int, bool] = {}
+    for kind, actor_id, value in rows.all():
+        if kind == "out":
+            outgoing[actor_id] = value
+        elif kind == "in":
+            incoming[actor_id] = value
+        elif kind == "blocking":
+            blocking.add(actor_id)
+        elif kind == "blocked_by":
             blocked_by.add(actor_id)
-    mutes = await session.exec(
-        select(Mute.target_id, Mute.notifications).where(
-            col(Mute.actor_id) == viewer_id, col(Mute.target_id).in_(ids)
-        )
-    )
-    muting = dict(mutes.all())
+        else:
+            # A boolean cast to text: "true" on PostgreSQL, "1" on SQLite.
+            muting[actor_id] = str(value).lower() in ("true", "1")
     return [
         Relationship(
             target_id=i,
