@@ -172,6 +172,8 @@ async def test_nodeinfo_describes_the_community(
         assert body["usage"]["users"]["total"] == 3
         assert body["openRegistrations"] is True
         assert body["metadata"]["norms"]["pausePostSeconds"] == 30
+        assert body["metadata"]["norms"]["defaultTimeline"] == "conversations"
+        assert body["metadata"]["norms"]["rankingHalfLifeHours"] == 24
     meta = await visitor.get("/.well-known/host-meta")
     assert "lrdd" in meta.text and meta.headers["content-type"].startswith("application/xrd+xml")
 
