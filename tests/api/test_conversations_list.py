@@ -55,4 +55,6 @@ def test_conversations_is_a_built_in_list_that_apps_can_read_and_page(server: Ru
             assert refused.status_code == 422, (method, path)
             assert "Conversations" in refused.json()["error"]
         assert client.get("/api/v1/lists/conversations/accounts").json() == []
+        stream = client.get("/api/v1/streaming/list", params={"list": "conversations"})
+        assert stream.status_code == 400 and "ranked" in stream.json()["error"]
     assert ana.lists()[0]["id"] == "conversations"  # still there after the refusals

@@ -107,6 +107,10 @@ def subscription(grant: Grant, stream: str, tag: str | None, list_id: str | None
         if not found.tag or len(found.tag) > 100:
             raise Refused(400, "A hashtag stream needs a tag")
     if stream == "list":
+        if list_id == "conversations":
+            raise Refused(
+                400, "Conversations is ranked, so it has no live stream: read it again instead"
+            )
         found.list_id = as_id(list_id)
         if found.list_id is None:
             raise Refused(400, "A list stream needs a list id")
