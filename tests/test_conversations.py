@@ -179,3 +179,16 @@ async def test_rebuild_derives_the_same_signals_as_the_replies_kept_current(
         session.expunge_all()
         rebuilt = shape(list((await session.exec(select(ThreadSignals))).all()))
     assert rebuilt == kept
+
+
+async def test_a_member_keeps_only_a_few_ranked_orders(app, clock, people) -> None:
+    from sqlmodel import func, select
+
+    from server.models import RankedSnapshot
+    from server.services import ranking
+
+    for _ in range(ranking.SNAPSHOTS_KEPT + 3):
+        await people["ana"].client.get("/")
+    async with app.state.sessions() as session:
+        count = (await session.exec(select(func.count()).select_from(RankedSnapshot))).one()
+    assert count == ranking.SNAPSHOTS_KEPT

@@ -42,6 +42,8 @@ from server.services.visibility import visible_to
 
 #: How long a member's ranked order is kept for paging.
 SNAPSHOT_LIFE = timedelta(hours=12)
+#: How many of a member's ranked orders are kept at once.
+SNAPSHOTS_KEPT = 4
 
 
 @dataclass(frozen=True)
@@ -363,10 +365,18 @@ async def page(
     pending: list[PostView] = []
     if snapshot is None:
         ranked = await rank(session, viewer_id, now, w)
+        # Keep a few recent orders (other tabs may still be paging through them).
+        kept = (
+            select(RankedSnapshot.id)
+            .where(col(RankedSnapshot.viewer_id) == viewer_id)
+            .order_by(col(RankedSnapshot.id).desc())
+            .limit(SNAPSHOTS_KEPT - 1)
+        )
         await session.exec(
             delete(RankedSnapshot).where(
                 col(RankedSnapshot.viewer_id) == viewer_id,
-                col(RankedSnapshot.created_at) < now - SNAPSHOT_LIFE,
+                col(RankedSnapshot.id).not_in(kept.scalar_subquery())
+                | (col(RankedSnapshot.created_at) < now - SNAPSHOT_LIFE),
             )
         )  # type: ignore[call-overload]
         snapshot = RankedSnapshot(
