@@ -864,16 +864,43 @@ def sums(facts: Sequence[Fact]) -> conversation_signals.Sums:
     return summarise(facts, AUTHOR, T0, Thresholds())
 
 
-def test_turns_alternate_and_fast_ones_count_half() -> None:
+def test_turns_alternate_and_fast_ones_are_told_apart() -> None:
     slow = sums([fact(BEA, AUTHOR, 1), fact(AUTHOR, BEA, 5), fact(BEA, AUTHOR, 10)])
     fast = sums([fact(BEA, AUTHOR, 1), fact(AUTHOR, BEA, 1.5), fact(BEA, AUTHOR, 2)])
     twice = sums([fact(BEA, AUTHOR, 1), fact(BEA, AUTHOR, 5), fact(AUTHOR, BEA, 10)])
     one_way = sums([fact(BEA, AUTHOR, 1), fact(CAL, AUTHOR, 5)])
-    assert slow.pairs == [[AUTHOR, BEA, 3]]
-    assert fast.pairs[0][2] < slow.pairs[0][2]
-    assert fast.pairs == [[AUTHOR, BEA, 2]]  # one whole turn, two half ones
-    assert twice.pairs == [[AUTHOR, BEA, 2]]  # saying it twice is not another turn
+    assert slow.pairs == [[AUTHOR, BEA, 3, 0]]  # three turns, none fast
+    assert fast.pairs == [[AUTHOR, BEA, 3, 2]]  # three turns, the last two fast
+    assert twice.pairs == [[AUTHOR, BEA, 2, 0]]  # saying it twice is not another turn
     assert one_way.pairs == []  # nobody answered back
+
+
+def test_a_quick_fire_exchange_counts_less_than_a_slow_one_even_past_the_cap() -> None:
+    def exchange(minutes_apart: float, turns: int) -> float:
+        facts = [
+            fact(BEA if n % 2 == 0 else CAL, CAL if n % 2 == 0 else BEA, n * minutes_apart)
+            for n in range(turns)
+        ]
+        signals = ranking.Signals(
+            item_id=1,
+            author_id=AUTHOR,
+            started_at=T0,
+            author_recent_posts=10,
+            author_answered=0,
+            median_length=0,
+            pileon=False,
+            dominated=False,
+            likes=0,
+            boosts=0,
+            people={},
+            quiet_people=[],
+            pairs=sums(facts).pairs,
+        )
+        nobody = ranking.Relations(99, frozenset(), frozenset(), frozenset())
+        return ranking.score(signals, nobody, T0, WEIGHTS).terms["exchange"]
+
+    assert exchange(0.5, 30) < exchange(30, 6)  # 30 fast turns weigh less than 6 slow
+    assert exchange(30, 6) == exchange(30, 20)  # past the cap, more turns add nothing
 
 
 def test_author_answered_counts_distinct_people_answered() -> None:

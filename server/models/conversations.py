@@ -27,8 +27,8 @@ class ReplyFact(SQLModel, table=True):
     __table_args__ = (
         # Threads where the people a member follows are talking, lately.
         Index("ix_reply_facts_actor_id_at", "actor_id", "at"),
-        # "Has this person answered that author before?"
-        Index("ix_reply_facts_actor_id_root_author_id", "actor_id", "root_author_id"),
+        # "Has the thread's author answered this person before?"
+        Index("ix_reply_facts_actor_id_parent_actor_id", "actor_id", "parent_actor_id"),
     )
 
     post_id: int = Field(
@@ -57,12 +57,16 @@ class ThreadSignals(SQLModel, table=True):
     """A thread's conversation, summed: the viewer-independent half of its score."""
 
     __tablename__ = "thread_signals"
+    __table_args__ = (
+        # Threads the people a member follows started lately: the candidates' main read.
+        Index("ix_thread_signals_author_id_started_at", "author_id", "started_at"),
+    )
 
     root_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     #: The post shown for the thread: its root, or its first remaining reply once the
     #: root is gone.
     item_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    author_id: int = Field(index=True)
+    author_id: int
     started_at: datetime = Field(index=True)
     last_activity: datetime
     #: The author's top-level posts in the 7 days up to this one ("posts rarely").

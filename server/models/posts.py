@@ -54,6 +54,21 @@ class Post(SQLModel, table=True):
         Index("ix_posts_actor_id_id", "actor_id", "id"),
         # Covers the count of a person's posts and their last post time (account stats).
         Index("ix_posts_actor_id_state_published_at", "actor_id", "state", "published_at"),
+        # A member's posts in their pause, and their boosts: few rows among many posts,
+        # read on every page of their timelines.
+        Index(
+            "ix_posts_pending_actor_id",
+            "actor_id",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_posts_reblogs_actor_id",
+            "reblog_of_id",
+            "actor_id",
+            sqlite_where=text("reblog_of_id IS NOT NULL"),
+            postgresql_where=text("reblog_of_id IS NOT NULL"),
+        ),
         # Replies still waiting for their parent: few rows, looked for every second.
         Index(
             "ix_posts_orphans",

@@ -19,18 +19,27 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy import Select, bindparam, delete, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Follow, FollowState, Post, PostState, ReplyFact, ThreadSignals
+from server.models import (
+    Actor,
+    Follow,
+    FollowState,
+    Like,
+    Post,
+    PostState,
+    ReplyFact,
+    ThreadSignals,
+)
 from server.services.content import MENTION
 
 OPEN = ("public", "unlisted")
@@ -48,7 +57,6 @@ class Thresholds:
     full_repliers_per_server: int = 3
     extra_replier_weight: float = 0.25
     fast_turn: timedelta = timedelta(minutes=2)
-    fast_turn_value: float = 0.5
     pileon_repliers: int = 10
     pileon_share: float = 0.8
     pileon_within: timedelta = timedelta(hours=2)
@@ -172,9 +180,12 @@ def summarise(facts: Iterable[Fact], author_id: int, started_at: datetime, t: Th
     return sums
 
 
-def _pairs(counted: Sequence[Fact], t: Thresholds) -> list[list[Any]]:
-    """Alternating turns for each pair who answered each other."""
-    turns: dict[tuple[int, int], float] = {}
+def _pairs(counted: Sequence[Fact], t: Thresholds) -> list[list[int]]:
+    """[a, b, turns, fast turns] for each pair who answered each other: a turn is a
+    reply to the other after the other's reply; a fast one came within `fast_turn` of
+    the previous message between them. How much fast turns count is a weight, applied
+    when a reader's score is worked out."""
+    turns: dict[tuple[int, int], list[int]] = {}
     last: dict[tuple[int, int], tuple[int, datetime]] = {}
     directions: dict[tuple[int, int], set[int]] = {}
     for f in counted:
@@ -185,10 +196,12 @@ def _pairs(counted: Sequence[Fact], t: Thresholds) -> list[list[Any]]:
         directions.setdefault(key, set()).add(f.actor_id)
         previous = last.get(key)
         if previous is None or previous[0] != f.actor_id:
-            quick = previous is not None and f.at - previous[1] < t.fast_turn
-            turns[key] = turns.get(key, 0.0) + (t.fast_turn_value if quick else 1.0)
+            counts = turns.setdefault(key, [0, 0])
+            counts[0] += 1
+            if previous is not None and f.at - previous[1] < t.fast_turn:
+                counts[1] += 1
         last[key] = (f.actor_id, f.at)
-    return [[a, b, round(n, 2)] for (a, b), n in turns.items() if len(directions[(a, b)]) == 2]
+    return [[a, b, n, fast] for (a, b), (n, fast) in turns.items() if len(directions[(a, b)]) == 2]
 
 
 async def thresholds(session: AsyncSession) -> Thresholds:
@@ -197,6 +210,32 @@ async def thresholds(session: AsyncSession) -> Thresholds:
     from server.services import norms
 
     return await norms.thresholds(session)
+
+
+def _new_signals(
+    root_id: int, item_id: int, author_id: int, started: datetime, recent: int
+) -> ThreadSignals:
+    # Every field given: letting the model fill its JSON defaults costs more than the row.
+    return ThreadSignals(
+        root_id=root_id,
+        item_id=item_id,
+        author_id=author_id,
+        started_at=started,
+        last_activity=started,
+        author_recent_posts=max(1, recent),
+        replies=0,
+        voices=0.0,
+        author_answered=0,
+        median_length=0,
+        pileon=False,
+        dominated=False,
+        likes=0,
+        boosts=0,
+        people={},
+        quiet_people=[],
+        pairs=[],
+        updated_at=started,
+    )
 
 
 async def start_thread(session: AsyncSession, post: Post) -> None:
@@ -215,17 +254,7 @@ async def start_thread(session: AsyncSession, post: Post) -> None:
             col(Post.reblog_of_id).is_(None),
         )
     )
-    session.add(
-        ThreadSignals(
-            root_id=post.id,
-            item_id=post.id,
-            author_id=post.actor_id,
-            started_at=started,
-            last_activity=started,
-            author_recent_posts=max(1, int(recent.one())),
-            updated_at=started,
-        )
-    )
+    session.add(_new_signals(post.id, post.id, post.actor_id, started, int(recent.one())))
 
 
 async def record(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:
@@ -238,71 +267,112 @@ async def record(session: AsyncSession, post: Post, t: Thresholds | None = None)
         # arrives it leads a thread of its own.
         await start_thread(session, post)
         return
-    await _add_fact(session, post)
-    await session.flush()
-    await resum(session, post.root_id, t or await thresholds(session))
+    t = t or await thresholds(session)
+    context = await _add_fact(session, post)
+    if context is None:
+        # The thread has no sums yet (its first post came before signals were kept).
+        await session.flush()
+        await resum(session, post.root_id, t)
+        return
+    author_id, started_at = context
+    # The common path in Core statements: one read of the thread's facts, one write.
+    rows = await session.exec(select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == post.root_id))
+    sums = summarise([Fact(*r) for r in rows.all()], author_id, started_at, t)
+    await session.exec(
+        update(ThreadSignals)
+        .where(col(ThreadSignals.root_id) == post.root_id)
+        .values(**_values(sums, started_at))
+    )  # type: ignore[call-overload]
 
 
-async def _add_fact(session: AsyncSession, post: Post) -> None:
-    parent, root, replier = aliased(Post), aliased(Post), aliased(Actor)
-    follower = aliased(Actor)
-    root_author = select(root.actor_id).where(col(root.id) == post.root_id).scalar_subquery()
+def _build_context() -> Select[Any]:
+    """Everything a new fact needs, in one statement built once (building it costs more
+    than running it)."""
+    parent, root, replier, follower = aliased(Post), aliased(Post), aliased(Actor), aliased(Actor)
+    answered = aliased(ReplyFact)
+    post_id, root_id = bindparam("post_id"), bindparam("root_id")
+    actor_id, parent_id = bindparam("actor_id"), bindparam("parent_id")
+    root_author = select(root.actor_id).where(col(root.id) == root_id).scalar_subquery()
     followed_here = exists(
         select(Follow.id)
         .join(follower, col(follower.id) == Follow.follower_id)
         .where(
-            col(Follow.followed_id) == post.actor_id,
+            col(Follow.followed_id) == actor_id,
             col(Follow.state) == FollowState.accepted,
             col(follower.domain).is_(None),
         )
     )
+    # Tied to the author before this thread: following them, or having been answered by
+    # them elsewhere. (Having answered them oneself is no tie: crowds return.)
     tied = or_(
         exists(
             select(Follow.id).where(
-                col(Follow.follower_id) == post.actor_id,
+                col(Follow.follower_id) == actor_id,
                 col(Follow.followed_id) == root_author,
                 col(Follow.state) == FollowState.accepted,
             )
         ),
         exists(
-            select(ReplyFact.post_id).where(
-                col(ReplyFact.actor_id) == post.actor_id,
-                col(ReplyFact.root_author_id) == root_author,
-                col(ReplyFact.root_id) != post.root_id,
+            select(answered.post_id).where(
+                col(answered.actor_id) == root_author,
+                col(answered.parent_actor_id) == actor_id,
+                col(answered.root_id) != root_id,
+                col(answered.post_id) < post_id,
             )
         ),
     )
-    row = (
-        await session.exec(
-            select(
-                select(parent.actor_id)
-                .where(col(parent.id) == post.in_reply_to_id)
-                .scalar_subquery(),
-                root_author,
-                replier.domain,
-                replier.created_at,
-                followed_here,
-                tied,
-            ).where(col(replier.id) == post.actor_id)
-        )
-    ).one()
-    parent_actor_id, root_author_id, domain, known_since, followed, is_tied = row
-    session.add(
-        ReplyFact(
-            post_id=post.id,
-            root_id=post.root_id,
-            actor_id=post.actor_id,
-            parent_actor_id=parent_actor_id,
-            root_author_id=root_author_id,
-            domain=domain,
-            at=post.published_at or post.created_at,
-            length=substance_length(post.text),
-            visibility=str(post.visibility),
-            known_since=known_since,
-            followed_here=bool(followed),
-            tied=bool(is_tied),
-        )
+    signals = select(ThreadSignals.author_id, ThreadSignals.started_at).where(
+        col(ThreadSignals.root_id) == root_id
     )
+    return select(
+        select(parent.actor_id).where(col(parent.id) == parent_id).scalar_subquery(),
+        root_author,
+        replier.domain,
+        replier.created_at,
+        followed_here,
+        tied,
+        signals.with_only_columns(ThreadSignals.author_id).scalar_subquery(),
+        signals.with_only_columns(ThreadSignals.started_at).scalar_subquery(),
+    ).where(col(replier.id) == actor_id)
+
+
+CONTEXT = _build_context()
+
+
+async def _add_fact(session: AsyncSession, post: Post) -> tuple[int, datetime] | None:
+    """Store the fact of a published reply; returns its thread's (author, start) when
+    the thread has sums already."""
+    params = {
+        "post_id": post.id,
+        "root_id": post.root_id,
+        "actor_id": post.actor_id,
+        "parent_id": post.in_reply_to_id,
+    }
+    row = (await session.exec(CONTEXT, params=params)).one()  # type: ignore[call-overload]
+    parent_actor_id, root_author_id, domain, known_since, followed, tied, author, started = row
+    await session.exec(
+        ReplyFact.__table__.insert(),  # type: ignore[attr-defined]
+        params={
+            "post_id": post.id,
+            "root_id": post.root_id,
+            "actor_id": post.actor_id,
+            "parent_actor_id": parent_actor_id,
+            "root_author_id": root_author_id,
+            "domain": domain,
+            "at": post.published_at or post.created_at,
+            "length": substance_length(post.text),
+            "visibility": str(post.visibility),
+            "known_since": known_since,
+            "followed_here": bool(followed),
+            "tied": bool(tied),
+        },
+    )  # type: ignore[call-overload]
+    if author is None:
+        return None
+    if isinstance(started, str):  # a scalar subquery loses the column's type on SQLite
+        started = datetime.fromisoformat(started)
+        started = started if started.tzinfo else started.replace(tzinfo=UTC)
+    return int(author), started
 
 
 async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
@@ -321,13 +391,26 @@ async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
     session.add(signals)
 
 
+def _values(sums: Sums, started_at: datetime) -> dict[str, Any]:
+    last = max(started_at, sums.last_activity or started_at)
+    return {
+        "replies": sums.replies,
+        "voices": sums.voices,
+        "people": sums.people,
+        "quiet_people": sums.quiet_people,
+        "author_answered": sums.author_answered,
+        "median_length": sums.median_length,
+        "pairs": sums.pairs,
+        "pileon": sums.pileon,
+        "dominated": sums.dominated,
+        "last_activity": last,
+        "updated_at": last,
+    }
+
+
 def _apply(signals: ThreadSignals, sums: Sums) -> None:
-    signals.replies, signals.voices = sums.replies, sums.voices
-    signals.people, signals.quiet_people = sums.people, sums.quiet_people
-    signals.author_answered, signals.median_length = sums.author_answered, sums.median_length
-    signals.pairs, signals.pileon, signals.dominated = sums.pairs, sums.pileon, sums.dominated
-    signals.last_activity = max(signals.started_at, sums.last_activity or signals.started_at)
-    signals.updated_at = signals.last_activity
+    for key, value in _values(sums, signals.started_at).items():
+        setattr(signals, key, value)
 
 
 async def edited(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:
@@ -403,6 +486,27 @@ async def count_boost(session: AsyncSession, post_id: int, change: int) -> None:
     )  # type: ignore[call-overload]
 
 
+async def _reactions(
+    session: AsyncSession, root_ids: Collection[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """(likes, boosts) of thread roots: of `root_ids`, or of every post with any."""
+    likes = select(Like.post_id, func.count()).group_by(col(Like.post_id))
+    boosts = (
+        select(Post.reblog_of_id, func.count())
+        .where(col(Post.reblog_of_id).is_not(None), col(Post.state) == PostState.published)
+        .group_by(col(Post.reblog_of_id))
+    )
+    if root_ids is not None:
+        likes = likes.where(col(Like.post_id).in_(root_ids))
+        boosts = boosts.where(col(Post.reblog_of_id).in_(root_ids))
+    found: dict[int, tuple[int, int]] = {}
+    for post_id, count in (await session.exec(likes)).all():
+        found[post_id] = (int(count), 0)
+    for post_id, count in (await session.exec(boosts)).all():
+        found[post_id] = (found.get(post_id, (0, 0))[0], int(count))
+    return found
+
+
 async def rethread(
     session: AsyncSession, root_ids: Iterable[int], t: Thresholds | None = None
 ) -> None:
@@ -431,55 +535,52 @@ async def rethread(
             await _add_fact(session, post)
     await session.flush()
     t = t or await thresholds(session)
+    counts = await _reactions(session, roots)
     for root in {p.root_id for p in posts}:
         await resum(session, root, t)
+        signals = await session.get(ThreadSignals, root)
+        if signals is not None:
+            signals.likes, signals.boosts = counts.get(root, (0, 0))
+            session.add(signals)
 
 
-async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 2000) -> tuple[int, int]:
+async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 5000) -> tuple[int, int]:
     """Forget every signal and derive them again from the posts: (threads, replies).
 
     For `porch ranking rebuild` after a restore, an upgrade, or a change of thresholds.
-    Walks the posts in id order, so "had they answered this author before" is known.
+    Walks the posts in id (time) order, so "were they tied to the author before" reads
+    as it did when each reply arrived, then sums the threads a batch at a time.
     """
     await session.exec(delete(ReplyFact))  # type: ignore[call-overload]
     await session.exec(delete(ThreadSignals))  # type: ignore[call-overload]
     await session.commit()
+    accepted = col(Follow.state) == FollowState.accepted
     followed_here = set(
         (
             await session.exec(
                 select(Follow.followed_id)
                 .join(Actor, col(Actor.id) == Follow.follower_id)
-                .where(col(Actor.domain).is_(None), col(Follow.state) == FollowState.accepted)
+                .where(col(Actor.domain).is_(None), accepted)
                 .distinct()
             )
         ).all()
     )
     follows = set(
-        (
-            await session.exec(
-                select(Follow.follower_id, Follow.followed_id).where(
-                    col(Follow.state) == FollowState.accepted
-                )
-            )
-        ).all()
+        (await session.exec(select(Follow.follower_id, Follow.followed_id).where(accepted))).all()
     )
     actors = {
         i: (d, c)
         for i, d, c in (await session.exec(select(Actor.id, Actor.domain, Actor.created_at))).all()
     }
+    reactions = await _reactions(session)
     authors: dict[int, int] = {}  # post id -> author, for parents and roots
-    answered: set[tuple[int, int]] = set()  # (replier, root author)
-    roots: dict[int, ThreadSignals] = {}
-    facts: dict[int, list[Fact]] = {}
-    # First public reply of each thread, to lead it if its first post is gone.
-    leads: dict[int, tuple[int, int, datetime]] = {}
-    recent: dict[int, list[datetime]] = {}
+    # (author, person) -> the threads where the author answered that person.
+    answered: dict[tuple[int, int], set[int]] = {}
+    recent: dict[int, deque[datetime]] = {}
+    leads: dict[int, tuple[int, int, datetime]] = {}  # first public reply of each thread
+    started: set[int] = set()
     threads = replies = 0
     last_id = -1
-    published = (
-        col(Post.state) == PostState.published,
-        col(Post.reblog_of_id).is_(None),
-    )
     while True:
         rows = (
             await session.exec(
@@ -493,7 +594,11 @@ async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 2000) ->
                     Post.published_at,
                     Post.in_reply_to_uri,
                 )
-                .where(col(Post.id) > last_id, *published)
+                .where(
+                    col(Post.id) > last_id,
+                    col(Post.state) == PostState.published,
+                    col(Post.reblog_of_id).is_(None),
+                )
                 .order_by(col(Post.id))
                 .limit(batch)
             )
@@ -501,72 +606,129 @@ async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 2000) ->
         if not rows:
             break
         last_id = rows[-1][0]
+        new_threads: list[dict[str, Any]] = []
         new_facts: list[dict[str, Any]] = []
         for post_id, actor_id, parent_id, root_id, text, visibility, at, orphan_of in rows:
             authors[post_id] = actor_id
-            at = at or datetime.min
+            at = at or datetime.min.replace(tzinfo=UTC)
             if parent_id is None:
-                history = recent.setdefault(actor_id, [])
+                history = recent.setdefault(actor_id, deque())
+                while history and history[0] <= at - RECENT_POSTS:
+                    history.popleft()
                 if orphan_of is None:
                     history.append(at)
-                count = sum(1 for moment in history[-50:] if moment > at - RECENT_POSTS)
-                roots[post_id] = ThreadSignals(
-                    root_id=post_id,
-                    item_id=post_id,
-                    author_id=actor_id,
-                    started_at=at,
-                    last_activity=at,
-                    author_recent_posts=max(1, count),
-                    updated_at=at,
-                )
+                row = _new_signals(post_id, post_id, actor_id, at, len(history)).model_dump()
+                row["likes"], row["boosts"] = reactions.get(post_id, (0, 0))
+                new_threads.append(row)
+                started.add(post_id)
                 threads += 1
                 continue
             root_author = authors.get(root_id)
+            parent_author = authors.get(parent_id)
             domain, known_since = actors.get(actor_id, (None, at))
-            tied = (actor_id, root_author) in follows or (actor_id, root_author) in answered
-            if root_author is not None:
-                answered.add((actor_id, root_author))
-            fact = Fact(
-                actor_id=actor_id,
-                parent_actor_id=authors.get(parent_id),
-                domain=domain,
-                at=at,
-                length=substance_length(text),
-                visibility=str(visibility),
-                known_since=known_since,
-                followed_here=actor_id in followed_here,
-                tied=tied,
-            )
-            facts.setdefault(root_id, []).append(fact)
-            if fact.visibility in OPEN and root_id not in leads:
-                leads[root_id] = (post_id, actor_id, at)
+            earlier = answered.get((root_author, actor_id), set()) if root_author else set()
+            tied = (actor_id, root_author) in follows or bool(earlier - {root_id})
+            if parent_author is not None and parent_author != actor_id:
+                answered.setdefault((actor_id, parent_author), set()).add(root_id)
             new_facts.append(
-                {"post_id": post_id, "root_id": root_id, "root_author_id": root_author}
-                | fact.__dict__
+                {
+                    "post_id": post_id,
+                    "root_id": root_id,
+                    "actor_id": actor_id,
+                    "parent_actor_id": parent_author,
+                    "root_author_id": root_author,
+                    "domain": domain,
+                    "at": at,
+                    "length": substance_length(text),
+                    "visibility": str(visibility),
+                    "known_since": known_since,
+                    "followed_here": actor_id in followed_here,
+                    "tied": tied,
+                }
             )
+            if str(visibility) in OPEN and root_id not in leads:
+                leads[root_id] = (post_id, actor_id, at)
             replies += 1
+        if new_threads:
+            await session.exec(ThreadSignals.__table__.insert(), params=new_threads)  # type: ignore[attr-defined,call-overload]
         if new_facts:
             await session.exec(ReplyFact.__table__.insert(), params=new_facts)  # type: ignore[attr-defined,call-overload]
         await session.commit()
-    for root_id, (post_id, actor_id, at) in leads.items():
-        if root_id not in roots:
-            roots[root_id] = ThreadSignals(
-                root_id=root_id,
-                item_id=post_id,
-                author_id=actor_id,
-                started_at=at,
-                last_activity=at,
-                updated_at=at,
-            )
-            threads += 1
-    rows_out = []
-    for root_id, signals in roots.items():
-        _apply(signals, summarise(facts.get(root_id, []), signals.author_id, signals.started_at, t))
-        rows_out.append(signals.model_dump())
-    for start in range(0, len(rows_out), batch):
-        await session.exec(ThreadSignals.__table__.insert(), params=rows_out[start : start + batch])  # type: ignore[attr-defined,call-overload]
+    # Threads whose first post is gone are led by their first public reply.
+    orphaned = [
+        _new_signals(root_id, post_id, actor_id, at, 1).model_dump()
+        for root_id, (post_id, actor_id, at) in leads.items()
+        if root_id not in started
+    ]
+    for start in range(0, len(orphaned), batch):
+        await session.exec(ThreadSignals.__table__.insert(), params=orphaned[start : start + batch])  # type: ignore[attr-defined,call-overload]
+    threads += len(orphaned)
     await session.commit()
+    await _sum_all(session, t, batch)
     return threads, replies
+
+
+async def _sum_all(session: AsyncSession, t: Thresholds, batch: int) -> None:
+    """Sum every thread that has facts, reading them in root order a batch at a time."""
+    threads = {
+        root: (author, started)
+        for root, author, started in (
+            await session.exec(
+                select(ThreadSignals.root_id, ThreadSignals.author_id, ThreadSignals.started_at)
+            )
+        ).all()
+    }
+    table = ThreadSignals.__table__  # type: ignore[attr-defined]
+    # Core, with bind names of their own: an ORM bulk update would sync the session.
+    columns = _values(Sums(), datetime.now(UTC))
+    statement = (
+        table.update()
+        .where(table.c.root_id == bindparam("root"))
+        .values({key: bindparam(f"new_{key}") for key in columns})
+    )
+    after: tuple[int, int] = (-1, -1)
+    current: int | None = None
+    facts: list[Fact] = []
+    pending: list[dict[str, Any]] = []
+
+    async def flush() -> None:
+        if pending:
+            await session.exec(statement, params=pending)  # type: ignore[call-overload]
+            pending.clear()
+
+    def close(root: int | None) -> None:
+        if root is None or root not in threads:
+            return  # facts of a thread nothing leads (its first post and replies gone)
+        author, started = threads[root]
+        values = _values(summarise(facts, author, started, t), started)
+        pending.append({"root": root, **{f"new_{k}": v for k, v in values.items()}})
+
+    while True:
+        rows = (
+            await session.exec(
+                select(ReplyFact.root_id, ReplyFact.post_id, *FACT_COLUMNS)
+                .where(
+                    (col(ReplyFact.root_id) > after[0])
+                    | ((col(ReplyFact.root_id) == after[0]) & (col(ReplyFact.post_id) > after[1]))
+                )
+                .order_by(col(ReplyFact.root_id), col(ReplyFact.post_id))
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            break
+        for root_id, post_id, *rest in rows:
+            if root_id != current:
+                close(current)
+                current, facts = root_id, []
+            facts.append(Fact(*rest))
+            after = (root_id, post_id)
+        if len(pending) >= batch:
+            await flush()
+            await session.commit()
+    close(current)
+    await flush()
+    await session.commit()
 
 
 async def resum_since(session: AsyncSession, since: datetime, t: Thresholds) -> int:

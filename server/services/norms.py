@@ -540,7 +540,8 @@ REGISTRY: tuple[Norm, ...] = (
         "ranking.fast_turn_value",
         "Conversations ranking",
         "Value of a fast turn",
-        "What a fast turn counts (1 counts as a full turn).",
+        "A pair's turns (after the cap) are discounted by their share of fast turns: all "
+        "fast, they count this much of slow ones (1: no discount).",
         "number",
         0.5,
         0.0,
@@ -903,7 +904,6 @@ SIGNAL_NORMS = frozenset(
         "ranking.full_repliers_per_server",
         "ranking.extra_replier_weight",
         "ranking.fast_turn_seconds",
-        "ranking.fast_turn_value",
         "ranking.pileon_repliers",
         "ranking.pileon_stranger_percent",
         "ranking.pileon_hours",
@@ -921,7 +921,6 @@ def signal_thresholds(found: Mapping[str, Any] | Norms) -> conversation_signals.
         full_repliers_per_server=found["ranking.full_repliers_per_server"],
         extra_replier_weight=found["ranking.extra_replier_weight"],
         fast_turn=timedelta(seconds=found["ranking.fast_turn_seconds"]),
-        fast_turn_value=found["ranking.fast_turn_value"],
         pileon_repliers=found["ranking.pileon_repliers"],
         pileon_share=found["ranking.pileon_stranger_percent"] / 100,
         pileon_within=timedelta(hours=found["ranking.pileon_hours"]),
@@ -934,10 +933,12 @@ async def thresholds(session: AsyncSession) -> conversation_signals.Thresholds:
     """The signal thresholds in force, reading only those norms (one small statement,
     for every reply that arrives)."""
     values = {name: BY_NAME[name].default for name in SIGNAL_NORMS}
-    rows = await session.exec(select(NormValue).where(col(NormValue.name).in_(SIGNAL_NORMS)))
-    for row in rows.all():
+    rows = await session.exec(
+        select(NormValue.name, NormValue.value).where(col(NormValue.name).in_(SIGNAL_NORMS))
+    )
+    for name, raw in rows.all():
         try:
-            values[row.name] = BY_NAME[row.name].parse(row.value)
+            values[name] = BY_NAME[name].parse(raw)
         except Invalid:
             continue
     return signal_thresholds(values)
@@ -955,6 +956,7 @@ def ranking_weights(found: Norms) -> ranking.Weights:
         exchange=found["ranking.exchange_weight"],
         exchange_cap=found["ranking.exchange_cap"],
         pair_turn_cap=found["ranking.pair_turn_cap"],
+        fast_turn_value=found["ranking.fast_turn_value"],
         author_joined=found["ranking.author_joined"],
         author_extra_cap=found["ranking.author_extra_cap"],
         known=found["ranking.known_weight"],

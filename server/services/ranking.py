@@ -12,6 +12,7 @@ later pages read from it, so paging neither repeats nor skips while scores move.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -59,6 +60,7 @@ class Weights:
     exchange: float = 2.0
     exchange_cap: float = 8.0
     pair_turn_cap: int = 6
+    fast_turn_value: float = 0.5
     author_joined: float = 2.0
     author_extra_cap: int = 2
     known: float = 1.0
@@ -231,12 +233,15 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
 
     known_people = following | {rel.viewer_id}
     exchange, pairs = 0.0, 0
-    for a, b, turns in s.pairs:
+    for a, b, turns, fast in s.pairs:
         if a in hidden or b in hidden:
             continue
         pairs += 1
         weight = 1.0 if {a, b} & (known_people | {author}) else 0.5
-        exchange += weight * math.log2(1 + min(float(turns), w.pair_turn_cap))
+        # Capped first, then discounted by the share of fast turns: a quick-fire quarrel
+        # reaches the cap as easily as a slow exchange, but it does not count as much.
+        slowness = 1 - (fast / turns) * (1 - w.fast_turn_value) if turns else 1.0
+        exchange += weight * math.log2(1 + min(turns, w.pair_turn_cap) * slowness)
     if exchange:
         terms["exchange"] = w.exchange * min(w.exchange_cap, exchange)
 
@@ -272,32 +277,33 @@ def score(s: Signals, rel: Relations, now: datetime, w: Weights) -> Scored:
 def arrange(scored: Sequence[Scored], w: Weights, page: int = PAGE) -> list[Scored]:
     """Order by score, with diversity within each page: the n-th earlier post on the
     page by the same author counts (1 - floor) × decay^n + floor of its score."""
-    remaining: dict[int, list[Scored]] = {}
-    for item in sorted(scored, key=lambda x: (-x.score, -x.item_id)):
-        remaining.setdefault(item.author_id, []).append(item)
+    queues: dict[int, list[Scored]] = {}
+    for item in sorted(scored, key=lambda x: (x.score, x.item_id)):
+        queues.setdefault(item.author_id, []).append(item)  # best last: pop() is cheap
     out: list[Scored] = []
-    while remaining:
+    while queues:
+        # Each page starts afresh. Within it, taking an author's post only lowers that
+        # author's next one, so a heap of each author's best stays exact.
+        heap = [(-q[-1].score, -q[-1].item_id, a) for a, q in queues.items()]
+        heapq.heapify(heap)
         shown: Counter[int] = Counter()
         for _ in range(page):
-            if not remaining:
+            if not heap:
                 break
-            best_author, best_value = -1, -1.0
-            for author_id, queue in remaining.items():
-                factor = _diversity(shown[author_id], w)
-                value = queue[0].score * factor
-                if value > best_value or (
-                    value == best_value and queue[0].item_id > remaining[best_author][0].item_id
-                ):
-                    best_author, best_value = author_id, value
-            item = remaining[best_author].pop(0)
-            if not remaining[best_author]:
-                del remaining[best_author]
-            factor = _diversity(shown[best_author], w)
+            _, _, author_id = heapq.heappop(heap)
+            queue = queues[author_id]
+            item = queue.pop()
+            factor = _diversity(shown[author_id], w)
             if factor < 1.0:
                 item.terms["diversity"] = factor
                 item.score *= factor
-            shown[best_author] += 1
+            shown[author_id] += 1
             out.append(item)
+            if queue:
+                value = queue[-1].score * _diversity(shown[author_id], w)
+                heapq.heappush(heap, (-value, -queue[-1].item_id, author_id))
+            else:
+                del queues[author_id]
     return out
 
 
@@ -439,7 +445,11 @@ async def _snapshot(
 async def _pending(session: AsyncSession, viewer_id: int) -> list[PostView]:
     rows = await session.exec(
         select(Post.id)
-        .where(col(Post.actor_id) == viewer_id, col(Post.state) == PostState.pending)
+        .where(
+            col(Post.actor_id) == viewer_id,
+            # Written into the SQL, so SQLite can use the partial index of pending posts.
+            col(Post.state) == literal(PostState.pending.value, literal_execute=True),
+        )
         .order_by(col(Post.id).desc())
     )
     return await views_of(session, viewer_id, list(rows.all()))
