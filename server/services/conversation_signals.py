@@ -35,6 +35,7 @@ from server.models import (
     Follow,
     FollowState,
     Like,
+    NormValue,
     Post,
     PostState,
     ReplyFact,
@@ -46,6 +47,37 @@ OPEN = ("public", "unlisted")
 LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 SHORTCODE = re.compile(r":[A-Za-z0-9_]{2,}:")
 RECENT_POSTS = timedelta(days=7)
+
+#: The norms that are this module's thresholds: changing one sums recent threads again.
+SIGNAL_NORMS = frozenset(
+    {
+        "ranking.min_reply_chars",
+        "ranking.trust_hours",
+        "ranking.full_repliers_per_server",
+        "ranking.extra_replier_weight",
+        "ranking.fast_turn_seconds",
+        "ranking.pileon_repliers",
+        "ranking.pileon_stranger_percent",
+        "ranking.pileon_hours",
+        "ranking.dominance_replies",
+        "ranking.dominance_percent",
+    }
+)
+
+#: The columns of `ThreadSignals` that summing a thread writes.
+SUM_COLUMNS = (
+    "replies",
+    "voices",
+    "people",
+    "quiet_people",
+    "author_answered",
+    "median_length",
+    "pairs",
+    "pileon",
+    "dominated",
+    "last_activity",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -267,27 +299,43 @@ async def record(session: AsyncSession, post: Post, t: Thresholds | None = None)
         # arrives it leads a thread of its own.
         await start_thread(session, post)
         return
-    t = t or await thresholds(session)
-    context = await _add_fact(session, post)
-    if context is None:
+    await _add_fact(session, post)
+    # The common path: statements built once, run on the connection (no ORM work).
+    connection = await session.connection()
+    rows = (await connection.execute(FACTS_WITH_CONTEXT, {"root_id": post.root_id})).all()
+    author_id, started_at, changed, last_change = rows[0][-4:] if rows else (None,) * 4
+    t = t or await _thresholds_for(session, (int(changed or 0), last_change))
+    if author_id is None or started_at is None:
         # The thread has no sums yet (its first post came before signals were kept).
-        await session.flush()
         await resum(session, post.root_id, t)
         return
-    author_id, started_at = context
-    # The common path in Core statements: one read of the thread's facts, one write.
-    rows = await session.exec(select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == post.root_id))
-    sums = summarise([Fact(*r) for r in rows.all()], author_id, started_at, t)
-    await session.exec(
-        update(ThreadSignals)
-        .where(col(ThreadSignals.root_id) == post.root_id)
-        .values(**_values(sums, started_at))
-    )  # type: ignore[call-overload]
+    if isinstance(started_at, str):  # a scalar subquery loses the column's type on SQLite
+        started_at = datetime.fromisoformat(started_at)
+        started_at = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
+    sums = summarise([Fact(*r[:-4]) for r in rows], author_id, started_at, t)
+    await connection.execute(UPDATE_SUMS, _update_params(post.root_id, sums, started_at))
 
 
-def _build_context() -> Select[Any]:
-    """Everything a new fact needs, in one statement built once (building it costs more
-    than running it)."""
+#: Thresholds by the state of their norms' rows (how many, last change): norms change
+#: rarely, and a reply must not read them each time.
+_THRESHOLDS: dict[tuple[int, Any], Thresholds] = {}
+
+
+async def _thresholds_for(session: AsyncSession, state: tuple[int, Any]) -> Thresholds:
+    if state[0] == 0:
+        return Thresholds()  # no threshold changed from its default
+    found = _THRESHOLDS.get(state)
+    if found is None:
+        found = _THRESHOLDS[state] = await thresholds(session)
+    return found
+
+
+def _build_insert() -> Any:
+    """A new reply's fact, worked out in the database as it is inserted: whom it answers,
+    the thread's author, the replier's server and age here, whether a member follows
+    them, and whether they were tied to the author. Built once: building a statement
+    costs more than running it."""
+    table = ReplyFact.__table__  # type: ignore[attr-defined]
     parent, root, replier, follower = aliased(Post), aliased(Post), aliased(Actor), aliased(Actor)
     answered = aliased(ReplyFact)
     post_id, root_id = bindparam("post_id"), bindparam("root_id")
@@ -321,58 +369,85 @@ def _build_context() -> Select[Any]:
             )
         ),
     )
-    signals = select(ThreadSignals.author_id, ThreadSignals.started_at).where(
-        col(ThreadSignals.root_id) == root_id
-    )
-    return select(
+    values = select(
+        bindparam("post_id", type_=table.c.post_id.type),
+        bindparam("root_id", type_=table.c.root_id.type),
+        bindparam("actor_id", type_=table.c.actor_id.type),
         select(parent.actor_id).where(col(parent.id) == parent_id).scalar_subquery(),
         root_author,
         replier.domain,
+        bindparam("at", type_=table.c.at.type),
+        bindparam("length", type_=table.c.length.type),
+        bindparam("visibility", type_=table.c.visibility.type),
         replier.created_at,
         followed_here,
         tied,
-        signals.with_only_columns(ThreadSignals.author_id).scalar_subquery(),
-        signals.with_only_columns(ThreadSignals.started_at).scalar_subquery(),
     ).where(col(replier.id) == actor_id)
+    columns = [
+        "post_id",
+        "root_id",
+        "actor_id",
+        "parent_actor_id",
+        "root_author_id",
+        "domain",
+        "at",
+        "length",
+        "visibility",
+        "known_since",
+        "followed_here",
+        "tied",
+    ]
+    return table.insert().from_select(columns, values)
 
 
-CONTEXT = _build_context()
+def _build_facts() -> Select[Any]:
+    """A thread's facts, each row also carrying what summing them needs: the thread's
+    author and start (when it has sums), and the state of the threshold norms."""
+    root_id = bindparam("root_id")
+    signals = select(ThreadSignals.author_id).where(col(ThreadSignals.root_id) == root_id)
+    changed = select(func.count()).where(col(NormValue.name).in_(SIGNAL_NORMS))
+    return select(
+        *FACT_COLUMNS,
+        signals.scalar_subquery(),
+        signals.with_only_columns(ThreadSignals.started_at).scalar_subquery(),
+        changed.scalar_subquery(),
+        changed.with_only_columns(func.max(NormValue.updated_at)).scalar_subquery(),
+    ).where(col(ReplyFact.root_id) == root_id)
 
 
-async def _add_fact(session: AsyncSession, post: Post) -> tuple[int, datetime] | None:
-    """Store the fact of a published reply; returns its thread's (author, start) when
-    the thread has sums already."""
-    params = {
+INSERT_FACT = _build_insert()
+FACTS_WITH_CONTEXT = _build_facts()
+FACTS_OF = select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == bindparam("root_id"))
+_TABLE = ThreadSignals.__table__  # type: ignore[attr-defined]
+#: Core, with bind names of their own (an ORM bulk update would sync the session).
+UPDATE_SUMS = (
+    _TABLE.update()
+    .where(_TABLE.c.root_id == bindparam("root"))
+    .values({key: bindparam(f"new_{key}") for key in SUM_COLUMNS})
+)
+
+
+def _update_params(root_id: int, sums: Sums, started_at: datetime) -> dict[str, Any]:
+    return {"root": root_id, **{f"new_{k}": v for k, v in _values(sums, started_at).items()}}
+
+
+async def _add_fact(session: AsyncSession, post: Post) -> None:
+    """Store the fact of a published reply."""
+    await session.flush()  # the post itself, before its fact refers to it
+    connection = await session.connection()
+    await connection.execute(INSERT_FACT, _fact_params(post))
+
+
+def _fact_params(post: Post) -> dict[str, Any]:
+    return {
         "post_id": post.id,
         "root_id": post.root_id,
         "actor_id": post.actor_id,
         "parent_id": post.in_reply_to_id,
+        "at": post.published_at or post.created_at,
+        "length": substance_length(post.text),
+        "visibility": str(post.visibility),
     }
-    row = (await session.exec(CONTEXT, params=params)).one()  # type: ignore[call-overload]
-    parent_actor_id, root_author_id, domain, known_since, followed, tied, author, started = row
-    await session.exec(
-        ReplyFact.__table__.insert(),  # type: ignore[attr-defined]
-        params={
-            "post_id": post.id,
-            "root_id": post.root_id,
-            "actor_id": post.actor_id,
-            "parent_actor_id": parent_actor_id,
-            "root_author_id": root_author_id,
-            "domain": domain,
-            "at": post.published_at or post.created_at,
-            "length": substance_length(post.text),
-            "visibility": str(post.visibility),
-            "known_since": known_since,
-            "followed_here": bool(followed),
-            "tied": bool(tied),
-        },
-    )  # type: ignore[call-overload]
-    if author is None:
-        return None
-    if isinstance(started, str):  # a scalar subquery loses the column's type on SQLite
-        started = datetime.fromisoformat(started)
-        started = started if started.tzinfo else started.replace(tzinfo=UTC)
-    return int(author), started
 
 
 async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
@@ -678,14 +753,6 @@ async def _sum_all(session: AsyncSession, t: Thresholds, batch: int) -> None:
             )
         ).all()
     }
-    table = ThreadSignals.__table__  # type: ignore[attr-defined]
-    # Core, with bind names of their own: an ORM bulk update would sync the session.
-    columns = _values(Sums(), datetime.now(UTC))
-    statement = (
-        table.update()
-        .where(table.c.root_id == bindparam("root"))
-        .values({key: bindparam(f"new_{key}") for key in columns})
-    )
     after: tuple[int, int] = (-1, -1)
     current: int | None = None
     facts: list[Fact] = []
@@ -693,15 +760,14 @@ async def _sum_all(session: AsyncSession, t: Thresholds, batch: int) -> None:
 
     async def flush() -> None:
         if pending:
-            await session.exec(statement, params=pending)  # type: ignore[call-overload]
+            await session.exec(UPDATE_SUMS, params=pending)  # type: ignore[call-overload]
             pending.clear()
 
     def close(root: int | None) -> None:
         if root is None or root not in threads:
             return  # facts of a thread nothing leads (its first post and replies gone)
         author, started = threads[root]
-        values = _values(summarise(facts, author, started, t), started)
-        pending.append({"root": root, **{f"new_{k}": v for k, v in values.items()}})
+        pending.append(_update_params(root, summarise(facts, author, started, t), started))
 
     while True:
         rows = (

@@ -895,22 +895,7 @@ def posting_rules(found: Norms, base_url: str) -> Rules:
     )
 
 
-#: Norms that decide which replies count and what a thread's sums are: changing one
-#: sums the recent threads again (`porch ranking rebuild` does all of them).
-SIGNAL_NORMS = frozenset(
-    {
-        "ranking.min_reply_chars",
-        "ranking.trust_hours",
-        "ranking.full_repliers_per_server",
-        "ranking.extra_replier_weight",
-        "ranking.fast_turn_seconds",
-        "ranking.pileon_repliers",
-        "ranking.pileon_stranger_percent",
-        "ranking.pileon_hours",
-        "ranking.dominance_replies",
-        "ranking.dominance_percent",
-    }
-)
+SIGNAL_NORMS = conversation_signals.SIGNAL_NORMS
 
 
 def signal_thresholds(found: Mapping[str, Any] | Norms) -> conversation_signals.Thresholds:
