@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from server.ids import lowest_id_at
+from tests.bench.bench_serve import WORDS as SERVE_WORDS
 
 KINDS = ("dialogue", "pileon", "flamewar", "likeonly", "plain")
 #: Share of threads of each kind (plain takes what is left).
@@ -48,31 +49,9 @@ REMOTE_DOMAINS = (
 )
 BRIGADE_DOMAIN = REMOTE_DOMAINS[0]
 
+# bench_serve's words, and the small words a conversation needs.
 WORDS = [
-    "porch",
-    "evening",
-    "tea",
-    "garden",
-    "neighbour",
-    "bread",
-    "rain",
-    "quiet",
-    "walk",
-    "book",
-    "letter",
-    "bicycle",
-    "river",
-    "kindness",
-    "slow",
-    "conversation",
-    "morning",
-    "light",
-    "window",
-    "friend",
-    "question",
-    "idea",
-    "story",
-    "soup",
+    *SERVE_WORDS,
     "think",
     "maybe",
     "agree",
