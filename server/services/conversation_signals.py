@@ -364,6 +364,7 @@ def _build_insert() -> Any:
             select(answered.post_id).where(
                 col(answered.actor_id) == root_author,
                 col(answered.parent_actor_id) == actor_id,
+                root_author != actor_id,  # one's own follow-ups answer nobody
                 col(answered.root_id) != root_id,
                 col(answered.post_id) < post_id,
             )

@@ -104,6 +104,8 @@ async def views_of(
     session: AsyncSession, viewer_id: int | None, post_ids: list[int]
 ) -> list[PostView]:
     """The posts `viewer_id` may see among `post_ids`, in that order, ready to render."""
+    if not post_ids:
+        return []
     rows = await session.exec(
         select(Post, Actor)
         .join(Actor, col(Actor.id) == Post.actor_id)
