@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, literal, union_all
+from sqlalchemy import delete, literal, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -192,13 +192,19 @@ async def candidates(
         .join(PersonList, col(PersonList.id) == ListMember.list_id)
         .where(PersonList.actor_id == rel.viewer_id, col(PersonList.exclusive).is_(True))
     )
+    # Two index walks joined by UNION rather than an OR, which planners answer by
+    # reading every recent thread: threads the followed people (or the reader) started,
+    # on (author_id, started_at); threads they talk in, on reply_facts (actor_id, at).
+    started = select(ThreadSignals.root_id).where(
+        col(ThreadSignals.author_id).in_(union_all(followed, select(literal(rel.viewer_id)))),
+        col(ThreadSignals.started_at) >= since,
+    )
     rows = await session.exec(
         select(*SIGNAL_COLUMNS)
         .join(Post, col(Post.id) == ThreadSignals.item_id)
         .where(
+            col(ThreadSignals.root_id).in_(union(started, talking)),
             col(ThreadSignals.started_at) >= since,
-            col(ThreadSignals.author_id).in_(union_all(followed, select(literal(rel.viewer_id))))
-            | col(ThreadSignals.root_id).in_(talking),
             col(ThreadSignals.author_id).not_in(listed),
             col(Post.state) == PostState.published,
             visible_to(rel.viewer_id),
