@@ -202,24 +202,27 @@ def client_for(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
 
 
+async def sign_up(app: Starlette, name: str) -> Person:
+    """A member signed up through the form, signed in with their own cookies."""
+    client = client_for(app)
+    token = await csrf_from(client, "/signup")
+    response = await client.post(
+        "/signup",
+        data={
+            "username": name,
+            "email": f"{name}@example.com",
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303, response.text
+    return Person(name, client)
+
+
 @pytest.fixture
 async def people(app: Starlette) -> AsyncIterator[dict[str, Person]]:
     """Ana, Ben and Cleo, each signed up and signed in with their own cookies."""
-    found: dict[str, Person] = {}
-    for name in ("ana", "ben", "cleo"):
-        client = client_for(app)
-        token = await csrf_from(client, "/signup")
-        response = await client.post(
-            "/signup",
-            data={
-                "username": name,
-                "email": f"{name}@example.com",
-                "password": "correct horse battery",
-                "csrf_token": token,
-            },
-        )
-        assert response.status_code == 303, response.text
-        found[name] = Person(name, client)
+    found = {name: await sign_up(app, name) for name in ("ana", "ben", "cleo")}
     yield found
     for person in found.values():
         await person.client.aclose()

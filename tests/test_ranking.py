@@ -31,7 +31,7 @@ from server.services import (
 from server.services.conversation_signals import Fact, Thresholds, substance_length, summarise
 from server.services.errors import Invalid
 from server.services.remote_posts import RemotePost
-from tests.conftest import Person, client_for, csrf_from, publish_due
+from tests.conftest import Person, publish_due, sign_up
 
 WEIGHTS = ranking.Weights()
 #: Remote accounts are known for a month before they reply (past the 24 h trust gate).
@@ -49,22 +49,6 @@ _uris = itertools.count(1)
 
 
 # --- Building scenarios -------------------------------------------------------------
-
-
-async def sign_up(app: Starlette, name: str) -> Person:
-    client = client_for(app)
-    token = await csrf_from(client, "/signup")
-    response = await client.post(
-        "/signup",
-        data={
-            "username": name,
-            "email": f"{name}@example.com",
-            "password": "correct horse battery",
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 303, response.text
-    return Person(name, client)
 
 
 @pytest.fixture

@@ -461,7 +461,7 @@ async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
         await start_thread(session, root)
         signals = await session.get(ThreadSignals, root_id)
         assert signals is not None
-    rows = await session.exec(select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == root_id))
+    rows = await session.exec(FACTS_OF, params={"root_id": root_id})  # type: ignore[call-overload]
     facts = [Fact(*r) for r in rows.all()]
     _apply(signals, summarise(facts, signals.author_id, signals.started_at, t))
     session.add(signals)
