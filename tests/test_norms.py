@@ -145,6 +145,11 @@ async def test_a_reply_waits_longer_for_a_stranger_and_less_among_mutuals(
     answer = await ben.post("Me, please", reply_to=question)  # they have never met
     assert await publish_due(app, clock, 61) == 0
     assert await publish_due(app, clock, 30) == 1
+    # Ben answered Ana: they are strangers no more, though neither follows the other.
+    thanks = await ana.post("Lovely, two sugars?", reply_to=answer)
+    assert await publish_due(app, clock, 21) == 1
+    answer = await ben.post("Just one", reply_to=thanks)
+    assert await publish_due(app, clock, 21) == 1
     await ana.follow("ben")
     await ben.follow("ana")
     # Mutuals in an exchange this week: dialogue flows.

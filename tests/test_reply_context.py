@@ -39,3 +39,16 @@ async def test_the_reply_composer_shows_the_person_and_your_history(app, clock, 
     assert "You follow each other" in page
     assert "You have exchanged 1 reply, most recently today" in page
     assert "3 replies · 3 people · you follow 1 · Ana taking part" in page
+
+    # Replies count both ways; a deleted one no longer does.
+    ben_reply = await ben.post("And San Marzano.", reply_to=question)
+    await publish_due(app, clock, 21)
+    welcome = await ana.post("Good idea, thanks", reply_to=ben_reply)
+    await publish_due(app, clock, 21)
+    page = (await ben.client.get(f"/compose?reply_to={question}")).text
+    assert "You have exchanged 3 replies, most recently today" in page
+    token = await csrf_from(ana.client, f"/@ana/{welcome}")
+    deleted = await ana.client.post(f"/posts/{welcome}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 303
+    page = (await ben.client.get(f"/compose?reply_to={question}")).text
+    assert "You have exchanged 2 replies, most recently today" in page

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,12 +68,26 @@ async def of(
     return Budget(limit, int(used), next_free)
 
 
-async def written(session: AsyncSession, author: Actor) -> int:
-    """How many posts and replies the member has written, ever (withdrawn ones aside)."""
-    query = select(func.count()).where(
-        col(Post.actor_id) == author.id, col(Post.reblog_of_id).is_(None)
+def _written_statement() -> Any:
+    # Counting stops at `up_to`: the composer asks "fewer than 5?" of members who may
+    # have written thousands.
+    mine = (
+        select(Post.id)
+        .where(col(Post.actor_id) == bindparam("author"), col(Post.reblog_of_id).is_(None))
+        .limit(bindparam("up_to"))
+        .subquery()
     )
-    return int((await session.exec(query)).one())
+    return select(func.count()).select_from(mine)
+
+
+WRITTEN = _written_statement()
+
+
+async def written(session: AsyncSession, author: Actor, *, up_to: int) -> int:
+    """How many posts and replies the member has written, ever (withdrawn ones aside),
+    counted up to `up_to`."""
+    params = {"author": author.id, "up_to": up_to}
+    return int((await session.exec(WRITTEN, params=params)).one())  # type: ignore[call-overload]
 
 
 def refuse_if_spent(budget: Budget, now: datetime) -> None:

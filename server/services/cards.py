@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import unescape
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,29 +73,31 @@ def _age(post: Post, now: datetime) -> str:
     return f"{days} days ago"
 
 
+#: Built once (the composer runs them on every reply).
+RECENT_KINDS = select(CareEvent.detail).where(
+    CareEvent.kind == CareKind.card,
+    CareEvent.actor_id == bindparam("actor"),
+    CareEvent.target_id == bindparam("target"),
+    col(CareEvent.created_at) > bindparam("since"),
+)
+SHOWN_FOR_POST = select(CareEvent.id).where(
+    CareEvent.kind == CareKind.card,
+    CareEvent.actor_id == bindparam("actor"),
+    CareEvent.post_id == bindparam("post"),
+    CareEvent.detail == bindparam("kind"),
+)
+
+
 async def _recent_kinds(
     session: AsyncSession, actor_id: int, target_id: int, since: datetime
 ) -> set[str]:
-    rows = await session.exec(
-        select(CareEvent.detail, CareEvent.post_id).where(
-            CareEvent.kind == CareKind.card,
-            CareEvent.actor_id == actor_id,
-            CareEvent.target_id == target_id,
-            col(CareEvent.created_at) > since,
-        )
-    )
-    return {detail for detail, _ in rows.all()}
+    params = {"actor": actor_id, "target": target_id, "since": since}
+    return set((await session.exec(RECENT_KINDS, params=params)).all())  # type: ignore[call-overload]
 
 
 async def _shown_for_post(session: AsyncSession, actor_id: int, post_id: int, kind: str) -> bool:
-    found = await session.exec(
-        select(CareEvent.id).where(
-            CareEvent.kind == CareKind.card,
-            CareEvent.actor_id == actor_id,
-            CareEvent.post_id == post_id,
-            CareEvent.detail == kind,
-        )
-    )
+    params = {"actor": actor_id, "post": post_id, "kind": kind}
+    found = await session.exec(SHOWN_FOR_POST, params=params)  # type: ignore[call-overload]
     return found.first() is not None
 
 

@@ -180,8 +180,8 @@ REGISTRY: tuple[Norm, ...] = (
         "pause.stranger_reply_seconds",
         "Pauses",
         "Pause before a first reply to a stranger",
-        "A reply to someone you do not follow, who does not follow you, and whom you never "
-        "answered before: longer, a moment to read who they are.",
+        "A reply to someone you do not follow, who does not follow you, and with whom you "
+        "have not exchanged a reply either way: longer, a moment to read who they are.",
         "int",
         60,
         0,

@@ -1,4 +1,9 @@
-"""How a member stands with other people: follows either way, requests, blocks, mutes."""
+"""How a member stands with other people: follows either way, requests, blocks, mutes,
+and the replies they have exchanged.
+
+The statements here run for every reply composer and every reply posted, so they are
+built once, with bound parameters, rather than on each call.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import String, cast, func, literal, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    BindParameter,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    union_all,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Block, Follow, FollowState, Mute, Post, PostState
+from server.models import Block, Follow, FollowState, Mute, ReplyFact
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,32 @@ class Relationship:
     muting_notifications: bool = False
 
 
+def _between_statement() -> Any:
+    viewer: BindParameter[int] = bindparam("viewer")
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    # One statement for follows both ways, blocks both ways and mutes.
+    return union_all(
+        select(literal("out"), Follow.followed_id, Follow.state).where(
+            col(Follow.follower_id) == viewer, col(Follow.followed_id).in_(ids)
+        ),
+        select(literal("in"), Follow.follower_id, Follow.state).where(
+            col(Follow.followed_id) == viewer, col(Follow.follower_id).in_(ids)
+        ),
+        select(literal("blocking"), Block.target_id, literal("")).where(
+            col(Block.actor_id) == viewer, col(Block.target_id).in_(ids)
+        ),
+        select(literal("blocked_by"), Block.actor_id, literal("")).where(
+            col(Block.target_id) == viewer, col(Block.actor_id).in_(ids)
+        ),
+        select(literal("muting"), Mute.target_id, cast(Mute.notifications, String)).where(
+            col(Mute.actor_id) == viewer, col(Mute.target_id).in_(ids)
+        ),
+    )
+
+
+BETWEEN = _between_statement()
+
+
 async def between(
     session: AsyncSession, viewer_id: int, target_ids: Sequence[int]
 ) -> list[Relationship]:
@@ -35,27 +76,7 @@ async def between(
     ids = list(dict.fromkeys(target_ids))
     if not ids:
         return []
-    # One statement for follows both ways, blocks both ways and mutes: this runs for
-    # every reply composer and every relationships call of the apps.
-    rows = await session.exec(
-        union_all(
-            select(literal("out"), Follow.followed_id, Follow.state).where(
-                col(Follow.follower_id) == viewer_id, col(Follow.followed_id).in_(ids)
-            ),
-            select(literal("in"), Follow.follower_id, Follow.state).where(
-                col(Follow.followed_id) == viewer_id, col(Follow.follower_id).in_(ids)
-            ),
-            select(literal("blocking"), Block.target_id, literal("")).where(
-                col(Block.actor_id) == viewer_id, col(Block.target_id).in_(ids)
-            ),
-            select(literal("blocked_by"), Block.actor_id, literal("")).where(
-                col(Block.target_id) == viewer_id, col(Block.actor_id).in_(ids)
-            ),
-            select(literal("muting"), Mute.target_id, cast(Mute.notifications, String)).where(
-                col(Mute.actor_id) == viewer_id, col(Mute.target_id).in_(ids)
-            ),
-        )  # type: ignore[call-overload]
-    )
+    rows = await session.exec(BETWEEN, params={"viewer": viewer_id, "ids": ids})  # type: ignore[call-overload]
     outgoing: dict[int, str] = {}
     incoming: dict[int, str] = {}
     blocking: set[int] = set()
@@ -95,31 +116,48 @@ class Situation(StrEnum):
     usual = "usual"
     #: Mutual follows who exchanged replies this past week: dialogue should flow.
     mutual_exchange = "mutual_exchange"
-    #: No follow either way and never answered before.
+    #: No follow either way, and no reply exchanged either way yet.
     stranger = "stranger"
 
 
 EXCHANGE_WINDOW = timedelta(days=7)
 
 
-async def replies_between(
-    session: AsyncSession, author_id: int, other_id: int, *, since: datetime | None = None
-) -> int:
-    """How many replies `author_id` wrote to `other_id`'s posts (since `since`)."""
-    parent = aliased(Post)
-    query = (
-        select(func.count())
-        .select_from(Post)
-        .join(parent, col(parent.id) == col(Post.in_reply_to_id))
-        .where(
-            col(Post.actor_id) == author_id,
-            col(parent.actor_id) == other_id,
-            col(Post.state) != PostState.deleted,
+@dataclass(frozen=True)
+class History:
+    """Replies two people wrote to each other (either way), and the last one's time."""
+
+    exchanged: int
+    last_at: datetime | None
+
+
+def _exchange_statement(since: bool) -> Any:
+    one: BindParameter[int] = bindparam("one")
+    other: BindParameter[int] = bindparam("other")
+    # Published replies, from their facts: two walks of the (actor, parent's author) index.
+    query = select(func.count(), func.max(ReplyFact.at)).where(
+        or_(
+            and_(col(ReplyFact.actor_id) == one, col(ReplyFact.parent_actor_id) == other),
+            and_(col(ReplyFact.actor_id) == other, col(ReplyFact.parent_actor_id) == one),
         )
     )
+    return query.where(col(ReplyFact.at) > bindparam("since")) if since else query
+
+
+EXCHANGED = _exchange_statement(since=False)
+EXCHANGED_SINCE = _exchange_statement(since=True)
+
+
+async def history(
+    session: AsyncSession, one: int, other: int, *, since: datetime | None = None
+) -> History:
+    """The published replies `one` and `other` wrote to each other (since `since`)."""
+    params: dict[str, object] = {"one": one, "other": other}
     if since is not None:
-        query = query.where(col(Post.created_at) > since)
-    return int((await session.exec(query)).one())
+        params["since"] = since
+    query = EXCHANGED if since is None else EXCHANGED_SINCE
+    count, last = (await session.exec(query, params=params)).one()  # type: ignore[call-overload]
+    return History(int(count), last)
 
 
 async def reply_situation(
@@ -130,11 +168,9 @@ async def reply_situation(
         return Situation.usual
     found = (await between(session, author_id, [answered_id]))[0]
     if found.following and found.followed_by:
-        since = now - EXCHANGE_WINDOW
-        recent = await replies_between(session, author_id, answered_id, since=since)
-        recent += await replies_between(session, answered_id, author_id, since=since)
-        return Situation.mutual_exchange if recent else Situation.usual
+        recent = await history(session, author_id, answered_id, since=now - EXCHANGE_WINDOW)
+        return Situation.mutual_exchange if recent.exchanged else Situation.usual
     unrelated = not (found.following or found.requested or found.followed_by or found.requested_by)
-    if unrelated and not await replies_between(session, author_id, answered_id):
+    if unrelated and not (await history(session, author_id, answered_id)).exchanged:
         return Situation.stranger
     return Situation.usual

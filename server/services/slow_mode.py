@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +36,30 @@ class SlowMode:
     manual: bool = False
 
 
+def _quick_replies_statement() -> Any:
+    author: BindParameter[int] = bindparam("author")
+    followers = select(Follow.follower_id).where(
+        Follow.followed_id == author, Follow.state == FollowState.accepted
+    )
+    return (
+        select(func.count())
+        .select_from(Post)
+        .where(
+            col(Post.root_id) == bindparam("root"),
+            col(Post.in_reply_to_id).is_not(None),
+            col(Post.created_at) > bindparam("since"),
+            col(Post.state) != PostState.deleted,
+            col(Post.actor_id) != author,
+            col(Post.actor_id).not_in(followers),
+        )
+    )
+
+
+#: Replies to a thread lately from people who do not follow its author. Built once: it
+#: runs for every reply composer and every reply posted.
+QUICK_REPLIES = _quick_replies_statement()
+
+
 async def of(session: AsyncSession, root: Post, limits: Limits, now: datetime) -> SlowMode:
     setting = await session.get(ThreadSetting, root.id)
     if setting is not None:
@@ -42,23 +67,8 @@ async def of(session: AsyncSession, root: Post, limits: Limits, now: datetime) -
             return SlowMode(True, "its author or a moderator slowed it down", manual=True)
         return SlowMode(False, manual=True)  # turned off by hand: it stays off
     since = now - timedelta(minutes=limits.hot_minutes)
-    followers = select(Follow.follower_id).where(
-        Follow.followed_id == root.actor_id, Follow.state == FollowState.accepted
-    )
-    quick = (
-        await session.exec(
-            select(func.count())
-            .select_from(Post)
-            .where(
-                col(Post.root_id) == root.id,
-                col(Post.in_reply_to_id).is_not(None),
-                col(Post.created_at) > since,
-                col(Post.state) != PostState.deleted,
-                col(Post.actor_id) != root.actor_id,
-                col(Post.actor_id).not_in(followers),
-            )
-        )
-    ).one()
+    params = {"root": root.id, "author": root.actor_id, "since": since}
+    quick = (await session.exec(QUICK_REPLIES, params=params)).one()  # type: ignore[call-overload]
     if quick >= limits.hot_replies:
         return SlowMode(
             True,

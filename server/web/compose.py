@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.actors import discover_mentions
-from server.models import Actor, CareKind, Post, PostState, Visibility
+from server.models import CareKind, Post, PostState, Visibility
 from server.services import budgets, cards, care, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
+from server.services.reply_context import ReplyContext
 from server.services.tone import ToneNudge
 from server.web.context import (
     community_norms,
@@ -76,11 +77,12 @@ def _marked(text: str, nudge: ToneNudge) -> Markup:
 
 
 async def _reply_context(
-    session: AsyncSession, me: Signed, reply_to: int | None
+    session: AsyncSession, me: Signed, reply_to: int | None, found: ReplyContext | None
 ) -> dict[str, object]:
     if reply_to is None:
         return {"parent": None, "parent_author": None, "context": None}
-    found = await reply_context.for_reply(session, me.actor, reply_to)
+    if found is None or found.parent.id != reply_to:
+        found = await reply_context.for_reply(session, me.actor, reply_to)
     return {"parent": found.parent, "parent_author": found.author, "context": found}
 
 
@@ -98,6 +100,7 @@ async def _form_page(
     nudge: ToneNudge | None = None,
     nudge_id: int | None = None,
     choose_card: bool = False,
+    replying: ReplyContext | None = None,
 ) -> Response:
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
@@ -108,7 +111,7 @@ async def _form_page(
     newcomer_rules = None
     shown_for = found["newcomers.rules_posts"]
     fresh = shown_for and not (editing or revising)
-    if fresh and await budgets.written(session, me.actor) < shown_for:
+    if fresh and await budgets.written(session, me.actor, up_to=shown_for) < shown_for:
         newcomer_rules = found["rules.text"]
     context = {
         "intents": found["intents.list"],
@@ -126,7 +129,7 @@ async def _form_page(
         "editing": editing,
         "visibilities": VISIBILITIES,
         "max_chars": (await rules(request, session)).max_chars,
-        **await _reply_context(session, me, values.in_reply_to_id),
+        **await _reply_context(session, me, values.in_reply_to_id, replying),
     }
     if choose_card and context["context"] is not None:
         context["card"] = await cards.choose(
@@ -146,6 +149,7 @@ async def compose_page(request: Request) -> Response:
         me = await require_member(request, session)
         reply_to = query_id(request, "reply_to")
         draft_id = query_id(request, "draft")
+        replying: ReplyContext | None = None
         if draft_id is not None:
             draft = await posts.draft_of(session, me.actor.id, draft_id)
             values = Composition(
@@ -154,14 +158,21 @@ async def compose_page(request: Request) -> Response:
         else:
             values = Composition(text="", in_reply_to_id=reply_to)
             if reply_to is not None:
-                parent = await posts.get_visible(session, me.actor.id, reply_to)
-                author = await session.get(Actor, parent.actor_id)
-                mention = f"@{author.username} " if author and author.id != me.actor.id else ""
+                replying = await reply_context.for_reply(session, me.actor, reply_to)
+                parent, author = replying.parent, replying.author
+                mention = f"@{author.username} " if author.id != me.actor.id else ""
                 values = Composition(
                     mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
                 )
         return await _form_page(
-            request, session, me, values, action="/posts", draft_id=draft_id, choose_card=True
+            request,
+            session,
+            me,
+            values,
+            action="/posts",
+            draft_id=draft_id,
+            choose_card=True,
+            replying=replying,
         )
 
 
