@@ -246,4 +246,22 @@ def server(tmp_path: Path, database_url: str, zoe_key: KeyPair) -> Iterator[Runn
     finally:
         uv.should_exit = True
         thread.join(30)
+        loop.run_until_complete(_settle(loop))
         loop.close()
+
+
+async def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """End the server's loop as asyncio.run would, and let SQLite's worker threads finish:
+    a connection closed during shutdown answers on this loop, and closing the loop
+    first makes that thread fail in whichever test runs next."""
+    pending = [task for task in asyncio.all_tasks(loop) if task is not asyncio.current_task()]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        "_connection_worker_thread" in thread.name and thread.is_alive()
+        for thread in threading.enumerate()
+    ):
+        await asyncio.sleep(0.02)
+    await loop.shutdown_asyncgens()
