@@ -202,15 +202,14 @@ def client_for(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
 
 
-async def sign_up(app: Starlette, name: str) -> Person:
-    """A member signed up through the form, signed in with their own cookies."""
-    client = client_for(app)
+async def sign_up(client: httpx.AsyncClient, name: str, *, email: str = "") -> Person:
+    """A member signed up through the form on `client`, signed in with its cookies."""
     token = await csrf_from(client, "/signup")
     response = await client.post(
         "/signup",
         data={
             "username": name,
-            "email": f"{name}@example.com",
+            "email": email or f"{name}@example.com",
             "password": "correct horse battery",
             "csrf_token": token,
         },
@@ -222,7 +221,7 @@ async def sign_up(app: Starlette, name: str) -> Person:
 @pytest.fixture
 async def people(app: Starlette) -> AsyncIterator[dict[str, Person]]:
     """Ana, Ben and Cleo, each signed up and signed in with their own cookies."""
-    found = {name: await sign_up(app, name) for name in ("ana", "ben", "cleo")}
+    found = {name: await sign_up(client_for(app), name) for name in ("ana", "ben", "cleo")}
     yield found
     for person in found.values():
         await person.client.aclose()

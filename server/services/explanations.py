@@ -14,6 +14,16 @@ from server.services.ranking import MULTIPLIERS, Ranked
 #: Terms too small to be a reason on their own (they still show in the details).
 MINOR = ("likes", "boosts", "substance")
 
+#: Terms whose sentence names nobody and counts nothing.
+FIXED = {
+    "substance": "Replies with substance",
+    "likes": "Likes (they count for almost nothing)",
+    "boosts": "Boosts (they count for almost nothing)",
+    "decay": "Newer conversations come first",
+    "pileon": "Shown lower: many new voices arrived fast",
+    "dominated": "Shown lower: two people wrote most of it",
+}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -38,6 +48,8 @@ def _names(item: Ranked) -> str:
 
 
 def _sentence(key: str, item: Ranked, viewer_id: int) -> str:
+    if key in FIXED:
+        return FIXED[key]
     author = item.author
     terms = item.terms
     if key == "base":
@@ -60,20 +72,8 @@ def _sentence(key: str, item: Ranked, viewer_id: int) -> str:
         if count == 1:
             return f"{_names(item)}, whom you follow, is talking here"
         return f"{count} people you follow are talking"
-    if key == "substance":
-        return "Replies with substance"
-    if key == "likes":
-        return "Likes (they count for almost nothing)"
-    if key == "boosts":
-        return "Boosts (they count for almost nothing)"
     if key == "quiet":
         return f"{author.name} posts rarely"
-    if key == "decay":
-        return "Newer conversations come first"
-    if key == "pileon":
-        return "Shown lower: many new voices arrived fast"
-    if key == "dominated":
-        return "Shown lower: two people wrote most of it"
     if key == "diversity":
         return f"Shown lower: more from {author.name} on this page"
     return key

@@ -81,7 +81,7 @@ async def _reply_context(
 ) -> dict[str, object]:
     if reply_to is None:
         return {"parent": None, "parent_author": None, "context": None}
-    if found is None or found.parent.id != reply_to:
+    if found is None:
         found = await reply_context.for_reply(session, me.actor, reply_to)
     return {"parent": found.parent, "parent_author": found.author, "context": found}
 
@@ -102,11 +102,10 @@ async def _form_page(
     choose_card: bool = False,
     replying: ReplyContext | None = None,
 ) -> Response:
+    in_force = await rules(request, session)
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
-        budget = await posts.budget_of(
-            session, me.actor, await rules(request, session), now(request)
-        )
+        budget = await posts.budget_of(session, me.actor, in_force, now(request))
     found = await community_norms(request, session)
     newcomer_rules = None
     shown_for = found["newcomers.rules_posts"]
@@ -128,7 +127,7 @@ async def _form_page(
         "draft_id": draft_id,
         "editing": editing,
         "visibilities": VISIBILITIES,
-        "max_chars": (await rules(request, session)).max_chars,
+        "max_chars": in_force.max_chars,
         **await _reply_context(session, me, values.in_reply_to_id, replying),
     }
     if choose_card and context["context"] is not None:
@@ -137,7 +136,7 @@ async def _form_page(
             me.actor.id,
             context["context"],  # type: ignore[arg-type]
             found,
-            (await rules(request, session)).slow_limits,
+            in_force.slow_limits,
             now(request),
         )
     status = error.status if error else 200

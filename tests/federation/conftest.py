@@ -17,7 +17,7 @@ from server.app import create_app
 from server.clock import FrozenClock
 from server.config import load_settings
 from server.jobs import publish_due
-from tests.conftest import Person, csrf_from
+from tests.conftest import Person, sign_up
 
 
 class Fediverse(httpx.AsyncBaseTransport):
@@ -52,18 +52,9 @@ class Instance:
 
     async def sign_up(self, name: str, *, locked: bool = False) -> Person:
         client = self.client()
-        token = await csrf_from(client, "/signup")
-        response = await client.post(
-            "/signup",
-            data={
-                "username": name,
-                "email": f"{name}.{self.domain.split('.')[0]}@example.com",
-                "password": "correct horse battery",
-                "csrf_token": token,
-            },
+        person = await sign_up(
+            client, name, email=f"{name}.{self.domain.split('.')[0]}@example.com"
         )
-        assert response.status_code == 303, response.text
-        person = Person(name, client)
         self.people[name] = person
         if locked:
             token = await person.token("/settings/profile")

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import trustme
 
-from tests.conftest import Person, csrf_from
+from tests.conftest import sign_up
 from tests.federation.servers import Server, client_context, porch_servers
 
 WAIT_SECONDS = 30.0
@@ -61,21 +61,6 @@ async def clients(
     yield open_client
     for client in opened:
         await client.aclose()
-
-
-async def sign_up(client: httpx.AsyncClient, name: str) -> Person:
-    token = await csrf_from(client, "/signup")
-    response = await client.post(
-        "/signup",
-        data={
-            "username": name,
-            "email": f"{name}@example.com",
-            "password": "correct horse battery",
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 303, response.text
-    return Person(name, client)
 
 
 def page_error(response: httpx.Response) -> str:
