@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -143,15 +143,17 @@ async def authenticate(
     return found
 
 
+#: Built once: every page a member opens starts with it.
+SESSION_MEMBER = (
+    select(Member, Actor)
+    .join(Actor, col(Actor.id) == Member.actor_id)
+    .where(Member.id == bindparam("member"))
+)
+
+
 async def member_for_session(session: AsyncSession, member_id: int, epoch: int) -> Signed | None:
     """The active member a session cookie names, or None if it no longer holds."""
-    row = (
-        await session.exec(
-            select(Member, Actor)
-            .join(Actor, col(Actor.id) == Member.actor_id)
-            .where(Member.id == member_id)
-        )
-    ).first()
+    row = (await session.exec(SESSION_MEMBER, params={"member": member_id})).first()  # type: ignore[call-overload]
     if row is None:
         return None
     member, actor = row

@@ -959,11 +959,15 @@ def ranking_weights(found: Norms) -> ranking.Weights:
     )
 
 
+#: Built once: every request reads the norms in force.
+STORED = select(NormValue)
+
+
 async def current(session: AsyncSession, settings: Settings) -> Norms:
     """Every norm's value now: the admins' where they set one, the default elsewhere."""
     values = {n.name: n.default_for(settings) for n in REGISTRY}
     changed = set()
-    for row in (await session.exec(select(NormValue))).all():
+    for row in (await session.exec(STORED)).all():
         known = BY_NAME.get(row.name)
         if known is None:
             continue  # a norm a later version retired

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -92,7 +93,7 @@ def add(
     )
 
 
-def _wanted(recipient_id: int, sender: type[Actor]) -> ColumnElement[bool]:
+def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> ColumnElement[bool]:
     """People on limited servers reach a member's notifications only if followed."""
     limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
     followed = exists(
@@ -161,17 +162,26 @@ async def clear(session: AsyncSession, actor_id: int) -> None:
     await session.commit()
 
 
-async def unread_count(session: AsyncSession, actor_id: int) -> int:
-    result = await session.exec(
+def _unread_statement() -> Any:
+    recipient: BindParameter[int] = bindparam("recipient")
+    return (
         select(func.count())
         .select_from(Notification)
         .join(Actor, col(Actor.id) == Notification.from_actor_id)
         .where(
-            Notification.recipient_id == actor_id,
+            Notification.recipient_id == recipient,
             col(Notification.read_at).is_(None),
-            _wanted(actor_id, Actor),
+            _wanted(recipient, Actor),
         )
     )
+
+
+#: Built once: every page a member opens shows the count.
+UNREAD = _unread_statement()
+
+
+async def unread_count(session: AsyncSession, actor_id: int) -> int:
+    result = await session.exec(UNREAD, params={"recipient": actor_id})  # type: ignore[call-overload]
     return int(result.one())
 
 
