@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from federation.fetch import FetchError, post_activity
+from federation.fetch import BlockedAddress, FetchError, post_activity
 from federation.runtime import Federation
 from server.models import Delivery, DeliveryState
 from server.services import domains
@@ -38,35 +38,53 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta | N
     return timedelta(seconds=base * (1 + 0.5 * (rng or random).random()))
 
 
-def _permanent(exc: FetchError) -> bool:
-    """4xx other than 408/429 means the server will never take this activity."""
-    return not exc.temporary and exc.status is not None and 400 <= exc.status < 500
+def permanent(exc: FetchError) -> bool:
+    """Whether a failed delivery can never land, so it is not tried again.
+
+    Addresses the guard refuses stay refused, and an inbox that answers with a redirect
+    is not followed (a POST is never redirected), so both are final. So is a 4xx,
+    except 401 (the key may not be fetched yet), 408 and 429, as in Mastodon's
+    DeliveryWorker.
+    """
+    if isinstance(exc, BlockedAddress):
+        return True
+    if exc.status is None:
+        return not exc.temporary
+    if 300 <= exc.status < 400:
+        return True
+    return 400 <= exc.status < 500 and exc.status not in (401, 408, 429)
 
 
 async def deliver_due(fed: Federation, limit: int = 1000) -> int:
     """Attempt every delivery that is due; returns how many were delivered."""
     now = fed.clock.now()
+    lease = now + LEASE
+    due = (
+        select(Delivery.id)
+        .where(col(Delivery.state) == DeliveryState.pending, col(Delivery.next_attempt_at) <= now)
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        # PostgreSQL: rows another sweeper is claiming are skipped, not waited for.
+        .with_for_update(skip_locked=True)
+    )
     async with fed.sessions() as session:
-        ids = (
-            await session.exec(
-                select(Delivery.id)
-                .where(
-                    col(Delivery.state) == DeliveryState.pending,
-                    col(Delivery.next_attempt_at) <= now,
-                )
-                .order_by(col(Delivery.id))
-                .limit(limit)
+        # One statement claims the rows and says which it claimed. The conditions are
+        # repeated outside the subquery: a row another sweeper claimed meanwhile no
+        # longer matches them, so it is never claimed twice.
+        claimed = await session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.id).in_(due.scalar_subquery()),
+                col(Delivery.state) == DeliveryState.pending,
+                col(Delivery.next_attempt_at) <= now,
             )
-        ).all()
+            .values(next_attempt_at=lease)
+            .returning(col(Delivery.id))
+        )  # type: ignore[call-overload]
+        ids = list(claimed.scalars().all())
+        await session.commit()
         if not ids:
             return 0
-        # Claim them: another sweeper skips rows whose next attempt moved on.
-        await session.exec(
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids), col(Delivery.next_attempt_at) <= now)
-            .values(next_attempt_at=now + LEASE)
-        )  # type: ignore[call-overload]
-        await session.commit()
         rows = (await session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))).all()
     everyone = asyncio.Semaphore(CONCURRENCY)
     per_domain: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_DOMAIN))
@@ -75,7 +93,7 @@ async def deliver_due(fed: Federation, limit: int = 1000) -> int:
         async with everyone, per_domain[row.domain]:
             return await _attempt(fed, row)
 
-    results = await asyncio.gather(*(one(r) for r in rows if r.next_attempt_at > now))
+    results = await asyncio.gather(*(one(r) for r in rows))
     return sum(results)
 
 
@@ -91,7 +109,7 @@ async def _attempt(fed: Federation, row: Delivery) -> bool:
         status = await post_activity(fed.client, row.inbox_url, row.body.encode(), auth)
     except FetchError as exc:
         status, error = exc.status, str(exc)[:1000]
-        if not _permanent(exc):
+        if not permanent(exc):
             delay = retry_delay(row.attempts + 1)
             if exc.retry_after is not None and delay is not None:
                 delay = max(delay, timedelta(seconds=min(exc.retry_after, 86400)))
@@ -116,7 +134,12 @@ async def _record(
     else:
         values |= {"next_attempt_at": now + delay, "last_error": error}
     async with fed.sessions() as session:
-        await session.exec(update(Delivery).where(col(Delivery.id) == row.id).values(**values))  # type: ignore[call-overload]
+        # Only a pending row changes: a finished one stays as its sweeper left it.
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id) == row.id, col(Delivery.state) == DeliveryState.pending)
+            .values(**values)
+        )  # type: ignore[call-overload]
         await session.commit()
         if not error:
             await fed.heard(session, row.domain)
