@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import ssl
 import zlib
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 import anyio
 import httpx
 
+from federation import incoming
 from federation.ssrf import AddressRefused, GuardedTransport, check_url
 
 AS2_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -212,13 +212,12 @@ def _content_type(response: httpx.Response) -> tuple[str, dict[str, str]]:
 
 
 def _parse_object(body: bytes, url: httpx.URL) -> dict[str, Any]:
+    # The one reading of remote JSON (the inbox's too): text no database keeps is
+    # cleaned there.
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise FetchError(f"{url} sent invalid JSON") from exc
-    if not isinstance(doc, dict):
-        raise FetchError(f"{url} sent JSON that isn't an object")
-    return doc
+        return incoming.loads(body)
+    except incoming.Malformed as exc:
+        raise FetchError(f"{url} sent unusable JSON: {exc}") from exc
 
 
 def _status_error(response: httpx.Response) -> FetchError:

@@ -8,6 +8,7 @@ this module touches raw dicts.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +34,8 @@ class Malformed(Exception):
 
 
 def loads(body: bytes) -> dict[str, Any]:
-    """Parse an activity body: a JSON object, nested at most MAX_DEPTH levels."""
+    """Parse JSON from another server (an inbox body, a fetched document): an object,
+    nested at most MAX_DEPTH levels, its text cleaned as `clean` says."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -42,7 +44,29 @@ def loads(body: bytes) -> dict[str, Any]:
         raise Malformed("The body must be a JSON object.")
     if _depth(data) > MAX_DEPTH:
         raise Malformed(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
-    return data
+    cleaned: dict[str, Any] = clean(data)
+    return cleaned
+
+
+#: What JSON can carry but no database column or UTF-8 response can: a lone surrogate
+#: ("\ud800", from an escape or from bytes Python's decoder lets through) and NUL.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+def clean(value: Any) -> Any:
+    """`value` with every lone surrogate, in keys and strings at any depth, replaced by
+    U+FFFD and every NUL removed (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(_replacement, value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, list):
+        return [clean(item) for item in value]
+    if isinstance(value, dict):
+        return {clean(key): clean(item) for key, item in value.items()}
+    return value
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group() == "\x00" else "\ufffd"
 
 
 def _depth(value: Any, level: int = 0) -> int:

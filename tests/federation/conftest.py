@@ -98,15 +98,18 @@ async def start_instance(
     domain: str,
     net: Fediverse,
     clock: FrozenClock,
+    database_url: str | None = None,
 ) -> Starlette:
-    """A running Porch for `domain` on its own copy of the migrated SQLite database,
-    reachable through `net`; it stops when `stack` closes."""
+    """A running Porch for `domain` on its own copy of the migrated SQLite database (or
+    on `database_url`), reachable through `net`; it stops when `stack` closes."""
     folder = tmp_path / domain
     folder.mkdir()
-    shutil.copy(sqlite_template, folder / "porch.db")
+    if database_url is None:
+        shutil.copy(sqlite_template, folder / "porch.db")
+        database_url = f"sqlite+aiosqlite:///{folder / 'porch.db'}"
     settings = load_settings(
         data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'porch.db'}",
+        database_url=database_url,
         domain=domain,
         secret_key="test-secret-" + "x" * 40,
         public_cache_seconds=0,

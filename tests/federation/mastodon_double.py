@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -141,7 +141,7 @@ class MastodonDouble:
             return Response(status_code=202)
         self.fetched.append(str(request.url))
         if f"https://{host}{path}" in self.documents:
-            return JSONResponse(self.documents[f"https://{host}{path}"], media_type=AS2)
+            return _as2(self.documents[f"https://{host}{path}"])
         if host != MASTODON:
             return Response(status_code=404)
         if path == "/.well-known/webfinger":
@@ -157,9 +157,15 @@ class MastodonDouble:
             )
         if path == "/users/zoe":
             if self.zoe_gone:
-                return JSONResponse({"id": ZOE, "type": "Tombstone"}, 410, media_type=AS2)
-            return JSONResponse(self.actor(), media_type=AS2)
+                return _as2({"id": ZOE, "type": "Tombstone"}, 410)
+            return _as2(self.actor())
         return Response(status_code=404)
+
+
+def _as2(document: dict[str, Any], status: int = 200) -> Response:
+    # json.dumps escapes what is not ASCII, so even a lone surrogate goes out as JSON
+    # escapes the way another server might send it.
+    return Response(json.dumps(document), status, media_type=AS2)
 
 
 @dataclass
@@ -327,10 +333,30 @@ async def scene_fixture(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[
     SQLite only, as the world fixture explains: federation behaves the same on either
     database, and the services it calls are covered on PostgreSQL elsewhere.
     """
+    async with _scene(tmp_path, sqlite_template) as scene:
+        yield scene
+
+
+@pytest.fixture(name="scene_on_both")
+async def scene_on_both_fixture(
+    tmp_path: Path, sqlite_template: Path, database_url: str
+) -> AsyncIterator[Scene]:
+    """The same scene, once on SQLite and once on PostgreSQL, for what the database
+    itself may refuse (text it cannot store)."""
+    async with _scene(tmp_path, sqlite_template, database_url) as scene:
+        yield scene
+
+
+@asynccontextmanager
+async def _scene(
+    tmp_path: Path, sqlite_template: Path, database_url: str | None = None
+) -> AsyncIterator[Scene]:
     net, clock = Fediverse(), FrozenClock()
     mastodon = MastodonDouble(KeyPair.generate())
     async with AsyncExitStack() as stack:
-        app = await start_instance(stack, tmp_path, sqlite_template, PORCH, net, clock)
+        app = await start_instance(
+            stack, tmp_path, sqlite_template, PORCH, net, clock, database_url
+        )
         net.apps[MASTODON] = mastodon.app
         net.apps[OTHER] = mastodon.app
         porch = Instance(PORCH, app)
