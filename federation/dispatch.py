@@ -13,6 +13,7 @@ from federation.actors import Unresolvable, profile_of, resolve
 from federation.fetch import FetchError
 from federation.html import plain_text, sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
+from federation.origins import same_origin
 from federation.runtime import Federation
 from server.models import Actor, Follow, Post, Visibility
 from server.services import (
@@ -61,10 +62,6 @@ async def _object(fed: Federation, activity: Activity) -> dict[str, Any]:
         raise Malformed(f"Could not fetch the object {activity.object_ref}: {exc}") from exc
 
 
-def _same_origin(*uris: str) -> bool:
-    return len({incoming.host(u) for u in uris}) == 1
-
-
 async def _local_post(fed: Federation, session: AsyncSession, uri: str | None) -> Post | None:
     """The local post `uri` names, if Porch has it: any number parses as a post id, and
     one past 64 bits fits no column."""
@@ -86,14 +83,12 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
     except FetchError as exc:
         if activity.type == "Delete" and exc.status in (404, 410):
             post = await remote_posts.by_uri(session, activity.object_ref)
-            if post is not None and post.uri and _same_origin(post.uri, activity.actor):
+            if post is not None and post.uri and same_origin(post.uri, activity.actor):
                 await remote_posts.remove(session, post, fed.clock.now())
         return
     if activity.type == "Delete":
         return  # the object still exists at its origin: the Delete is not true
     note = incoming.note_doc(data)
-    if note.id != activity.object_ref or not _same_origin(note.id, note.attributed_to):
-        return
     try:
         author = await resolve(fed, session, note.attributed_to)
     except Unresolvable:
@@ -217,7 +212,7 @@ def _id(actor: Actor) -> int:
 async def _note_from(fed: Federation, signer: Actor, activity: Activity) -> NoteDoc:
     note = incoming.note_doc(await _object(fed, activity))
     assert signer.uri is not None
-    if note.attributed_to != signer.uri or not _same_origin(note.id, signer.uri):
+    if note.attributed_to != signer.uri or not same_origin(note.id, signer.uri):
         raise Malformed("The object's id and attributedTo must be the sender's own.")
     return note
 
@@ -267,7 +262,7 @@ async def on_delete(
     if target == signer.uri:
         await remote_actors.remove(session, signer, fed.clock.now())
         return
-    if not _same_origin(target, signer.uri or ""):
+    if not same_origin(target, signer.uri or ""):
         raise Malformed("A Delete's object must be on the sender's own server.")
     post = await remote_posts.by_uri(session, target)
     if post is None:
@@ -390,8 +385,6 @@ async def on_announce(
         # Embedded copies are not trusted: the post is read from its own server.
         try:
             note = incoming.note_doc(await fed.fetch(ref))
-            if note.id != ref or not _same_origin(note.id, note.attributed_to):
-                return
             author = await resolve(fed, session, note.attributed_to)
         except (FetchError, Unresolvable, Malformed) as exc:
             log.info("could not load boosted post %s: %s", ref, exc)

@@ -29,7 +29,7 @@ class FetchError(Exception):
     `status` is the HTTP status if one came back; `temporary` says whether retrying
     later may help (timeouts, connection errors, 5xx, 429 → True; other 4xx, refused
     addresses, bad content → False); `retry_after` is in seconds if the server sent
-    Retry-After.
+    Retry-After; `url` is the URL that gave the status (after redirects).
     """
 
     def __init__(
@@ -39,11 +39,13 @@ class FetchError(Exception):
         status: int | None = None,
         temporary: bool = False,
         retry_after: float | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.temporary = temporary
         self.retry_after = retry_after
+        self.url = url
 
 
 class BlockedAddress(FetchError):
@@ -104,7 +106,15 @@ def make_client(
 async def fetch_json(
     client: httpx.AsyncClient, url: str, auth: httpx.Auth | None = None
 ) -> dict[str, Any]:
-    """GET an ActivityStreams document, signing each hop with auth when given.
+    """GET an ActivityStreams document, as fetch_document, without where it came from."""
+    return (await fetch_document(client, url, auth))[1]
+
+
+async def fetch_document(
+    client: httpx.AsyncClient, url: str, auth: httpx.Auth | None = None
+) -> tuple[str, dict[str, Any]]:
+    """GET an ActivityStreams document, signing each hop with auth when given; returns
+    the URL it was finally served from (after redirects) and the document.
 
     Follows at most policy.max_redirects redirects (each hop re-guarded), caps the body
     at policy.max_bytes, and requires an AS2 content type: Mastodon >= 4.2.5 discards
@@ -122,7 +132,7 @@ async def fetch_json(
     context = doc.get("@context")
     if not as2_type and AS2_CONTEXT not in (context if isinstance(context, list) else [context]):
         raise FetchError(f"{response.url} sent {mime} without the ActivityStreams @context")
-    return doc
+    return str(response.url), doc
 
 
 async def fetch_jrd(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
@@ -228,6 +238,7 @@ def _status_error(response: httpx.Response) -> FetchError:
         status=status,
         temporary=temporary,
         retry_after=_retry_after(response.headers.get("Retry-After")),
+        url=str(response.url),
     )
 
 

@@ -18,8 +18,7 @@ from server.services.errors import NotFound
 async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Post:
     """The actor or post at `url`, fetched and stored when Porch does not know it yet.
 
-    The document is trusted only as its own server serves it: a post must be attributed
-    to an actor on the same host as the post.
+    The document is trusted only as its own server serves it (Federation.fetch).
     """
     known_actor = await remote_actors.by_uri(session, url)
     if known_actor is not None:
@@ -35,8 +34,6 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Po
         if data.get("type") in incoming.ACTOR_TYPES:
             return await resolve(fed, session, incoming.actor_doc(data).id)
         note = incoming.note_doc(data)
-        if incoming.host(note.id) != incoming.host(note.attributed_to):
-            raise NotFound("That post names an author on another server.")
         author = await resolve(fed, session, note.attributed_to)
         post_id = await store_note(fed, session, author, note, require_relevance=False)
     except (Malformed, Unresolvable) as exc:

@@ -11,8 +11,9 @@ import httpx
 from cachetools import TTLCache
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.fetch import FetchPolicy, fetch_json, make_client
+from federation.fetch import FetchPolicy, make_client
 from federation.keys import instance_key, local_key
+from federation.origins import fetch_object
 from federation.signatures import HttpSignatureAuth
 from federation.urls import Urls
 from server import __version__
@@ -130,6 +131,9 @@ class Federation:
             actor = await session.get(Actor, actor_id)
         return await self.auth_for(actor) if actor is not None else None
 
-    async def fetch(self, url: str) -> dict[str, Any]:
-        """A signed GET of an ActivityStreams document."""
-        return await fetch_json(self.client, url, await self.instance_auth())
+    async def fetch(self, url: str, *, as_member: Actor | None = None) -> dict[str, Any]:
+        """A signed GET of a remote object, trusted only as its own server serves it
+        (federation.origins); signed as the instance actor, or as `as_member` where
+        only someone allowed to see the object may read it."""
+        auth = await (self.auth_for(as_member) if as_member else self.instance_auth())
+        return await fetch_object(self.client, url, auth)

@@ -1,0 +1,157 @@
+"""Whatever another server serves is trusted only for its own people: Ana on porch-a.test
+looks up links, Ben is on porch-b.test, and Mallory runs hostile.test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from server.models import Actor, Member, Post
+from server.services import oauth
+from tests.federation.conftest import World
+from tests.federation.hostile import HostileServer
+
+BEN = "https://porch-b.test/users/ben"
+FORGED = "I am giving away my account password, ask me."
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+@pytest.fixture
+async def hostile(world: World) -> HostileServer:
+    """hostile.test, reachable from both Porch servers, with Ana and Ben signed up."""
+    server = HostileServer("hostile.test")
+    world.net.apps[server.domain] = server.app
+    await world.instances["porch-a.test"].sign_up("ana")
+    await world.instances["porch-b.test"].sign_up("ben")
+    return server
+
+
+def note(note_id: str, author: str, text: str = FORGED) -> dict[str, Any]:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": author,
+        "content": f"<p>{text}</p>",
+        "to": [PUBLIC],
+        "cc": [],
+        "published": "2026-01-01T00:00:00Z",
+    }
+
+
+async def stored_on_a(world: World, text: str = FORGED) -> list[Post]:
+    async with world.instances["porch-a.test"].app.state.sessions() as session:
+        rows = await session.exec(select(Post).where(col(Post.text).contains(text)))
+        return list(rows.all())
+
+
+async def api_token(world: World, username: str) -> str:
+    app = world.instances["porch-a.test"].app
+    async with app.state.sessions() as session:
+        member = (
+            await session.exec(
+                select(Member).join(Actor).where(col(Actor.username) == username)  # type: ignore[arg-type]
+            )
+        ).one()
+        assert member.id is not None
+        issued = await oauth.create_token(session, member.id, "test", "read", world.clock.now())
+    return issued.access_token
+
+
+async def look_up_every_way(world: World, url: str) -> None:
+    """Ana pastes `url` into search, opens a remote-interaction link to it, and her app
+    searches it with resolve=true; none of them finds a post."""
+    ana = world.instances["porch-a.test"].people["ana"]
+    searched = await ana.client.get("/search", params={"q": url})
+    assert searched.status_code == 404, searched.text
+    link = await ana.client.get("/authorize_interaction", params={"uri": url})
+    assert link.status_code == 303
+    followed = await ana.client.get(link.headers["location"])
+    assert followed.status_code == 404, followed.text
+    api = await ana.client.get(
+        "/api/v2/search",
+        params={"q": url, "resolve": "true"},
+        headers={"Authorization": f"Bearer {await api_token(world, 'ana')}"},
+    )
+    assert api.status_code == 200 and api.json()["statuses"] == [], api.text
+
+
+async def assert_nothing_under_ben(world: World) -> None:
+    assert await stored_on_a(world) == []
+    a = world.instances["porch-a.test"]
+    async with a.client() as visitor:
+        profile = await visitor.get("/@ben@porch-b.test")
+        public = await visitor.get("/api/v1/timelines/public")
+    assert FORGED not in profile.text
+    assert public.status_code == 200 and FORGED not in public.text
+
+
+async def test_a_post_claiming_to_be_ben_is_not_stored_from_mallory_server(
+    world: World, hostile: HostileServer
+) -> None:
+    forged = note(BEN + "/statuses/4242", BEN)
+    url = hostile.serve(forged, at="https://hostile.test/notes/1")
+
+    await look_up_every_way(world, url)
+
+    await assert_nothing_under_ben(world)
+
+
+async def test_a_post_on_mallory_server_attributed_to_ben_is_not_stored(
+    world: World, hostile: HostileServer
+) -> None:
+    url = hostile.serve(note("https://hostile.test/notes/2", BEN))
+
+    await look_up_every_way(world, url)
+
+    await assert_nothing_under_ben(world)
+
+
+async def test_a_redirect_to_mallory_server_does_not_make_her_document_another_server_own(
+    world: World, hostile: HostileServer
+) -> None:
+    """A server with an open redirect (here elsewhere.test) sends Porch to hostile.test,
+    which answers with a post and an author claiming elsewhere.test's ids."""
+    elsewhere = HostileServer("elsewhere.test")
+    world.net.apps[elsewhere.domain] = elsewhere.app
+    victim = "https://elsewhere.test/users/vic"
+    post_url = victim + "/statuses/1"
+    for claimed in (post_url, victim):
+        elsewhere.redirects[claimed] = "https://hostile.test/copy" + claimed.split("test")[1]
+    hostile.serve(note(post_url, victim), at="https://hostile.test/copy/users/vic/statuses/1")
+    actor = hostile.mallory_document()
+    actor |= {"id": victim, "preferredUsername": "vic", "inbox": victim + "/inbox"}
+    actor["publicKey"] = {**actor["publicKey"], "id": victim + "#main-key", "owner": victim}
+    hostile.serve(actor, at="https://hostile.test/copy/users/vic")
+
+    await look_up_every_way(world, post_url)
+
+    assert await stored_on_a(world) == []
+    async with world.instances["porch-a.test"].app.state.sessions() as session:
+        known = await session.exec(select(Actor).where(col(Actor.uri) == victim))
+        assert known.all() == []
+
+
+async def test_a_real_post_found_through_its_page_url_is_stored_from_its_own_id(
+    world: World, hostile: HostileServer
+) -> None:
+    """What a lookup must still do: a document served at another URL of its own server
+    (a post's page) is read again from its id, and kept."""
+    ben = world.instances["porch-b.test"].people["ben"]
+    post_id = await ben.post("A real post by Ben")
+    await world.settle(31)
+    ana = world.instances["porch-a.test"].people["ana"]
+
+    found = await ana.client.get("/search", params={"q": f"https://porch-b.test/@ben/{post_id}"})
+
+    assert found.status_code == 303, found.text
+    [post] = await stored_on_a(world, "A real post by Ben")
+    assert post.uri == f"{BEN}/statuses/{post_id}"
+
+
+async def test_ben_is_still_found_by_his_profile_url(world: World, hostile: HostileServer) -> None:
+    ana = world.instances["porch-a.test"].people["ana"]
+    found = await ana.client.get("/search", params={"q": "https://porch-b.test/@ben"})
+    assert found.status_code == 303 and found.headers["location"] == "/@ben@porch-b.test"
