@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import incoming
+from federation import deletions, incoming
 from federation.actors import Unresolvable, profile_of, resolve
 from federation.fetch import FetchError
 from federation.html import plain_text, sanitize_remote_html
@@ -78,16 +78,13 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
         return
     if await fed.blocks(session, activity.object_ref):
         return
+    if activity.type == "Delete":
+        await deletions.apply_forwarded(fed, session, activity.object_ref)
+        return
     try:
         data = await fed.fetch(activity.object_ref)
-    except FetchError as exc:
-        if activity.type == "Delete" and exc.status in (404, 410):
-            post = await remote_posts.by_uri(session, activity.object_ref)
-            if post is not None and post.uri and same_origin(post.uri, activity.actor):
-                await remote_posts.remove(session, post, fed.clock.now())
+    except FetchError:
         return
-    if activity.type == "Delete":
-        return  # the object still exists at its origin: the Delete is not true
     note = incoming.note_doc(data)
     try:
         author = await resolve(fed, session, note.attributed_to)

@@ -15,6 +15,8 @@ from server.ids import id_for_time
 from server.models import (
     Actor,
     Attachment,
+    Follow,
+    FollowState,
     Mention,
     Notification,
     Poll,
@@ -74,6 +76,31 @@ class RemotePost:
 
 async def by_uri(session: AsyncSession, uri: str) -> Post | None:
     return (await session.exec(select(Post).where(Post.uri == uri))).first()
+
+
+async def local_reader(session: AsyncSession, post: Post) -> Actor | None:
+    """A member here whom the post's server lets read it, when not everyone may: a
+    follower of its author for a followers-only post, someone it mentions for a direct
+    one. Its server may answer anyone else as if the post did not exist."""
+    if post.visibility in (Visibility.public, Visibility.unlisted):
+        return None
+    if post.visibility == Visibility.followers:
+        query = (
+            select(Actor)
+            .join(Follow, col(Follow.follower_id) == Actor.id)
+            .where(
+                col(Follow.followed_id) == post.actor_id,
+                col(Follow.state) == FollowState.accepted,
+                col(Actor.domain).is_(None),
+            )
+        )
+    else:
+        query = (
+            select(Actor)
+            .join(Mention, col(Mention.actor_id) == Actor.id)
+            .where(col(Mention.post_id) == post.id, col(Actor.domain).is_(None))
+        )
+    return (await session.exec(query.order_by(col(Actor.id)).limit(1))).first()
 
 
 async def is_tombstoned(session: AsyncSession, uri: str) -> bool:

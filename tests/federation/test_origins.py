@@ -155,3 +155,78 @@ async def test_ben_is_still_found_by_his_profile_url(world: World, hostile: Host
     ana = world.instances["porch-a.test"].people["ana"]
     found = await ana.client.get("/search", params={"q": "https://porch-b.test/@ben"})
     assert found.status_code == 303 and found.headers["location"] == "/@ben@porch-b.test"
+
+
+# Deletes passed on by someone else
+
+
+async def ben_post_reaches_ana(world: World, text: str, visibility: str) -> tuple[int, str]:
+    """Ana follows Ben; Ben's post arrives on porch-a.test. Returns its id on B and uri."""
+    ana = world.instances["porch-a.test"].people["ana"]
+    ben = world.instances["porch-b.test"].people["ben"]
+    found = await ana.client.get("/search", params={"q": "@ben@porch-b.test"})
+    token = await ana.token(found.headers["location"])
+    await ana.client.post(found.headers["location"] + "/follow", data={"csrf_token": token})
+    await world.settle()
+    post_id = await ben.post(text, visibility=visibility)
+    await world.settle(31)
+    uri = f"{BEN}/statuses/{post_id}"
+    assert [p.uri for p in await stored_on_a(world, text)] == [uri]
+    return post_id, uri
+
+
+def delete_of(uri: str, n: int = 1) -> dict[str, Any]:
+    """A Delete as Ben's server would send it, to be passed on by someone else."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{BEN}#deletes/{n}",
+        "type": "Delete",
+        "actor": BEN,
+        "object": {"id": uri, "type": "Tombstone"},
+        "to": [PUBLIC],
+    }
+
+
+async def test_mallory_cannot_delete_ben_followers_only_post_by_passing_on_a_delete(
+    world: World, hostile: HostileServer
+) -> None:
+    """Ben's server answers 404 to anyone who may not read the post (as Mastodon
+    does): that is no proof it is gone."""
+    _, uri = await ben_post_reaches_ana(world, "Only for my followers", "followers")
+    async with world.instances["porch-a.test"].client() as porch_a:
+        response = await hostile.deliver(porch_a, delete_of(uri), world.clock)
+
+    assert response.status_code == 202, response.text
+    assert [p.uri for p in await stored_on_a(world, "Only for my followers")] == [uri]
+
+
+async def test_mallory_cannot_delete_ben_public_post_that_still_exists(
+    world: World, hostile: HostileServer
+) -> None:
+    _, uri = await ben_post_reaches_ana(world, "For everyone", "public")
+    async with world.instances["porch-a.test"].client() as porch_a:
+        response = await hostile.deliver(porch_a, delete_of(uri), world.clock)
+
+    assert response.status_code == 202, response.text
+    assert [p.uri for p in await stored_on_a(world, "For everyone")] == [uri]
+
+
+async def test_a_passed_on_delete_of_a_post_its_server_says_is_gone_deletes_it(
+    world: World, hostile: HostileServer
+) -> None:
+    """Ben deletes his post while porch-a.test is away; the Delete passed on by another
+    server arrives first, and Ben's server confirms it (410 Gone)."""
+    post_id, uri = await ben_post_reaches_ana(world, "Soon regretted", "followers")
+    ben = world.instances["porch-b.test"].people["ben"]
+    away = world.net.apps.pop("porch-a.test")
+    token = await ben.token(f"/@ben/{post_id}")
+    deleted = await ben.client.post(f"/posts/{post_id}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 303
+    await world.settle()
+    world.net.apps["porch-a.test"] = away
+
+    async with world.instances["porch-a.test"].client() as porch_a:
+        response = await hostile.deliver(porch_a, delete_of(uri), world.clock)
+
+    assert response.status_code == 202, response.text
+    assert await stored_on_a(world, "Soon regretted") == []
