@@ -80,27 +80,33 @@ async def by_uri(session: AsyncSession, uri: str) -> Post | None:
 
 async def local_reader(session: AsyncSession, post: Post) -> Actor | None:
     """A member here whom the post's server lets read it, when not everyone may: a
-    follower of its author for a followers-only post, someone it mentions for a direct
-    one. Its server may answer anyone else as if the post did not exist."""
+    follower of its author (for a followers-only post) or someone it names. Its server
+    may answer anyone else as if the post did not exist."""
     if post.visibility in (Visibility.public, Visibility.unlisted):
         return None
+    local = col(Actor.domain).is_(None)
     if post.visibility == Visibility.followers:
-        query = (
+        follower = await session.exec(
             select(Actor)
             .join(Follow, col(Follow.follower_id) == Actor.id)
             .where(
                 col(Follow.followed_id) == post.actor_id,
                 col(Follow.state) == FollowState.accepted,
-                col(Actor.domain).is_(None),
+                local,
             )
+            .order_by(col(Actor.id))
+            .limit(1)
         )
-    else:
-        query = (
-            select(Actor)
-            .join(Mention, col(Mention.actor_id) == Actor.id)
-            .where(col(Mention.post_id) == post.id, col(Actor.domain).is_(None))
-        )
-    return (await session.exec(query.order_by(col(Actor.id)).limit(1))).first()
+        if (found := follower.first()) is not None:
+            return found
+    named = await session.exec(
+        select(Actor)
+        .join(Mention, col(Mention.actor_id) == Actor.id)
+        .where(col(Mention.post_id) == post.id, local)
+        .order_by(col(Actor.id))
+        .limit(1)
+    )
+    return named.first()
 
 
 async def is_tombstoned(session: AsyncSession, uri: str) -> bool:

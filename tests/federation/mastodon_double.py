@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -111,6 +112,11 @@ class MastodonDouble:
         self.zoe_gone = False
         #: The server is overloaded: every request answers 503.
         self.down = False
+        #: Followers-only posts: URL → the one reader (an actor id) its GET must be
+        #: signed by; anyone else gets 404, as from Mastodon.
+        self.readers: dict[str, str] = {}
+        #: Deleted posts: their URLs answer 410 Gone.
+        self.gone: set[str] = set()
         self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
 
     def actor(self) -> dict[str, Any]:
@@ -140,6 +146,12 @@ class MastodonDouble:
             self.received.append((path, json.loads(await request.body())))
             return Response(status_code=202)
         self.fetched.append(str(request.url))
+        url = f"https://{host}{path}"
+        if url in self.gone:
+            return _as2({"id": url, "type": "Tombstone"}, 410)
+        signer = re.search(r'keyId="([^"#]*)', request.headers.get("signature", ""))
+        if url in self.readers and (signer is None or signer.group(1) != self.readers[url]):
+            return Response(status_code=404)
         if f"https://{host}{path}" in self.documents:
             return _as2(self.documents[f"https://{host}{path}"])
         if host != MASTODON:
