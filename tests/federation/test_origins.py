@@ -134,6 +134,22 @@ async def test_a_redirect_to_mallory_server_does_not_make_her_document_another_s
         assert known.all() == []
 
 
+async def test_an_actor_naming_a_key_on_another_server_is_not_stored(
+    world: World, hostile: HostileServer
+) -> None:
+    eve = hostile.mallory_document()
+    eve |= {"id": "https://hostile.test/users/eve", "preferredUsername": "eve"}
+    eve["publicKey"] = {**eve["publicKey"], "id": BEN + "#main-key"}
+    url = hostile.serve(eve)
+    ana = world.instances["porch-a.test"].people["ana"]
+
+    searched = await ana.client.get("/search", params={"q": url})
+
+    assert searched.status_code == 404, searched.text
+    async with world.instances["porch-a.test"].app.state.sessions() as session:
+        assert (await session.exec(select(Actor).where(col(Actor.uri) == url))).all() == []
+
+
 async def test_a_real_post_found_through_its_page_url_is_stored_from_its_own_id(
     world: World, hostile: HostileServer
 ) -> None:
