@@ -29,6 +29,7 @@ from server.ratelimit import RateLimits
 from server.services.errors import ServiceError
 from server.web import errors
 from server.web.bodylimit import BodyLimit
+from server.web.headers import SecurityHeaders
 from server.web.pagecache import SESSION_COOKIE, PublicPageCache
 from server.web.routes import routes as web_routes
 
@@ -92,6 +93,7 @@ def create_app(
             Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
         ],
         middleware=[
+            Middleware(SecurityHeaders, https=bool(settings.https)),
             Middleware(ApiCors),
             Middleware(ProfileAliases),
             Middleware(
