@@ -28,6 +28,7 @@ from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services.errors import ServiceError
 from server.web import errors
+from server.web.addresses import RefuseControlCharacters
 from server.web.bodylimit import BodyLimit
 from server.web.headers import SecurityHeaders
 from server.web.pagecache import SESSION_COOKIE, PublicPageCache
@@ -94,6 +95,7 @@ def create_app(
         ],
         middleware=[
             Middleware(SecurityHeaders, https=bool(settings.https)),
+            Middleware(RefuseControlCharacters),
             Middleware(ApiCors),
             Middleware(ProfileAliases),
             Middleware(
