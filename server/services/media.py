@@ -30,6 +30,8 @@ AVATAR_SIZE = 400
 HEADER_SIZE = (1500, 500)
 PREVIEW_SIZE = 640
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+#: Pillow names phone photos that carry a second picture "MPO"; they open as JPEGs.
+_JPEG = ("JPEG", "MPO")
 
 #: The most pixels Porch decodes for one upload: 4096x4096, 64 MiB as RGBA. Twice what
 #: apps scale photos down to before uploading (the instance's image_matrix_limit), and
@@ -55,12 +57,12 @@ async def _decode_in_turn(work: Callable[..., T], *args: object) -> T:
     return await asyncio.get_running_loop().run_in_executor(_decoders, work, *args)
 
 
-def _too_large(field: str, width: int, height: int) -> Invalid:
-    megapixels = width * height / 1_000_000
+def _too_large(field: str, width: int, height: int, limit: int) -> Invalid:
+    side = int(limit**0.5)
     return Invalid(
-        f"That image is too large to process ({width}x{height}, {megapixels:.1f} "
-        f"megapixels). Use one of at most {MAX_PIXELS / 1_000_000:.1f} megapixels, "
-        f"such as {int(MAX_PIXELS**0.5)}x{int(MAX_PIXELS**0.5)}.",
+        f"That image is too large to process ({width}x{height}, "
+        f"{width * height / 1_000_000:.1f} megapixels). Use one of at most "
+        f"{limit / 1_000_000:.1f} megapixels, such as {side}x{side}.",
         field=field,
     )
 
@@ -86,15 +88,15 @@ def _open(
     try:
         image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
         width, height = image.size
-        limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
+        limit = MAX_JPEG_PIXELS if image.format in _JPEG else MAX_PIXELS
         if width * height > limit:
-            raise _too_large(field, width, height)
-        if image.format == "JPEG":
+            raise _too_large(field, width, height, limit)
+        if image.format in _JPEG:
             scale = _scale_for(image.size, cover(image.size))
             if scale > 1:
                 image.draft(image.mode, (width // scale, height // scale))
             if image.width * image.height > MAX_PIXELS:
-                raise _too_large(field, width, height)
+                raise _too_large(field, width, height, limit)
         # Animated GIFs and WebPs: only the first frame is ever decoded.
         ImageOps.exif_transpose(image, in_place=True)
         mode = "RGBA" if "A" in image.getbands() else "RGB"
@@ -102,7 +104,8 @@ def _open(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Invalid(
             f"That image is too large to process. Use one of at most "
-            f"{MAX_PIXELS / 1_000_000:.1f} megapixels.",
+            f"{MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
+            f"{MAX_JPEG_PIXELS / 1_000_000:.1f}).",
             field=field,
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
