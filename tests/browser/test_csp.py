@@ -33,6 +33,10 @@ def test_the_main_pages_load_with_nothing_refused_by_the_policy(new_context, por
     porch.sign_up(ben_page, ben)
     path = porch.write_post(ana_page, f"Which tea for a cold evening? asks {ana}")
     porch.eventually(lambda: porch.status(ben_page, path) == 200)
+    # Ana's page reloads itself when the pause ends: let it, before she goes elsewhere.
+    expect(ana_page.locator("article.post.pending")).to_have_count(
+        0, timeout=porch.publish_timeout * 1000
+    )
 
     # Ben opens the composer with the reply context: the post, the person, a card.
     ben_page.locator("article.post.focus").get_by_role("link", name="Reply").click()
