@@ -206,6 +206,7 @@ async def test_a_control_character_in_an_address_is_a_400_with_a_message(
         "/.well-known/webfinger?resource=acct:ana%00@localhost:8000",
         "/api/v1/timelines/tag/tea%00",
         "/api/v1/accounts/lookup?acct=ana%00",
+        "/api/v1/streaming/hashtag?tag=tea%00",
     ):
         page = await ana.client.get(path, headers={"accept": "text/html"})
         assert page.status_code == 400, (path, page.status_code)
@@ -262,3 +263,32 @@ def test_non_ascii_digits_from_other_servers_are_not_numbers() -> None:
     assert _retry_after("²") is None
     urls = Urls("https://porch.example")
     assert urls.follow_id_of(urls.activity("follow", 0)[:-1] + "²") is None
+
+
+async def test_a_streaming_socket_whose_address_holds_a_control_character_is_refused(
+    settings,
+) -> None:
+    from server.app import create_app
+
+    # The address is refused before any route, so the app needs no database here.
+    app = create_app(settings, apply_migrations=False, run_jobs=False)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "path": "/api/v1/streaming",
+        "raw_path": b"/api/v1/streaming",
+        "query_string": b"stream=hashtag&tag=tea%00",
+        "headers": [],
+        "scheme": "ws",
+        "server": ("localhost", 8000),
+    }
+    await app(scope, receive, send)
+    assert [m["type"] for m in sent] == ["websocket.close"]
+    assert sent[0]["code"] == 1008
