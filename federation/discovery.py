@@ -14,6 +14,7 @@ from server import __version__
 from server.config import RegistrationMode
 from server.services import accounts, instance, norms
 from server.services.errors import NotFound
+from server.text import has_controls
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ async def webfinger(request: Request) -> Response:
     if cache is not None and key in cache:
         return Response(cache[key], media_type=JRD, headers=CACHE_OK)
     urls = context.urls(request)
+    # The query is decoded once already; username_for decodes again (some servers encode
+    # the acct: URI twice), which can bring back a %00.
+    if has_controls(unquote(resource)):
+        return _error(400, "The resource holds a control character; send acct:user@domain.")
     username = username_for(urls, resource)
     if username is None:
         return _error(404, f"{resource} is not an account on {urls.host}.")

@@ -185,7 +185,7 @@ async def replies(request: Request) -> Response:
 
 def _cursor(request: Request) -> int | None:
     raw = request.query_params.get("max_id", "")
-    return int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID else None
 
 
 async def outbox(request: Request) -> Response:

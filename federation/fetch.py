@@ -189,7 +189,7 @@ async def _get(
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     """The body, decompressed here so the cap counts inflated bytes (no gzip bombs)."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"{response.url} is {declared} bytes, over {max_bytes}")
     if response.is_stream_consumed:
         # A fake built as httpx.Response(content=...) arrives already read and decoded.
@@ -245,7 +245,7 @@ def _status_error(response: httpx.Response) -> FetchError:
 def _retry_after(value: str | None) -> float | None:
     """Retry-After as seconds from now: either delay-seconds or an HTTP date."""
     value = (value or "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)

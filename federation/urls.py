@@ -117,4 +117,4 @@ class Urls:
         """The Follow row id if `uri` is the id of a Follow Porch sent."""
         prefix = self.activity("follow", 0)[:-1]
         tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
-        return int(tail) if tail.isdigit() and int(tail) <= MAX_ID else None
+        return int(tail) if tail.isascii() and tail.isdigit() and int(tail) <= MAX_ID else None

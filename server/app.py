@@ -28,7 +28,9 @@ from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services.errors import ServiceError
 from server.web import errors
+from server.web.addresses import RefuseControlCharacters
 from server.web.bodylimit import BodyLimit
+from server.web.headers import SecurityHeaders
 from server.web.pagecache import SESSION_COOKIE, PublicPageCache
 from server.web.routes import routes as web_routes
 
@@ -92,6 +94,8 @@ def create_app(
             Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
         ],
         middleware=[
+            Middleware(SecurityHeaders, https=bool(settings.https)),
+            Middleware(RefuseControlCharacters),
             Middleware(ApiCors),
             Middleware(ProfileAliases),
             Middleware(

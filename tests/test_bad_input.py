@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from server.models import Post
+from server.models import Actor, Draft, Post
 from tests.conftest import csrf_from
 
 
@@ -122,3 +122,173 @@ async def test_a_404_keeps_the_members_navigation(app, people) -> None:
     assert response.status_code == 404
     assert 'href="/@ana"' in response.text
     assert "Log in" not in response.text
+
+
+# --- Control characters: cleaned from forms, refused in addresses ----------------------------
+
+
+async def stored_texts(app) -> list[str]:
+    """Every text a member can type into a page, as stored."""
+    async with app.state.sessions() as session:
+        found: list[str] = []
+        for post in (await session.exec(select(Post))).all():
+            found += [post.text, post.spoiler_text]
+        for draft in (await session.exec(select(Draft))).all():
+            found += [draft.text, draft.spoiler_text]
+        for actor in (await session.exec(select(Actor))).all():
+            found += [actor.username, actor.display_name, actor.bio, actor.interaction_note or ""]
+        return found
+
+
+async def test_control_characters_typed_into_pages_are_cleaned_before_storing(
+    app, people, visitor
+) -> None:
+    ana = people["ana"]
+    posted = await ana.client.post(
+        "/posts",
+        data={
+            "text": "Tea\x00 at\x07 five,\r\n\tby the door",
+            "spoiler_text": "tea\x00",
+            "visibility": "public",
+            "csrf_token": await ana.token(),
+        },
+    )
+    assert posted.status_code == 303, posted.text
+    kept = await ana.client.post(
+        "/drafts",
+        data={
+            "text": "Half a\x00 thought",
+            "visibility": "public",
+            "csrf_token": await ana.token(),
+        },
+    )
+    assert kept.status_code == 303, kept.text
+    profile = await ana.client.post(
+        "/settings/profile",
+        data={
+            "display_name": "Ana\x00 Lima",
+            "bio": "Gardener\x1b[31m",
+            "interaction_note": "Kind\x00 words",
+            "csrf_token": await ana.token("/settings/profile"),
+        },
+    )
+    assert profile.status_code == 303, profile.text
+    signed_up = await visitor.post(
+        "/signup",
+        data={
+            "username": "dan\x00",
+            "email": "dan@example.com",
+            "password": "correct horse battery",
+            "csrf_token": await csrf_from(visitor, "/signup"),
+        },
+    )
+    assert signed_up.status_code == 303, signed_up.text
+
+    texts = await stored_texts(app)
+    assert "Tea at five,\n\tby the door" in texts  # tabs and line breaks are text
+    assert {"tea", "Half a thought", "Ana Lima", "Gardener[31m", "Kind words", "dan"} <= set(texts)
+    assert not [t for t in texts if any(ord(c) < 32 and c not in "\t\r\n" for c in t)]
+
+
+async def test_a_control_character_in_an_address_is_a_400_with_a_message(
+    app, people, visitor
+) -> None:
+    ana = people["ana"]
+    for path in (
+        "/search?q=a%00b",
+        "/tags/tea%00",
+        "/@ana%00",
+        "/@ana%00/followers",
+        "/@ana/1%00",
+        "/local?max_id=1%00",
+        "/users/ana%00",
+        "/users/ana/outbox?page=true&max_id=1%01",
+        "/.well-known/webfinger?resource=acct:ana%00@localhost:8000",
+        "/api/v1/timelines/tag/tea%00",
+        "/api/v1/accounts/lookup?acct=ana%00",
+        "/api/v1/streaming/hashtag?tag=tea%00",
+    ):
+        page = await ana.client.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 400, (path, page.status_code)
+        assert "control character" in page.text, path
+        answer = await visitor.get(path, headers={"accept": "application/json"})
+        assert answer.status_code == 400, (path, answer.status_code)
+        assert "control character" in answer.json()["error"], path
+
+
+async def test_webfinger_refuses_a_nul_that_comes_back_from_a_second_decoding(
+    app, people, visitor
+) -> None:
+    # %2500 is a literal "%00" once the query is read, and username_for decodes again.
+    response = await visitor.get("/.well-known/webfinger?resource=acct:ana%2500@localhost:8000")
+    assert response.status_code == 400
+    assert "control character" in response.json()["error"]
+    found = await visitor.get("/.well-known/webfinger?resource=acct:ana%40localhost:8000")
+    assert found.status_code == 200
+
+
+async def test_ids_in_addresses_and_forms_must_be_ascii_digits(app, people) -> None:
+    ana = people["ana"]
+    # "²" is a digit to str.isdigit() but not to int().
+    assert (await ana.client.get("/local?max_id=²")).status_code == 400
+    assert (await ana.client.get("/@ana/²")).status_code == 404
+    response = await ana.client.post(
+        "/posts",
+        data={"text": "hi", "in_reply_to_id": "²", "csrf_token": await ana.token()},
+    )
+    assert response.status_code == 422
+    response = await ana.client.post(
+        "/posts",
+        data={"text": "hi", "in_reply_to_id": "9" * 20, "csrf_token": await ana.token()},
+    )
+    assert response.status_code in (404, 422)
+    outbox = await ana.client.get(
+        "/users/ana/outbox?page=true&max_id=²", headers={"accept": "application/activity+json"}
+    )
+    assert outbox.status_code == 200
+    assert await count_posts(app) == 0
+
+
+async def test_revoking_an_app_with_a_non_ascii_digit_is_not_a_crash(app, people) -> None:
+    ana = people["ana"]
+    token = await ana.token("/settings/profile")
+    response = await ana.client.post("/settings/apps/²/revoke", data={"csrf_token": token})
+    assert response.status_code == 303
+
+
+def test_non_ascii_digits_from_other_servers_are_not_numbers() -> None:
+    from federation.fetch import _retry_after
+    from federation.urls import Urls
+
+    assert _retry_after("²") is None
+    urls = Urls("https://porch.example")
+    assert urls.follow_id_of(urls.activity("follow", 0)[:-1] + "²") is None
+
+
+async def test_a_streaming_socket_whose_address_holds_a_control_character_is_refused(
+    settings,
+) -> None:
+    from server.app import create_app
+
+    # The address is refused before any route, so the app needs no database here.
+    app = create_app(settings, apply_migrations=False, run_jobs=False)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "path": "/api/v1/streaming",
+        "raw_path": b"/api/v1/streaming",
+        "query_string": b"stream=hashtag&tag=tea%00",
+        "headers": [],
+        "scheme": "ws",
+        "server": ("localhost", 8000),
+    }
+    await app(scope, receive, send)
+    assert [m["type"] for m in sent] == ["websocket.close"]
+    assert sent[0]["code"] == 1008

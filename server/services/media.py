@@ -1,41 +1,125 @@
-"""Images members upload: checked, re-encoded and resized with Pillow before storing."""
+"""Images members upload: checked, re-encoded and resized with Pillow before storing.
+
+Decoding is where an image costs memory (four bytes a pixel, whatever the file's size:
+a 150 KB PNG can declare 40 million pixels), so the pixel count is checked from the
+header before anything is decoded, JPEGs are decoded at the reduced scale their use
+needs, and only a few images are decoded at a time in the whole process.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import secrets
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 import blurhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.services.errors import Invalid
 
+T = TypeVar("T")
+
 AVATAR_SIZE = 400
-ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
-# Refuse decompression bombs well before Pillow's own (much higher) limit.
-MAX_PIXELS = 40_000_000
+HEADER_SIZE = (1500, 500)
+PREVIEW_SIZE = 640
+ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+#: Pillow names phone photos that carry a second picture "MPO"; they open as JPEGs.
+_JPEG = ("JPEG", "MPO")
 
-
+#: The most pixels Porch decodes for one upload: 4096x4096, 64 MiB as RGBA. Twice what
+#: apps scale photos down to before uploading (the instance's image_matrix_limit), and
+#: more than a 12-megapixel phone photo or a 5K screenshot.
+MAX_PIXELS = 4096 * 4096
+#: JPEGs can be decoded at half scale (Pillow's draft), so a 64-megapixel camera's photo
+#: still decodes within MAX_PIXELS.
+MAX_JPEG_PIXELS = 4 * MAX_PIXELS
 #: Uploads larger than this are scaled down (Mastodon's 3840x2160 worth of pixels).
 MAX_STORED_PIXELS = 3840 * 2160
-PREVIEW_SIZE = 640
+
+# Pillow's own guard, set to Porch's largest accepted header size: anything above it is
+# refused (its warning is turned into an error, caught below), never decoded.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# Decoding is CPU and memory work: one image per core at a time, process-wide, and off
+# the event loop. Further uploads wait their turn holding only their bytes.
+_decoders = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="images")
 
 
-def _open(data: bytes, field: str) -> Image.Image:
-    """The image in `data`, upright, or Invalid with a message for the uploader."""
+async def _decode_in_turn(work: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_decoders, work, *args)
+
+
+def _too_large(field: str, width: int, height: int, limit: int) -> Invalid:
+    side = int(limit**0.5)
+    return Invalid(
+        f"That image is too large to process ({width}x{height}, "
+        f"{width * height / 1_000_000:.1f} megapixels). Use one of at most "
+        f"{limit / 1_000_000:.1f} megapixels, such as {side}x{side}.",
+        field=field,
+    )
+
+
+def _scale_for(size: tuple[int, int], cover: tuple[int, int]) -> int:
+    """The JPEG reduction (1, 2, 4 or 8) that decodes within MAX_PIXELS and, where it can,
+    still covers `cover`."""
+    width, height = size
+    scale = 1
+    while scale < 8 and (
+        -(-width // scale) * -(-height // scale) > MAX_PIXELS
+        or (width // (scale * 2) >= cover[0] and height // (scale * 2) >= cover[1])
+    ):
+        scale *= 2
+    return scale
+
+
+def _open(
+    data: bytes, field: str, cover: Callable[[tuple[int, int]], tuple[int, int]]
+) -> Image.Image:
+    """The first frame of the image in `data`, upright, decoded no larger than needed to
+    cover `cover(size)`; Invalid with a message for the uploader otherwise."""
     try:
-        probe = Image.open(BytesIO(data))
-        if probe.format not in ALLOWED_FORMATS:
-            raise Invalid("Images must be JPEG, PNG, GIF or WebP.", field=field)
-        if probe.width * probe.height > MAX_PIXELS:
-            raise Invalid("That image is too large; use one under 40 megapixels.", field=field)
-        probe.seek(0)
-        image = ImageOps.exif_transpose(probe)
-        return image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise Invalid("That file is not an image Porch can read.", field=field) from None
+        image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
+        width, height = image.size
+        limit = MAX_JPEG_PIXELS if image.format in _JPEG else MAX_PIXELS
+        if width * height > limit:
+            raise _too_large(field, width, height, limit)
+        if image.format in _JPEG:
+            scale = _scale_for(image.size, cover(image.size))
+            if scale > 1:
+                image.draft(image.mode, (width // scale, height // scale))
+            if image.width * image.height > MAX_PIXELS:
+                raise _too_large(field, width, height, limit)
+        # Animated GIFs and WebPs: only the first frame is ever decoded.
+        ImageOps.exif_transpose(image, in_place=True)
+        mode = "RGBA" if "A" in image.getbands() else "RGB"
+        return image if image.mode == mode else image.convert(mode)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Invalid(
+            f"That image is too large to process. Use one of at most "
+            f"{MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
+            f"{MAX_JPEG_PIXELS / 1_000_000:.1f}).",
+            field=field,
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise Invalid(
+            "That file is not an image Porch can read (use JPEG, PNG, GIF or WebP).",
+            field=field,
+        ) from None
+
+
+def _reduced(image: Image.Image, cover: tuple[int, int]) -> Image.Image:
+    """`image` box-reduced by a whole factor while it stays at least twice `cover`, so the
+    Lanczos filter that follows works on far fewer pixels (Pillow's reducing_gap)."""
+    factor = min(image.width // cover[0], image.height // cover[1]) // 2
+    return image.reduce(factor) if factor >= 2 else image
 
 
 @dataclass(frozen=True)
@@ -50,18 +134,19 @@ class StoredImage:
     blurhash: str
 
 
-def store_attachment(data: bytes, media_dir: Path, actor_id: int) -> StoredImage:
-    """Re-encode an uploaded image (dropping metadata, EXIF location included), scale it
-    to at most 3840x2160 worth of pixels, and make a preview and a BlurHash.
+def _stored_size(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    if width * height <= MAX_STORED_PIXELS:
+        return size
+    scale = (MAX_STORED_PIXELS / (width * height)) ** 0.5
+    return max(1, int(width * scale)), max(1, int(height * scale))
 
-    Animated GIFs keep only their first frame: Porch stores still images.
-    """
-    image = _open(data, "file")
-    pixels = image.width * image.height
-    if pixels > MAX_STORED_PIXELS:
-        scale = (MAX_STORED_PIXELS / pixels) ** 0.5
-        target = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-        image = image.resize(target, Image.Resampling.LANCZOS)
+
+def _attachment(data: bytes, media_dir: Path, actor_id: int) -> StoredImage:
+    image = _open(data, "file", _stored_size)
+    target = _stored_size(image.size)
+    if target != image.size:
+        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
     preview = image.copy()
     preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.LANCZOS)
     folder = media_dir / "attachments"
@@ -81,29 +166,37 @@ def store_attachment(data: bytes, media_dir: Path, actor_id: int) -> StoredImage
     )
 
 
-def store_avatar(data: bytes, media_dir: Path, actor_id: int) -> str:
+def _fitted(data: bytes, field: str, size: tuple[int, int], path: Path) -> None:
+    # EXIF may turn the image a quarter: cover both orientations of `size`.
+    longest = max(size)
+    image = _open(data, field, lambda _: (longest, longest))
+    image = ImageOps.fit(_reduced(image, size), size, Image.Resampling.LANCZOS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, "WEBP", quality=85)
+
+
+async def store_attachment(data: bytes, media_dir: Path, actor_id: int) -> StoredImage:
+    """Re-encode an uploaded image (dropping metadata, EXIF location included), scale it
+    to at most 3840x2160 worth of pixels, and make a preview and a BlurHash.
+
+    Animated GIFs keep only their first frame: Porch stores still images. Images over
+    MAX_PIXELS are refused (Invalid) before they are decoded.
+    """
+    return await _decode_in_turn(_attachment, data, media_dir, actor_id)
+
+
+async def store_avatar(data: bytes, media_dir: Path, actor_id: int) -> str:
     """Crop `data` to a square avatar, save it as WebP and return its path under media/.
 
     Re-encoding drops metadata (EXIF location included) and anything that is not pixels.
     """
-    image = _open(data, "avatar")
-    image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
-    folder = media_dir / "avatars"
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"avatars/{actor_id}-{secrets.token_hex(8)}.webp"
-    image.save(media_dir / name, "WEBP", quality=85)
+    await _decode_in_turn(_fitted, data, "avatar", (AVATAR_SIZE, AVATAR_SIZE), media_dir / name)
     return name
 
 
-HEADER_SIZE = (1500, 500)
-
-
-def store_header(data: bytes, media_dir: Path, actor_id: int) -> str:
+async def store_header(data: bytes, media_dir: Path, actor_id: int) -> str:
     """Crop `data` to a 3:1 profile header, save it as WebP and return its path under media/."""
-    image = _open(data, "header")
-    image = ImageOps.fit(image, HEADER_SIZE, Image.Resampling.LANCZOS)
-    folder = media_dir / "headers"
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"headers/{actor_id}-{secrets.token_hex(8)}.webp"
-    image.save(media_dir / name, "WEBP", quality=85)
+    await _decode_in_turn(_fitted, data, "header", HEADER_SIZE, media_dir / name)
     return name

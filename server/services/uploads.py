@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -52,9 +51,9 @@ async def upload(
     focus: tuple[float, float] | None,
     now: datetime,
 ) -> Attachment:
-    """Store an image for `actor_id`'s next post (processed off the event loop)."""
+    """Store an image for `actor_id`'s next post (decoded off the event loop, in turn)."""
     text = _check_description(description)
-    stored = await asyncio.to_thread(media.store_attachment, data, media_dir, actor_id)
+    stored = await media.store_attachment(data, media_dir, actor_id)
     item = Attachment(
         actor_id=actor_id,
         media_type=stored.media_type,

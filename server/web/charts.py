@@ -1,9 +1,9 @@
 """Small SVG charts drawn on the server, so they read without JavaScript.
 
 Markup.format escapes every value put into the drawing, labels and names included.
-Colours are the stylesheet's variables, set in `style` attributes: they follow the dark
-theme, and base.html has no block for a page's own stylesheet. Each chart is an image
-with a title and a description; the page puts the same numbers in a table under it.
+Colours and type come from classes in porch.css (the pages' CSP allows no style
+attributes), so they follow the dark theme. Each chart is an image with a title and a
+description; the page puts the same numbers in a table under it.
 """
 
 from __future__ import annotations
@@ -12,19 +12,18 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-#: Fills for the series or parts, in order: the accent first, then quieter ones.
-PALETTE = ("var(--accent)", "var(--pending-line)", "var(--muted)")
+#: Fill classes for the series or parts, in order: the accent first, then quieter ones.
+PALETTE = ("fill-accent", "fill-pending", "fill-muted")
 #: The fill of a remainder ("unchanged", "no answer yet"), which should not stand out.
-QUIET = "var(--line-strong)"
+QUIET = "fill-quiet"
 WIDTH = 640
-LABEL = Markup('style="fill: var(--muted); font-size: 12px"')
+LABEL = Markup('class="chart-label"')
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[Markup]) -> Markup:
     head = Markup(
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="100%" role="img" '
-        'aria-labelledby="{id}-title {id}-desc" '
-        'style="display: block; max-width: 40rem; height: auto; margin: .5rem 0">'
+        'aria-labelledby="{id}-title {id}-desc">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
     ).format(id=chart_id, w=WIDTH, h=height, title=title, desc=desc)
     return head + Markup("").join(body) + Markup("</svg>")
@@ -35,7 +34,7 @@ def _legend(names: Sequence[str], top: float) -> list[Markup]:
     slot = WIDTH / max(1, len(names))
     return [
         Markup(
-            '<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" style="fill: {fill}"/>'
+            '<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" class="{fill}"/>'
             '<text x="{tx:.1f}" y="{ty:.1f}" {label}>{name}</text>'
         ).format(
             x=i * slot,
@@ -87,7 +86,7 @@ def bars(
         body.append(
             Markup(
                 '<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" '
-                'style="stroke: var(--line); stroke-width: 1"/>'
+                'class="chart-grid"/>'
                 '<text x="{tx}" y="{ty:.1f}" text-anchor="end" {label}>{tick}</text>'
             ).format(x1=left, x2=right, y=y, tx=left - 6, ty=y + 4, label=LABEL, tick=tick)
         )
@@ -101,7 +100,7 @@ def bars(
             body.append(
                 Markup(
                     '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
-                    'style="fill: {fill}"><title>{name}: {value} {series}</title></rect>'
+                    'class="{fill}"><title>{name}: {value} {series}</title></rect>'
                 ).format(
                     x=x,
                     y=base,
@@ -138,10 +137,9 @@ def share_bar(
     if quiet_last and fills:
         fills[-1] = QUIET
     body: list[Markup] = [
-        Markup(
-            '<rect x="0.5" y="0.5" width="{w}" height="27" '
-            'style="fill: none; stroke: var(--line-strong)"/>'
-        ).format(w=WIDTH - 1)
+        Markup('<rect x="0.5" y="0.5" width="{w}" height="27" class="chart-frame"/>').format(
+            w=WIDTH - 1
+        )
     ]
     x = 1.0
     for i, (name, count) in enumerate(parts):
@@ -149,7 +147,7 @@ def share_bar(
         if width > 0:
             body.append(
                 Markup(
-                    '<rect x="{x:.1f}" y="1" width="{w:.1f}" height="26" style="fill: {fill}">'
+                    '<rect x="{x:.1f}" y="1" width="{w:.1f}" height="26" class="{fill}">'
                     "<title>{name}: {count}</title></rect>"
                 ).format(x=x, w=width, fill=fills[i], name=name, count=count)
             )
@@ -165,7 +163,7 @@ def share_bar(
         percent = round(100 * count / total) if total else 0
         body.append(
             Markup(
-                '<rect x="0" y="{y}" width="10" height="10" style="fill: {fill}"/>'
+                '<rect x="0" y="{y}" width="10" height="10" class="{fill}"/>'
                 '<text x="16" y="{ty}" {label}>{name}: {count} ({percent}%)</text>'
             ).format(
                 y=y,

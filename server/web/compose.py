@@ -31,7 +31,7 @@ from server.web.context import (
     rules,
 )
 from server.web.forms import read_form, text
-from server.web.params import path_id, query_id
+from server.web.params import as_id, form_id, path_id, query_id
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,14 @@ def _composition(form: FormData) -> Composition:
         visibility = Visibility(raw_visibility)
     except ValueError:
         raise HTTPException(422, f"“{raw_visibility}” is not a visibility Porch knows.") from None
-    reply_to = text(form, "in_reply_to_id")
-    if reply_to and not reply_to.isdigit():
-        raise HTTPException(422, "The post you are replying to is not a valid id.")
+    reply_to = form_id(
+        text(form, "in_reply_to_id"), "The post you are replying to is not a valid id."
+    )
     return Composition(
         text=text(form, "text"),
         spoiler_text=text(form, "spoiler_text"),
         visibility=visibility,
-        in_reply_to_id=int(reply_to) if reply_to else None,
+        in_reply_to_id=reply_to,
         as_written=text(form, "tone") == "as_written",
         intent=text(form, "intent") or None,
         tone_indicator=text(form, "tone_indicator") or None,
@@ -195,7 +195,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     values = _composition(form)
     draft_field = text(form, "draft_id")
-    draft_id = int(draft_field) if draft_field.isdigit() else None
+    draft_id = as_id(draft_field)
     async with db(request) as session:
         me = await require_member(request, session)
         await discover_mentions(request.app.state.federation, session, values.text)

@@ -1,4 +1,4 @@
-"""Form reading with CSRF protection: every web form comes through read_form."""
+"""Form reading with CSRF protection and clean text: every web form comes through read_form."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import secrets
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+
+from server.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,14 @@ async def read_form(request: Request) -> FormData:
     """Parse the posted form and refuse it (403) unless it carries this session's token.
 
     The token lives in the signed session cookie, so a page on another site can neither
-    read it nor forge a form that carries it.
+    read it nor forge a form that carries it. Text comes back cleaned as the client API
+    cleans it (server.text.clean: no NUL or other control characters), so nothing typed
+    into a page can break a query or travel on to other servers.
     """
-    form = await request.form(max_part_size=request.app.state.settings.max_upload_bytes)
+    parsed = await request.form(max_part_size=request.app.state.settings.max_upload_bytes)
+    form = FormData(
+        [(clean(k), clean(v) if isinstance(v, str) else v) for k, v in parsed.multi_items()]
+    )
     sent = form.get(FIELD)
     expected = request.session.get(_SESSION_KEY)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):

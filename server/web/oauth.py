@@ -152,7 +152,7 @@ async def revoke_app(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None
-        if raw.isdigit() and int(raw) < 2**63:
+        if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
             await oauth.revoke_app(session, me.member.id, int(raw), now(request))
         flash(request, "The app can no longer use your account.")
         return redirect("/settings/apps")

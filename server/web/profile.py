@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from starlette.datastructures import FormData, UploadFile
@@ -54,9 +53,8 @@ async def _save(request: Request, form: FormData) -> Response:
             upload = form.get("avatar")
             if isinstance(upload, UploadFile) and upload.filename:
                 data = await upload.read()
-                # Decoding and resizing is CPU work: keep it off the event loop.
-                avatar_path = await asyncio.to_thread(
-                    media.store_avatar, data, settings(request).media_dir, me.actor.id
+                avatar_path = await media.store_avatar(
+                    data, settings(request).media_dir, me.actor.id
                 )
             await accounts.update_profile(
                 session,

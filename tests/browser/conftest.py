@@ -152,7 +152,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_context(browser: Browser, porch_server: Server) -> Iterator[Callable[..., BrowserContext]]:
-    """Open a fresh browser context (one person's browser); JS errors fail the test."""
+    """Open a fresh browser context (one person's browser); JS errors and anything the
+    Content-Security-Policy refuses fail the test."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
 
@@ -161,6 +162,12 @@ def new_context(browser: Browser, porch_server: Server) -> Iterator[Callable[...
         context = browser.new_context(base_url=porch_server.url, **options)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         context.on("weberror", lambda error: errors.append(str(error.error)))
+        context.on(
+            "console",
+            lambda message: (
+                errors.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         contexts.append(context)
         return context
 

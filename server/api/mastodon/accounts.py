@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -66,13 +65,9 @@ async def update_credentials(call: Call) -> Response:
     assert actor.id is not None
     avatar = header = None
     if (data := await _image(call, "avatar")) is not None:
-        avatar = await asyncio.to_thread(
-            media.store_avatar, data, call.settings.media_dir, actor.id
-        )
+        avatar = await media.store_avatar(data, call.settings.media_dir, actor.id)
     if (data := await _image(call, "header")) is not None:
-        header = await asyncio.to_thread(
-            media.store_header, data, call.settings.media_dir, actor.id
-        )
+        header = await media.store_header(data, call.settings.media_dir, actor.id)
     fields = None
     if any(key.startswith("fields_attributes[") for key in params.values):
         fields = [

@@ -21,6 +21,7 @@ from server.api.mastodon.params import Params
 from server.services import oauth
 from server.services.errors import ServiceError
 from server.services.oauth import KNOWN_SCOPES, OAuthError
+from server.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def _client_credentials(request: Request, params: Params) -> tuple[str, str]:
                 "invalid_client", "The Basic credentials are not base64.", status=401
             ) from None
         client_id, _, secret = decoded.partition(":")
-        return unquote(client_id), unquote(secret)
+        # Decoded twice (base64, then form-encoding): clean it as Params cleans the body.
+        return clean(unquote(client_id)), clean(unquote(secret))
     return params.text("client_id") or "", params.text("client_secret") or ""
 
 

@@ -17,6 +17,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from server.text import clean
+
 Value = str | UploadFile
 
 #: The largest id of a post (64-bit) and of everything else (32-bit columns on PostgreSQL).
@@ -30,16 +32,6 @@ def as_id(raw: str | None, *, most: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= most else None
-
-
-def clean(text: str) -> str:
-    """Text a database can store: no NUL (PostgreSQL refuses it) and no lone surrogates
-    (JSON can carry them; UTF-8 cannot)."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    if not text.isascii():
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
 
 
 _TRUE = {"true", "1", "on", "yes", "t"}

@@ -7,9 +7,9 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
-from server.api.mastodon.params import clean
 from server.services import bookmarks, reactions, timelines
 from server.services.timelines import Page
+from server.text import clean
 
 
 async def _page(call: Call, page: Page) -> Response:
