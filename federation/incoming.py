@@ -8,7 +8,6 @@ this module touches raw dicts.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from federation.html import plain_text, sanitize_remote_html
 from federation.urls import PUBLIC_ALIASES
 from server.services.content import labels_html
+from server.text import clean as text_clean
 
 AS = "https://www.w3.org/ns/activitystreams"
 MAX_DEPTH = 16
@@ -48,25 +48,16 @@ def loads(body: bytes) -> dict[str, Any]:
     return cleaned
 
 
-#: What JSON can carry but no database column or UTF-8 response can: a lone surrogate
-#: ("\ud800", from an escape or from bytes Python's decoder lets through) and NUL.
-_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
-
-
 def clean(value: Any) -> Any:
-    """`value` with every lone surrogate, in keys and strings at any depth, replaced by
-    U+FFFD and every NUL removed (PostgreSQL refuses NUL in text)."""
+    """`value` with every string, keys included and at any depth, cleaned by
+    `server.text.clean`: no NUL or other control character, no lone surrogate."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub(_replacement, value) if _UNSTORABLE.search(value) else value
+        return text_clean(value)
     if isinstance(value, list):
         return [clean(item) for item in value]
     if isinstance(value, dict):
         return {clean(key): clean(item) for key, item in value.items()}
     return value
-
-
-def _replacement(match: re.Match[str]) -> str:
-    return "" if match.group() == "\x00" else "\ufffd"
 
 
 def _depth(value: Any, level: int = 0) -> int:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 #: The same characters, percent-decoded bytes of a request's address included.
 CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def clean(text: str) -> str:
     """`text` without NUL and the other C0 control characters (tab, newline and carriage
-    return stay), and with any lone surrogate replaced."""
+    return stay), and with any lone surrogate replaced by U+FFFD, as a UTF-8 decoder would."""
     text = _CONTROLS.sub("", text)
     if not text.isascii():
-        text = text.encode("utf-8", "replace").decode("utf-8")
+        text = _SURROGATES.sub("\ufffd", text)
     return text
 
 
