@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from dataclasses import replace
 
 from markupsafe import Markup, escape
@@ -14,7 +16,7 @@ from starlette.responses import Response
 
 from federation.actors import discover_mentions
 from server.models import CareKind, Post, PostState, Visibility
-from server.services import budgets, cards, care, posts, reply_context
+from server.services import budgets, cards, care, drafts, edits, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -52,6 +54,10 @@ def _composition(form: FormData) -> Composition:
     reply_to = text(form, "in_reply_to_id")
     if reply_to and not reply_to.isdigit():
         raise HTTPException(422, "The post you are replying to is not a valid id.")
+    media_ids = None
+    if text(form, "media_listed"):  # a draft's images, each kept unless unticked
+        raw = [v for v in form.getlist("media_ids") if isinstance(v, str)]
+        media_ids = tuple(int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10)
     return Composition(
         text=text(form, "text"),
         spoiler_text=text(form, "spoiler_text"),
@@ -60,7 +66,27 @@ def _composition(form: FormData) -> Composition:
         as_written=text(form, "tone") == "as_written",
         intent=text(form, "intent") or None,
         tone_indicator=text(form, "tone_indicator") or None,
+        media_ids=media_ids,
     )
+
+
+def _version(form: FormData) -> int | None:
+    """The version of the post the edit form was opened on."""
+    raw = text(form, "version")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _once_key(form: FormData, values: Composition) -> str | None:
+    """The idempotency key of a new post from the composer: the form's own token and
+    what it says, so the same form sent twice posts once, and words changed after going
+    back make a new post."""
+    token = text(form, "form_token")
+    if not token:
+        return None
+    said = "\0".join(
+        [values.text, values.spoiler_text, values.visibility, str(values.in_reply_to_id)]
+    )
+    return f"web:{token[:40]}:{hashlib.sha256(said.encode()).hexdigest()[:32]}"
 
 
 def _marked(text: str, nudge: ToneNudge) -> Markup:
@@ -101,6 +127,7 @@ async def _form_page(
     nudge_id: int | None = None,
     choose_card: bool = False,
     replying: ReplyContext | None = None,
+    form_token: str | None = None,
 ) -> Response:
     in_force = await rules(request, session)
     budget = None
@@ -126,6 +153,9 @@ async def _form_page(
         "error": error,
         "draft_id": draft_id,
         "editing": editing,
+        "current": (editing or revising) if error and error.status == 409 else None,
+        "draft_media": (await drafts.media_of(session, [draft_id]))[draft_id] if draft_id else [],
+        "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
         **await _reply_context(session, me, values.in_reply_to_id, replying),
@@ -150,7 +180,7 @@ async def compose_page(request: Request) -> Response:
         draft_id = query_id(request, "draft")
         replying: ReplyContext | None = None
         if draft_id is not None:
-            draft = await posts.draft_of(session, me.actor.id, draft_id)
+            draft = await drafts.draft_of(session, me.actor.id, draft_id)
             values = Composition(
                 draft.text, draft.spoiler_text, Visibility(draft.visibility), draft.in_reply_to_id
             )
@@ -209,6 +239,7 @@ async def create(request: Request) -> Response:
                 now(request),
                 replaces_draft_id=draft_id,
                 nudge=True,
+                idempotency_key=_once_key(form, values),
             )
         except ToneNudge as nudge:
             event_id = await care.shown(
@@ -227,11 +258,19 @@ async def create(request: Request) -> Response:
                 draft_id=draft_id,
                 nudge=nudge,
                 nudge_id=event_id,
+                form_token=text(form, "form_token"),
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
             return await _form_page(
-                request, session, me, values, action="/posts", error=error, draft_id=draft_id
+                request,
+                session,
+                me,
+                values,
+                action="/posts",
+                error=error,
+                draft_id=draft_id,
+                form_token=text(form, "form_token"),
             )
         outcome = "as_written" if values.as_written else "rephrased"
         await care.answered(session, _nudge_id(form), me.actor.id, outcome)
@@ -249,7 +288,7 @@ async def keep_draft(request: Request) -> Response:
     values = _composition(form)
     async with db(request) as session:
         me = await require_member(request, session)
-        await posts.keep_as_draft(session, me.actor, values, now(request))
+        await drafts.keep_as_draft(session, me.actor.id, values, now(request))
         await care.answered(session, _nudge_id(form), me.actor.id, "draft")
         flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
         return redirect("/drafts")
@@ -300,8 +339,14 @@ async def edit(request: Request) -> Response:
             values = replace(values, in_reply_to_id=current.in_reply_to_id)
         await discover_mentions(request.app.state.federation, session, values.text)
         try:
-            await posts.edit_pending(
-                session, me.actor, post_id, values, await rules(request, session), now(request)
+            await edits.edit_pending(
+                session,
+                me.actor,
+                post_id,
+                values,
+                await rules(request, session),
+                now(request),
+                version=_version(form),
             )
         except ServiceError as error:
             log.info("edit of %s refused: %s", post_id, error.message)
@@ -341,8 +386,14 @@ async def revise(request: Request) -> Response:
         me = await require_member(request, session)
         await discover_mentions(request.app.state.federation, session, values.text)
         try:
-            post = await posts.edit_published(
-                session, me.actor, post_id, values, await rules(request, session), now(request)
+            post = await edits.edit_published(
+                session,
+                me.actor,
+                post_id,
+                values,
+                await rules(request, session),
+                now(request),
+                version=_version(form),
             )
         except ServiceError as error:
             log.info("edit of published %s refused: %s", post_id, error.message)
@@ -387,8 +438,10 @@ async def delete(request: Request) -> Response:
 async def drafts_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
-        drafts = await posts.drafts_of(session, me.actor.id)
-        return await render(request, session, "drafts.html", {"drafts": drafts}, me=me)
+        found = await drafts.drafts_of(session, me.actor.id)
+        media = await drafts.media_of(session, [d.id for d in found if d.id is not None])
+        context = {"drafts": found, "media": media}
+        return await render(request, session, "drafts.html", context, me=me)
 
 
 async def discard(request: Request) -> Response:
@@ -396,6 +449,6 @@ async def discard(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        await posts.discard_draft(session, me.actor.id, draft_id)
+        await drafts.discard(session, me.actor.id, draft_id, now(request))
         flash(request, "Draft discarded.")
         return redirect("/drafts")
