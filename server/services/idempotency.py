@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import IdempotencyKey
 from server.services.errors import Conflict
+from server.services.rows import insert_once
 
 #: As long as Mastodon remembers them.
 LIFETIME = timedelta(hours=1)
@@ -53,13 +53,16 @@ async def claim(
             col(IdempotencyKey.created_at) <= now - LIFETIME,
         )
     )  # type: ignore[call-overload]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stored = await session.exec(
-        insert(IdempotencyKey)
-        .values(actor_id=actor_id, key=key[:KEY_CHARS], post_id=post_id, created_at=now)
-        .on_conflict_do_nothing()
-    )  # type: ignore[call-overload]
+        insert_once(
+            session,
+            IdempotencyKey,
+            actor_id=actor_id,
+            key=key[:KEY_CHARS],
+            post_id=post_id,
+            created_at=now,
+        )
+    )
     if stored.rowcount == 1:
         return None
     earlier = await post_for(session, actor_id, key, now)

@@ -13,6 +13,7 @@ from server.services import blocks, conversation_signals, notifications, outbox,
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
 from server.services.posts import get_visible
+from server.services.rows import insert_once
 
 
 async def like(
@@ -22,14 +23,15 @@ async def like(
     assert actor.id is not None
     post = await get_visible(session, actor.id, post_id)
     await _check_allowed(session, actor, post)
-    existing = (
+    written = await session.exec(
+        insert_once(session, Like, actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
+    )
+    row = (
         await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post.id))
-    ).first()
-    if existing is not None:
-        return existing
-    row = Like(actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
-    session.add(row)
-    await session.flush()
+    ).one()
+    if written.rowcount != 1:  # liked already (or by a request a moment ago)
+        await session.commit()
+        return row
     await conversation_signals.count_like(session, post.id, 1)
     notifications.add(
         session,

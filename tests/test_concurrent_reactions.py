@@ -1,0 +1,45 @@
+"""Twice at once is once: likes, bookmarks and reading markers sent concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from server.models import Bookmark, Like, Marker
+from tests.conftest import publish_due
+from tests.test_exactly_once import bearer
+
+
+async def test_a_like_and_a_bookmark_sent_five_times_at_once_count_once(app, clock, people) -> None:
+    """Ben's app retries his like and bookmark of Ana's post, all at the same moment."""
+    post_id = await people["ana"].post("A good day for a walk")
+    await publish_due(app, clock, 30)
+    async with await bearer(app, "ben", clock) as ben:
+        for action in ("favourite", "bookmark"):
+            answers = await asyncio.gather(
+                *(ben.post(f"/api/v1/statuses/{post_id}/{action}") for _ in range(5))
+            )
+            assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+        liked = (await ben.get(f"/api/v1/statuses/{post_id}")).json()
+    assert liked["favourited"] and liked["bookmarked"]
+    async with app.state.sessions() as session:
+        for model in (Like, Bookmark):
+            count = (await session.exec(select(func.count()).select_from(model))).one()
+            assert count == 1, model
+
+
+async def test_reading_markers_saved_at_once_count_every_save(app, clock, people) -> None:
+    """Ben's phone and tablet save his place in the home timeline at the same moment."""
+    async with await bearer(app, "ben", clock) as ben:
+        answers = await asyncio.gather(
+            *(
+                ben.post("/api/v1/markers", data={"home[last_read_id]": str(100 + n)})
+                for n in range(5)
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        marker = (await session.exec(select(Marker))).one()
+    assert marker.version == 5  # each save counted: the first is version 1
