@@ -91,6 +91,7 @@ async def test_a_withdrawn_post_keeps_its_images_with_its_draft(
 
 async def test_an_app_redrafts_a_withdrawn_post_with_its_media(app, clock, people) -> None:
     """Delete-and-redraft during the pause: the app sends the same media ids again."""
+    ana = people["ana"]
     async with await bearer(app, "ana", clock) as api:
         image = await upload(api)
         first = await api.post(
@@ -103,6 +104,12 @@ async def test_an_app_redrafts_a_withdrawn_post_with_its_media(app, clock, peopl
         )
         assert again.status_code == 200, again.text
         assert [m["id"] for m in again.json()["media_attachments"]] == [image["id"]]
+        # The draft the withdrawal left behind goes; the new post keeps the image.
+        drafts_page = (await ana.client.get("/drafts")).text
+        draft_id = re.search(r"/drafts/(\d+)/discard", drafts_page)
+        assert draft_id
+        token = await csrf_from(ana.client, "/drafts")
+        await ana.client.post(f"/drafts/{draft_id.group(1)}/discard", data={"csrf_token": token})
         await sweep(app, clock, 2 * DAY)
         assert await served(api, image["url"])
 

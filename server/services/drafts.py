@@ -101,17 +101,23 @@ async def taken_by(session: AsyncSession, post_id: int) -> None:
     )  # type: ignore[call-overload]
 
 
+async def _release(session: AsyncSession, draft_id: int, now: datetime) -> None:
+    """Let go of the draft's uploads that no post took."""
+    held = (col(Attachment.draft_id) == draft_id) & col(Attachment.post_id).is_(None)
+    await media_files.release(session, held, now)
+
+
 async def posted(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
     """The draft went out as a post (the caller commits): the draft goes, and the uploads
     the post did not take are let go of."""
     draft = await draft_of(session, author_id, draft_id)
-    await media_files.release(session, col(Attachment.draft_id) == draft_id, now)
+    await _release(session, draft_id, now)
     await session.delete(draft)
 
 
 async def discard(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
     """Throw a draft away; its uploads are removed after the grace period."""
     draft = await draft_of(session, author_id, draft_id)
-    await media_files.release(session, col(Attachment.draft_id) == draft_id, now)
+    await _release(session, draft_id, now)
     await session.delete(draft)
     await session.commit()

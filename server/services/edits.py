@@ -25,7 +25,7 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import conversation_signals, media_files, outbox, uploads
+from server.services import conversation_signals, drafts, media_files, outbox, uploads
 from server.services.errors import Conflict, NotFound
 from server.services.posts import (
     Composition,
@@ -195,3 +195,4 @@ async def _replace_media(
         now,
     )
     await uploads.claim(session, author.id, media_ids, post_id)
+    await drafts.taken_by(session, post_id)
