@@ -1,11 +1,10 @@
-"""Writing: compose, edit or withdraw during the pause, drafts, delete."""
+"""Writing: the composer, new posts and drafts (changing a post is in server/web/editing.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import secrets
-from dataclasses import replace
 
 from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.actors import discover_mentions
-from server.models import CareKind, Post, PostState, Visibility
-from server.services import budgets, cards, care, drafts, edits, posts, reply_context
+from server.models import CareKind, Post, Visibility
+from server.services import budgets, cards, care, drafts, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -68,12 +67,6 @@ def _composition(form: FormData) -> Composition:
         tone_indicator=text(form, "tone_indicator") or None,
         media_ids=media_ids,
     )
-
-
-def _version(form: FormData) -> int | None:
-    """The version of the post the edit form was opened on."""
-    raw = text(form, "version")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def _once_key(form: FormData, values: Composition) -> str | None:
@@ -292,147 +285,6 @@ async def keep_draft(request: Request) -> Response:
         await care.answered(session, _nudge_id(form), me.actor.id, "draft")
         flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
         return redirect("/drafts")
-
-
-async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:
-    post = await session.get(Post, post_id)
-    if post is None or post.actor_id != me.actor.id or post.state == PostState.deleted:
-        raise HTTPException(404)
-    return post if post.state == PostState.pending else None
-
-
-def _values_of(post: Post) -> Composition:
-    """What the author wrote, back in the composer for an edit."""
-    return Composition(
-        post.text,
-        post.spoiler_text,
-        Visibility(post.visibility),
-        post.in_reply_to_id,
-        intent=post.intent,
-        tone_indicator=post.tone_indicator,
-    )
-
-
-async def edit_page(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    async with db(request) as session:
-        me = await require_member(request, session)
-        post = await _own_pending(session, me, post_id)
-        if post is None:
-            flash(request, "That post is published now; its pause is over.")
-            return redirect(f"/@{me.actor.username}/{post_id}")
-        values = _values_of(post)
-        return await _form_page(
-            request, session, me, values, action=f"/posts/{post_id}/edit", editing=post
-        )
-
-
-async def edit(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    form = await read_form(request)
-    values = _composition(form)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        current = await session.get(Post, post_id)
-        # The reply target is fixed once posted; only the words and settings change.
-        if current is not None:
-            values = replace(values, in_reply_to_id=current.in_reply_to_id)
-        await discover_mentions(request.app.state.federation, session, values.text)
-        try:
-            await edits.edit_pending(
-                session,
-                me.actor,
-                post_id,
-                values,
-                await rules(request, session),
-                now(request),
-                version=_version(form),
-            )
-        except ServiceError as error:
-            log.info("edit of %s refused: %s", post_id, error.message)
-            editing = await session.get(Post, post_id, populate_existing=True)
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action=f"/posts/{post_id}/edit",
-                error=error,
-                editing=editing if editing and editing.state == PostState.pending else None,
-            )
-        flash(request, "Your changes are saved. The pause goes on as before.")
-        return redirect(f"/@{me.actor.username}/{post_id}")
-
-
-async def revise_page(request: Request) -> Response:
-    """Editing a published post: its words change, who can see it does not."""
-    post_id = path_id(request, "post_id")
-    async with db(request) as session:
-        me = await require_member(request, session)
-        post = await session.get(Post, post_id)
-        if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
-            raise HTTPException(404)
-        values = _values_of(post)
-        return await _form_page(
-            request, session, me, values, action=f"/posts/{post_id}/revise", revising=post
-        )
-
-
-async def revise(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    form = await read_form(request)
-    values = _composition(form)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        await discover_mentions(request.app.state.federation, session, values.text)
-        try:
-            post = await edits.edit_published(
-                session,
-                me.actor,
-                post_id,
-                values,
-                await rules(request, session),
-                now(request),
-                version=_version(form),
-            )
-        except ServiceError as error:
-            log.info("edit of published %s refused: %s", post_id, error.message)
-            current = await session.get(Post, post_id, populate_existing=True)
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action=f"/posts/{post_id}/revise",
-                error=error,
-                revising=current,
-            )
-        flash(request, "Edited. People see the new version, marked as edited.")
-        return redirect(f"/@{me.actor.username}/{post.id}")
-
-
-async def withdraw(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        try:
-            draft = await posts.withdraw(session, me.actor, post_id, now(request))
-        except ServiceError as error:
-            flash(request, error.message)
-            return redirect(f"/@{me.actor.username}/{post_id}")
-        flash(request, "Withdrawn. Nobody saw it. Revise it below, or discard it.")
-        return redirect(f"/compose?draft={draft.id}")
-
-
-async def delete(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        await posts.delete_published(session, me.actor, post_id, now(request))
-        flash(request, "Your post is deleted.")
-        return redirect(f"/@{me.actor.username}")
 
 
 async def drafts_page(request: Request) -> Response:
