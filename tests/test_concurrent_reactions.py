@@ -1,4 +1,5 @@
-"""Twice at once is once: likes, bookmarks and reading markers sent concurrently."""
+"""Twice at once is once: likes, bookmarks, reading markers, follows and list members sent
+concurrently."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
-from server.models import Bookmark, Like, Marker
+from server.models import Bookmark, Follow, Like, ListMember, Marker, Notification
+from server.services import accounts
 from tests.conftest import publish_due
 from tests.test_exactly_once import bearer
 
@@ -43,3 +45,32 @@ async def test_reading_markers_saved_at_once_count_every_save(app, clock, people
     async with app.state.sessions() as session:
         marker = (await session.exec(select(Marker))).one()
     assert marker.version == 5  # each save counted: the first is version 1
+
+
+async def test_a_follow_and_a_list_addition_sent_five_times_at_once_count_once(
+    app, clock, people
+) -> None:
+    """Ben's app retries following Ana, then putting her on his list, all at once."""
+    async with app.state.sessions() as session:
+        ana_id = (await accounts.local_actor(session, "ana")).id
+    async with await bearer(app, "ben", clock) as ben:
+        answers = await asyncio.gather(
+            *(ben.post(f"/api/v1/accounts/{ana_id}/follow") for _ in range(5))
+        )
+        assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+        listed = (await ben.post("/api/v1/lists", data={"title": "Neighbours"})).json()
+        answers = await asyncio.gather(
+            *(
+                ben.post(f"/api/v1/lists/{listed['id']}/accounts", data={"account_ids[]": ana_id})
+                for _ in range(5)
+            )
+        )
+        assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        for model in (Follow, ListMember):
+            count = (await session.exec(select(func.count()).select_from(model))).one()
+            assert count == 1, model
+        notices = await session.exec(
+            select(func.count()).select_from(Notification).where(Notification.kind == "follow")
+        )
+        assert notices.one() == 1

@@ -14,6 +14,7 @@ from server.models import Actor, Follow, FollowState, Notification, Notification
 from server.services import blocks, lists, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
+from server.services.rows import insert_once
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,33 @@ async def follow(
     assert follower.id is not None and target.id is not None
     if await blocks.between(session, follower.id, target.id):
         raise Forbidden("You cannot follow this person.")
+    requested = target.locked or not target.is_local
+    state = FollowState.requested if requested else FollowState.accepted
     existing = await find(session, follower.id, target.id)
-    if existing is not None:
+    written = None
+    if existing is None:
+        # The database decides between two follows sent at once: one row, one notice.
+        written = await session.exec(
+            insert_once(
+                session,
+                Follow,
+                follower_id=follower.id,
+                followed_id=target.id,
+                state=state,
+                created_at=now,
+                uri=uri,
+            )
+        )
+        existing = await find(session, follower.id, target.id)
+        assert existing is not None
+    if written is None or written.rowcount != 1:
         if uri and existing.uri != uri:  # a re-sent Follow: answer to its new id
             existing.uri = uri
             session.add(existing)
             await _answer_remote(session, existing, target, now)
-            await session.commit()
+        await session.commit()
         return existing
-    requested = target.locked or not target.is_local
-    state = FollowState.requested if requested else FollowState.accepted
-    row = Follow(
-        follower_id=follower.id, followed_id=target.id, state=state, created_at=now, uri=uri
-    )
-    session.add(row)
-    await session.flush()
+    row = existing
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
