@@ -1,5 +1,5 @@
-"""Twice at once is once: likes, bookmarks, reading markers, follows and list members sent
-concurrently."""
+"""Twice at once is once: likes, bookmarks, reading markers, follows, list members, mutes
+and blocks sent concurrently make one row each, and no request fails."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
-from server.models import Bookmark, Follow, Like, ListMember, Marker, Notification
+from server.models import (
+    Block,
+    Bookmark,
+    Follow,
+    Like,
+    ListMember,
+    Marker,
+    Mute,
+    Notification,
+)
 from server.services import accounts
 from tests.conftest import publish_due
 from tests.test_exactly_once import bearer
@@ -74,3 +83,18 @@ async def test_a_follow_and_a_list_addition_sent_five_times_at_once_count_once(
             select(func.count()).select_from(Notification).where(Notification.kind == "follow")
         )
         assert notices.one() == 1
+
+
+async def test_a_mute_and_a_block_sent_five_times_at_once_count_once(app, clock, people) -> None:
+    """Ben's app retries muting Cleo, and blocking Ana, all at the same moment."""
+    async with app.state.sessions() as session:
+        ana_id = (await accounts.local_actor(session, "ana")).id
+        cleo_id = (await accounts.local_actor(session, "cleo")).id
+    async with await bearer(app, "ben", clock) as ben:
+        for path in (f"/api/v1/accounts/{cleo_id}/mute", f"/api/v1/accounts/{ana_id}/block"):
+            answers = await asyncio.gather(*(ben.post(path) for _ in range(5)))
+            assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        for model in (Mute, Block):
+            count = (await session.exec(select(func.count()).select_from(model))).one()
+            assert count == 1, model
