@@ -1,12 +1,13 @@
-"""Twice at once is once: likes, bookmarks, reading markers, follows, list members, mutes
-and blocks sent concurrently make one row each, and no request fails."""
+"""Twice at once is once: likes, boosts, bookmarks, reading markers, follows, list members,
+mutes and blocks sent concurrently make one row each (and take-backs undo once), and no
+request fails."""
 
 from __future__ import annotations
 
 import asyncio
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from server.models import (
     Block,
@@ -17,6 +18,7 @@ from server.models import (
     Marker,
     Mute,
     Notification,
+    OutboxItem,
 )
 from server.services import accounts
 from tests.conftest import publish_due
@@ -98,3 +100,26 @@ async def test_a_mute_and_a_block_sent_five_times_at_once_count_once(app, clock,
         for model in (Mute, Block):
             count = (await session.exec(select(func.count()).select_from(model))).one()
             assert count == 1, model
+
+
+async def test_boosts_and_take_backs_sent_five_times_at_once_count_once(app, clock, people) -> None:
+    """Ben's app retries boosting Ana's post, then taking back his like and his boost."""
+    post_id = await people["ana"].post("Worth sharing")
+    await publish_due(app, clock, 30)
+    async with await bearer(app, "ben", clock) as ben:
+        answers = await asyncio.gather(
+            *(ben.post(f"/api/v1/statuses/{post_id}/reblog") for _ in range(5))
+        )
+        assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
+        assert (await ben.post(f"/api/v1/statuses/{post_id}/favourite")).status_code == 200
+        for action in ("unfavourite", "unreblog"):
+            answers = await asyncio.gather(
+                *(ben.post(f"/api/v1/statuses/{post_id}/{action}") for _ in range(5))
+            )
+            assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+        shown = (await ben.get(f"/api/v1/statuses/{post_id}")).json()
+    assert shown["reblogs_count"] == shown["favourites_count"] == 0
+    async with app.state.sessions() as session:
+        sent = (await session.exec(select(OutboxItem.kind).order_by(col(OutboxItem.id)))).all()
+    assert sent == ["create", "announce", "like", "undo_like", "undo_announce"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,7 +61,10 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     ).first()
     if row is None:
         return
-    await session.delete(row)
+    # Conditional: of two take-backs at once, one counts and one Undo goes out.
+    gone = await session.exec(delete(Like).where(col(Like.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     await conversation_signals.count_like(session, post_id, -1)
     if actor.is_local:
         outbox.record(
@@ -89,6 +93,12 @@ async def boost(
     if post.visibility not in (Visibility.public, Visibility.unlisted):
         raise Forbidden("Only public posts can be boosted.")
     await _check_allowed(session, actor, post)
+    # A write on the boosted post first: a second boost sent at the same moment waits
+    # here for this transaction (a row lock on PostgreSQL, the write lock on SQLite),
+    # then finds this boost instead of adding another.
+    await session.exec(
+        update(Post).where(col(Post.id) == post.id).values(root_id=col(Post.root_id))
+    )  # type: ignore[call-overload]
     existing = (
         await session.exec(
             select(Post).where(
@@ -99,6 +109,7 @@ async def boost(
         )
     ).first()
     if existing is not None:
+        await session.commit()
         return existing
     boost_id = id_for_time(now)
     row = Post(
@@ -141,6 +152,10 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
     ).first()
     if row is None:
         return
+    # Conditional: of two take-backs at once, one counts and one Undo goes out.
+    gone = await session.exec(delete(Post).where(col(Post.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     if actor.is_local:
         outbox.record(
             session,
@@ -149,7 +164,6 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             now=now,
             snapshot={"boost_id": row.id, "post_id": post_id},
         )
-    await session.delete(row)
     await conversation_signals.count_boost(session, post_id, -1)
     await session.commit()
 
