@@ -123,3 +123,22 @@ async def test_boosts_and_take_backs_sent_five_times_at_once_count_once(app, clo
     async with app.state.sessions() as session:
         sent = (await session.exec(select(OutboxItem.kind).order_by(col(OutboxItem.id)))).all()
     assert sent == ["create", "announce", "like", "undo_like", "undo_announce"]
+
+
+async def test_unfollows_and_unblocks_sent_five_times_at_once_all_answer(
+    app, clock, people
+) -> None:
+    """Ben's app retries unfollowing Ana and unblocking Cleo, all at the same moment."""
+    async with app.state.sessions() as session:
+        ana_id = (await accounts.local_actor(session, "ana")).id
+        cleo_id = (await accounts.local_actor(session, "cleo")).id
+    async with await bearer(app, "ben", clock) as ben:
+        assert (await ben.post(f"/api/v1/accounts/{ana_id}/follow")).status_code == 200
+        assert (await ben.post(f"/api/v1/accounts/{cleo_id}/block")).status_code == 200
+        for path in (f"/api/v1/accounts/{ana_id}/unfollow", f"/api/v1/accounts/{cleo_id}/unblock"):
+            answers = await asyncio.gather(*(ben.post(path) for _ in range(5)))
+            assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        for model in (Follow, Block):
+            count = (await session.exec(select(func.count()).select_from(model))).one()
+            assert count == 0, model

@@ -80,7 +80,10 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
     ).first()
     if row is None:
         return
-    await session.delete(row)
+    # Conditional: of two take-backs at once, one sends the Undo.
+    gone = await session.exec(delete(Block).where(col(Block.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     if actor.is_local and not target.is_local:
         outbox.record(
             session,

@@ -107,7 +107,10 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     existing = await find(session, follower.id, target.id)
     if existing is None:
         return
-    await session.delete(existing)
+    # Conditional: of two take-backs at once, one sends the Undo.
+    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     if follower.is_local and not target.is_local:
         outbox.record(
