@@ -4,6 +4,7 @@ a day's grace."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -178,3 +179,36 @@ async def test_files_no_row_names_are_removed_after_a_day(app, clock, people, vi
     assert not stray.exists() and not old_avatar.exists()
     assert not await served(visitor, "/media/attachments/1-stray.webp")
     assert await served(visitor, kept["url"])  # its row names it (and it is young)
+
+
+async def test_the_day_of_grace_counts_from_when_a_draft_is_discarded(
+    app, clock, people, visitor
+) -> None:
+    """Ana keeps a withdrawn photo in her drafts for a week, then discards it twice at
+    once (two tabs): one discard lands, the photo still has its day for a redraft."""
+    ana = people["ana"]
+    async with await bearer(app, "ana", clock) as api:
+        image = await upload(api)
+        pending = await api.post(
+            "/api/v1/statuses", data={"status": "Later", "media_ids[]": image["id"]}
+        )
+        await api.delete(f"/api/v1/statuses/{pending.json()['id']}")
+    await sweep(app, clock, 7 * DAY)
+    assert await served(visitor, image["url"])  # held by the draft all week
+    found = re.search(r"/drafts/(\d+)/discard", (await ana.client.get("/drafts")).text)
+    assert found
+    token = await csrf_from(ana.client, "/drafts")
+    answers = sorted(
+        a.status_code
+        for a in await asyncio.gather(
+            *(
+                ana.client.post(f"/drafts/{found.group(1)}/discard", data={"csrf_token": token})
+                for _ in range(2)
+            )
+        )
+    )
+    assert answers == [303, 404]
+    await sweep(app, clock, 60)
+    assert await served(visitor, image["url"])
+    await sweep(app, clock, DAY)
+    assert not await served(visitor, image["url"])

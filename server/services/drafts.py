@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -107,17 +107,26 @@ async def _release(session: AsyncSession, draft_id: int, now: datetime) -> None:
     await media_files.release(session, held, now)
 
 
+async def _take(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
+    """Delete the draft, conditionally: of two requests taking one draft at once (posted
+    from two tabs, discarded twice) one does, the other is told it is gone."""
+    await draft_of(session, author_id, draft_id)
+    # Uploads first: deleting the draft would clear their link to it (ON DELETE SET NULL).
+    await _release(session, draft_id, now)
+    gone = await session.exec(
+        delete(Draft).where(col(Draft.id) == draft_id, col(Draft.actor_id) == author_id)
+    )  # type: ignore[call-overload]
+    if gone.rowcount != 1:  # the caller rolls back, keeping the uploads as they were
+        raise NotFound("That draft does not exist any more.")
+
+
 async def posted(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
     """The draft went out as a post (the caller commits): the draft goes, and the uploads
     the post did not take are let go of."""
-    draft = await draft_of(session, author_id, draft_id)
-    await _release(session, draft_id, now)
-    await session.delete(draft)
+    await _take(session, author_id, draft_id, now)
 
 
 async def discard(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
     """Throw a draft away; its uploads are removed after the grace period."""
-    draft = await draft_of(session, author_id, draft_id)
-    await _release(session, draft_id, now)
-    await session.delete(draft)
+    await _take(session, author_id, draft_id, now)
     await session.commit()
