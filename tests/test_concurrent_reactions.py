@@ -142,3 +142,26 @@ async def test_unfollows_and_unblocks_sent_five_times_at_once_all_answer(
         for model in (Follow, Block):
             count = (await session.exec(select(func.count()).select_from(model))).one()
             assert count == 0, model
+
+
+async def test_a_follow_request_approved_five_times_at_once_is_approved_once(
+    app, clock, people
+) -> None:
+    """Ana (locked) approves Ben's request from her phone and laptop at the same moment."""
+    async with app.state.sessions() as session:
+        ana = await accounts.local_actor(session, "ana")
+        await accounts.update_profile(session, ana, locked=True, now=clock.now())
+        ben_id = (await accounts.local_actor(session, "ben")).id
+    async with await bearer(app, "ben", clock) as ben:
+        assert (await ben.post(f"/api/v1/accounts/{ana.id}/follow")).status_code == 200
+    async with await bearer(app, "ana", clock) as api:
+        answers = await asyncio.gather(
+            *(api.post(f"/api/v1/follow_requests/{ben_id}/authorize") for _ in range(5))
+        )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [404] * 4, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        notices = await session.exec(
+            select(func.count()).select_from(Notification).where(Notification.kind == "follow")
+        )
+        assert notices.one() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -152,9 +152,14 @@ async def answer_request(
         raise NotFound("That follow request is not waiting any more.")
     follower = await session.get(Actor, follower_id)
     assert follower is not None
+    # Conditional on the request still waiting: of two answers at once (two tabs, an
+    # app and the web) one lands, with one notification and one Accept or Reject.
+    waiting = (col(Follow.id) == row.id) & (col(Follow.state) == FollowState.requested)
     if approve:
-        row.state = FollowState.accepted
-        session.add(row)
+        done = await session.exec(update(Follow).where(waiting).values(state=FollowState.accepted))  # type: ignore[call-overload]
+        if done.rowcount != 1:
+            raise NotFound("That follow request is not waiting any more.")
+        await session.refresh(row)
         notifications.add(
             session,
             recipient_id=target.id,
@@ -165,7 +170,9 @@ async def answer_request(
         )
         await _answer_remote(session, row, target, now)
     else:
-        await session.delete(row)
+        done = await session.exec(delete(Follow).where(waiting))  # type: ignore[call-overload]
+        if done.rowcount != 1:
+            raise NotFound("That follow request is not waiting any more.")
         if not follower.is_local:
             outbox.record(
                 session,
