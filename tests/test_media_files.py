@@ -212,3 +212,24 @@ async def test_the_day_of_grace_counts_from_when_a_draft_is_discarded(
     assert await served(visitor, image["url"])
     await sweep(app, clock, DAY)
     assert not await served(visitor, image["url"])
+
+
+async def test_someone_elses_draft_shows_nothing_of_its_images(app, clock, people) -> None:
+    """Ben sends the composer with the id of Ana's draft: he sees none of her images."""
+    ana, ben = people["ana"], people["ben"]
+    async with await bearer(app, "ana", clock) as api:
+        image = await upload(api, "Ana's private photo")
+        pending = await api.post(
+            "/api/v1/statuses", data={"status": "Not yet", "media_ids[]": image["id"]}
+        )
+        await api.delete(f"/api/v1/statuses/{pending.json()['id']}")
+    found = re.search(r"/drafts/(\d+)/discard", (await ana.client.get("/drafts")).text)
+    assert found
+    form = form_of((await ben.client.get("/compose")).text)
+    answer = await ben.client.post(
+        "/posts", data={**form, "text": "", "draft_id": found.group(1), "visibility": "public"}
+    )
+    assert answer.status_code == 404
+    assert "Ana's private photo" not in answer.text
+    assert image["preview_url"].split("/media/")[1] not in answer.text
+    assert (await ben.client.get(f"/compose?draft={found.group(1)}")).status_code == 404

@@ -77,15 +77,16 @@ async def draft_of(session: AsyncSession, author_id: int, draft_id: int) -> Draf
 
 
 async def media_of(
-    session: AsyncSession, draft_ids: Collection[int]
+    session: AsyncSession, author_id: int, draft_ids: Collection[int]
 ) -> dict[int, list[Attachment]]:
-    """The uploads each draft holds, in the order they were on the post."""
+    """The uploads each of the author's drafts holds, in the order they were on the post
+    (nothing for a draft id that is someone else's)."""
     found: dict[int, list[Attachment]] = {i: [] for i in draft_ids}
     if not found:
         return found
     rows = await session.exec(
         select(Attachment)
-        .where(col(Attachment.draft_id).in_(list(found)))
+        .where(col(Attachment.draft_id).in_(list(found)), col(Attachment.actor_id) == author_id)
         .order_by(col(Attachment.position), col(Attachment.id))
     )
     for item in rows.all():

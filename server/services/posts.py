@@ -355,7 +355,7 @@ async def compose(
         return earlier
     if replaces_draft_id is not None and draft.media_ids is None:
         await drafts.draft_of(session, author.id, replaces_draft_id)
-        held = (await drafts.media_of(session, [replaces_draft_id]))[replaces_draft_id]
+        held = (await drafts.media_of(session, author.id, [replaces_draft_id]))[replaces_draft_id]
         draft = replace(draft, media_ids=tuple(a.id for a in held if a.id is not None))
     draft = check_composition(draft, rules)
     try:

@@ -147,7 +147,9 @@ async def _form_page(
         "draft_id": draft_id,
         "editing": editing,
         "current": (editing or revising) if error and error.status == 409 else None,
-        "draft_media": (await drafts.media_of(session, [draft_id]))[draft_id] if draft_id else [],
+        "draft_media": (
+            (await drafts.media_of(session, me.actor.id, [draft_id]))[draft_id] if draft_id else []
+        ),
         "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
@@ -291,7 +293,7 @@ async def drafts_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         found = await drafts.drafts_of(session, me.actor.id)
-        media = await drafts.media_of(session, [d.id for d in found if d.id is not None])
+        media = await drafts.media_of(session, me.actor.id, [d.id for d in found if d.id])
         context = {"drafts": found, "media": media}
         return await render(request, session, "drafts.html", context, me=me)
 
