@@ -12,17 +12,20 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from federation import jobs as federation_jobs
 from federation.runtime import Federation
 from server.clock import Clock
 from server.db import Sessions
-from server.services import publishing
+from server.services import media_files, publishing
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 1.0
+#: Media nothing holds waits a day; looking for it hourly is plenty.
+MEDIA_SWEEP_SECONDS = 3600.0
 
 
 async def publish_post(sessions: Sessions, clock: Clock, post_id: int) -> bool:
@@ -47,6 +50,12 @@ async def publish_due(sessions: Sessions, clock: Clock) -> int:
     return count
 
 
+async def sweep_media(sessions: Sessions, clock: Clock, media_dir: Path) -> int:
+    """Job: remove media files no post, draft or profile holds after their grace period."""
+    async with sessions() as session:
+        return await media_files.sweep(session, media_dir, clock.now())
+
+
 class InProcessJobs:
     """Runs jobs inside the web process: the embedded default, with no Redis."""
 
@@ -64,6 +73,7 @@ class InProcessJobs:
         """Publish what is due, then federate it (tests call this to drain the queue)."""
         published = await publish_due(self.sessions, self.clock)
         await federation_jobs.run_due(self.federation)
+        await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
         return published
 
     async def start(self) -> None:
@@ -73,6 +83,7 @@ class InProcessJobs:
         self._tasks = [
             asyncio.create_task(self._publish_loop(), name="porch-publish"),
             asyncio.create_task(self._federation_loop(), name="porch-federation"),
+            asyncio.create_task(self._media_loop(), name="porch-media"),
         ]
 
     async def stop(self) -> None:
@@ -91,6 +102,14 @@ class InProcessJobs:
                 done = 0
             if not done:
                 await asyncio.sleep(SWEEP_SECONDS)
+
+    async def _media_loop(self) -> None:
+        while True:
+            await asyncio.sleep(MEDIA_SWEEP_SECONDS)
+            try:
+                await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
+            except Exception:
+                log.exception("media sweep failed; trying again in an hour")
 
     async def _publish_loop(self) -> None:
         while True:

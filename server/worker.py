@@ -27,6 +27,11 @@ async def federate(ctx: dict[str, Any]) -> int:
     return await federation_jobs.run_due(ctx["federation"])
 
 
+async def sweep_media(ctx: dict[str, Any]) -> int:
+    settings: Settings = ctx["federation"].settings
+    return await jobs.sweep_media(ctx["sessions"], ctx["clock"], settings.media_dir)
+
+
 def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Any]:
     """The arq Worker arguments for a worker serving this instance."""
 
@@ -48,6 +53,8 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> dict[str,
         "cron_jobs": [
             cron(sweep, second=set(range(0, 60, 5)), run_at_startup=True),
             cron(federate, second=set(range(0, 60, 5)), run_at_startup=True),
+            # Hourly: media no post, draft or profile holds, after its day of grace.
+            cron(sweep_media, minute=23, second=0),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

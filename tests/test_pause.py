@@ -8,8 +8,7 @@ from sqlmodel import select
 
 from server.app import create_app
 from server.models import Notification, Post, PostState, ScheduledPublish
-from server.services import accounts, norms, publishing
-from server.services import posts as posts_service
+from server.services import accounts, edits, norms, publishing
 from server.services.errors import Conflict
 from server.services.posts import Composition
 from tests.conftest import client_for, csrf_from, publish_due
@@ -180,7 +179,7 @@ async def test_edits_racing_the_publish_land_before_it_or_are_refused(app, clock
 
             async def edit(author=author, s1=s1, post_id=post_id, attempt=attempt) -> str:
                 try:
-                    await posts_service.edit_pending(
+                    await edits.edit_pending(
                         s1, author, post_id, Composition(f"edited {attempt}"), rules, clock.now()
                     )
                     return "edited"

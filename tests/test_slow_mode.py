@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
+from sqlmodel import select
+
+from server.models import ThreadSetting
 from tests.conftest import csrf_from, publish_due
 from tests.test_admin import make_admin
 
@@ -65,3 +69,33 @@ async def test_the_author_slows_their_thread_by_hand_and_others_cannot(app, cloc
         f"/threads/{root}/slow_mode", data={"on": "off", "csrf_token": token}
     )
     assert refused.status_code == 403
+
+
+async def test_the_slow_mode_switch_does_not_reveal_hidden_threads(app, clock, people) -> None:
+    """Cleo's followers-only thread: Ben (no follower) and an admin who cannot see it get
+    the same answer as for a thread that does not exist, and change nothing."""
+    cleo, ben = people["cleo"], people["ben"]
+    hidden = await cleo.post("Just for my followers", visibility="followers")
+    await publish_due(app, clock, 30)
+    admin = await make_admin(app, clock)
+    try:
+        for client in (ben.client, admin):
+            token = await csrf_from(client, "/")
+            for root in (hidden, hidden + 12345):
+                answer = await client.post(
+                    f"/threads/{root}/slow_mode", data={"on": "on", "csrf_token": token}
+                )
+                assert answer.status_code == 404, (root, answer.status_code)
+        async with app.state.sessions() as session:
+            count = (await session.exec(select(func.count()).select_from(ThreadSetting))).one()
+            assert count == 0
+        # The admin slows a thread they can see.
+        visible = await cleo.post("Open to all")
+        await publish_due(app, clock, 30)
+        token = await csrf_from(admin, "/")
+        answer = await admin.post(
+            f"/threads/{visible}/slow_mode", data={"on": "on", "csrf_token": token}
+        )
+        assert answer.status_code == 303
+    finally:
+        await admin.aclose()

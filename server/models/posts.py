@@ -100,6 +100,9 @@ class Post(SQLModel, table=True):
     publish_at: datetime
     published_at: datetime | None = Field(default=None)
     edited_at: datetime | None = Field(default=None)
+    #: Counts the post's edits: an edit names the version it started from and is refused
+    #: when another landed first, so no edit is lost or recorded twice in the history.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     deleted_at: datetime | None = Field(default=None)
     sensitive: bool = Field(default=False)
     language: str | None = Field(default=None, max_length=16)
@@ -160,7 +163,9 @@ class Attachment(SQLModel, table=True):
     """A media file attached to a post; remote ones are linked, not copied.
 
     A member's upload is a row before it is attached: `post_id` is empty until a post
-    takes it, and `actor_id` says whose it is.
+    takes it, and `actor_id` says whose it is. A withdrawn post's uploads go with its
+    draft (`draft_id`). Files that neither a post nor a draft holds are removed after a
+    grace period (server/services/media_files.py).
     """
 
     __tablename__ = "attachments"
@@ -187,6 +192,13 @@ class Attachment(SQLModel, table=True):
     focus_x: float = Field(default=0.0)
     focus_y: float = Field(default=0.0)
     created_at: datetime = Field(default_factory=utcnow)
+    draft_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("drafts.id", ondelete="SET NULL"), index=True),
+    )
+    #: When a post or draft last let go of it (deleted, edited out, discarded): the grace
+    #: period before its files are removed counts from then (from `created_at` if never).
+    released_at: datetime | None = Field(default=None)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -12,6 +12,7 @@ from server.models import Actor, Block, Follow, OutboxKind
 from server.services import lists, outbox, paging
 from server.services.errors import Invalid
 from server.services.paging import Window
+from server.services.rows import insert_once
 
 
 async def between(session: AsyncSession, a: int, b: int) -> bool:
@@ -34,15 +35,18 @@ async def block(
     if actor.id == target.id:
         raise Invalid("You cannot block yourself.")
     assert actor.id is not None and target.id is not None
-    existing = (
+    # The database decides between two blocks sent at once: one row, one Block sent.
+    written = await session.exec(
+        insert_once(session, Block, actor_id=actor.id, target_id=target.id, uri=uri, created_at=now)
+    )
+    row = (
         await session.exec(
             select(Block).where(Block.actor_id == actor.id, Block.target_id == target.id)
         )
-    ).first()
-    if existing is not None:
-        return existing
-    row = Block(actor_id=actor.id, target_id=target.id, uri=uri, created_at=now)
-    session.add(row)
+    ).one()
+    if written.rowcount != 1:
+        await session.commit()
+        return row
     await session.exec(
         delete(Follow).where(
             or_(
@@ -76,7 +80,10 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
     ).first()
     if row is None:
         return
-    await session.delete(row)
+    # Conditional: of two take-backs at once, one sends the Undo.
+    gone = await session.exec(delete(Block).where(col(Block.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     if actor.is_local and not target.is_local:
         outbox.record(
             session,

@@ -13,17 +13,16 @@ from server.models import Bookmark
 from server.services import paging
 from server.services.paging import Window
 from server.services.posts import get_visible
+from server.services.rows import insert_once
 
 
 async def add(session: AsyncSession, actor_id: int, post_id: int, now: datetime) -> None:
     """Bookmark a post the member can see; twice is once."""
     await get_visible(session, actor_id, post_id)
-    existing = await session.exec(
-        select(Bookmark.id).where(Bookmark.actor_id == actor_id, Bookmark.post_id == post_id)
+    await session.exec(
+        insert_once(session, Bookmark, actor_id=actor_id, post_id=post_id, created_at=now)
     )
-    if existing.first() is None:
-        session.add(Bookmark(actor_id=actor_id, post_id=post_id, created_at=now))
-        await session.commit()
+    await session.commit()
 
 
 async def remove(session: AsyncSession, actor_id: int, post_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +14,7 @@ from server.models import Actor, Follow, FollowState, Notification, Notification
 from server.services import blocks, lists, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
+from server.services.rows import insert_once
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,33 @@ async def follow(
     assert follower.id is not None and target.id is not None
     if await blocks.between(session, follower.id, target.id):
         raise Forbidden("You cannot follow this person.")
+    requested = target.locked or not target.is_local
+    state = FollowState.requested if requested else FollowState.accepted
     existing = await find(session, follower.id, target.id)
-    if existing is not None:
+    written = None
+    if existing is None:
+        # The database decides between two follows sent at once: one row, one notice.
+        written = await session.exec(
+            insert_once(
+                session,
+                Follow,
+                follower_id=follower.id,
+                followed_id=target.id,
+                state=state,
+                created_at=now,
+                uri=uri,
+            )
+        )
+        existing = await find(session, follower.id, target.id)
+        assert existing is not None
+    if written is None or written.rowcount != 1:
         if uri and existing.uri != uri:  # a re-sent Follow: answer to its new id
             existing.uri = uri
             session.add(existing)
             await _answer_remote(session, existing, target, now)
-            await session.commit()
+        await session.commit()
         return existing
-    requested = target.locked or not target.is_local
-    state = FollowState.requested if requested else FollowState.accepted
-    row = Follow(
-        follower_id=follower.id, followed_id=target.id, state=state, created_at=now, uri=uri
-    )
-    session.add(row)
-    await session.flush()
+    row = existing
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
@@ -94,7 +107,10 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     existing = await find(session, follower.id, target.id)
     if existing is None:
         return
-    await session.delete(existing)
+    # Conditional: of two take-backs at once, one sends the Undo.
+    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     if follower.is_local and not target.is_local:
         outbox.record(
@@ -136,9 +152,14 @@ async def answer_request(
         raise NotFound("That follow request is not waiting any more.")
     follower = await session.get(Actor, follower_id)
     assert follower is not None
+    # Conditional on the request still waiting: of two answers at once (two tabs, an
+    # app and the web) one lands, with one notification and one Accept or Reject.
+    waiting = (col(Follow.id) == row.id) & (col(Follow.state) == FollowState.requested)
     if approve:
-        row.state = FollowState.accepted
-        session.add(row)
+        done = await session.exec(update(Follow).where(waiting).values(state=FollowState.accepted))  # type: ignore[call-overload]
+        if done.rowcount != 1:
+            raise NotFound("That follow request is not waiting any more.")
+        await session.refresh(row)
         notifications.add(
             session,
             recipient_id=target.id,
@@ -149,7 +170,9 @@ async def answer_request(
         )
         await _answer_remote(session, row, target, now)
     else:
-        await session.delete(row)
+        done = await session.exec(delete(Follow).where(waiting))  # type: ignore[call-overload]
+        if done.rowcount != 1:
+            raise NotFound("That follow request is not waiting any more.")
         if not follower.is_local:
             outbox.record(
                 session,

@@ -13,6 +13,7 @@ from server.models import Actor, Follow, FollowState, ListMember, PersonList, Re
 from server.services import paging
 from server.services.errors import Invalid, NotFound
 from server.services.paging import Window
+from server.services.rows import insert_once
 
 MAX_LISTS = 50
 MAX_TITLE = 100
@@ -134,18 +135,8 @@ async def add(
     missing = [i for i in ids if i not in followed]
     if missing:
         raise Invalid("You can only put people you follow on a list.", field="account_ids")
-    present = set(
-        (
-            await session.exec(
-                select(ListMember.actor_id).where(
-                    ListMember.list_id == list_id, col(ListMember.actor_id).in_(ids)
-                )
-            )
-        ).all()
-    )
-    for person in ids:
-        if person not in present:
-            session.add(ListMember(list_id=list_id, actor_id=person))
+    for person in ids:  # one statement each: adding at once from two apps is adding once
+        await session.exec(insert_once(session, ListMember, list_id=list_id, actor_id=person))
     await session.commit()
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Marker
 from server.services.errors import Invalid
+from server.services.rows import insert_once
 
 TIMELINES = ("home", "notifications")
 
@@ -34,17 +36,26 @@ async def save(
         raise Invalid(
             "last_read_id must be the id of a status or notification.", field="last_read_id"
         )
-    marker = await session.get(Marker, (actor_id, timeline))
-    if marker is None:
-        marker = Marker(
-            actor_id=actor_id, timeline=timeline, last_read_id=last_read_id, updated_at=now
+    # One statement each, so saves at the same moment each count: none is lost, and
+    # the first two cannot both insert.
+    written = await session.exec(
+        insert_once(
+            session,
+            Marker,
+            actor_id=actor_id,
+            timeline=timeline,
+            last_read_id=last_read_id,
+            version=1,
+            updated_at=now,
         )
-    else:
-        marker.last_read_id, marker.version, marker.updated_at = (
-            last_read_id,
-            marker.version + 1,
-            now,
-        )
-    session.add(marker)
+    )
+    if written.rowcount != 1:
+        await session.exec(
+            update(Marker)
+            .where(col(Marker.actor_id) == actor_id, col(Marker.timeline) == timeline)
+            .values(last_read_id=last_read_id, version=col(Marker.version) + 1, updated_at=now)
+        )  # type: ignore[call-overload]
     await session.commit()
+    marker = await session.get(Marker, (actor_id, timeline), populate_existing=True)
+    assert marker is not None
     return marker

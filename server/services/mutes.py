@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, or_
+from sqlalchemy import Select, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +12,7 @@ from server.models import Actor, Mute
 from server.services import paging
 from server.services.errors import Invalid
 from server.services.paging import Window
+from server.services.rows import insert_once
 
 MAX_DURATION = 10 * 365 * 24 * 3600
 
@@ -34,15 +35,33 @@ async def mute(
             field="duration",
         )
     assert actor.id is not None and target.id is not None
+    expires_at = now + timedelta(seconds=duration) if duration else None
+    # Insert, or change the mute there is: two mutes sent at once make one row.
+    written = await session.exec(
+        insert_once(
+            session,
+            Mute,
+            actor_id=actor.id,
+            target_id=target.id,
+            created_at=now,
+            notifications=notifications,
+            expires_at=expires_at,
+        )
+    )
+    if written.rowcount != 1:
+        await session.exec(
+            update(Mute)
+            .where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
+            .values(notifications=notifications, expires_at=expires_at)
+        )  # type: ignore[call-overload]
+    await session.commit()
     row = (
         await session.exec(
-            select(Mute).where(Mute.actor_id == actor.id, Mute.target_id == target.id)
+            select(Mute)
+            .where(Mute.actor_id == actor.id, Mute.target_id == target.id)
+            .execution_options(populate_existing=True)
         )
-    ).first() or Mute(actor_id=actor.id, target_id=target.id, created_at=now)
-    row.notifications = notifications
-    row.expires_at = now + timedelta(seconds=duration) if duration else None
-    session.add(row)
-    await session.commit()
+    ).one()
     return row
 
 

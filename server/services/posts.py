@@ -1,4 +1,7 @@
-"""Posts: composing with a deliberate pause, editing and withdrawing during it, deleting after."""
+"""Posts: composing with a deliberate pause, withdrawing during it, deleting after.
+
+Edits are in server/services/edits.py, drafts in server/services/drafts.py.
+"""
 
 from __future__ import annotations
 
@@ -31,13 +34,16 @@ from server.services import (
     budgets,
     content,
     conversation_signals,
+    drafts,
+    idempotency,
+    media_files,
     outbox,
     relationships,
     slow_mode,
     tone,
     uploads,
 )
-from server.services.errors import Conflict, Invalid, NotFound
+from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from server.services.visibility import visible_to
 
 
@@ -95,7 +101,8 @@ class Composition:
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
-def _check(draft: Composition, rules: Rules) -> Composition:
+def check_composition(draft: Composition, rules: Rules) -> Composition:
+    """The composition cleaned up, or Invalid with a message for its author."""
     text = draft.text.replace("\r\n", "\n").strip()
     if not text and not draft.media_ids:
         raise Invalid("Write something before posting.", field="text")
@@ -128,9 +135,10 @@ def _check(draft: Composition, rules: Rules) -> Composition:
     )
 
 
-async def _render(
+async def render_text(
     session: AsyncSession, text: str, base_url: str
 ) -> tuple[content.Rendered, list[int]]:
+    """The post's HTML, and the ids of the known people it mentions."""
     handles = content.mentioned_handles(text)
     known: dict[str, tuple[str, str, int]] = {}
     if handles:
@@ -146,7 +154,8 @@ async def _render(
     return rendered, [known[name][2] for name in rendered.mentions]
 
 
-def _attach(session: AsyncSession, post_id: int, mention_ids: list[int], tags: list[str]) -> None:
+def add_refs(session: AsyncSession, post_id: int, mention_ids: list[int], tags: list[str]) -> None:
+    """The post's mentions and hashtags (the caller commits)."""
     for actor_id in mention_ids:
         session.add(Mention(post_id=post_id, actor_id=actor_id))
     for tag in tags:
@@ -278,6 +287,50 @@ async def reply_pause(
     return pause
 
 
+async def _placed(
+    session: AsyncSession,
+    author: Actor,
+    draft: Composition,
+    rules: Rules,
+    now: datetime,
+    nudge: bool,
+) -> tuple[int | None, timedelta]:
+    """Where a new post goes (its thread's root, None for a new thread) and its pause;
+    refused when it may not be written now (budget spent, thread slowed, parent unseen)."""
+    assert author.id is not None
+    if draft.in_reply_to_id is None:
+        budget = await budget_of(session, author, rules, now)
+        budgets.refuse_if_spent(budget, now)
+        return None, rules.pause_post
+    parent = await get_visible(session, author.id, draft.in_reply_to_id)
+    if parent.state != PostState.published:
+        raise Invalid("You can reply once that post is published.")
+    root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
+    slowed = False
+    if root is not None:
+        slowed = await slow_mode.check(session, author.id, root, rules.slow_limits, now)
+    pause = await reply_pause(
+        session,
+        author.id,
+        parent.actor_id,
+        draft,
+        rules,
+        now,
+        nudge=nudge,
+        no_advice=bool(parent.intent and "no advice" in parent.intent.lower()),
+    )
+    if slowed:
+        pause = max(pause, rules.pause_hot_thread_reply)
+    return parent.root_id, pause
+
+
+async def _made_with(
+    session: AsyncSession, author_id: int, key: str | None, now: datetime
+) -> Post | None:
+    post_id = await idempotency.post_for(session, author_id, key, now) if key else None
+    return await session.get(Post, post_id) if post_id is not None else None
+
+
 async def compose(
     session: AsyncSession,
     scheduler: PublishScheduler,
@@ -288,42 +341,34 @@ async def compose(
     replaces_draft_id: int | None = None,
     *,
     nudge: bool = False,
+    idempotency_key: str | None = None,
 ) -> Post:
     """Write a new post as pending, with its scheduled publish, in one transaction.
 
-    When the post is a revised draft, the draft goes in the same transaction.
+    When the post is a revised draft, the draft goes in the same transaction, and a
+    draft's uploads go with it unless the composition names its own. With an
+    `idempotency_key` (a retry, or a form sent twice) the key is stored in the same
+    transaction too, and a key that made a post in the last hour gets that post back.
     """
     assert author.id is not None
-    draft = _check(draft, rules)
-    root_id: int | None = None
-    if draft.in_reply_to_id is not None:
-        parent = await get_visible(session, author.id, draft.in_reply_to_id)
-        if parent.state != PostState.published:
-            raise Invalid("You can reply once that post is published.")
-        root_id = parent.root_id
-        root = parent if parent.id == root_id else await session.get(Post, root_id)
-        slowed = False
-        if root is not None:
-            slowed = await slow_mode.check(session, author.id, root, rules.slow_limits, now)
-        pause = await reply_pause(
-            session,
-            author.id,
-            parent.actor_id,
-            draft,
-            rules,
-            now,
-            nudge=nudge,
-            no_advice=bool(parent.intent and "no advice" in parent.intent.lower()),
-        )
-        if slowed:
-            pause = max(pause, rules.pause_hot_thread_reply)
-    else:
-        budget = await budget_of(session, author, rules, now)
-        budgets.refuse_if_spent(budget, now)
-        pause = rules.pause_post
+    if earlier := await _made_with(session, author.id, idempotency_key, now):
+        return earlier
+    if replaces_draft_id is not None and draft.media_ids is None:
+        await drafts.draft_of(session, author.id, replaces_draft_id)
+        held = (await drafts.media_of(session, author.id, [replaces_draft_id]))[replaces_draft_id]
+        draft = replace(draft, media_ids=tuple(a.id for a in held if a.id is not None))
+    draft = check_composition(draft, rules)
+    try:
+        root_id, pause = await _placed(session, author, draft, rules, now, nudge)
+    except ServiceError:
+        # A request with the same key may have posted meanwhile and used up what this
+        # one needed (the day's last post, the slowed thread's turn): answer with its post.
+        if earlier := await _made_with(session, author.id, idempotency_key, now):
+            return earlier
+        raise
     publish_at = now + pause
     post_id = id_for_time(publish_at)
-    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
+    rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
     post = Post(
         id=post_id,
         actor_id=author.id,
@@ -343,113 +388,21 @@ async def compose(
     )
     session.add(post)
     await session.flush()
-    _attach(session, post_id, mention_ids, rendered.tags)
+    if idempotency_key is not None:
+        earlier_id = await idempotency.claim(session, author.id, idempotency_key, post_id, now)
+        if earlier_id is not None:  # a request with the same key posted first: not twice
+            await session.delete(post)
+            await session.commit()
+            return await session.get(Post, earlier_id) or post
+    add_refs(session, post_id, mention_ids, rendered.tags)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
+    await drafts.taken_by(session, post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:
-        await session.delete(await draft_of(session, author.id, replaces_draft_id))
+        await drafts.posted(session, author.id, replaces_draft_id, now)
     await session.commit()
     await scheduler.schedule_publish(post_id, publish_at)
     return post
-
-
-async def edit_pending(
-    session: AsyncSession,
-    author: Actor,
-    post_id: int,
-    draft: Composition,
-    rules: Rules,
-    now: datetime,
-) -> Post:
-    """Change a post during its pause. The pause does not restart.
-
-    The update is conditional on the post still being pending, so an edit racing with the
-    publish either lands first or is refused with Conflict; it is never lost silently.
-    """
-    draft = _check(draft, rules)
-    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
-    result = await session.exec(
-        update(Post)
-        .where(
-            col(Post.id) == post_id,
-            col(Post.actor_id) == author.id,
-            col(Post.state) == PostState.pending,
-        )
-        .values(
-            text=draft.text,
-            content_html=rendered.html,
-            spoiler_text=draft.spoiler_text,
-            visibility=draft.visibility,
-            sensitive=draft.sensitive,
-            language=draft.language,
-            intent=draft.intent,
-            tone_indicator=draft.tone_indicator,
-            edited_at=now,
-        )
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
-        await _explain_not_pending(session, author, post_id)
-    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
-    _attach(session, post_id, mention_ids, rendered.tags)
-    await _replace_media(session, author, post_id, draft.media_ids)
-    await session.commit()
-    return await get_visible(session, author.id, post_id)
-
-
-async def edit_published(
-    session: AsyncSession,
-    author: Actor,
-    post_id: int,
-    draft: Composition,
-    rules: Rules,
-    now: datetime,
-) -> Post:
-    """Change a published post's words; the earlier version is kept for its history and
-    followers elsewhere are sent the new one. Who can see it does not change."""
-    draft = _check(draft, rules)
-    post = await session.get(Post, post_id)
-    if post is None or post.actor_id != author.id or post.reblog_of_id is not None:
-        raise NotFound("This post does not exist any more.")
-    if post.state != PostState.published:
-        raise Conflict("Only published posts are edited this way.")
-    session.add(
-        PostEdit(
-            post_id=post.id,
-            text=post.text,
-            content_html=post.content_html,
-            spoiler_text=post.spoiler_text,
-            created_at=post.edited_at or post.published_at or post.created_at,
-        )
-    )
-    rendered, mention_ids = await _render(session, draft.text, rules.base_url)
-    post.text, post.content_html = draft.text, rendered.html
-    post.spoiler_text, post.edited_at = draft.spoiler_text, now
-    post.sensitive, post.language = draft.sensitive, draft.language or post.language
-    session.add(post)
-    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
-    _attach(session, post_id, mention_ids, rendered.tags)
-    await _replace_media(session, author, post_id, draft.media_ids)
-    await conversation_signals.edited(session, post)
-    outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
-    await session.commit()
-    return post
-
-
-async def _replace_media(
-    session: AsyncSession, author: Actor, post_id: int, media_ids: tuple[int, ...] | None
-) -> None:
-    """On an edit that names its media: uploads left out go back to the author's."""
-    if media_ids is None:
-        return
-    assert author.id is not None
-    await session.exec(
-        update(Attachment)
-        .where(col(Attachment.post_id) == post_id, col(Attachment.id).not_in(media_ids))
-        .values(post_id=None)
-    )  # type: ignore[call-overload]
-    await uploads.claim(session, author.id, media_ids, post_id)
 
 
 async def history(session: AsyncSession, post_id: int) -> list[PostEdit]:
@@ -460,8 +413,9 @@ async def history(session: AsyncSession, post_id: int) -> list[PostEdit]:
     return list(rows.all())
 
 
-async def _explain_not_pending(session: AsyncSession, author: Actor, post_id: int) -> None:
-    post = await session.get(Post, post_id)
+async def refuse_not_pending(session: AsyncSession, author: Actor, post_id: int) -> None:
+    """Raise why a change meant for a post in its pause could not be made."""
+    post = await session.get(Post, post_id, populate_existing=True)
     if post is None or post.actor_id != author.id or post.state == PostState.deleted:
         raise NotFound("This post does not exist any more.")
     raise Conflict(
@@ -471,26 +425,26 @@ async def _explain_not_pending(session: AsyncSession, author: Actor, post_id: in
 
 
 async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: datetime) -> Draft:
-    """Take a post back during its pause; its text returns to the author as a draft."""
-    post = await session.get(Post, post_id)
-    if post is None or post.actor_id != author.id:
-        raise NotFound("This post does not exist any more.")
-    assert author.id is not None
-    result = await session.exec(
-        delete(Post).where(col(Post.id) == post_id, col(Post.state) == PostState.pending)
+    """Take a post back during its pause; its words and uploads return to the author as
+    a draft."""
+    # First a conditional write that only a pending post passes: from here the publish
+    # (a conditional update too) waits for this transaction, then finds nothing.
+    held = await session.exec(
+        update(Post)
+        .where(
+            col(Post.id) == post_id,
+            col(Post.actor_id) == author.id,
+            col(Post.state) == PostState.pending,
+        )
+        .values(version=col(Post.version) + 1)
     )  # type: ignore[call-overload]
-    if result.rowcount != 1:
-        await _explain_not_pending(session, author, post_id)
+    if held.rowcount != 1:
+        await refuse_not_pending(session, author, post_id)
+    post = await session.get(Post, post_id, populate_existing=True)
+    assert post is not None
+    draft = await drafts.keep_withdrawn(session, post, now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
-    draft = Draft(
-        actor_id=author.id,
-        in_reply_to_id=post.in_reply_to_id,
-        text=post.text,
-        spoiler_text=post.spoiler_text,
-        visibility=post.visibility,
-        created_at=now,
-    )
-    session.add(draft)
+    await session.exec(delete(Post).where(col(Post.id) == post_id))  # type: ignore[call-overload]
     await session.commit()
     return draft
 
@@ -505,55 +459,26 @@ async def delete_published(
     if post.state == PostState.pending:
         raise Conflict("This post is still in its pause: withdraw it instead.")
     check_transition(PostState(post.state), PostState.deleted)
-    post.state = PostState.deleted
-    post.text = ""
-    post.content_html = ""
-    post.spoiler_text = ""
-    post.deleted_at = now
-    session.add(post)
+    # Conditional, so two deletes at once send one Delete, and an edit racing it loses.
+    done = await session.exec(
+        update(Post)
+        .where(col(Post.id) == post_id, col(Post.state) == PostState.published)
+        .values(
+            state=PostState.deleted,
+            text="",
+            content_html="",
+            spoiler_text="",
+            deleted_at=now,
+            version=col(Post.version) + 1,
+        )
+    )  # type: ignore[call-overload]
+    if done.rowcount != 1:
+        raise NotFound("This post does not exist any more.")
+    await session.refresh(post)
+    # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.
+    await media_files.release(session, col(Attachment.post_id) == post_id, now)
     await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
     await conversation_signals.forget(session, post)
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
-    await session.commit()
-
-
-async def keep_as_draft(
-    session: AsyncSession, author: Actor, draft: Composition, now: datetime
-) -> Draft:
-    """Keep what the member wrote for later instead of posting it."""
-    assert author.id is not None
-    text = draft.text.replace("\r\n", "\n").strip()
-    if not text:
-        raise Invalid("There is nothing to keep: the post is empty.", field="text")
-    row = Draft(
-        actor_id=author.id,
-        in_reply_to_id=draft.in_reply_to_id,
-        text=text[:100_000],
-        spoiler_text=" ".join(draft.spoiler_text.split())[:500],
-        visibility=Visibility(draft.visibility),
-        created_at=now,
-    )
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def drafts_of(session: AsyncSession, author_id: int) -> list[Draft]:
-    rows = await session.exec(
-        select(Draft).where(Draft.actor_id == author_id).order_by(col(Draft.id).desc())
-    )
-    return list(rows.all())
-
-
-async def draft_of(session: AsyncSession, author_id: int, draft_id: int) -> Draft:
-    draft = await session.get(Draft, draft_id)
-    if draft is None or draft.actor_id != author_id:
-        raise NotFound("That draft does not exist any more.")
-    return draft
-
-
-async def discard_draft(session: AsyncSession, author_id: int, draft_id: int) -> None:
-    draft = await draft_of(session, author_id, draft_id)
-    await session.delete(draft)
     await session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +14,7 @@ from server.services import blocks, conversation_signals, notifications, outbox,
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
 from server.services.posts import get_visible
+from server.services.rows import insert_once
 
 
 async def like(
@@ -22,14 +24,15 @@ async def like(
     assert actor.id is not None
     post = await get_visible(session, actor.id, post_id)
     await _check_allowed(session, actor, post)
-    existing = (
+    written = await session.exec(
+        insert_once(session, Like, actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
+    )
+    row = (
         await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post.id))
-    ).first()
-    if existing is not None:
-        return existing
-    row = Like(actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
-    session.add(row)
-    await session.flush()
+    ).one()
+    if written.rowcount != 1:  # liked already (or by a request a moment ago)
+        await session.commit()
+        return row
     await conversation_signals.count_like(session, post.id, 1)
     notifications.add(
         session,
@@ -58,7 +61,10 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     ).first()
     if row is None:
         return
-    await session.delete(row)
+    # Conditional: of two take-backs at once, one counts and one Undo goes out.
+    gone = await session.exec(delete(Like).where(col(Like.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     await conversation_signals.count_like(session, post_id, -1)
     if actor.is_local:
         outbox.record(
@@ -87,6 +93,12 @@ async def boost(
     if post.visibility not in (Visibility.public, Visibility.unlisted):
         raise Forbidden("Only public posts can be boosted.")
     await _check_allowed(session, actor, post)
+    # A write on the boosted post first: a second boost sent at the same moment waits
+    # here for this transaction (a row lock on PostgreSQL, the write lock on SQLite),
+    # then finds this boost instead of adding another.
+    await session.exec(
+        update(Post).where(col(Post.id) == post.id).values(root_id=col(Post.root_id))
+    )  # type: ignore[call-overload]
     existing = (
         await session.exec(
             select(Post).where(
@@ -97,6 +109,7 @@ async def boost(
         )
     ).first()
     if existing is not None:
+        await session.commit()
         return existing
     boost_id = id_for_time(now)
     row = Post(
@@ -139,6 +152,10 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
     ).first()
     if row is None:
         return
+    # Conditional: of two take-backs at once, one counts and one Undo goes out.
+    gone = await session.exec(delete(Post).where(col(Post.id) == row.id))  # type: ignore[call-overload]
+    if gone.rowcount != 1:
+        return
     if actor.is_local:
         outbox.record(
             session,
@@ -147,7 +164,6 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             now=now,
             snapshot={"boost_id": row.id, "post_id": post_id},
         )
-    await session.delete(row)
     await conversation_signals.count_boost(session, post_id, -1)
     await session.commit()
 

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import CareEvent, CareKind, Follow, FollowState, Post, PostState, ThreadSetting
 from server.services import care
 from server.services.errors import Forbidden, NotFound, RateLimited
+from server.services.visibility import visible_to
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,17 @@ async def check(
 async def set_by_hand(
     session: AsyncSession, actor_id: int, moderator: bool, root_id: int, on: bool, now: datetime
 ) -> None:
-    """The thread's author or a moderator turns slow mode on or off."""
-    root = await session.get(Post, root_id)
+    """The thread's author or a moderator turns slow mode on or off.
+
+    A thread the actor cannot see is not found, whoever they are, moderators included:
+    the answer is the same as for a thread that does not exist.
+    """
+    found = await session.exec(
+        select(Post).where(col(Post.id) == root_id, visible_to(actor_id)),
+    )
+    root = found.first()
     if root is None or root.root_id != root.id or root.state != PostState.published:
-        raise NotFound("This thread does not exist.")
+        raise NotFound("This thread does not exist, or you cannot see it.")
     if root.actor_id != actor_id and not moderator:
         raise Forbidden("Only the thread's author or a moderator can change its slow mode.")
     row = await session.get(ThreadSetting, root_id) or ThreadSetting(root_id=root_id)

@@ -1,9 +1,10 @@
-"""Writing: compose, edit or withdraw during the pause, drafts, delete."""
+"""Writing: the composer, new posts and drafts (changing a post is in server/web/editing.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import replace
+import secrets
 
 from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.actors import discover_mentions
-from server.models import CareKind, Post, PostState, Visibility
-from server.services import budgets, cards, care, posts, reply_context
+from server.models import CareKind, Post, Visibility
+from server.services import budgets, cards, care, drafts, posts, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -52,6 +53,10 @@ def _composition(form: FormData) -> Composition:
     reply_to = form_id(
         text(form, "in_reply_to_id"), "The post you are replying to is not a valid id."
     )
+    media_ids = None
+    if text(form, "media_listed"):  # a draft's images, each kept unless unticked
+        raw = [v for v in form.getlist("media_ids") if isinstance(v, str)]
+        media_ids = tuple(i for i in map(as_id, raw) if i is not None)
     return Composition(
         text=text(form, "text"),
         spoiler_text=text(form, "spoiler_text"),
@@ -60,7 +65,21 @@ def _composition(form: FormData) -> Composition:
         as_written=text(form, "tone") == "as_written",
         intent=text(form, "intent") or None,
         tone_indicator=text(form, "tone_indicator") or None,
+        media_ids=media_ids,
     )
+
+
+def _once_key(form: FormData, values: Composition) -> str | None:
+    """The idempotency key of a new post from the composer: the form's own token and
+    what it says, so the same form sent twice posts once, and words changed after going
+    back make a new post."""
+    token = text(form, "form_token")
+    if not token:
+        return None
+    said = "\0".join(
+        [values.text, values.spoiler_text, values.visibility, str(values.in_reply_to_id)]
+    )
+    return f"web:{token[:40]}:{hashlib.sha256(said.encode()).hexdigest()[:32]}"
 
 
 def _marked(text: str, nudge: ToneNudge) -> Markup:
@@ -101,6 +120,7 @@ async def _form_page(
     nudge_id: int | None = None,
     choose_card: bool = False,
     replying: ReplyContext | None = None,
+    form_token: str | None = None,
 ) -> Response:
     in_force = await rules(request, session)
     budget = None
@@ -126,6 +146,11 @@ async def _form_page(
         "error": error,
         "draft_id": draft_id,
         "editing": editing,
+        "current": (editing or revising) if error and error.status == 409 else None,
+        "draft_media": (
+            (await drafts.media_of(session, me.actor.id, [draft_id]))[draft_id] if draft_id else []
+        ),
+        "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
         **await _reply_context(session, me, values.in_reply_to_id, replying),
@@ -150,7 +175,7 @@ async def compose_page(request: Request) -> Response:
         draft_id = query_id(request, "draft")
         replying: ReplyContext | None = None
         if draft_id is not None:
-            draft = await posts.draft_of(session, me.actor.id, draft_id)
+            draft = await drafts.draft_of(session, me.actor.id, draft_id)
             values = Composition(
                 draft.text, draft.spoiler_text, Visibility(draft.visibility), draft.in_reply_to_id
             )
@@ -209,6 +234,7 @@ async def create(request: Request) -> Response:
                 now(request),
                 replaces_draft_id=draft_id,
                 nudge=True,
+                idempotency_key=_once_key(form, values),
             )
         except ToneNudge as nudge:
             event_id = await care.shown(
@@ -227,11 +253,19 @@ async def create(request: Request) -> Response:
                 draft_id=draft_id,
                 nudge=nudge,
                 nudge_id=event_id,
+                form_token=text(form, "form_token"),
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
             return await _form_page(
-                request, session, me, values, action="/posts", error=error, draft_id=draft_id
+                request,
+                session,
+                me,
+                values,
+                action="/posts",
+                error=error,
+                draft_id=draft_id,
+                form_token=text(form, "form_token"),
             )
         outcome = "as_written" if values.as_written else "rephrased"
         await care.answered(session, _nudge_id(form), me.actor.id, outcome)
@@ -249,146 +283,19 @@ async def keep_draft(request: Request) -> Response:
     values = _composition(form)
     async with db(request) as session:
         me = await require_member(request, session)
-        await posts.keep_as_draft(session, me.actor, values, now(request))
+        await drafts.keep_as_draft(session, me.actor.id, values, now(request))
         await care.answered(session, _nudge_id(form), me.actor.id, "draft")
         flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
         return redirect("/drafts")
 
 
-async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:
-    post = await session.get(Post, post_id)
-    if post is None or post.actor_id != me.actor.id or post.state == PostState.deleted:
-        raise HTTPException(404)
-    return post if post.state == PostState.pending else None
-
-
-def _values_of(post: Post) -> Composition:
-    """What the author wrote, back in the composer for an edit."""
-    return Composition(
-        post.text,
-        post.spoiler_text,
-        Visibility(post.visibility),
-        post.in_reply_to_id,
-        intent=post.intent,
-        tone_indicator=post.tone_indicator,
-    )
-
-
-async def edit_page(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    async with db(request) as session:
-        me = await require_member(request, session)
-        post = await _own_pending(session, me, post_id)
-        if post is None:
-            flash(request, "That post is published now; its pause is over.")
-            return redirect(f"/@{me.actor.username}/{post_id}")
-        values = _values_of(post)
-        return await _form_page(
-            request, session, me, values, action=f"/posts/{post_id}/edit", editing=post
-        )
-
-
-async def edit(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    form = await read_form(request)
-    values = _composition(form)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        current = await session.get(Post, post_id)
-        # The reply target is fixed once posted; only the words and settings change.
-        if current is not None:
-            values = replace(values, in_reply_to_id=current.in_reply_to_id)
-        await discover_mentions(request.app.state.federation, session, values.text)
-        try:
-            await posts.edit_pending(
-                session, me.actor, post_id, values, await rules(request, session), now(request)
-            )
-        except ServiceError as error:
-            log.info("edit of %s refused: %s", post_id, error.message)
-            editing = await session.get(Post, post_id, populate_existing=True)
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action=f"/posts/{post_id}/edit",
-                error=error,
-                editing=editing if editing and editing.state == PostState.pending else None,
-            )
-        flash(request, "Your changes are saved. The pause goes on as before.")
-        return redirect(f"/@{me.actor.username}/{post_id}")
-
-
-async def revise_page(request: Request) -> Response:
-    """Editing a published post: its words change, who can see it does not."""
-    post_id = path_id(request, "post_id")
-    async with db(request) as session:
-        me = await require_member(request, session)
-        post = await session.get(Post, post_id)
-        if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
-            raise HTTPException(404)
-        values = _values_of(post)
-        return await _form_page(
-            request, session, me, values, action=f"/posts/{post_id}/revise", revising=post
-        )
-
-
-async def revise(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    form = await read_form(request)
-    values = _composition(form)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        await discover_mentions(request.app.state.federation, session, values.text)
-        try:
-            post = await posts.edit_published(
-                session, me.actor, post_id, values, await rules(request, session), now(request)
-            )
-        except ServiceError as error:
-            log.info("edit of published %s refused: %s", post_id, error.message)
-            current = await session.get(Post, post_id, populate_existing=True)
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action=f"/posts/{post_id}/revise",
-                error=error,
-                revising=current,
-            )
-        flash(request, "Edited. People see the new version, marked as edited.")
-        return redirect(f"/@{me.actor.username}/{post.id}")
-
-
-async def withdraw(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        try:
-            draft = await posts.withdraw(session, me.actor, post_id, now(request))
-        except ServiceError as error:
-            flash(request, error.message)
-            return redirect(f"/@{me.actor.username}/{post_id}")
-        flash(request, "Withdrawn. Nobody saw it. Revise it below, or discard it.")
-        return redirect(f"/compose?draft={draft.id}")
-
-
-async def delete(request: Request) -> Response:
-    post_id = path_id(request, "post_id")
-    await read_form(request)
-    async with db(request) as session:
-        me = await require_member(request, session)
-        await posts.delete_published(session, me.actor, post_id, now(request))
-        flash(request, "Your post is deleted.")
-        return redirect(f"/@{me.actor.username}")
-
-
 async def drafts_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
-        drafts = await posts.drafts_of(session, me.actor.id)
-        return await render(request, session, "drafts.html", {"drafts": drafts}, me=me)
+        found = await drafts.drafts_of(session, me.actor.id)
+        media = await drafts.media_of(session, me.actor.id, [d.id for d in found if d.id])
+        context = {"drafts": found, "media": media}
+        return await render(request, session, "drafts.html", context, me=me)
 
 
 async def discard(request: Request) -> Response:
@@ -396,6 +303,6 @@ async def discard(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        await posts.discard_draft(session, me.actor.id, draft_id)
+        await drafts.discard(session, me.actor.id, draft_id, now(request))
         flash(request, "Draft discarded.")
         return redirect("/drafts")

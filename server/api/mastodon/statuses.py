@@ -10,7 +10,7 @@ from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
 from server.api.mastodon.params import MAX_POST_ID, as_id
 from server.models import Post, PostState, Visibility
-from server.services import bookmarks, idempotency, posts, reactions, timelines
+from server.services import bookmarks, edits, posts, reactions, timelines
 from server.services.posts import Composition
 
 
@@ -54,10 +54,6 @@ def _reply_to(call: Call) -> int | None:
 async def create(call: Call) -> Response:
     """POST /api/v1/statuses: the post waits out its pause; `created_at` is when it goes out."""
     actor = call.actor
-    assert actor.id is not None
-    key = call.request.headers.get("idempotency-key")
-    if key and (done := await idempotency.post_for(call.session, actor.id, key, call.now)):
-        return JSONResponse(await render.status_by_id(call, done))
     name = call.params.text("visibility") or "public"
     if name not in FROM_MASTODON:
         raise ApiError(422, "visibility must be public, unlisted, private or direct.")
@@ -68,9 +64,8 @@ async def create(call: Call) -> Response:
         _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
         await call.rules(),
         call.now,
+        idempotency_key=call.request.headers.get("idempotency-key") or None,
     )
-    if key:
-        await idempotency.remember(call.session, actor.id, key, post.id, call.now)
     return JSONResponse(await render.status_by_id(call, post.id))
 
 
@@ -106,7 +101,7 @@ async def update(call: Call) -> Response:
     """PUT: an edit; during the pause it changes the post before anyone sees it."""
     post = await _own(call)
     draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
-    change = posts.edit_pending if post.state == PostState.pending else posts.edit_published
+    change = edits.edit_pending if post.state == PostState.pending else edits.edit_published
     await change(call.session, call.actor, post.id, draft, await call.rules(), call.now)
     return JSONResponse(await render.status_by_id(call, post.id))
 
