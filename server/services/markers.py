@@ -32,7 +32,7 @@ async def save(
     """Move a reading position; each save bumps its version."""
     if timeline not in TIMELINES:
         raise Invalid("Markers are kept for home and notifications only.", field="timeline")
-    if not last_read_id.isdigit() or len(last_read_id) > 20:
+    if not (last_read_id.isascii() and last_read_id.isdigit()) or len(last_read_id) > 20:
         raise Invalid(
             "last_read_id must be the id of a status or notification.", field="last_read_id"
         )

@@ -941,3 +941,11 @@ def test_a_lone_surrogate_in_a_profile_field_does_not_break_the_account(
     with client(server, token) as ana:
         ok(ana.post("/api/v1/statuses", data={"status": "Still me"}))
     not_a_crash(changed)
+
+
+def test_a_reading_position_in_other_digits_is_refused_with_a_message(server: Running) -> None:
+    server.member("ana")
+    with client(server, server.token("ana")) as ana:
+        message = refused(ana.post("/api/v1/markers", data={"home[last_read_id]": "²"}), 422)
+        assert "last_read_id" in message
+        assert ok(ana.get("/api/v1/markers", params={"timeline[]": "home"})) == {}
