@@ -434,3 +434,13 @@ async def revoke_app(session: AsyncSession, member_id: int, app_id: int, now: da
         .values(revoked_at=now)
     )  # type: ignore[call-overload]
     await session.commit()
+
+
+async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """Every token of the member's stops working (suspension, or a new password), in the
+    caller's transaction: the caller commits."""
+    await session.exec(
+        update(OAuthToken)
+        .where(col(OAuthToken.member_id) == member_id, col(OAuthToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )  # type: ignore[call-overload]
