@@ -26,6 +26,7 @@ from server.config import Settings
 from server.db import check_schema, make_engine, make_sessions, migrate
 from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
+from server.services import sessions
 from server.services.errors import ServiceError
 from server.web import errors
 from server.web.addresses import RefuseControlCharacters
@@ -107,7 +108,9 @@ def create_app(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
                 session_cookie=SESSION_COOKIE,
-                max_age=60 * 60 * 24 * 30,
+                # The cookie names a server-side session (server/services/sessions.py),
+                # which ends on its own after the same time unused.
+                max_age=int(sessions.LIFETIME.total_seconds()),
                 same_site="lax",
                 https_only=bool(settings.https),
             ),

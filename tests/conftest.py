@@ -103,7 +103,7 @@ TABLES = (
     "care_events, "
     "thread_settings, "
     "norm_changes, norm_values, "
-    "oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "
+    "web_sessions, oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "
     "list_members, lists, "
     "deliveries, outbox_items, received_activities, tombstones, domains, likes, blocks, "
     "attachments, polls, post_edits, notifications, scheduled_publishes, mentions, "

@@ -34,8 +34,10 @@ from server.models.posts import (
     Visibility,
 )
 from server.models.publishing import ScheduledPublish
+from server.models.sessions import WebSession
 
 __all__ = [
+    "WebSession",
     "RankedSnapshot",
     "ReplyFact",
     "ThreadSignals",

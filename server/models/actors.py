@@ -101,8 +101,6 @@ class Member(SQLModel, table=True):
     role: MemberRole = Field(default=MemberRole.member, sa_type=String(16))
     state: MemberState = Field(default=MemberState.active, sa_type=String(16))
     signup_reason: str = Field(default="", max_length=1000)
-    #: Bumped to end every signed-in session at once (suspension, password change).
-    session_epoch: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = Field(default=None)
     #: The member's home order ("conversations" or "latest"); None follows the norm.

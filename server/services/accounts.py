@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import RegistrationMode
-from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
-from server.services import outbox, passwords, usernames
+from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, WebSession
+from server.services import oauth, outbox, passwords, sessions, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_DISPLAY_NAME = 100
@@ -143,23 +143,53 @@ async def authenticate(
     return found
 
 
-#: Built once: every page a member opens starts with it.
+#: Built once: every page a member opens starts with it. The session's row is joined in,
+#: so a session ended anywhere (logout, another device, suspension) ends here too.
 SESSION_MEMBER = (
-    select(Member, Actor)
+    select(Member, Actor, WebSession)
     .join(Actor, col(Actor.id) == Member.actor_id)
-    .where(Member.id == bindparam("member"))
+    .join(WebSession, col(WebSession.member_id) == Member.id)
+    .where(WebSession.key_hash == bindparam("key"))
 )
 
 
-async def member_for_session(session: AsyncSession, member_id: int, epoch: int) -> Signed | None:
-    """The active member a session cookie names, or None if it no longer holds."""
-    row = (await session.exec(SESSION_MEMBER, params={"member": member_id})).first()  # type: ignore[call-overload]
+async def member_for_session(session: AsyncSession, key: str, now: datetime) -> Signed | None:
+    """The active member whose live session the cookie's key names, or None."""
+    found = await session.exec(SESSION_MEMBER, params={"key": sessions.digest(key)})  # type: ignore[call-overload]
+    row = found.first()
     if row is None:
         return None
-    member, actor = row
-    if member.state != MemberState.active or member.session_epoch != epoch:
+    member, actor, web_session = row
+    if member.state != MemberState.active or web_session.last_seen_at < now - sessions.LIFETIME:
         return None
+    await sessions.seen(session, web_session, now)
     return Signed(member, actor)
+
+
+async def change_password(
+    session: AsyncSession,
+    member: Member,
+    *,
+    current: str,
+    new: str,
+    keep_session: str | None,
+    revoke_apps: bool,
+    now: datetime,
+) -> int:
+    """Set a new password after checking the current one. Every other session ends (a
+    new password is how people shut out someone who learnt the old one), and with
+    `revoke_apps` every app loses its access too. Returns how many sessions ended."""
+    if not await asyncio.to_thread(passwords.verify_password, member.password_hash, current):
+        raise Invalid("Your current password is not right.", field="current_password")
+    passwords.check_strength(new)
+    member.password_hash = await asyncio.to_thread(passwords.hash_password, new)
+    session.add(member)
+    assert member.id is not None
+    ended = await sessions.end_others(session, member.id, keep_session)
+    if revoke_apps:
+        await oauth.revoke_member_tokens(session, member.id, now)
+    await session.commit()
+    return ended
 
 
 async def local_actor(session: AsyncSession, username: str) -> Actor:
@@ -310,13 +340,18 @@ async def set_state(
 ) -> Signed:
     """Approve, reject, suspend or reinstate a member.
 
-    Suspension ends their sessions and hides their profile and posts everywhere.
+    Suspension ends their sessions and their apps' access, and hides their profile and
+    posts everywhere.
     """
     found = await _find(session, username)
     if found is None or found.actor.domain is not None:
         raise NotFound(f"There is no member called {username}.")
     if state in (MemberState.suspended, MemberState.rejected):
-        found.member.session_epoch += 1
+        # Their sessions and app tokens end for good: reinstating restores the account,
+        # not whatever browser or app was signed in when it was suspended.
+        assert found.member.id is not None
+        await sessions.end_others(session, found.member.id, keep_key=None)
+        await oauth.revoke_member_tokens(session, found.member.id, now)
         found.actor.suspended_at = found.actor.suspended_at or now
     else:
         found.actor.suspended_at = None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -267,26 +267,46 @@ async def exchange_code(
     code_verifier: str | None,
     now: datetime,
 ) -> Issued:
-    """authorization_code grant: the code is used up whether or not the exchange succeeds."""
-    row = await session.get(OAuthCode, _digest(code))
-    if row is None or row.app_id != app.id:
-        raise OAuthError("invalid_grant", "The authorization code is unknown or was used already.")
-    await session.delete(row)
+    """authorization_code grant: the code is used up whether or not the exchange succeeds.
+
+    Taking the code is one conditional DELETE … RETURNING, so of several requests racing
+    with one code exactly one gets it; the others find it gone.
+    """
+    claimed = await session.exec(
+        delete(OAuthCode)
+        .where(col(OAuthCode.code_hash) == _digest(code), col(OAuthCode.app_id) == app.id)
+        .returning(
+            OAuthCode.member_id,
+            OAuthCode.scopes,
+            OAuthCode.redirect_uri,
+            OAuthCode.code_challenge,
+            OAuthCode.expires_at,
+        )
+    )  # type: ignore[call-overload]
+    row = claimed.first()
     await session.commit()
-    if row.expires_at < now:
+    if row is None:
+        raise OAuthError("invalid_grant", "The authorization code is unknown or was used already.")
+    member_id, scopes, authorized_uri, challenge, expires_at = row
+    if expires_at < now:
         raise OAuthError(
             "invalid_grant", "The authorization code expired; authorize the app again."
         )
-    if redirect_uri is not None and redirect_uri != row.redirect_uri:
+    # RFC 6749 4.1.3: the redirect_uri given at authorize must come again, identical.
+    if redirect_uri is None:
+        raise OAuthError(
+            "invalid_grant",
+            "Send the redirect_uri the app was authorized with; it is required with a code.",
+        )
+    if redirect_uri != authorized_uri:
         raise OAuthError("invalid_grant", "The redirect_uri differs from the one authorized.")
-    challenge = row.code_challenge
     if challenge is not None and not (code_verifier and _pkce_matches(code_verifier, challenge)):
         raise OAuthError("invalid_grant", "The code_verifier does not match the code challenge.")
-    member = await session.get(Member, row.member_id)
+    member = await session.get(Member, member_id)
     if member is None or member.state != MemberState.active:
         raise OAuthError("invalid_grant", "This account cannot sign in.")
     assert app.id is not None
-    return await _issue(session, app.id, row.member_id, row.scopes, now)
+    return await _issue(session, app.id, member_id, scopes, now)
 
 
 async def client_credentials(
@@ -414,3 +434,13 @@ async def revoke_app(session: AsyncSession, member_id: int, app_id: int, now: da
         .values(revoked_at=now)
     )  # type: ignore[call-overload]
     await session.commit()
+
+
+async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """Every token of the member's stops working (suspension, or a new password), in the
+    caller's transaction: the caller commits."""
+    await session.exec(
+        update(OAuthToken)
+        .where(col(OAuthToken.member_id) == member_id, col(OAuthToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )  # type: ignore[call-overload]

@@ -12,6 +12,7 @@ from server.models import MemberState
 from server.services import accounts
 from server.services.errors import ServiceError
 from server.web.context import (
+    client_address,
     community_norms,
     db,
     flash,
@@ -67,7 +68,7 @@ async def signup(request: Request) -> Response:
             return await render(request, session, "signup.html", context, status=error.status)
         if created.member.state == MemberState.pending:
             return await render(request, session, "signup_pending.html", {"found": created})
-        sign_in(request, created)
+        await sign_in(request, session, created)
         flash(request, f"Welcome to {settings(request).instance_name}, {created.actor.username}.")
         return redirect("/")
 
@@ -83,7 +84,8 @@ async def login(request: Request) -> Response:
     form = await read_form(request)
     login_name = text(form, "login")
     values = {"login": login_name}
-    address = request.client.host if request.client else "unknown"
+    target = text(form, "next")
+    address = client_address(request)
     async with db(request) as session:
         wait = await request.app.state.rate_limits.login_attempt(address, login_name)
         if wait:
@@ -91,9 +93,8 @@ async def login(request: Request) -> Response:
             error = ServiceError(
                 f"Too many login attempts. Wait {max(1, wait // 60)} minute(s) and try again."
             )
-            response = await render(
-                request, session, "login.html", {"values": values, "error": error}, status=429
-            )
+            context = {"values": values, "error": error, "next": target}
+            response = await render(request, session, "login.html", context, status=429)
             response.headers["Retry-After"] = str(wait)
             return response
         try:
@@ -102,14 +103,20 @@ async def login(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("login refused for %r: %s", login_name, error.message)
-            context = {"values": values, "error": error}
+            context = {"values": values, "error": error, "next": target}
             return await render(request, session, "login.html", context, status=error.status)
-        sign_in(request, found)
-        target = text(form, "next")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        await sign_in(request, session, found)
+        return redirect(target if _local(target) else "/")
 
 
 async def logout(request: Request) -> Response:
     await read_form(request)
-    sign_out(request)
+    async with db(request) as session:
+        await sign_out(request, session)
     return redirect("/")
+
+
+def _local(target: str) -> bool:
+    """Whether `next` is a path on this site: browsers read "//host" and "/\\host" as
+    another site's address."""
+    return target.startswith("/") and not target.startswith(("//", "/\\"))

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.config import Settings
-from server.services import accounts, norms, notifications
+from server.services import accounts, norms, notifications, sessions
 from server.services.accounts import Signed
 from server.services.posts import Rules
 from server.web.forms import csrf_token
@@ -49,16 +49,28 @@ async def rules(request: Request, session: AsyncSession) -> Rules:
     return norms.posting_rules(found, settings(request).base_url)
 
 
+#: The cookie's field holding the session key (server/services/sessions.py).
+SESSION_KEY = "sid"
+
+
+def session_key(request: Request) -> str | None:
+    """The key of this browser's web session, if it has one."""
+    key = request.session.get(SESSION_KEY)
+    return key if isinstance(key, str) else None
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def viewer(request: Request, session: AsyncSession) -> Signed | None:
-    """The signed-in member, or None; a stale or suspended session is cleared."""
-    member_id = request.session.get("member")
-    if member_id is None:
+    """The signed-in member, or None; an ended, expired or suspended session is cleared."""
+    key = session_key(request)
+    if key is None:
         return None
-    found = await accounts.member_for_session(
-        session, int(member_id), request.session.get("epoch", 0)
-    )
+    found = await accounts.member_for_session(session, key, now(request))
     if found is None:
-        request.session.pop("member", None)
+        request.session.pop(SESSION_KEY, None)
     return found
 
 
@@ -70,13 +82,25 @@ async def require_member(request: Request, session: AsyncSession) -> Signed:
     return found
 
 
-def sign_in(request: Request, found: Signed) -> None:
-    request.session.clear()
-    request.session["member"] = found.member.id
-    request.session["epoch"] = found.member.session_epoch
+async def sign_in(request: Request, session: AsyncSession, found: Signed) -> None:
+    """Start a web session for the member in this browser; a session the browser had
+    ends, so a cookie copied before logging in is worth nothing after."""
+    await sign_out(request, session)
+    assert found.member.id is not None
+    request.session[SESSION_KEY] = await sessions.start(
+        session,
+        found.member.id,
+        user_agent=request.headers.get("user-agent", ""),
+        ip=client_address(request),
+        now=now(request),
+    )
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request, session: AsyncSession) -> None:
+    """End this browser's web session on the server, then forget it here."""
+    key = session_key(request)
+    if key is not None:
+        await sessions.end(session, key)
     request.session.clear()
 
 

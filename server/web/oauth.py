@@ -19,7 +19,6 @@ from server.web.context import (
     redirect,
     render,
     require_member,
-    sign_out,
     viewer,
 )
 from server.web.forms import read_form, text
@@ -83,13 +82,19 @@ async def authorize_page(request: Request) -> Response:
                 "message": error.message,
             }
             return await render(request, session, "error.html", context, status=400, me=me)
-        # force_login (signing in as another account): sign out, and come back without it.
-        force = request.query_params.get("force_login") in ("true", "1")
-        if me is None or force:
-            if force:
-                sign_out(request)
-            target = request.url.path + "?" + urlencode({k: v for k, v in values.items() if v})
+        target = request.url.path + "?" + urlencode({k: v for k, v in values.items() if v})
+        if me is None:
             return redirect("/login?next=" + quote(target, safe=""))
+        if request.query_params.get("force_login") in ("true", "1"):
+            # The app asks who should let it in (Mastodon's "sign in as another account"):
+            # ask for a login here, and leave the current session be until someone logs in.
+            context = {
+                "values": {},
+                "error": None,
+                "next": target,
+                "choosing_for": asked.app.name,
+            }
+            return await render(request, session, "login.html", context, me=me)
         context = {
             "app": asked.app,
             "scopes": _describe(asked.scopes),

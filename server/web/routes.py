@@ -15,6 +15,7 @@ from server.web import (
     oauth,
     pages,
     profile,
+    sessions,
     social,
 )
 
@@ -54,6 +55,11 @@ routes = [
     Route("/settings/profile", profile.save, methods=["POST"]),
     Route("/settings/apps", oauth.apps_page, methods=["GET"]),
     Route("/settings/apps/{app_id}/revoke", oauth.revoke_app, methods=["POST"]),
+    Route("/settings/sessions", sessions.sessions_page, methods=["GET"]),
+    Route("/settings/sessions/end_others", sessions.end_other_sessions, methods=["POST"]),
+    Route("/settings/sessions/{session_id}/end", sessions.end_session, methods=["POST"]),
+    Route("/settings/password", sessions.password_page, methods=["GET"]),
+    Route("/settings/password", sessions.change_password, methods=["POST"]),
     Route("/oauth/authorize", oauth.authorize_page, methods=["GET"]),
     Route("/oauth/authorize", oauth.authorize, methods=["POST"]),
     Route("/admin/members", admin.members, methods=["GET"]),

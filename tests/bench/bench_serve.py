@@ -351,7 +351,6 @@ def seed(
                     "role": MemberRole.admin if i == 0 else MemberRole.member,
                     "state": MemberState.active,
                     "signup_reason": "",
-                    "session_epoch": 0,
                     "created_at": joined[i],
                     "last_login_at": None,
                 }

@@ -20,8 +20,7 @@ async def make_admin(world: World, domain: str, name: str) -> httpx.AsyncClient:
     async with instance.app.state.sessions() as session:
         from server.services import accounts
 
-        found = await accounts.member_for_session(session, 1, 0)
-        assert found is not None and found.actor.username == name
+        found = await accounts.local_member(session, name)
         found.member.role = MemberRole.admin
         session.add(found.member)
         await session.commit()

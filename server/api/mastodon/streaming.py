@@ -1,11 +1,12 @@
 """Streaming: Mastodon's user, public, hashtag and list streams, over WebSocket and SSE.
 
-Each connection looks at its timelines every few seconds, with a fresh session each
-time, and sends what appeared since it last looked (`update`), what went out of sight
-(`delete`) and new notifications (`notification`). Reading the timelines themselves
-keeps every visibility rule in one place (the services) and works the same with one
-web process or many, with or without Redis; a community's handful of open apps costs a
-few small queries a second.
+Each connection looks every few seconds, with a fresh session each time: first whether
+its token still holds (not revoked, its member not suspended; the stream closes
+otherwise), then what appeared since it last looked (`update`), what went out of sight
+(`delete`) and new notifications (`notification`), as stream_news.py tells. This works
+the same with one web process or many, with or without Redis; a community's handful of
+open apps costs a few small queries a second, and stream_limits.py caps what one token
+or address may hold open.
 """
 
 from __future__ import annotations
@@ -14,40 +15,26 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.api.mastodon import render
+from server.api.mastodon import stream_limits
 from server.api.mastodon.context import Call, bearer_token, error
-from server.api.mastodon.params import Params, as_id
-from server.services import lists, notifications, oauth, timelines
+from server.api.mastodon.params import Params
+from server.api.mastodon.stream_news import Refused, Subscription, news, subscription
+from server.services import oauth
 from server.services.errors import ServiceError
 from server.services.oauth import Grant
-from server.services.paging import Window
-from server.services.timelines import Page
 
 log = logging.getLogger(__name__)
 
 #: How often a connection looks for news, and how often an idle SSE stream says it lives.
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
-#: How many of a timeline's newest posts are compared between looks.
-DEPTH = 40
-
-PUBLIC = {
-    "public": (False, False, False),
-    "public:media": (False, False, True),
-    "public:local": (True, False, False),
-    "public:local:media": (True, False, True),
-    "public:remote": (False, True, False),
-    "public:remote:media": (False, True, True),
-}
-STREAMS = {"user", "user:notification", "hashtag", "hashtag:local", "list", *PUBLIC}
 #: SSE paths (/api/v1/streaming/<path>) and the streams they carry.
 SSE_PATHS = {
     "user": "user",
@@ -61,134 +48,17 @@ SSE_PATHS = {
 }
 
 
-@dataclass
-class Subscription:
-    """One stream a connection follows, and what it has already told the app."""
-
-    stream: str
-    tag: str | None = None
-    list_id: int | None = None
-    shown: list[int] = field(default_factory=list)
-    last_notification: int | None = None
-    primed: bool = False
-
-    @property
-    def name(self) -> list[str]:
-        """The `stream` field of WebSocket messages, as Mastodon writes it."""
-        if self.tag is not None:
-            return [self.stream, self.tag]
-        if self.list_id is not None:
-            return [self.stream, str(self.list_id)]
-        return [self.stream]
-
-    def same(self, other: Subscription) -> bool:
-        return self.name == other.name
-
-
-class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def subscription(grant: Grant, stream: str, tag: str | None, list_id: str | None) -> Subscription:
-    """A checked subscription request; Refused with Mastodon's reasons otherwise."""
-    if stream not in STREAMS:
-        raise Refused(400, f"Unknown stream type: {stream}")
-    if (stream.startswith("user") or stream == "list") and grant.actor is None:
-        raise Refused(401, "This stream requires an authenticated user")
-    wanted = "read:notifications" if stream == "user:notification" else "read:statuses"
-    if not grant.allows(wanted):
-        raise Refused(401, "Access token does not have the required scopes")
-    found = Subscription(stream)
-    if stream.startswith("hashtag"):
-        found.tag = (tag or "").lstrip("#").lower()
-        if not found.tag or len(found.tag) > 100:
-            raise Refused(400, "A hashtag stream needs a tag")
-    if stream == "list":
-        if list_id == "conversations":
-            raise Refused(
-                400, "Conversations is ranked, so it has no live stream: read it again instead"
-            )
-        found.list_id = as_id(list_id)
-        if found.list_id is None:
-            raise Refused(400, "A list stream needs a list id")
-    return found
-
-
-async def _newest(call: Call, sub: Subscription) -> Page | None:
-    window = Window(limit=DEPTH)
-    if sub.stream == "user":
-        return await timelines.home(call.session, call.actor, call.now, window)
-    if sub.stream in PUBLIC:
-        local, remote, media = PUBLIC[sub.stream]
-        return await timelines.public(
-            call.session,
-            call.viewer_id,
-            window,
-            local_only=local,
-            remote_only=remote,
-            only_media=media,
-        )
-    if sub.tag is not None:
-        page = await timelines.tagged(call.session, call.viewer_id, sub.tag, window)
-        if sub.stream == "hashtag:local":
-            page.items = [v for v in page.items if v.author.domain is None]
-        return page
-    if sub.list_id is not None:
-        assert call.actor.id is not None
-        chosen = await lists.own(call.session, call.actor.id, sub.list_id)
-        return await timelines.of_list(call.session, call.actor, chosen, window)
-    return None
-
-
-async def news(call: Call, sub: Subscription) -> list[tuple[str, str]]:
-    """(event, payload) pairs for what changed since the subscription last looked.
-
-    The first look only notes what is there: apps load the timeline themselves and
-    want the stream for what comes after.
-    """
-    events: list[tuple[str, str]] = []
-    page = await _newest(call, sub)
-    if page is not None:
-        # Only published posts stream; an author sees their pending post when it goes out.
-        items = [v for v in page.items if v.post.state == "published"]
-        ids = [v.post.id for v in items]
-        if sub.primed:
-            known = set(sub.shown)
-            fresh = [v for v in items if v.post.id not in known]
-            # A post missing from the page went out of sight (deleted, its author muted or
-            # unfollowed), unless it merely slid below the bottom of a full page.
-            present, full = set(ids), len(ids) >= DEPTH
-            gone = [i for i in sub.shown if i not in present and not (full and i < min(ids))]
-            events += [("delete", str(i)) for i in gone]
-            for entity in reversed(await render.statuses(call, fresh)):
-                events.append(("update", json.dumps(entity)))
-        sub.shown = ids
-    if sub.stream in ("user", "user:notification"):
-        assert call.actor.id is not None
-        if sub.primed:
-            window = Window(limit=DEPTH, min_id=sub.last_notification or 0)
-            found = await notifications.for_member(call.session, call.actor.id, window)
-            for entity in reversed(await render.notifications(call, found)):
-                events.append(("notification", json.dumps(entity)))
-            if found:
-                sub.last_notification = max(n.notification.id or 0 for n in found)
-        else:
-            latest = await notifications.for_member(call.session, call.actor.id, Window(limit=1))
-            sub.last_notification = latest[0].notification.id if latest else 0
-    sub.primed = True
-    return events
-
-
-async def _grant(connection: HTTPConnection) -> Grant:
-    token = bearer_token(connection)
+def _token(connection: HTTPConnection) -> str:
+    token = bearer_token(connection)  # type: ignore[arg-type]
     if token is None:
         # Browsers cannot set headers on a WebSocket: Mastodon reads this one instead.
         token = connection.headers.get("sec-websocket-protocol") or None
     if token is None:
         raise Refused(401, "Missing access token")
+    return token
+
+
+async def _grant(connection: HTTPConnection, token: str) -> Grant:
     async with connection.app.state.sessions() as session:
         grant = await oauth.authenticate(session, token, connection.app.state.clock.now())
     if grant is None:
@@ -196,39 +66,102 @@ async def _grant(connection: HTTPConnection) -> Grant:
     return grant
 
 
-async def _look(
-    connection: HTTPConnection, grant: Grant, sub: Subscription
-) -> list[tuple[str, str]]:
+class Ended(Exception):
+    """The grant behind an open stream no longer holds: the token was revoked, or its
+    member suspended. The stream closes with this message."""
+
+    MESSAGE = "The access token was revoked or its account can no longer sign in"
+
+
+Looked = list[tuple[Subscription, list[tuple[str, str]] | None]]
+
+
+async def _look(connection: HTTPConnection, token: str, subs: list[Subscription]) -> Looked:
+    """Check the grant again, then what changed for each subscription (None for one
+    whose list was deleted meanwhile).
+
+    The grant is read from the database on every look, so a token revoked or a member
+    suspended by any process stops the stream before anything more is sent, even on a
+    connection that is idle.
+    """
     async with connection.app.state.sessions() as session:
+        grant = await oauth.authenticate(session, token, connection.app.state.clock.now())
+        if grant is None:
+            raise Ended(Ended.MESSAGE)
         call = Call(connection, session, Params(), grant)  # type: ignore[arg-type]
-        return await news(call, sub)
+        found: Looked = []
+        for sub in list(subs):  # the reader may change the list meanwhile
+            try:
+                found.append((sub, await news(call, sub)))
+            except ServiceError:
+                found.append((sub, None))
+        return found
+
+
+def _address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
 
 
 async def health(request: Request) -> Response:
     return PlainTextResponse("OK")
 
 
+class _HeldStream(StreamingResponse):
+    """An event stream that gives back its connection slot however it ends."""
+
+    def __init__(self, events: AsyncIterator[str], release: Callable[[], None]) -> None:
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        super().__init__(events, media_type="text/event-stream", headers=headers)
+        self.release = release
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
+
+
 async def sse(request: Request) -> Response:
     """GET /api/v1/streaming/<stream>: server-sent events."""
     stream = SSE_PATHS.get(str(request.path_params["stream"]))
+    slots = stream_limits.slots(request.app)
+    address = _address(request)
     try:
-        grant = await _grant(request)
+        token = _token(request)
+        grant = await _grant(request, token)
         if stream is None:
             raise Refused(404, "Unknown stream")
         sub = subscription(
             grant, stream, request.query_params.get("tag"), request.query_params.get("list")
         )
-        await _look(request, grant, sub)  # note what is there now
+        if (await _look(request, token, [sub]))[0][1] is None:  # note what is there now
+            raise Refused(404, "Record not found")
+        refusal = slots.open(grant.token_id, address)
+        if refusal is None and (refusal := slots.subscribe(address, 0)) is not None:
+            slots.close(grant.token_id, address)
+        if refusal is not None:
+            raise Refused(429, refusal)
     except (Refused, ServiceError) as exc:
-        status = exc.status
-        return error(status, exc.message)
+        return error(exc.status, exc.message)
+    except Ended as exc:
+        return error(401, str(exc))
 
     async def events() -> AsyncIterator[str]:
         yield ":)\n\n"
         quiet = 0.0
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            found = await _look(request, grant, sub)
+            if await request.is_disconnected():
+                return  # the app went away: give its slot back now, not at the next write
+            try:
+                found = (await _look(request, token, [sub]))[0][1]
+            except Ended as exc:
+                found, ended = None, str(exc)
+            else:
+                ended = "The list was deleted"
+            if found is None:
+                yield f"event: error\ndata: {json.dumps({'error': ended})}\n\n"
+                return
             for event, payload in found:
                 yield f"event: {event}\ndata: {payload}\n\n"
             quiet = 0.0 if found else quiet + POLL_SECONDS
@@ -236,42 +169,65 @@ async def sse(request: Request) -> Response:
                 yield ":thump\n\n"
                 quiet = 0.0
 
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return _HeldStream(events(), lambda: slots.close(grant.token_id, address, 1))
+
+
+#: WebSocket close codes are 4000 + the HTTP status that says why.
+CLOSE_UNAUTHORIZED = 4001
+
+
+async def _refuse(socket: WebSocket, status: int, message: str) -> None:
+    """Refuse a WebSocket before accepting it: an HTTP answer with Mastodon's error body
+    where the server can send one, a close code otherwise."""
+    try:
+        await socket.send_denial_response(error(status, message))
+    except RuntimeError:
+        await socket.close(code=4000 + status, reason=message)
 
 
 async def websocket(socket: WebSocket) -> None:
     """GET /api/v1/streaming (WebSocket): `stream` in the URL, and subscribe/unsubscribe
     messages from the app."""
     try:
-        grant = await _grant(socket)
+        token = _token(socket)
+        grant = await _grant(socket, token)
     except Refused as exc:
-        await socket.close(code=4001, reason=exc.message)
+        await _refuse(socket, exc.status, exc.message)
+        return
+    slots = stream_limits.slots(socket.app)
+    address = _address(socket)
+    refusal = slots.open(grant.token_id, address)
+    if refusal is not None:
+        await _refuse(socket, 429, refusal)
         return
     protocol = socket.headers.get("sec-websocket-protocol")
-    await socket.accept(subprotocol=protocol)
     subs: list[Subscription] = []
-    first = socket.query_params.get("stream")
-    if first:
-        await _subscribe(socket, grant, subs, {"stream": first, **socket.query_params})
-    reader = asyncio.create_task(_read(socket, grant, subs))
     try:
-        while not reader.done():
-            for sub in list(subs):
-                try:
-                    found = await _look(socket, grant, sub)
-                except ServiceError:  # the list was deleted meanwhile
-                    subs.remove(sub)
-                    continue
-                for event, payload in found:
-                    await socket.send_json({"stream": sub.name, "event": event, "payload": payload})
-            await asyncio.wait({reader}, timeout=POLL_SECONDS)
+        await socket.accept(subprotocol=protocol)
+        first = socket.query_params.get("stream")
+        if first:
+            await _subscribe(socket, grant, subs, {"stream": first, **socket.query_params})
+        reader = asyncio.create_task(_read(socket, grant, subs))
+        try:
+            while not reader.done():
+                for sub, found in await _look(socket, token, subs):
+                    if found is None:
+                        _drop(socket, subs, [sub])
+                        continue
+                    for event, payload in found:
+                        message = {"stream": sub.name, "event": event, "payload": payload}
+                        await socket.send_json(message)
+                await asyncio.wait({reader}, timeout=POLL_SECONDS)
+        except Ended as exc:
+            await socket.close(code=CLOSE_UNAUTHORIZED, reason=str(exc))
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await reader
     except (WebSocketDisconnect, RuntimeError):
         pass  # the app went away
     finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-            await reader
+        slots.close(grant.token_id, address, len(subs))
 
 
 async def _read(socket: WebSocket, grant: Grant, subs: list[Subscription]) -> None:
@@ -295,7 +251,16 @@ async def _read(socket: WebSocket, grant: Grant, subs: list[Subscription]) -> No
                 )
             except Refused:
                 continue
-            subs[:] = [s for s in subs if not s.same(gone)]
+            _drop(socket, subs, [s for s in subs if s.same(gone)])
+
+
+def _drop(socket: WebSocket, subs: list[Subscription], gone: list[Subscription]) -> None:
+    """Stop following `gone` and give their subscriptions back."""
+    slots = stream_limits.slots(socket.app)
+    for sub in gone:
+        if any(s is sub for s in subs):
+            subs[:] = [s for s in subs if s is not sub]
+            slots.unsubscribe(_address(socket))
 
 
 def _text(value: Any) -> str | None:
@@ -311,7 +276,16 @@ async def _subscribe(
         )
         if any(s.same(sub) for s in subs):
             return
-        await _look(socket, grant, sub)
+        refusal = stream_limits.slots(socket.app).subscribe(_address(socket), len(subs))
+        if refusal is not None:
+            raise Refused(429, refusal)
+        try:
+            async with socket.app.state.sessions() as session:
+                call = Call(socket, session, Params(), grant)  # type: ignore[arg-type]
+                await news(call, sub)  # note what is there now
+        except ServiceError:
+            stream_limits.slots(socket.app).unsubscribe(_address(socket))
+            raise
         subs.append(sub)
     except (Refused, ServiceError) as exc:
         await socket.send_json({"error": exc.message, "status": exc.status})

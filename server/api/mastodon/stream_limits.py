@@ -1,0 +1,88 @@
+"""How much streaming one token and one address may hold open at once.
+
+Every subscription costs a few small queries each time its connection looks for news,
+so an app token (which anyone can get without an account) must not be able to open
+thousands of them. Mastodon's apps open one or two connections with a handful of
+streams each; these caps leave them plenty of room. They are counted per web process:
+with several processes behind a proxy each allows as much, which still bounds the work.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+#: Streams one connection may follow at once.
+MAX_SUBSCRIPTIONS = 100
+#: Open connections per access token, and per client address (all tokens together).
+MAX_PER_TOKEN = 4
+MAX_PER_ADDRESS = 20
+#: Streams followed from one address over all its connections.
+MAX_SUBSCRIPTIONS_PER_ADDRESS = 200
+
+
+class Slots:
+    """The streaming connections and subscriptions open in this process."""
+
+    def __init__(self) -> None:
+        self._tokens: Counter[int] = Counter()
+        self._addresses: Counter[str] = Counter()
+        self._subscriptions: Counter[str] = Counter()
+
+    def open(self, token_id: int, address: str) -> str | None:
+        """Take a connection slot; the reason it is refused otherwise."""
+        if self._tokens[token_id] >= MAX_PER_TOKEN:
+            return (
+                f"This access token has {MAX_PER_TOKEN} streaming connections open already; "
+                "close one first"
+            )
+        if self._addresses[address] >= MAX_PER_ADDRESS:
+            return (
+                f"Your address has {MAX_PER_ADDRESS} streaming connections open already; "
+                "close one first"
+            )
+        self._tokens[token_id] += 1
+        self._addresses[address] += 1
+        return None
+
+    def close(self, token_id: int, address: str, subscriptions: int = 0) -> None:
+        """Give back a connection's slot and its subscriptions."""
+        self._tokens[token_id] -= 1
+        self._addresses[address] -= 1
+        self._subscriptions[address] -= subscriptions
+        for counter, key in (
+            (self._tokens, token_id),
+            (self._addresses, address),
+            (self._subscriptions, address),
+        ):
+            if counter[key] <= 0:
+                del counter[key]
+
+    def subscribe(self, address: str, held: int) -> str | None:
+        """Take a subscription for a connection holding `held`; the reason it is refused
+        otherwise."""
+        if held >= MAX_SUBSCRIPTIONS:
+            return (
+                f"A connection may follow at most {MAX_SUBSCRIPTIONS} streams; "
+                "unsubscribe from one first"
+            )
+        if self._subscriptions[address] >= MAX_SUBSCRIPTIONS_PER_ADDRESS:
+            return (
+                f"Your address follows {MAX_SUBSCRIPTIONS_PER_ADDRESS} streams already; "
+                "unsubscribe from some first"
+            )
+        self._subscriptions[address] += 1
+        return None
+
+    def unsubscribe(self, address: str) -> None:
+        self._subscriptions[address] -= 1
+        if self._subscriptions[address] <= 0:
+            del self._subscriptions[address]
+
+
+def slots(app: Any) -> Slots:
+    """The app's slots, made on first use."""
+    found = getattr(app.state, "stream_slots", None)
+    if found is None:
+        found = app.state.stream_slots = Slots()
+    return found  # type: ignore[no-any-return]
