@@ -336,3 +336,19 @@ def test_one_address_holds_a_limited_number_of_connections(
     finally:
         for stream in opened:
             stream.close()
+
+
+def test_a_hashtag_subscription_holding_a_nul_or_no_text_keeps_the_connection(
+    server: Running,
+) -> None:
+    token = app_token(server)
+    url = server.base.replace("http://", "ws://") + f"/api/v1/streaming?access_token={token}"
+    with connect(url, open_timeout=10) as socket:
+        socket.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": "tea\u0000"}))
+        socket.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": 5}))
+        answer = json.loads(socket.recv(timeout=10))
+        assert answer == {"error": "A hashtag stream needs a tag", "status": 400}
+        # Still open: the next request is answered.
+        socket.send(json.dumps({"type": "subscribe", "stream": "nonsense"}))
+        answer = json.loads(socket.recv(timeout=10))
+    assert answer == {"error": "Unknown stream type: nonsense", "status": 400}

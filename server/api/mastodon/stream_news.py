@@ -17,6 +17,7 @@ from server.services import lists, notifications, timelines
 from server.services.oauth import Grant
 from server.services.paging import Window
 from server.services.timelines import Page
+from server.text import clean
 
 #: How many of a timeline's newest posts are compared between looks.
 DEPTH = 40
@@ -63,7 +64,7 @@ class Refused(Exception):
         self.message = message
 
 
-def subscription(grant: Grant, stream: str, tag: str | None, list_id: str | None) -> Subscription:
+def subscription(grant: Grant, stream: str, tag: object, list_id: str | None) -> Subscription:
     """A checked subscription request; Refused with Mastodon's reasons otherwise."""
     if stream not in STREAMS:
         raise Refused(400, f"Unknown stream type: {stream}")
@@ -74,7 +75,9 @@ def subscription(grant: Grant, stream: str, tag: str | None, list_id: str | None
         raise Refused(401, "Access token does not have the required scopes")
     found = Subscription(stream)
     if stream.startswith("hashtag"):
-        found.tag = (tag or "").lstrip("#").lower()
+        # A WebSocket message can carry anything JSON can: only text is a tag, cleaned
+        # as every door cleans text (NUL would fail PostgreSQL's query).
+        found.tag = clean(tag if isinstance(tag, str) else "").lstrip("#").lower()
         if not found.tag or len(found.tag) > 100:
             raise Refused(400, "A hashtag stream needs a tag")
     if stream == "list":
