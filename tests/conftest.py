@@ -29,6 +29,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "")
 BASE = "http://localhost:8000"
+PASSWORD = "correct horse battery"
 T = TypeVar("T")
 
 
@@ -184,6 +185,14 @@ class Person:
         assert response.status_code == 303, response.text
         return int(response.headers["location"].rsplit("/", 1)[1])
 
+    async def log_in(self) -> None:
+        """Log in again, as a member does after 30 days away ends their session."""
+        token = await csrf_from(self.client, "/login")
+        response = await self.client.post(
+            "/login", data={"login": self.name, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.text
+
     async def follow(self, username: str) -> None:
         token = await self.token(f"/@{username}")
         response = await self.client.post(f"/@{username}/follow", data={"csrf_token": token})
@@ -210,7 +219,7 @@ async def sign_up(client: httpx.AsyncClient, name: str, *, email: str = "") -> P
         data={
             "username": name,
             "email": email or f"{name}@example.com",
-            "password": "correct horse battery",
+            "password": PASSWORD,
             "csrf_token": token,
         },
     )
