@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
-from server.db import make_engine, make_sessions, migrate_blocking
+from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
 from server.services import accounts, conversation_signals, domains, norms, oauth
 from server.services.errors import ServiceError
@@ -354,7 +354,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        _fail(f"cannot reach the database ({exc}); is it running, and is PORCH_DATABASE_URL right?")
 
 
 if __name__ == "__main__":
