@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -78,18 +79,30 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     if not settings.redis_url:
         _fail("the worker needs PORCH_REDIS_URL. Without Redis, `porch serve` runs jobs itself.")
-    from arq.worker import Worker
-
-    from server.worker import worker_settings
+    from server import worker
 
     if args.check:
-        from arq.worker import check_health
+        from arq.worker import async_check_health
 
-        raise SystemExit(check_health(type("Settings", (), worker_settings(settings))))  # type: ignore[arg-type]
+        from server.jobs import redis_settings
+        from server.outages import REDIS_ERRORS
+
+        try:
+            raise SystemExit(asyncio.run(async_check_health(redis_settings(settings.redis_url))))
+        except REDIS_ERRORS as exc:
+            _fail(f"Redis is unreachable: {exc}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    Worker(**worker_settings(settings), handle_signals=True).run()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run(settings, stop)
+
+    asyncio.run(run())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
