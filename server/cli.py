@@ -52,6 +52,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    if settings.is_sqlite and args.workers > 1:
+        # SQLite has one writer at a time and each web process migrates and sweeps on its
+        # own: several processes on one file meet "database is locked" under load.
+        _fail(
+            "SQLite serves one web process; run without --workers, or use PostgreSQL "
+            "(PORCH_DATABASE_URL=postgresql://...) for several."
+        )
     host_port = settings.domain.rsplit(":", 1)
     port = args.port or (
         int(host_port[1]) if len(host_port) == 2 and host_port[1].isdigit() else 8000

@@ -101,6 +101,18 @@ def test_admin_shows_sets_and_reviews_the_norms(tmp_path: Path) -> None:
     assert "pause.post_seconds: 30 -> 45 (command line): Slower evenings" in history.stdout
 
 
+def test_sqlite_serves_one_web_process(tmp_path: Path) -> None:
+    """Several web processes on one SQLite file meet "database is locked": refused, with
+    the way forward."""
+    result = porch(tmp_path, "serve", "--workers", "2", "--port", "58499")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "porch: SQLite serves one web process; run without --workers, "
+        "or use PostgreSQL (PORCH_DATABASE_URL=postgresql://...) for several."
+    )
+    assert not (tmp_path / "porch.db").exists()  # refused before touching anything
+
+
 def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
