@@ -18,16 +18,20 @@ from hashlib import sha256
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 
 from server import jobs
 from server.app import create_app
 from server.clock import Clock, FrozenClock
 from server.config import Settings
+from server.db import unavailable
 from server.models import Post, PostState
+from server.outages import reconnect_delay
 from tests.conftest import IN_CI, client_for, csrf_from, sign_up
 
 PASSWORD = "correct horse battery"
@@ -97,6 +101,38 @@ def through(url: str, port: int) -> str:
     parts = urlsplit(url)
     user = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
     return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{port}"))
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), True),
+        (asyncpg.ConnectionDoesNotExistError("connection was closed"), True),
+        (asyncpg.CannotConnectNowError("the database system is starting up"), True),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
+        (asyncpg.TooManyConnectionsError("too many clients"), True),
+        (sa_exc.OperationalError("INSERT", {}, Exception("database is locked")), True),
+        (sa_exc.TimeoutError("QueuePool limit reached"), True),
+        (sa_exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), False),
+        (FileNotFoundError(2, "No such file"), False),
+        (ValueError("bad"), False),
+    ],
+)
+def test_outages_are_told_from_faults(error: BaseException, outage: bool) -> None:
+    """What means "the database is away or busy, try again" (503) and what is a fault."""
+    assert unavailable(error) is outage
+    # As SQLAlchemy wraps a driver's error (in `orig`), and as code re-raises one.
+    assert unavailable(sa_exc.DBAPIError("SELECT 1", {}, error)) is outage  # type: ignore[arg-type]
+    raised_from = RuntimeError("while reading")
+    raised_from.__cause__ = error
+    assert unavailable(raised_from) is outage
+
+
+def test_reconnecting_backs_off_with_jitter_up_to_a_cap() -> None:
+    delays = [reconnect_delay(attempt) for attempt in range(1, 12)]
+    assert 0.25 <= delays[0] <= 0.5
+    assert all(15 <= delay <= 30 for delay in delays[8:])
+    assert len({reconnect_delay(9) for _ in range(5)}) > 1  # not in step
 
 
 @pytest.fixture
