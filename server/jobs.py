@@ -28,6 +28,10 @@ from server.services import publishing
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 1.0
+#: Enqueueing waits this long for Redis at most, and after a failure skips it for
+#: RETRY_REDIS_SECONDS: a post is accepted without the doorbell.
+ENQUEUE_SECONDS = 2.0
+RETRY_REDIS_SECONDS = 10.0
 
 
 async def publish_post(sessions: Sessions, clock: Clock, post_id: int) -> bool:
@@ -140,7 +144,12 @@ class ArqJobs:
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
         self._pool: Any = None
-        self._redis = Outage(log, "Redis", "posts wait for the worker's database sweep")
+        self._redis = Outage(
+            log,
+            "Redis",
+            "posts wait for the worker's database sweep",
+            retry_seconds=RETRY_REDIS_SECONDS,
+        )
 
     async def start(self) -> None:
         await self._connected()  # early, to say so at start if Redis is away
@@ -172,17 +181,20 @@ class ArqJobs:
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
         # A little after the pause, so the conditional publish never meets a post
         # whose time has not quite come; the job id keeps one job per post.
-        pool = await self._connected()
-        if pool is None:
+        if not self._redis.worth_trying():
             return
         try:
-            await pool.enqueue_job(
-                "publish_post",
-                post_id,
-                _job_id=f"publish:{post_id}",
-                _defer_until=at + timedelta(milliseconds=50),
-            )
-        except REDIS_ERRORS as exc:
+            async with asyncio.timeout(ENQUEUE_SECONDS):
+                pool = await self._connected()
+                if pool is None:
+                    return
+                await pool.enqueue_job(
+                    "publish_post",
+                    post_id,
+                    _job_id=f"publish:{post_id}",
+                    _defer_until=at + timedelta(milliseconds=50),
+                )
+        except REDIS_ERRORS as exc:  # TimeoutError is an OSError
             self._redis.lost(exc)
         except Exception:
             log.exception("could not enqueue publish of %s; the sweep will publish it", post_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 from redis.exceptions import RedisError
 
@@ -18,17 +19,27 @@ REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
 class Outage:
     """The state of one service as one part of Porch sees it, logged only when it changes."""
 
-    def __init__(self, log: logging.Logger, service: str, meanwhile: str) -> None:
+    def __init__(
+        self, log: logging.Logger, service: str, meanwhile: str, *, retry_seconds: float = 0.0
+    ) -> None:
         self.log = log
         self.service = service
         self.meanwhile = meanwhile
+        self.retry_seconds = retry_seconds
         self.down = False
+        self._retry_at = 0.0
+
+    def worth_trying(self) -> bool:
+        """False for `retry_seconds` after a failure: callers that have a way around the
+        service use it meanwhile instead of waiting on a dead connection every time."""
+        return not self.down or time.monotonic() >= self._retry_at
 
     def lost(self, error: BaseException) -> None:
         """Record a failure; the first one of an outage is logged."""
         if not self.down:
             self.log.warning("%s is unreachable (%r); %s", self.service, error, self.meanwhile)
         self.down = True
+        self._retry_at = time.monotonic() + self.retry_seconds
 
     def back(self) -> None:
         """Record a success; the first one after an outage is logged."""

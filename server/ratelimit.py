@@ -44,8 +44,12 @@ class RateLimits:
             )
             self._shared = MovingWindowRateLimiter(storage)  # type: ignore[arg-type]
         self._memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))  # type: ignore[arg-type]
-        self._redis = Outage(log, "Redis", "login attempts are counted in this process")
-        self._retry_redis_at = 0.0
+        self._redis = Outage(
+            log,
+            "Redis",
+            "login attempts are counted in this process",
+            retry_seconds=RETRY_REDIS_SECONDS,
+        )
         self._login = parse(f"{login_per_5min}/5 minutes")
         self._login_address = parse(f"{login_per_5min * 5}/5 minutes")
 
@@ -55,12 +59,11 @@ class RateLimits:
             (self._login, "login", login.strip().lower()),
             (self._login_address, "login-address", address),
         ]
-        if self._shared is not None and time.monotonic() >= self._retry_redis_at:
+        if self._shared is not None and self._redis.worth_trying():
             try:
                 wait = await _count(self._shared, checks)
             except REDIS_ERRORS as exc:
                 self._redis.lost(exc)
-                self._retry_redis_at = time.monotonic() + RETRY_REDIS_SECONDS
             else:
                 self._redis.back()
                 return wait

@@ -25,14 +25,14 @@ from redis.exceptions import RedisError
 from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 
-from server import jobs
+from server import jobs, ratelimit
 from server.app import create_app
 from server.clock import Clock, FrozenClock
 from server.config import Settings
 from server.db import unavailable
 from server.models import Post, PostState
 from server.outages import reconnect_delay
-from tests.conftest import IN_CI, client_for, csrf_from, sign_up
+from tests.conftest import IN_CI, REDIS_URL, client_for, csrf_from, need_service, sign_up
 
 PASSWORD = "correct horse battery"
 
@@ -322,6 +322,37 @@ async def test_with_redis_away_posting_and_logging_in_go_on(
     await ana.client.aclose()
 
 
+async def test_login_limits_count_in_memory_until_redis_returns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two web processes share login limits through Redis. While the first cannot reach
+    it, it counts attempts itself (the limit still holds); when Redis is back, the two
+    count together again."""
+    need_service("redis", REDIS_URL)
+    monkeypatch.setattr(ratelimit, "RETRY_REDIS_SECONDS", 0.0)  # ask Redis every time
+    direct = Redis.from_url(REDIS_URL)
+    await direct.flushdb()
+    await direct.aclose()
+    parts = urlsplit(REDIS_URL)
+    cable = Cable(parts.hostname or "127.0.0.1", parts.port or 6379)
+    await cable.plug_in()
+    first = ratelimit.RateLimits(through(REDIS_URL, cable.port), 2)
+    second = ratelimit.RateLimits(REDIS_URL, 2)
+    try:
+        await cable.unplug()
+        assert await first.login_attempt("192.0.2.1", "ana") == 0
+        assert await first.login_attempt("192.0.2.1", "ana") == 0
+        assert await first.login_attempt("192.0.2.1", "ana") > 0  # held in memory
+        await cable.plug_in()
+        assert await second.login_attempt("192.0.2.1", "ben") == 0
+        assert await first.login_attempt("192.0.2.1", "ben") == 0
+        assert await second.login_attempt("192.0.2.1", "ben") > 0  # counted together
+    finally:
+        await first.close()
+        await second.close()
+        await cable.unplug()
+
+
 REDIS_SERVER = Path("/usr/bin/redis-server")
 
 
@@ -380,9 +411,10 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
 async def test_the_worker_waits_out_a_redis_outage(
     settings: Settings, redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    """`porch worker` runs Ana's publish from the queue; Redis dies; Ben's post is
-    published anyway by the worker's database sweep; Redis comes back (empty) and the
-    worker takes Cleo's job from the queue again, having said once that Redis went and
+    """`porch worker` takes Ana's publish job from the queue; Redis dies; Ben's post is
+    accepted and published anyway by the worker's database sweep; Redis comes back
+    (empty) and the worker takes Cleo's job, enqueued by a web process started since,
+    from the queue again, having said once that Redis went and
     once that it came back."""
     configured = settings.model_copy(
         update={"redis_url": redis_server.url, "pause_post_seconds": 0}
@@ -441,6 +473,12 @@ async def test_the_worker_waits_out_a_redis_outage(
             await redis_server.start()
             await eventually(lambda: logged("Redis is reachable again"), "the worker reconnected")
             third = await cleo.post("After the outage")
+            # This web process skips Redis for a while after failing to reach it (the
+            # sweep does not need the doorbell); a web process started since rings it.
+            doorbell = jobs.ArqJobs(redis_server.url)
+            await doorbell.start()
+            await doorbell.schedule_publish(third, Clock().now())
+            await doorbell.stop()
             await eventually(lambda: job_done(third), "the worker took a job again")
             assert await state_of(app, third) == PostState.published
             for person in (ana, ben, cleo):
