@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from typing import TypeVar
 
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
-from server.db import make_engine, make_sessions, migrate_blocking
+from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
 from server.services import accounts, conversation_signals, domains, norms, oauth
 from server.services.errors import ServiceError
@@ -51,6 +52,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    if settings.is_sqlite and args.workers > 1:
+        # SQLite has one writer at a time and each web process migrates and sweeps on its
+        # own: several processes on one file meet "database is locked" under load.
+        _fail(
+            "SQLite serves one web process; run without --workers, or use PostgreSQL "
+            "(PORCH_DATABASE_URL=postgresql://...) for several."
+        )
     host_port = settings.domain.rsplit(":", 1)
     port = args.port or (
         int(host_port[1]) if len(host_port) == 2 and host_port[1].isdigit() else 8000
@@ -78,18 +86,30 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     if not settings.redis_url:
         _fail("the worker needs PORCH_REDIS_URL. Without Redis, `porch serve` runs jobs itself.")
-    from arq.worker import Worker
-
-    from server.worker import worker_settings
+    from server import worker
 
     if args.check:
-        from arq.worker import check_health
+        from arq.worker import async_check_health
 
-        raise SystemExit(check_health(type("Settings", (), worker_settings(settings))))  # type: ignore[arg-type]
+        from server.jobs import redis_settings
+        from server.outages import REDIS_ERRORS
+
+        try:
+            raise SystemExit(asyncio.run(async_check_health(redis_settings(settings.redis_url))))
+        except REDIS_ERRORS as exc:
+            _fail(f"Redis is unreachable: {exc}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    Worker(**worker_settings(settings), handle_signals=True).run()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run(settings, stop)
+
+    asyncio.run(run())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -354,7 +374,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        _fail(f"cannot reach the database ({exc}); is it running, and is PORCH_DATABASE_URL right?")
 
 
 if __name__ == "__main__":

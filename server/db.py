@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 from typing import Any
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import ROOT
+from server.outages import Outage, reconnect_delay
 
 Sessions = async_sessionmaker[AsyncSession]
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +39,59 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 5})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # pool_pre_ping replaces connections that died while PostgreSQL was away, so the
+    # process recovers by itself; the connect timeout keeps a request from hanging on an
+    # unreachable host for asyncpg's default minute.
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"timeout": 5},
+    )
+
+
+#: What a request can meet while the database is away, busy or overloaded: SQLAlchemy's
+#: wrapped driver errors and pool timeout, and what asyncpg raises unwrapped (it raises
+#: OSError subclasses while connecting, which SQLAlchemy passes through as they are).
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    exc.DBAPIError,
+    exc.TimeoutError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+_ASYNCPG_OUTAGES = (
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError, ConnectionFailureError
+    # CannotConnectNow (starting or stopping), AdminShutdown, CrashShutdown
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,  # "connection is closed"
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """True if `error` means the database cannot be reached or used just now (answer 503,
+    try again later), rather than a fault in the request or the code."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
+            return True  # SQLite's "database is locked" is one of these
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror)):
+            return True
+        if type(current) is OSError:  # asyncpg's "Multiple exceptions" while connecting
+            return True
+        if isinstance(current, _ASYNCPG_OUTAGES):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
 
 
 def make_sessions(engine: AsyncEngine) -> Sessions:
@@ -70,9 +127,23 @@ def _current_and_head(connection: Connection) -> tuple[set[str], set[str]]:
 
 
 async def check_schema(engine: AsyncEngine) -> None:
-    """Raise SchemaBehind unless every migration has been applied."""
-    async with engine.connect() as connection:
-        current, head = await connection.run_sync(_current_and_head)
+    """Raise SchemaBehind unless every migration has been applied. A database that
+    cannot be reached yet (started together with Porch, or restarting) is waited for."""
+    outage = Outage(log, "The database", "waiting for it before starting")
+    attempt = 0
+    while True:
+        try:
+            async with engine.connect() as connection:
+                current, head = await connection.run_sync(_current_and_head)
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            outage.lost(error)
+            attempt += 1
+            await asyncio.sleep(reconnect_delay(attempt))
+        else:
+            outage.back()
+            break
     if current != head:
         raise SchemaBehind(
             "the database schema is not up to date: run `porch migrate` first "

@@ -11,14 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from arq.connections import RedisSettings
+
 from federation import jobs as federation_jobs
 from federation.runtime import Federation
 from server.clock import Clock
-from server.db import Sessions
+from server.db import Sessions, unavailable
+from server.outages import REDIS_ERRORS, Outage
 from server.services import media_files, publishing
 
 log = logging.getLogger(__name__)
@@ -26,6 +31,10 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
 #: Media nothing holds waits a day; looking for it hourly is plenty.
 MEDIA_SWEEP_SECONDS = 3600.0
+#: Enqueueing waits this long for Redis at most, and after a failure skips it for
+#: RETRY_REDIS_SECONDS: a post is accepted without the doorbell.
+ENQUEUE_SECONDS = 2.0
+RETRY_REDIS_SECONDS = 10.0
 
 
 async def publish_post(sessions: Sessions, clock: Clock, post_id: int) -> bool:
@@ -34,6 +43,8 @@ async def publish_post(sessions: Sessions, clock: Clock, post_id: int) -> bool:
         try:
             return await publishing.publish(session, post_id, clock.now())
         except Exception as exc:  # recorded on the row; the sweep retries it
+            if unavailable(exc):
+                raise  # nothing can be recorded while the database is away
             log.exception("publishing post %s failed", post_id)
             await session.rollback()
             await publishing.record_failure(session, post_id, repr(exc))
@@ -57,7 +68,8 @@ async def sweep_media(sessions: Sessions, clock: Clock, media_dir: Path) -> int:
 
 
 class InProcessJobs:
-    """Runs jobs inside the web process: the embedded default, with no Redis."""
+    """Runs jobs and the sweeps in this process: the web process's in the embedded default
+    (no Redis), and every `porch worker`'s, which must go on while Redis is away."""
 
     def __init__(self, sessions: Sessions, clock: Clock, federation: Federation) -> None:
         self.sessions = sessions
@@ -65,6 +77,7 @@ class InProcessJobs:
         self.federation = federation
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._database = Outage(log, "The database", "the sweeps try again every second")
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
         self._wake.set()
@@ -77,7 +90,8 @@ class InProcessJobs:
         return published
 
     async def start(self) -> None:
-        await publish_due(self.sessions, self.clock)
+        with self._failures("job sweep"):  # the database may be away at start
+            await publish_due(self.sessions, self.clock)
         # Two loops: a remote server that is slow to answer a delivery must not hold
         # up the next publish.
         self._tasks = [
@@ -95,31 +109,25 @@ class InProcessJobs:
 
     async def _federation_loop(self) -> None:
         while True:
-            try:
+            done = 0
+            with self._failures("federation sweep"):
                 done = await federation_jobs.run_due(self.federation)
-            except Exception:
-                log.exception("federation sweep failed; trying again shortly")
-                done = 0
             if not done:
                 await asyncio.sleep(SWEEP_SECONDS)
 
     async def _media_loop(self) -> None:
         while True:
             await asyncio.sleep(MEDIA_SWEEP_SECONDS)
-            try:
+            with self._failures("media sweep"):
                 await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
-            except Exception:
-                log.exception("media sweep failed; trying again in an hour")
 
     async def _publish_loop(self) -> None:
         while True:
-            try:
+            upcoming = None
+            with self._failures("job sweep"):
                 await publish_due(self.sessions, self.clock)
                 async with self.sessions() as session:
                     upcoming = await publishing.next_run_at(session)
-            except Exception:
-                log.exception("job sweep failed; trying again shortly")
-                upcoming = None
             wait = SWEEP_SECONDS
             if upcoming is not None:
                 wait = min(wait, max(0.05, (upcoming - self.clock.now()).total_seconds()))
@@ -127,33 +135,91 @@ class InProcessJobs:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
+    @contextlib.contextmanager
+    def _failures(self, sweep: str) -> Iterator[None]:
+        """Keep a sweep going through failures: a database outage is logged when it
+        starts and ends, anything else each time, and the sweep tries again shortly."""
+        try:
+            yield
+        except Exception as exc:
+            if unavailable(exc):
+                self._database.lost(exc)
+            else:
+                log.exception("%s failed; trying again shortly", sweep)
+        else:
+            self._database.back()
+
 
 class ArqJobs:
-    """Enqueues jobs on Redis for `porch worker` processes."""
+    """Enqueues jobs on Redis for `porch worker` processes.
+
+    Redis is only the doorbell: while it is away, posts are still accepted (their rows
+    are the truth) and the worker's database sweep publishes them, so enqueueing fails
+    quietly, with one log line when Redis goes and one when it comes back.
+    """
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
         self._pool: Any = None
+        self._redis = Outage(
+            log,
+            "Redis",
+            "posts wait for the worker's database sweep",
+            retry_seconds=RETRY_REDIS_SECONDS,
+        )
 
     async def start(self) -> None:
-        from arq import create_pool
-        from arq.connections import RedisSettings
-
-        self._pool = await create_pool(RedisSettings.from_dsn(self.redis_url))
+        await self._connected()  # early, to say so at start if Redis is away
 
     async def stop(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
 
+    async def _connected(self) -> Any:
+        if self._pool is None:
+            from arq import create_pool
+
+            try:
+                self._pool = await create_pool(redis_settings(self.redis_url))
+            except REDIS_ERRORS as exc:
+                self._redis.lost(exc)
+                return None
+        return self._pool
+
+    async def reachable(self, timeout: float) -> bool:
+        """Whether Redis answers a ping within `timeout` seconds (for the health check)."""
+        try:
+            async with asyncio.timeout(timeout):
+                pool = await self._connected()
+                return pool is not None and bool(await pool.ping())
+        except (TimeoutError, *REDIS_ERRORS):
+            return False
+
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
         # A little after the pause, so the conditional publish never meets a post
         # whose time has not quite come; the job id keeps one job per post.
+        if not self._redis.worth_trying():
+            return
         try:
-            await self._pool.enqueue_job(
-                "publish_post",
-                post_id,
-                _job_id=f"publish:{post_id}",
-                _defer_until=at + timedelta(milliseconds=50),
-            )
+            async with asyncio.timeout(ENQUEUE_SECONDS):
+                pool = await self._connected()
+                if pool is None:
+                    return
+                await pool.enqueue_job(
+                    "publish_post",
+                    post_id,
+                    _job_id=f"publish:{post_id}",
+                    _defer_until=at + timedelta(milliseconds=50),
+                )
+        except REDIS_ERRORS as exc:  # TimeoutError is an OSError
+            self._redis.lost(exc)
         except Exception:
             log.exception("could not enqueue publish of %s; the sweep will publish it", post_id)
+        else:
+            self._redis.back()
+
+
+def redis_settings(redis_url: str) -> RedisSettings:
+    """arq's connection settings: fail fast and let the caller decide when to try again
+    (arq's own retries sleep a second at a time, five times, then raise anyway)."""
+    return replace(RedisSettings.from_dsn(redis_url), conn_timeout=2, conn_retries=0)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 
-def porch(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PORCH_DATA_DIR": str(tmp_path)}
+def porch(
+    tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PORCH_DATA_DIR": str(tmp_path), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],
         env=env,
@@ -96,3 +99,30 @@ def test_admin_shows_sets_and_reviews_the_norms(tmp_path: Path) -> None:
     assert "posts.max_chars          500  (default)" in shown.stdout
     history = porch(tmp_path, "norms", "history")
     assert "pause.post_seconds: 30 -> 45 (command line): Slower evenings" in history.stdout
+
+
+def test_sqlite_serves_one_web_process(tmp_path: Path) -> None:
+    """Several web processes on one SQLite file meet "database is locked": refused, with
+    the way forward."""
+    result = porch(tmp_path, "serve", "--workers", "2", "--port", "58499")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "porch: SQLite serves one web process; run without --workers, "
+        "or use PostgreSQL (PORCH_DATABASE_URL=postgresql://...) for several."
+    )
+    assert not (tmp_path / "porch.db").exists()  # refused before touching anything
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = porch(
+        tmp_path,
+        "user",
+        "list",
+        env={"PORCH_DATABASE_URL": f"postgresql://porch@127.0.0.1:{port}/porch"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("porch: cannot reach the database (")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -8,7 +8,9 @@ from http import HTTPStatus
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket
 
+from server.db import unavailable
 from server.services.errors import RateLimited, ServiceError
 from server.web.context import db, redirect, render, viewer
 
@@ -19,19 +21,40 @@ DEFAULT_MESSAGES = {
     405: "This page does not accept that kind of request.",
 }
 
+#: How long to tell browsers, apps and other servers to wait while the database is away.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "Porch cannot reach its database just now. Nothing was lost; try again shortly."
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    content_type = request.headers.get("content-type", "")
+    # Apps get Mastodon's error shape whatever they accept; servers posting activities
+    # (to an inbox) get JSON too.
+    return (
+        ("json" in accept and "text/html" not in accept)
+        or "activity+json" in content_type
+        or "ld+json" in content_type
+        or request.url.path.startswith(("/api/", "/oauth/token", "/oauth/revoke"))
+        or request.url.path.endswith("/inbox")
+    )
+
 
 async def _page(request: Request, status: int, message: str) -> Response:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    accept = request.headers.get("accept", "")
-    # Apps get Mastodon's error shape whatever they accept.
-    wants_json = "json" in accept and "text/html" not in accept
-    if wants_json or request.url.path.startswith(("/api/", "/oauth/token", "/oauth/revoke")):
+    if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
     context = {"status": status, "title": title, "message": message}
-    # The page keeps the signed-in member's navigation, so a 404 does not look like a log-out.
-    async with db(request) as session:
-        me = await viewer(request, session)
-        return await render(request, session, "error.html", context, status=status, me=me)
+    # The page keeps the signed-in member's navigation, so a 404 does not look like a log-out;
+    # without the database it is still a page.
+    try:
+        async with db(request) as session:
+            me = await viewer(request, session)
+            return await render(request, session, "error.html", context, status=status, me=me)
+    except Exception as error:
+        if not unavailable(error):
+            raise
+        return await render(request, None, "error.html", context, status=status)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -54,4 +77,19 @@ async def service_error(request: Request, exc: Exception) -> Response:
     response = await _page(request, exc.status, exc.message)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response | None:
+    """503 with Retry-After while the database is away or busy, so people, apps and
+    other servers try again (Mastodon retries a 503 delivery later); anything else that
+    reaches here is a fault, raised on to the 500 handler."""
+    if not unavailable(exc):
+        raise exc
+    log.warning("%s -> 503: database unavailable: %r", request.url.path, exc)
+    if isinstance(request, WebSocket):  # a streaming app: "try again later"
+        await request.close(code=1013)
+        return None
+    response = await _page(request, 503, UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
