@@ -249,11 +249,16 @@ async def test_ids_in_addresses_and_forms_must_be_ascii_digits(app, people) -> N
     assert await count_posts(app) == 0
 
 
-async def test_revoking_an_app_with_a_non_ascii_digit_is_not_a_crash(app, people) -> None:
+async def test_ending_an_app_or_a_session_with_a_non_ascii_digit_is_not_a_crash(
+    app, people
+) -> None:
     ana = people["ana"]
     token = await ana.token("/settings/profile")
     response = await ana.client.post("/settings/apps/²/revoke", data={"csrf_token": token})
     assert response.status_code == 303
+    response = await ana.client.post("/settings/sessions/²/end", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert (await ana.client.get("/settings/sessions")).status_code == 200  # still signed in
 
 
 def test_non_ascii_digits_from_other_servers_are_not_numbers() -> None:

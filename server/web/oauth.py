@@ -22,6 +22,7 @@ from server.web.context import (
     viewer,
 )
 from server.web.forms import read_form, text
+from server.web.params import as_id
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,11 @@ async def apps_page(request: Request) -> Response:
 async def revoke_app(request: Request) -> Response:
     """POST /settings/apps/{app_id}/revoke: the app's tokens stop working at once."""
     await read_form(request)
-    raw = str(request.path_params["app_id"])
+    app_id = as_id(str(request.path_params["app_id"]))
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None
-        if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
-            await oauth.revoke_app(session, me.member.id, int(raw), now(request))
+        if app_id is not None:
+            await oauth.revoke_app(session, me.member.id, app_id, now(request))
         flash(request, "The app can no longer use your account.")
         return redirect("/settings/apps")

@@ -20,6 +20,7 @@ from server.web.context import (
     viewer,
 )
 from server.web.forms import read_form, text
+from server.web.params import as_id
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,11 @@ async def sessions_page(request: Request) -> Response:
 async def end_session(request: Request) -> Response:
     """POST /settings/sessions/{session_id}/end: that browser is logged out at once."""
     await read_form(request)
-    raw = str(request.path_params["session_id"])
+    session_id = as_id(str(request.path_params["session_id"]))
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None
-        ended = raw.isdigit() and int(raw) < 2**63
-        ended = ended and await sessions.end_one(session, me.member.id, int(raw))
+        ended = session_id is not None and await sessions.end_one(session, me.member.id, session_id)
         flash(request, "That session has ended." if ended else "That session had ended already.")
         # Ending this browser's own session is logging out.
         return redirect("/settings/sessions" if await viewer(request, session) else "/")
