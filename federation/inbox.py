@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from federation import dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
+from server.db import unavailable
 from server.models import ReceivedActivity
 from server.services import accounts, remote_actors
 from server.services.errors import NotFound
@@ -29,18 +30,9 @@ async def receive(request: Request) -> Response:
     """POST /inbox and /users/{name}/inbox.
 
     202 once applied (or ignored as irrelevant); 4xx for what must never be sent again;
-    503 for trouble on this side, so the sender retries later.
+    503 for trouble on this side, so the sender retries later. Database trouble (busy
+    or away) is left to the app's outage handler, which answers 503 with Retry-After.
     """
-    try:
-        return await _receive(request)
-    except OperationalError:
-        # The database was busy or away before the activity was applied (reading the
-        # signer's key, noting that their server is up): nothing was stored.
-        log.exception("database trouble receiving an activity")
-        return _answer(503, "The server is busy; try again later.")
-
-
-async def _receive(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _MEDIA_TYPES:
         return _answer(415, "Send activities as application/activity+json.")
@@ -98,10 +90,9 @@ async def _receive(request: Request) -> Response:
             await session.rollback()
             log.info("unusable %s from %s: %s", activity.type, signer_uri, exc)
             return _answer(400, str(exc))
-        except OperationalError:
-            log.exception("database trouble applying %s", activity.id)
-            return _answer(503, "The server is busy; try again later.")
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                raise  # answered 503 with Retry-After, as above
             log.exception("failed to apply %s %s", activity.type, activity.id)
             return _answer(503, "Porch could not apply this activity now; try again later.")
     return Response(status_code=202)

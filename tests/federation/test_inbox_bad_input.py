@@ -393,3 +393,5 @@ async def test_a_database_failure_before_applying_asks_to_be_sent_again(
 
     monkeypatch.setattr(actors.remote_actors, "by_key_id", busy)
     await refused(scene, 503)
+    response = await scene.deliver(REPLY)
+    assert response.headers["retry-after"] == "30"
