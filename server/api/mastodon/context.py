@@ -19,7 +19,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from federation.urls import Urls
 from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
 from server.config import Settings
 from server.models import Actor, Member
@@ -27,6 +26,7 @@ from server.services import norms, oauth
 from server.services.errors import RateLimited, ServiceError
 from server.services.oauth import Grant
 from server.services.posts import Rules
+from server.urls import Urls
 
 log = logging.getLogger(__name__)
 
