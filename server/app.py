@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from federation.lookup import FederatedLookup
 from federation.negotiation import ProfileAliases
 from federation.routes import routes as federation_routes
 from federation.runtime import Federation, Transport
@@ -67,6 +68,7 @@ def create_app(
                 settings, sessions, clock, federation_transport, urls=app.state.urls
             )
             app.state.federation = federation
+            app.state.remote_lookup = FederatedLookup(federation)
             app.state.jobs = (
                 ArqJobs(settings.redis_url)
                 if settings.redis_url

@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.actors import discover_mentions
 from server.models import CareKind, Post, Visibility
 from server.services import budgets, cards, care, drafts, posts, reply_context
 from server.services.accounts import Signed
@@ -223,11 +222,11 @@ async def create(request: Request) -> Response:
     draft_id = as_id(draft_field)
     async with db(request) as session:
         me = await require_member(request, session)
-        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             post = await posts.compose(
                 session,
                 request.app.state.jobs,
+                request.app.state.remote_lookup,
                 me.actor,
                 values,
                 await rules(request, session),
