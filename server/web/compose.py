@@ -183,7 +183,9 @@ async def compose_page(request: Request) -> Response:
             if reply_to is not None:
                 replying = await reply_context.for_reply(session, me.actor, reply_to)
                 parent, author = replying.parent, replying.author
-                mention = f"@{author.username} " if author.id != me.actor.id else ""
+                # The full handle for someone elsewhere, as Mastodon fills it in: "@name"
+                # alone would name a member here, so the reply would not mention them.
+                mention = f"@{author.handle} " if author.id != me.actor.id else ""
                 values = Composition(
                     mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
                 )

@@ -1,5 +1,5 @@
 """Reaching people elsewhere from every door: Ana on porch-a.test writes to Ben on
-porch-b.test from an app, and he is linked, addressed and told.
+porch-b.test from an app and from the web, and he is linked, addressed and told.
 
 porch-a.test (where the lookups are made and stored) runs on SQLite and on PostgreSQL;
 porch-b.test on SQLite.
@@ -7,7 +7,9 @@ porch-b.test on SQLite.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 from server.clock import FrozenClock
 from server.services import accounts, oauth
 from tests.federation.conftest import Fediverse, Instance, World, start_instance
+from tests.federation.test_flows import find_and_follow
 
 A, B = "porch-a.test", "porch-b.test"
 BEN = f"https://{B}/users/ben"
@@ -106,3 +109,30 @@ async def test_an_edit_from_an_app_reaches_someone_never_seen(world: World) -> N
     assert mentions_in(create) == [BEN]
     notes = await ben.client.get("/notifications")
     assert "mentioned you" in notes.text
+
+
+async def test_a_web_reply_to_someone_elsewhere_mentions_them(world: World) -> None:
+    """Ana follows Ben, and answers his post with the reply button on the web."""
+    a, b = world.instances[A], world.instances[B]
+    ana = await a.sign_up("ana")
+    ben = await b.sign_up("ben")
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
+    await world.settle()
+    await ben.post("Who is coming for tea?")
+    await world.settle(31)
+    home = await ana.client.get("/")
+    local_id = re.search(r'href="/@ben@porch-b.test/(\d+)"', home.text)
+    assert local_id, "Ben's post did not reach Ana's timeline"
+
+    composer = await ana.client.get("/compose", params={"reply_to": local_id.group(1)})
+    typed = re.search(r'<textarea id="text"[^>]*>([^<]*)</textarea>', composer.text)
+    assert typed is not None
+    assert html.unescape(typed.group(1)) == "@ben@porch-b.test "
+    await ana.post(html.unescape(typed.group(1)) + "Me!", reply_to=int(local_id.group(1)))
+    await world.settle(31)
+
+    [reply] = sent_to_b(world, "Create")
+    assert mentions_in(reply) == [BEN]
+    assert BEN in reply["object"]["to"] + reply["object"]["cc"]
+    notes = await ben.client.get("/notifications")
+    assert "replied to your post" in notes.text
