@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -13,14 +12,10 @@ from federation.fetch import FetchError, fetch_jrd
 from federation.incoming import Malformed
 from federation.runtime import Federation
 from server.models import Actor
-from server.services import content, remote_actors
-from server.services.errors import Invalid, NotFound, ServiceError
+from server.services import remote_actors
+from server.services.errors import Invalid, NotFound
 from server.services.remote_actors import RemoteProfile
 
-log = logging.getLogger(__name__)
-
-#: Unknown people looked up for one post's mentions, at most.
-MAX_DISCOVERIES = 5
 #: Profiles older than this are refreshed when next needed.
 STALE_AFTER = timedelta(days=1)
 
@@ -167,18 +162,3 @@ async def by_handle(fed: Federation, session: AsyncSession, handle: str) -> Acto
         return await resolve(fed, session, uri)
     except Unresolvable as exc:
         raise NotFound(f"Could not load @{user}@{domain}: {exc}") from exc
-
-
-async def discover_mentions(fed: Federation, session: AsyncSession, text: str) -> None:
-    """Look up @user@domain mentions Porch has not met yet, so the post links and
-    addresses them (as Mastodon resolves mentions when a post is written). Best effort:
-    a handle that cannot be found stays plain text."""
-    handles = [h for h in content.mentioned_handles(text) if "@" in h][:MAX_DISCOVERIES]
-    for handle in handles:
-        user, _, domain = handle.partition("@")
-        if await remote_actors.by_acct(session, user, domain) is not None:
-            continue
-        try:
-            await by_handle(fed, session, handle)
-        except ServiceError as exc:
-            log.info("mention of @%s left as text: %s", handle, exc)

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from starlette.requests import Request
 
-from federation.urls import Urls
 from server.config import Settings
 from server.db import Sessions
+from server.urls import Urls
 
 
 def urls(request: Request) -> Urls:

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from federation import context
-from federation.urls import Urls
 from server import __version__
 from server.config import RegistrationMode
 from server.services import accounts, instance, norms
 from server.services.errors import NotFound
 from server.text import has_controls
+from server.urls import Urls
 
 log = logging.getLogger(__name__)
 

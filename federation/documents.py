@@ -13,11 +13,11 @@ from federation import context, vocab
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
-from federation.urls import MAX_ID, Urls
 from server.models import Actor, Post, PostState
 from server.services import accounts, content, follows, posts, timelines
 from server.services.errors import NotFound
 from server.services.paging import Window
+from server.urls import MAX_ID, Urls
 
 PAGE = 20
 # Fields an unsigned reader still gets under authorized fetch, as Mastodon does, so

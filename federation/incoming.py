@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.html import plain_text, sanitize_remote_html
-from federation.urls import PUBLIC_ALIASES
 from server.services.content import labels_html
 from server.text import clean as text_clean
+from server.urls import PUBLIC_ALIASES
 
 AS = "https://www.w3.org/ns/activitystreams"
 MAX_DEPTH = 16

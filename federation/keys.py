@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.signatures import KeyPair
-from federation.urls import Urls
 from server.models import Actor, ActorKey
+from server.urls import Urls
 
 #: The instance actor's row: not a member, so no page, no posts; it only signs.
 INSTANCE_ACCT_KEY = "!instance"

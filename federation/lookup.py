@@ -1,11 +1,18 @@
-"""Looking up what a person pastes: a profile or post URL from another server."""
+"""Looking up people and posts elsewhere: the remote-lookup port, over ActivityPub.
+
+`FederatedLookup` is what services get as their `RemoteLookup`
+(server/services/remote_lookup.py): a handle through WebFinger (federation/actors.py),
+a profile or post URL a person pastes through a signed fetch (below).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import incoming
-from federation.actors import Unresolvable, resolve
+from federation.actors import Unresolvable, by_handle, resolve
 from federation.dispatch import store_note
 from federation.fetch import FetchError
 from federation.incoming import Malformed
@@ -42,3 +49,18 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Po
     if post is None:
         raise NotFound("That post was deleted.")
     return post
+
+
+@dataclass(frozen=True)
+class FederatedLookup:
+    """The remote-lookup port for services, held by the app for the life of the process."""
+
+    fed: Federation
+
+    async def person(self, session: AsyncSession, handle: str) -> Actor:
+        """@user@domain through WebFinger, as `by_handle`."""
+        return await by_handle(self.fed, session, handle)
+
+    async def at_url(self, session: AsyncSession, url: str) -> Actor | Post:
+        """A profile or post URL, as `by_url`."""
+        return await by_url(self.fed, session, url)

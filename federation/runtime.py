@@ -15,13 +15,13 @@ from federation.fetch import FetchPolicy, make_client
 from federation.keys import instance_key, local_key
 from federation.origins import fetch_object
 from federation.signatures import HttpSignatureAuth
-from federation.urls import Urls
 from server import __version__
 from server.clock import Clock
 from server.config import Settings
 from server.db import Sessions
 from server.models import Actor, DomainPolicy
 from server.services import domains
+from server.urls import Urls
 
 #: What carries outgoing federation requests (the network, or tests' in-process routing).
 Transport = httpx.AsyncBaseTransport
@@ -59,8 +59,11 @@ class Federation:
         sessions: Sessions,
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        urls: Urls | None = None,
     ) -> Federation:
-        """`transport` replaces the network (tests route hosts to in-process apps)."""
+        """`transport` replaces the network (tests route hosts to in-process apps);
+        `urls` is the app's one instance (a process without the app makes its own)."""
         allowed = frozenset(
             h.strip().lower() for h in settings.federation_allow_private.split(",") if h.strip()
         )
@@ -69,7 +72,7 @@ class Federation:
             allow_private_hosts=allowed,
             verify=settings.federation_ssl_context(),
         )
-        urls = Urls(settings.base_url)
+        urls = urls or Urls(settings.base_url)
         fed = cls(settings, sessions, clock, urls, make_client(policy, transport))
         if settings.public_cache_seconds > 0:
             fed.answers = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from federation.urls import PUBLIC, Urls
 from server.models import Actor, Attachment, Post, Visibility
 from server.services.content import labels_html
+from server.urls import PUBLIC, Urls
 
 AS = "https://www.w3.org/ns/activitystreams"
 SECURITY = "https://w3id.org/security/v1"

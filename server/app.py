@@ -14,10 +14,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from federation.lookup import FederatedLookup
 from federation.negotiation import ProfileAliases
 from federation.routes import routes as federation_routes
 from federation.runtime import Federation, Transport
-from federation.urls import Urls
 from server import ROOT
 from server.api.mastodon.cors import ApiCors
 from server.api.mastodon.routes import routes as api_routes
@@ -28,6 +28,7 @@ from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services import sessions
 from server.services.errors import ServiceError
+from server.urls import Urls
 from server.web import errors
 from server.web.addresses import RefuseControlCharacters
 from server.web.bodylimit import BodyLimit
@@ -63,8 +64,11 @@ def create_app(
             sessions = make_sessions(engine)
             app.state.engine = engine
             app.state.sessions = sessions
-            federation = Federation.create(settings, sessions, clock, federation_transport)
+            federation = Federation.create(
+                settings, sessions, clock, federation_transport, urls=app.state.urls
+            )
             app.state.federation = federation
+            app.state.remote_lookup = FederatedLookup(federation)
             app.state.jobs = (
                 ArqJobs(settings.redis_url)
                 if settings.redis_url

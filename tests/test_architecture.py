@@ -27,6 +27,26 @@ def test_services_never_import_a_door() -> None:
         assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
+def test_web_and_api_never_import_federation() -> None:
+    """They reach other servers through the services' remote-lookup port, so every door
+    behaves the same; URLs come from server/urls.py, which every door shares."""
+    doors = [ROOT / "server" / "web", ROOT / "server" / "api"]
+    for path in sorted(p for door in doors for p in door.rglob("*.py")):
+        bad = {n for n in imports_of(path) if n == "federation" or n.startswith("federation.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_one_urls_class_for_every_door() -> None:
+    """URL building lives in one module; a second Urls would drift from it."""
+    defining = [
+        path.relative_to(ROOT)
+        for folder in ("server", "federation")
+        for path in (ROOT / folder).rglob("*.py")
+        if "class Urls" in path.read_text()
+    ]
+    assert defining == [Path("server/urls.py")]
+
+
 def test_models_have_no_wire_format_methods() -> None:
     for path in sorted((ROOT / "server" / "models").glob("*.py")):
         source = path.read_text()

@@ -263,7 +263,7 @@ async def test_ending_an_app_or_a_session_with_a_non_ascii_digit_is_not_a_crash(
 
 def test_non_ascii_digits_from_other_servers_are_not_numbers() -> None:
     from federation.fetch import _retry_after
-    from federation.urls import Urls
+    from server.urls import Urls
 
     assert _retry_after("²") is None
     urls = Urls("https://porch.example")

@@ -180,7 +180,13 @@ async def test_edits_racing_the_publish_land_before_it_or_are_refused(app, clock
             async def edit(author=author, s1=s1, post_id=post_id, attempt=attempt) -> str:
                 try:
                     await edits.edit_pending(
-                        s1, author, post_id, Composition(f"edited {attempt}"), rules, clock.now()
+                        s1,
+                        app.state.remote_lookup,
+                        author,
+                        post_id,
+                        Composition(f"edited {attempt}"),
+                        rules,
+                        clock.now(),
                     )
                     return "edited"
                 except Conflict:

@@ -39,7 +39,7 @@ class Actor(SQLModel, table=True):
     discoverable: bool = Field(default=True)
 
     # What remote actors publish about themselves; empty for local actors, whose URLs
-    # follow from the instance's domain (federation/urls.py).
+    # follow from the instance's domain (server/urls.py).
     uri: str | None = Field(default=None, max_length=2048, unique=True)
     url: str | None = Field(default=None, max_length=2048)
     inbox_url: str | None = Field(default=None, max_length=2048)

@@ -36,6 +36,7 @@ from server.services.posts import (
     refuse_not_pending,
     render_text,
 )
+from server.services.remote_lookup import RemoteLookup, meet_mentioned
 
 #: Reads of the current version an unversioned edit makes before giving up.
 ATTEMPTS = 5
@@ -48,6 +49,7 @@ STALE = (
 
 async def edit_pending(
     session: AsyncSession,
+    lookup: RemoteLookup,
     author: Actor,
     post_id: int,
     draft: Composition,
@@ -60,8 +62,10 @@ async def edit_pending(
 
     The update is conditional on the post still being pending, so an edit racing with the
     publish either lands first or is refused with Conflict; it is never lost silently.
+    New mentions of people elsewhere are looked up through `lookup`, as in `compose`.
     """
     draft = check_composition(draft, rules)
+    await meet_mentioned(session, lookup, draft.text)
     rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
     conditions = [
         col(Post.id) == post_id,
@@ -96,6 +100,7 @@ async def edit_pending(
 
 async def edit_published(
     session: AsyncSession,
+    lookup: RemoteLookup,
     author: Actor,
     post_id: int,
     draft: Composition,
@@ -105,9 +110,10 @@ async def edit_published(
     version: int | None = None,
 ) -> Post:
     """Change a published post's words, from `version` if given; the version it replaces
-    is kept for its history and followers elsewhere are sent the new one. Who can see it
-    does not change."""
+    is kept for its history and followers elsewhere are sent the new one (and new
+    mentions, looked up through `lookup`). Who can see it does not change."""
     draft = check_composition(draft, rules)
+    await meet_mentioned(session, lookup, draft.text)
     rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
     for _ in range(ATTEMPTS):
         post = await session.get(Post, post_id, populate_existing=True)

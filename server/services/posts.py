@@ -44,6 +44,7 @@ from server.services import (
     uploads,
 )
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
+from server.services.remote_lookup import RemoteLookup, meet_mentioned
 from server.services.visibility import visible_to
 
 
@@ -334,6 +335,7 @@ async def _made_with(
 async def compose(
     session: AsyncSession,
     scheduler: PublishScheduler,
+    lookup: RemoteLookup,
     author: Actor,
     draft: Composition,
     rules: Rules,
@@ -349,6 +351,8 @@ async def compose(
     draft's uploads go with it unless the composition names its own. With an
     `idempotency_key` (a retry, or a form sent twice) the key is stored in the same
     transaction too, and a key that made a post in the last hour gets that post back.
+    People elsewhere it mentions are looked up through `lookup` first, whichever door
+    the post came from, so it links and reaches them.
     """
     assert author.id is not None
     if earlier := await _made_with(session, author.id, idempotency_key, now):
@@ -358,6 +362,7 @@ async def compose(
         held = (await drafts.media_of(session, author.id, [replaces_draft_id]))[replaces_draft_id]
         draft = replace(draft, media_ids=tuple(a.id for a in held if a.id is not None))
     draft = check_composition(draft, rules)
+    await meet_mentioned(session, lookup, draft.text)
     try:
         root_id, pause = await _placed(session, author, draft, rules, now, nudge)
     except ServiceError:

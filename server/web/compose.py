@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.actors import discover_mentions
 from server.models import CareKind, Post, Visibility
 from server.services import budgets, cards, care, drafts, posts, reply_context
 from server.services.accounts import Signed
@@ -184,7 +183,9 @@ async def compose_page(request: Request) -> Response:
             if reply_to is not None:
                 replying = await reply_context.for_reply(session, me.actor, reply_to)
                 parent, author = replying.parent, replying.author
-                mention = f"@{author.username} " if author.id != me.actor.id else ""
+                # The full handle for someone elsewhere, as Mastodon fills it in: "@name"
+                # alone would name a member here, so the reply would not mention them.
+                mention = f"@{author.handle} " if author.id != me.actor.id else ""
                 values = Composition(
                     mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
                 )
@@ -223,11 +224,11 @@ async def create(request: Request) -> Response:
     draft_id = as_id(draft_field)
     async with db(request) as session:
         me = await require_member(request, session)
-        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             post = await posts.compose(
                 session,
                 request.app.state.jobs,
+                request.app.state.remote_lookup,
                 me.actor,
                 values,
                 await rules(request, session),

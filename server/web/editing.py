@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.actors import discover_mentions
 from server.models import Post, PostState, Visibility
 from server.services import edits, posts
 from server.services.accounts import Signed
@@ -74,10 +73,10 @@ async def edit(request: Request) -> Response:
         # The reply target is fixed once posted; only the words and settings change.
         if current is not None:
             values = replace(values, in_reply_to_id=current.in_reply_to_id)
-        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             await edits.edit_pending(
                 session,
+                request.app.state.remote_lookup,
                 me.actor,
                 post_id,
                 values,
@@ -121,10 +120,10 @@ async def revise(request: Request) -> Response:
     values = _composition(form)
     async with db(request) as session:
         me = await require_member(request, session)
-        await discover_mentions(request.app.state.federation, session, values.text)
         try:
             post = await edits.edit_published(
                 session,
+                request.app.state.remote_lookup,
                 me.actor,
                 post_id,
                 values,

@@ -7,10 +7,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.actors import by_handle
-from federation.lookup import by_url
 from server.models import Actor, Post
-from server.services import follows, reactions
+from server.services import follows, reactions, remote_lookup
 from server.services.errors import NotFound, ServiceError
 from server.web.context import db, flash, now, redirect, render, require_member
 from server.web.forms import read_form, text
@@ -25,19 +23,15 @@ async def search(request: Request) -> Response:
         me = await require_member(request, session)
         if not query:
             return await render(request, session, "search.html", {"q": "", "error": None}, me=me)
-        fed = request.app.state.federation
         try:
-            if query.startswith(("https://", "http://")):
-                found = await by_url(fed, session, query)
-                if isinstance(found, Post):
-                    author = await session.get(Actor, found.actor_id)
-                    assert author is not None
-                    return redirect(f"/@{author.handle}/{found.id}")
-                return redirect(f"/@{found.handle}")
-            if "@" in query.lstrip("@"):
-                actor = await by_handle(fed, session, query)
-                return redirect(f"/@{actor.handle}")
-            return redirect(f"/@{query.lstrip('@')}")
+            found = await remote_lookup.find(session, request.app.state.remote_lookup, query)
+            if found is None:
+                return redirect(f"/@{query.lstrip('@')}")
+            if isinstance(found, Post):
+                author = await session.get(Actor, found.actor_id)
+                assert author is not None
+                return redirect(f"/@{author.handle}/{found.id}")
+            return redirect(f"/@{found.handle}")
         except ServiceError as error:
             context = {"q": query, "error": error}
             return await render(

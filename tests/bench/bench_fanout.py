@@ -160,7 +160,9 @@ async def measure(
             key = await local_key(session, state.federation.urls, actor)
             await state.federation.auth_for(actor)
             draft = posts.Composition(text="Tea on the porch tonight, everyone welcome. #porch")
-            await posts.compose(session, state.jobs, actor, draft, state.rules, clock.now())
+            await posts.compose(
+                session, state.jobs, state.remote_lookup, actor, draft, state.rules, clock.now()
+            )
         if await publish_due(state.sessions, clock) != 1:
             raise RuntimeError("the post was not published")
 

@@ -19,7 +19,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from federation.urls import Urls
 from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
 from server.config import Settings
 from server.models import Actor, Member
@@ -27,6 +26,8 @@ from server.services import norms, oauth
 from server.services.errors import RateLimited, ServiceError
 from server.services.oauth import Grant
 from server.services.posts import Rules
+from server.services.remote_lookup import RemoteLookup
+from server.urls import Urls
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ class Call:
     @property
     def urls(self) -> Urls:
         return self.request.app.state.urls  # type: ignore[no-any-return]
+
+    @property
+    def remote_lookup(self) -> RemoteLookup:
+        """How services reach people and posts on other servers."""
+        return self.request.app.state.remote_lookup  # type: ignore[no-any-return]
 
     async def norms(self) -> norms.Norms:
         """The norms in force (read each time: an admin's change applies at once)."""

@@ -8,12 +8,10 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from federation.actors import by_handle
-from federation.lookup import by_url
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.models import Actor, Post
-from server.services import search
+from server.services import remote_lookup, search
 from server.services.errors import ServiceError
 from server.services.timelines import views_of
 
@@ -24,12 +22,8 @@ TYPES = ("accounts", "statuses", "hashtags")
 
 async def _resolve(call: Call, query: str) -> Actor | Post | None:
     """A remote person or post, fetched when the caller may make Porch ask (resolve=true)."""
-    fed = call.request.app.state.federation
     try:
-        if query.startswith(("https://", "http://")):
-            return await by_url(fed, call.session, query)
-        if "@" in query.lstrip("@"):
-            return await by_handle(fed, call.session, query)
+        return await remote_lookup.find(call.session, call.remote_lookup, query)
     except ServiceError as exc:
         log.info("search could not resolve %r: %s", query, exc.message)
     return None

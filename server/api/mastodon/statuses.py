@@ -60,6 +60,7 @@ async def create(call: Call) -> Response:
     post = await posts.compose(
         call.session,
         call.request.app.state.jobs,
+        call.remote_lookup,
         actor,
         _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
         await call.rules(),
@@ -102,7 +103,8 @@ async def update(call: Call) -> Response:
     post = await _own(call)
     draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
     change = edits.edit_pending if post.state == PostState.pending else edits.edit_published
-    await change(call.session, call.actor, post.id, draft, await call.rules(), call.now)
+    rules = await call.rules()
+    await change(call.session, call.remote_lookup, call.actor, post.id, draft, rules, call.now)
     return JSONResponse(await render.status_by_id(call, post.id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from federation.urls import Urls
+from server.urls import Urls
 
 
 def timestamp(moment: datetime | None) -> str | None:

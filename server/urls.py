@@ -1,4 +1,8 @@
-"""Porch's ActivityPub URLs: how local ids are built, and how they are read back."""
+"""Porch's URLs: how local ids and pages are built, and how ids are read back.
+
+Every door (web, client API, federation) uses the one `Urls` that create_app keeps in
+`app.state.urls`.
+"""
 
 from __future__ import annotations
 
