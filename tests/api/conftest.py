@@ -255,9 +255,19 @@ async def _settle(loop: asyncio.AbstractEventLoop) -> None:
     a connection closed during shutdown answers on this loop, and closing the loop
     first makes that thread fail in whichever test runs next."""
     pending = [task for task in asyncio.all_tasks(loop) if task is not asyncio.current_task()]
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    ended: list[asyncio.Task[Any]] = []
+    # A cancellation that lands while anyio cancels a scope of its own (an event stream
+    # asking whether its client is still there) can be swallowed: cancel again until
+    # every task has ended, and name any that will not rather than wait for ever.
+    deadline = time.monotonic() + 15
+    while pending and time.monotonic() < deadline:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.5)
+        ended += [task for task in pending if task.done()]
+        pending = [task for task in pending if not task.done()]
+    await asyncio.gather(*ended, return_exceptions=True)
+    assert not pending, f"server tasks that would not end: {pending}"
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(
         "_connection_worker_thread" in thread.name and thread.is_alive()
