@@ -270,7 +270,9 @@ def cmd_ranking_rebuild(args: argparse.Namespace) -> None:
 
     async def work(session):  # type: ignore[no-untyped-def]
         found = await norms.current(session, settings)
-        return await conversation_signals.rebuild(session, norms.signal_thresholds(found))
+        return await conversation_signals.rebuild(
+            session, conversation_signals.thresholds_from(found)
+        )
 
     started = time.monotonic()
     threads, replies = _with_session(settings, work)

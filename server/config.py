@@ -5,18 +5,28 @@ from __future__ import annotations
 import os
 import secrets
 import ssl
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.services.norms_registry import BY_NAME, RegistrationMode
 
-class RegistrationMode(StrEnum):
-    open = "open"
-    approval = "approval"
-    closed = "closed"
+__all__ = ["RegistrationMode", "Settings", "SettingsError", "load_settings"]
+
+
+def _seeds(norm: str) -> Any:
+    """A setting that seeds a norm's default: its own default and range are the norm's, so
+    each number lives in the registry only (server/services/norms_registry.py)."""
+    found = BY_NAME[norm]
+    return Field(
+        found.default,
+        ge=found.minimum,
+        le=found.maximum,
+        validate_default=True,
+        description=f"Seeds the norm {norm}: {found.label}",
+    )
 
 
 class SettingsError(Exception):
@@ -40,15 +50,16 @@ class Settings(BaseSettings):
         "", description="Redis URL for the arq queue; empty runs jobs in-process"
     )
     secret_key: str = Field("", description="Signs sessions; generated into the data dir if empty")
-    registration_mode: RegistrationMode = RegistrationMode.open
-    pause_post_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
-    pause_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 20
-    pause_mutual_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 5
-    pause_stranger_reply_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
-    posts_per_day: Annotated[int, Field(ge=1, le=100_000)] = 20
-    newcomer_posts_per_day: Annotated[int, Field(ge=1, le=100_000)] = 5
-    newcomer_days: Annotated[int, Field(ge=0, le=365)] = 7
-    max_post_chars: Annotated[int, Field(ge=1, le=100_000)] = 500
+    # The settings that seed a norm's default (an admin's value, once set, wins).
+    registration_mode: RegistrationMode = _seeds("registrations.mode")
+    pause_post_seconds: int = _seeds("pause.post_seconds")
+    pause_reply_seconds: int = _seeds("pause.reply_seconds")
+    pause_mutual_reply_seconds: int = _seeds("pause.mutual_reply_seconds")
+    pause_stranger_reply_seconds: int = _seeds("pause.stranger_reply_seconds")
+    posts_per_day: int = _seeds("budget.posts_per_day")
+    newcomer_posts_per_day: int = _seeds("budget.newcomer_posts_per_day")
+    newcomer_days: int = _seeds("budget.newcomer_days")
+    max_post_chars: int = _seeds("posts.max_chars")
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10

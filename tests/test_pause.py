@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from server.app import create_app
 from server.models import Notification, Post, PostState, ScheduledPublish
-from server.services import accounts, edits, norms, publishing
+from server.services import accounts, edits, norms, posting_rules, publishing
 from server.services.errors import Conflict
 from server.services.posts import Composition
 from tests.conftest import client_for, csrf_from, publish_due
@@ -169,7 +169,7 @@ async def test_edits_racing_the_publish_land_before_it_or_are_refused(app, clock
     ana = people["ana"]
     async with app.state.sessions() as session:
         found = await norms.current(session, app.state.settings)
-    rules = norms.posting_rules(found, app.state.settings.base_url)
+    rules = posting_rules.rules(found, app.state.settings.base_url)
     outcomes = set()
     for attempt in range(8):
         post_id = await ana.post(f"race {attempt}")

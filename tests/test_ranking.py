@@ -779,7 +779,7 @@ async def test_weights_out_of_range_are_refused_and_a_valid_change_takes_effect(
                 now=clock.now(),
             )
         assert "between 6 and 72" in refused.value.message
-        kept = norms.ranking_weights(await norms.current(session, settings))
+        kept = ranking.weights(await norms.current(session, settings))
         assert kept.half_life_hours == WEIGHTS.half_life_hours
 
         await norms.change(
@@ -791,7 +791,7 @@ async def test_weights_out_of_range_are_refused_and_a_valid_change_takes_effect(
             actor_id=None,
             now=clock.now(),
         )
-        changed = norms.ranking_weights(await norms.current(session, settings))
+        changed = ranking.weights(await norms.current(session, settings))
     assert changed.half_life_hours == 12
 
 

@@ -7,10 +7,10 @@ import re
 from sqlmodel import select
 
 from server.models import Draft, Post
-from server.services import norms, tone
+from server.services import norms_registry, tone
 from tests.conftest import csrf_from, publish_due
 
-PHRASES = tuple(norms.DEFAULT_TONE_PHRASES)
+PHRASES = tuple(norms_registry.DEFAULT_TONE_PHRASES)
 
 
 def test_harsh_words_openings_shouting_and_piles_are_found() -> None:

@@ -20,11 +20,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import CareEvent, CareKind, LinkOpen, Post
 from server.services import care, slow_mode
-from server.services.norms import Norms
+from server.services.norm_settings import NormValues, build, days, norm_field
 from server.services.reply_context import ReplyContext
 
 #: External links in rendered post HTML (mentions and hashtags are marked by class).
 LINK = re.compile(r'<a href="(https?://[^"]+)"(?![^>]*class="[^"]*(?:mention|hashtag))')
+
+
+@dataclass(frozen=True)
+class CardNorms:
+    """How often cards may appear, when a post is old, and what each card says (norms)."""
+
+    cap: timedelta = norm_field("cards.cap_days", days)
+    old_post: timedelta = norm_field("cards.old_post_days", days)
+    stranger: str = norm_field("cards.stranger_text")
+    old_post_text: str = norm_field("cards.old_post_text")
+    hot_thread: str = norm_field("cards.hot_thread_text")
+    unopened_link: str = norm_field("cards.unopened_link_text")
+    no_advice: str = norm_field("cards.no_advice_text")
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,7 @@ async def choose(
     session: AsyncSession,
     actor_id: int,
     context: ReplyContext,
-    found: Norms,
+    found: NormValues,
     limits: slow_mode.Limits,
     now: datetime,
 ) -> Card | None:
@@ -114,34 +127,33 @@ async def choose(
     assert author.id is not None
     if author.id == actor_id:
         return None
-    since = now - timedelta(days=found["cards.cap_days"])
+    norms = build(CardNorms, found)
+    since = now - norms.cap
     capped = await _recent_kinds(session, actor_id, author.id, since)
     name = author.name
     candidates: list[tuple[str, str, str]] = []
     if parent.intent and "no advice" in parent.intent.lower():
-        text = found["cards.no_advice_text"].replace("{name}", name)
+        text = norms.no_advice.replace("{name}", name)
         candidates.append(("no_advice", text, f"{name} said: “{parent.intent}”."))
     relation = context.relationship
     stranger = not (relation.following or relation.followed_by) and not context.history.exchanged
     if stranger:
-        text = found["cards.stranger_text"].replace("{name}", name)
+        text = norms.stranger.replace("{name}", name)
         why = f"You do not follow each other and have never talked with {name}."
         candidates.append(("stranger", text, why))
     root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
     if root is not None and (await slow_mode.of(session, root, limits, now)).on:
-        candidates.append(
-            ("hot_thread", found["cards.hot_thread_text"], "This thread is in slow mode.")
-        )
+        candidates.append(("hot_thread", norms.hot_thread, "This thread is in slow mode."))
     published = parent.published_at or now
-    if now - published > timedelta(days=found["cards.old_post_days"]):
+    if now - published > norms.old_post:
         age = _age(parent, now)
-        text = found["cards.old_post_text"].replace("{age}", age)
+        text = norms.old_post_text.replace("{age}", age)
         candidates.append(("old_post", text, f"The post is from {age}."))
     if await _unopened(session, actor_id, parent) and not await _shown_for_post(
         session, actor_id, parent.id, "unopened_link"
     ):
         why = "The post has a link you have not opened from Porch."
-        candidates.append(("unopened_link", found["cards.unopened_link_text"], why))
+        candidates.append(("unopened_link", norms.unopened_link, why))
     for kind, text, why in candidates:
         if kind in capped:
             continue

@@ -42,27 +42,22 @@ from server.models import (
     ThreadSignals,
 )
 from server.services.content import MENTION
+from server.services.norm_settings import (
+    NormValues,
+    build,
+    hours,
+    in_force,
+    norm_field,
+    norms_of,
+    seconds,
+    share,
+)
+from server.services.norms_registry import DEFAULTS
 
 OPEN = ("public", "unlisted")
 LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 SHORTCODE = re.compile(r":[A-Za-z0-9_]{2,}:")
 RECENT_POSTS = timedelta(days=7)
-
-#: The norms that are this module's thresholds: changing one sums recent threads again.
-SIGNAL_NORMS = frozenset(
-    {
-        "ranking.min_reply_chars",
-        "ranking.trust_hours",
-        "ranking.full_repliers_per_server",
-        "ranking.extra_replier_weight",
-        "ranking.fast_turn_seconds",
-        "ranking.pileon_repliers",
-        "ranking.pileon_stranger_percent",
-        "ranking.pileon_hours",
-        "ranking.dominance_replies",
-        "ranking.dominance_percent",
-    }
-)
 
 #: The columns of `ThreadSignals` that summing a thread writes.
 SUM_COLUMNS = (
@@ -84,16 +79,25 @@ SUM_COLUMNS = (
 class Thresholds:
     """Which replies count, and when a thread is a pile-on or dominated (norms)."""
 
-    min_chars: int = 20
-    trust: timedelta = timedelta(hours=24)
-    full_repliers_per_server: int = 3
-    extra_replier_weight: float = 0.25
-    fast_turn: timedelta = timedelta(minutes=2)
-    pileon_repliers: int = 10
-    pileon_share: float = 0.8
-    pileon_within: timedelta = timedelta(hours=2)
-    dominance_replies: int = 10
-    dominance_share: float = 0.6
+    min_chars: int = norm_field("ranking.min_reply_chars")
+    trust: timedelta = norm_field("ranking.trust_hours", hours)
+    full_repliers_per_server: int = norm_field("ranking.full_repliers_per_server")
+    extra_replier_weight: float = norm_field("ranking.extra_replier_weight")
+    fast_turn: timedelta = norm_field("ranking.fast_turn_seconds", seconds)
+    pileon_repliers: int = norm_field("ranking.pileon_repliers")
+    pileon_share: float = norm_field("ranking.pileon_stranger_percent", share)
+    pileon_within: timedelta = norm_field("ranking.pileon_hours", hours)
+    dominance_replies: int = norm_field("ranking.dominance_replies")
+    dominance_share: float = norm_field("ranking.dominance_percent", share)
+
+
+#: The norms that are this module's thresholds: changing one sums recent threads again.
+SIGNAL_NORMS = norms_of(Thresholds)
+
+
+def thresholds_from(found: NormValues) -> Thresholds:
+    """Which replies count, from the norms in force."""
+    return build(Thresholds, found)
 
 
 def substance_length(text: str) -> int:
@@ -237,11 +241,13 @@ def _pairs(counted: Sequence[Fact], t: Thresholds) -> list[list[int]]:
 
 
 async def thresholds(session: AsyncSession) -> Thresholds:
-    """The thresholds in force (norms, read once per change of a thread)."""
-    # Imported here: the norms registry builds its thresholds from this module.
-    from server.services import norms
-
-    return await norms.thresholds(session)
+    """The thresholds in force, reading only those norms (one small statement, read once
+    per change of the norms)."""
+    rows = await session.exec(
+        select(NormValue.name, NormValue.value).where(col(NormValue.name).in_(SIGNAL_NORMS))
+    )
+    values, _ = in_force(rows.all(), {name: DEFAULTS[name] for name in SIGNAL_NORMS})
+    return thresholds_from(values)
 
 
 def _new_signals(

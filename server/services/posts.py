@@ -44,6 +44,7 @@ from server.services import (
     uploads,
 )
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
+from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup, meet_mentioned
 from server.services.visibility import visible_to
 
@@ -52,33 +53,6 @@ class PublishScheduler(Protocol):
     """Rings the doorbell for a scheduled publish; the database row is the truth."""
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None: ...
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The numbers composing obeys, from the community's norms."""
-
-    max_chars: int
-    pause_post: timedelta
-    pause_reply: timedelta
-    base_url: str
-    #: A reply inside an ongoing exchange between mutuals: dialogue should flow.
-    pause_mutual_reply: timedelta = timedelta(seconds=5)
-    #: A first reply to someone with no relationship to the author.
-    pause_stranger_reply: timedelta = timedelta(seconds=60)
-    #: A reply kept as written after the tone check pointed at some of its words.
-    pause_as_written_reply: timedelta = timedelta(seconds=120)
-    #: A reply in a thread in slow mode.
-    pause_hot_thread_reply: timedelta = timedelta(seconds=90)
-    tone_phrases: tuple[str, ...] = ()
-    advice_phrases: tuple[str, ...] = ()
-    intents: tuple[str, ...] = ()
-    tone_indicators: tuple[str, ...] = ()
-    slow_limits: slow_mode.Limits = slow_mode.Limits(10, 30, timedelta(seconds=120))
-    #: Top-level posts per rolling 24 hours, and for accounts in their first days.
-    daily_posts: int = 20
-    newcomer_daily_posts: int = 5
-    newcomer_days: int = 7
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from server.models import (
     ThreadSignals,
 )
 from server.services import mutes
+from server.services.norm_settings import NormValues, build, hours, norm_field
 from server.services.timelines import PAGE, PostView, views_of
 from server.services.visibility import visible_to
 
@@ -51,30 +52,35 @@ SNAPSHOTS_KEPT = 4
 class Weights:
     """The ranking's weights and windows (norms, published on /about/ranking)."""
 
-    window: timedelta = timedelta(hours=72)
-    half_life_hours: float = 24.0
-    base_mutual: float = 3.0
-    base_followed: float = 2.0
-    base_other: float = 1.0
-    voices: float = 1.0
-    exchange: float = 2.0
-    exchange_cap: float = 8.0
-    pair_turn_cap: int = 6
-    fast_turn_value: float = 0.5
-    author_joined: float = 2.0
-    author_extra_cap: int = 2
-    known: float = 1.0
-    known_cap: int = 3
-    substance: float = 1.0
-    substance_chars: int = 200
-    likes: float = 0.05
-    boosts: float = 0.1
-    quiet_boost: float = 1.25
-    quiet_posts: int = 3
-    pileon_penalty: float = 0.5
-    dominance_penalty: float = 0.5
-    diversity_decay: float = 0.5
-    diversity_floor: float = 0.25
+    window: timedelta = norm_field("ranking.window_hours", hours)
+    half_life_hours: float = norm_field("ranking.half_life_hours")
+    base_mutual: float = norm_field("ranking.base_mutual")
+    base_followed: float = norm_field("ranking.base_followed")
+    base_other: float = norm_field("ranking.base_other")
+    voices: float = norm_field("ranking.voices_weight")
+    exchange: float = norm_field("ranking.exchange_weight")
+    exchange_cap: float = norm_field("ranking.exchange_cap")
+    pair_turn_cap: int = norm_field("ranking.pair_turn_cap")
+    fast_turn_value: float = norm_field("ranking.fast_turn_value")
+    author_joined: float = norm_field("ranking.author_joined")
+    author_extra_cap: int = norm_field("ranking.author_extra_cap")
+    known: float = norm_field("ranking.known_weight")
+    known_cap: int = norm_field("ranking.known_cap")
+    substance: float = norm_field("ranking.substance_weight")
+    substance_chars: int = norm_field("ranking.substance_chars")
+    likes: float = norm_field("ranking.likes_weight")
+    boosts: float = norm_field("ranking.boosts_weight")
+    quiet_boost: float = norm_field("ranking.quiet_boost")
+    quiet_posts: int = norm_field("ranking.quiet_posts")
+    pileon_penalty: float = norm_field("ranking.pileon_penalty")
+    dominance_penalty: float = norm_field("ranking.dominance_penalty")
+    diversity_decay: float = norm_field("ranking.diversity_decay")
+    diversity_floor: float = norm_field("ranking.diversity_floor")
+
+
+def weights(found: NormValues) -> Weights:
+    """The ranking's weights, from the norms in force."""
+    return build(Weights, found)
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import CareEvent, CareKind, Follow, FollowState, Post, PostState, ThreadSetting
 from server.services import care
 from server.services.errors import Forbidden, NotFound, RateLimited
+from server.services.norm_settings import norm_field, seconds
 from server.services.visibility import visible_to
 
 
 @dataclass(frozen=True)
 class Limits:
-    hot_replies: int
-    hot_minutes: int
-    interval: timedelta
+    """When a thread runs hot, and how often each person may reply then (norms)."""
+
+    hot_replies: int = norm_field("slowmode.hot_replies")
+    hot_minutes: int = norm_field("slowmode.hot_minutes")
+    interval: timedelta = norm_field("slowmode.interval_seconds", seconds)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.config import Settings
-from server.services import accounts, norms, notifications, sessions
+from server.services import accounts, norms, notifications, posting_rules, sessions
 from server.services.accounts import Signed
-from server.services.posts import Rules
+from server.services.posting_rules import Rules
 from server.web.forms import csrf_token
 from server.web.templating import templates
 
@@ -46,7 +46,7 @@ async def community_norms(request: Request, session: AsyncSession) -> norms.Norm
 
 async def rules(request: Request, session: AsyncSession) -> Rules:
     found = await community_norms(request, session)
-    return norms.posting_rules(found, settings(request).base_url)
+    return posting_rules.rules(found, settings(request).base_url)
 
 
 #: The cookie's field holding the session key (server/services/sessions.py).

@@ -58,7 +58,7 @@ async def home(request: Request) -> Response:
                 session,
                 me.actor.id,
                 now(request),
-                norms.ranking_weights(found),
+                ranking.weights(found),
                 snapshot_id=query_id(request, "snapshot"),
                 offset=query_id(request, "offset") or 0,
             )

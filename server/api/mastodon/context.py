@@ -22,10 +22,10 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
 from server.config import Settings
 from server.models import Actor, Member
-from server.services import norms, oauth
+from server.services import norms, oauth, posting_rules
 from server.services.errors import RateLimited, ServiceError
 from server.services.oauth import Grant
-from server.services.posts import Rules
+from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup
 from server.urls import Urls
 
@@ -74,7 +74,7 @@ class Call:
         return await norms.current(self.session, self.settings)
 
     async def rules(self) -> Rules:
-        return norms.posting_rules(await self.norms(), self.settings.base_url)
+        return posting_rules.rules(await self.norms(), self.settings.base_url)
 
     @property
     def now(self) -> datetime:

@@ -17,7 +17,7 @@ from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
 from server.api.mastodon.params import as_id
 from server.models import PersonList, RepliesPolicy
-from server.services import accounts, lists, norms, ranking, timelines
+from server.services import accounts, lists, ranking, timelines
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ async def _conversations(call: Call) -> Response:
         call.session,
         _actor_id(call),
         call.now,
-        norms.ranking_weights(await call.norms()),
+        ranking.weights(await call.norms()),
         after_post_id=page.max_id,
         limit=page.limit,
     )

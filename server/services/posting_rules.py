@@ -1,0 +1,48 @@
+"""The numbers composing obeys (pauses, length, budgets, tone, slow mode), from the norms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from server.services.norm_settings import (
+    NormValues,
+    build,
+    lines,
+    nested_field,
+    norm_field,
+    seconds,
+)
+from server.services.slow_mode import Limits
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The numbers composing obeys, from the community's norms."""
+
+    base_url: str
+    max_chars: int = norm_field("posts.max_chars")
+    pause_post: timedelta = norm_field("pause.post_seconds", seconds)
+    pause_reply: timedelta = norm_field("pause.reply_seconds", seconds)
+    #: A reply inside an ongoing exchange between mutuals: dialogue should flow.
+    pause_mutual_reply: timedelta = norm_field("pause.mutual_reply_seconds", seconds)
+    #: A first reply to someone with no relationship to the author.
+    pause_stranger_reply: timedelta = norm_field("pause.stranger_reply_seconds", seconds)
+    #: A reply kept as written after the tone check pointed at some of its words.
+    pause_as_written_reply: timedelta = norm_field("pause.as_written_reply_seconds", seconds)
+    #: A reply in a thread in slow mode.
+    pause_hot_thread_reply: timedelta = norm_field("pause.hot_thread_reply_seconds", seconds)
+    tone_phrases: tuple[str, ...] = norm_field("tone.phrases", lines)
+    advice_phrases: tuple[str, ...] = norm_field("cards.advice_phrases", lines)
+    intents: tuple[str, ...] = norm_field("intents.list", lines)
+    tone_indicators: tuple[str, ...] = norm_field("tone.indicators", lines)
+    slow_limits: Limits = nested_field(Limits)
+    #: Top-level posts per rolling 24 hours, and for accounts in their first days.
+    daily_posts: int = norm_field("budget.posts_per_day")
+    newcomer_daily_posts: int = norm_field("budget.newcomer_posts_per_day")
+    newcomer_days: int = norm_field("budget.newcomer_days")
+
+
+def rules(found: NormValues, base_url: str) -> Rules:
+    """The numbers composing obeys, from the norms in force."""
+    return build(Rules, found, base_url=base_url)
