@@ -67,6 +67,7 @@ DELIVERY_STATES = StateTable(
         (DeliveryState.pending, DeliveryState.delivered): "the inbox took it",
         (DeliveryState.pending, DeliveryState.failed): "refused for good, or out of retries",
     },
+    exits={DeliveryState.pending: "its server was blocked"},
 )
 
 

@@ -38,7 +38,10 @@ POST_STATES = StateTable(
         (PostState.published, PostState.published): "edited after publishing",
         (PostState.published, PostState.deleted): "deleted by its author",
     },
-    exits={PostState.pending: "withdrawn in its pause: it becomes a draft"},
+    exits={
+        PostState.pending: "withdrawn in its pause: it becomes a draft",
+        PostState.published: "a boost taken back, or a post its server deleted",
+    },
 )
 
 
