@@ -8,13 +8,12 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlmodel import col, select
 
 from federation.fetch import BlockedAddress, FetchError, post_activity
 from federation.runtime import Federation
 from server.models import Delivery, DeliveryState
-from server.services import domains
+from server.services import domains, states
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +70,14 @@ async def deliver_due(fed: Federation, limit: int = 1000) -> int:
         # One statement claims the rows and says which it claimed. The conditions are
         # repeated outside the subquery: a row another sweeper claimed meanwhile no
         # longer matches them, so it is never claimed twice.
-        claimed = await session.exec(
-            update(Delivery)
-            .where(
-                col(Delivery.id).in_(due.scalar_subquery()),
-                col(Delivery.state) == DeliveryState.pending,
-                col(Delivery.next_attempt_at) <= now,
-            )
-            .values(next_attempt_at=lease)
-            .returning(col(Delivery.id))
-        )  # type: ignore[call-overload]
-        ids = list(claimed.scalars().all())
+        ids = await states.move_all(
+            session,
+            Delivery,
+            col(Delivery.id).in_(due.scalar_subquery()) & (col(Delivery.next_attempt_at) <= now),
+            DeliveryState.pending,
+            DeliveryState.pending,
+            values={"next_attempt_at": lease},
+        )
         await session.commit()
         if not ids:
             return 0
@@ -128,18 +124,18 @@ async def _record(
 ) -> None:
     values: dict[str, object] = {"attempts": Delivery.attempts + 1, "last_status": status}
     if not error:
-        values |= {"state": DeliveryState.delivered, "finished_at": now, "last_error": ""}
+        outcome = DeliveryState.delivered
+        values |= {"finished_at": now, "last_error": ""}
     elif delay is None:
-        values |= {"state": DeliveryState.failed, "finished_at": now, "last_error": error}
+        outcome = DeliveryState.failed
+        values |= {"finished_at": now, "last_error": error}
     else:
+        outcome = DeliveryState.pending
         values |= {"next_attempt_at": now + delay, "last_error": error}
+    assert row.id is not None
     async with fed.sessions() as session:
         # Only a pending row changes: a finished one stays as its sweeper left it.
-        await session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == row.id, col(Delivery.state) == DeliveryState.pending)
-            .values(**values)
-        )  # type: ignore[call-overload]
+        await states.move(session, Delivery, row.id, DeliveryState.pending, outcome, values=values)
         await session.commit()
         if not error:
             await fed.heard(session, row.domain)

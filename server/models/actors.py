@@ -9,6 +9,7 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.models.states import StateTable
 
 
 class Actor(SQLModel, table=True):
@@ -87,6 +88,24 @@ class MemberState(StrEnum):
     active = "active"
     suspended = "suspended"
     rejected = "rejected"
+
+
+#: How a member's standing moves: admins approve, reject, suspend and reinstate; nobody
+#: goes back to waiting for approval.
+MEMBER_STATES = StateTable(
+    "members",
+    MemberState,
+    initial=frozenset({MemberState.pending, MemberState.active}),
+    moves={
+        (before, after): verb
+        for before in MemberState
+        for after, verb in (
+            (MemberState.active, "approved or reinstated"),
+            (MemberState.suspended, "suspended"),
+            (MemberState.rejected, "rejected"),
+        )
+    },
+)
 
 
 class Member(SQLModel, table=True):

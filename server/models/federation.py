@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.models.states import StateTable
 
 
 class OutboxKind(StrEnum):
@@ -54,6 +55,20 @@ class DeliveryState(StrEnum):
     pending = "pending"
     delivered = "delivered"
     failed = "failed"  # permanent refusal or retries exhausted
+
+
+#: How a delivery moves: claimed and retried while pending, then finished one way.
+DELIVERY_STATES = StateTable(
+    "deliveries",
+    DeliveryState,
+    initial=frozenset({DeliveryState.pending}),
+    moves={
+        (DeliveryState.pending, DeliveryState.pending): "claimed by a sweeper, or due again later",
+        (DeliveryState.pending, DeliveryState.delivered): "the inbox took it",
+        (DeliveryState.pending, DeliveryState.failed): "refused for good, or out of retries",
+    },
+    exits={DeliveryState.pending: "its server was blocked"},
+)
 
 
 class Delivery(SQLModel, table=True):

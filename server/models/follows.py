@@ -9,11 +9,23 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.models.states import StateTable
 
 
 class FollowState(StrEnum):
     requested = "requested"  # waiting for a locked account to approve
     accepted = "accepted"
+
+
+#: How a follow moves. A refused or withdrawn request, and an ended follow, leave the
+#: table (following again starts afresh).
+FOLLOW_STATES = StateTable(
+    "follows",
+    FollowState,
+    initial=frozenset({FollowState.requested, FollowState.accepted}),
+    moves={(FollowState.requested, FollowState.accepted): "approved, here or by its server"},
+    exits={FollowState.requested: "refused", FollowState.accepted: "ended"},
+)
 
 
 class Follow(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Posts, their mentions and hashtags, and withdrawn drafts; with the post state machine."""
+"""Posts, their mentions and hashtags, and withdrawn drafts; with the post state table."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Str
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.models.states import StateTable
 
 
 class Visibility(StrEnum):
@@ -24,24 +25,24 @@ class PostState(StrEnum):
     deleted = "deleted"
 
 
-#: Every allowed state change. A withdrawn pending post is not a state: it leaves the
-#: posts table and becomes a Draft, since it was never seen by anyone.
-TRANSITIONS: frozenset[tuple[PostState, PostState]] = frozenset(
-    {
-        (PostState.pending, PostState.published),
-        (PostState.published, PostState.deleted),
-    }
+#: How a post moves. Local posts begin in their pause; boosts and posts from elsewhere
+#: arrive published. A withdrawn pending post is not a state: it leaves the posts table
+#: and becomes a Draft, since it was never seen by anyone.
+POST_STATES = StateTable(
+    "posts",
+    PostState,
+    initial=frozenset({PostState.pending, PostState.published}),
+    moves={
+        (PostState.pending, PostState.pending): "edited, or held to be withdrawn, in its pause",
+        (PostState.pending, PostState.published): "its pause ended",
+        (PostState.published, PostState.published): "edited after publishing",
+        (PostState.published, PostState.deleted): "deleted by its author",
+    },
+    exits={
+        PostState.pending: "withdrawn in its pause: it becomes a draft",
+        PostState.published: "a boost taken back, or a post its server deleted",
+    },
 )
-
-
-class InvalidTransition(Exception):
-    pass
-
-
-def check_transition(before: PostState, after: PostState) -> None:
-    """Raise InvalidTransition unless before -> after is a declared edge."""
-    if (before, after) not in TRANSITIONS:
-        raise InvalidTransition(f"a post cannot go from {before} to {after}")
 
 
 def _post_fk(**kwargs: object) -> Column:  # type: ignore[type-arg]

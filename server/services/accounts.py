@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, WebSession
-from server.services import oauth, outbox, passwords, sessions, usernames
+from server.models.actors import MEMBER_STATES
+from server.services import oauth, outbox, passwords, sessions, states, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_DISPLAY_NAME = 100
@@ -71,7 +72,7 @@ async def create_member(
         email=email,
         password_hash=await asyncio.to_thread(passwords.hash_password, password),
         role=role,
-        state=state,
+        state=MEMBER_STATES.start(state),
         signup_reason=reason.strip()[:1000],
         created_at=now,
     )
@@ -355,8 +356,11 @@ async def set_state(
         found.actor.suspended_at = found.actor.suspended_at or now
     else:
         found.actor.suspended_at = None
-    found.member.state = state
-    session.add(found.member)
+    assert found.member.id is not None
+    # Conditional: an admin acting on a standing another admin just changed is told so.
+    if not await states.move(session, Member, found.member.id, found.member.state, state):
+        raise Conflict(f"@{found.actor.username} was changed meanwhile; look again.")
+    await session.refresh(found.member)
     session.add(found.actor)
     await session.commit()
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +25,7 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import conversation_signals, drafts, media_files, outbox, uploads
+from server.services import conversation_signals, drafts, media_files, outbox, states, uploads
 from server.services.errors import Conflict, NotFound
 from server.services.posts import (
     Composition,
@@ -67,30 +67,30 @@ async def edit_pending(
     draft = check_composition(draft, rules)
     await meet_mentioned(session, lookup, draft.text)
     rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
-    conditions = [
-        col(Post.id) == post_id,
-        col(Post.actor_id) == author.id,
-        col(Post.state) == PostState.pending,
-    ]
+    conditions = [col(Post.actor_id) == author.id]
     if version is not None:
         conditions.append(col(Post.version) == version)
-    result = await session.exec(
-        update(Post)
-        .where(*conditions)
-        .values(
-            text=draft.text,
-            content_html=rendered.html,
-            spoiler_text=draft.spoiler_text,
-            visibility=draft.visibility,
-            sensitive=draft.sensitive,
-            language=draft.language,
-            intent=draft.intent,
-            tone_indicator=draft.tone_indicator,
-            edited_at=now,
-            version=col(Post.version) + 1,
-        )
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
+    edited = await states.move(
+        session,
+        Post,
+        post_id,
+        PostState.pending,
+        PostState.pending,
+        values={
+            "text": draft.text,
+            "content_html": rendered.html,
+            "spoiler_text": draft.spoiler_text,
+            "visibility": draft.visibility,
+            "sensitive": draft.sensitive,
+            "language": draft.language,
+            "intent": draft.intent,
+            "tone_indicator": draft.tone_indicator,
+            "edited_at": now,
+            "version": col(Post.version) + 1,
+        },
+        where=conditions,
+    )
+    if not edited:
         await _refuse(session, author, post_id, PostState.pending)
     await _replace_refs(session, post_id, mention_ids, rendered.tags)
     await _replace_media(session, author, post_id, draft.media_ids, now)
@@ -131,24 +131,24 @@ async def edit_published(
             created_at=post.edited_at or post.published_at or post.created_at,
         )
         # Lands only on the version just read, so `replaced` is exactly what it replaces.
-        result = await session.exec(
-            update(Post)
-            .where(
-                col(Post.id) == post_id,
-                col(Post.state) == PostState.published,
-                col(Post.version) == post.version,
-            )
-            .values(
-                text=draft.text,
-                content_html=rendered.html,
-                spoiler_text=draft.spoiler_text,
-                edited_at=now,
-                sensitive=draft.sensitive,
-                language=draft.language or post.language,
-                version=col(Post.version) + 1,
-            )
-        )  # type: ignore[call-overload]
-        if result.rowcount == 1:
+        edited = await states.move(
+            session,
+            Post,
+            post_id,
+            PostState.published,
+            PostState.published,
+            values={
+                "text": draft.text,
+                "content_html": rendered.html,
+                "spoiler_text": draft.spoiler_text,
+                "edited_at": now,
+                "sensitive": draft.sensitive,
+                "language": draft.language or post.language,
+                "version": col(Post.version) + 1,
+            },
+            where=[col(Post.version) == post.version],
+        )
+        if edited:
             break
         if version is not None:
             await _refuse(session, author, post_id, PostState.published)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, lists, notifications, outbox, paging
+from server.services import blocks, lists, notifications, outbox, paging, states
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -37,7 +37,6 @@ async def follow(
     if await blocks.between(session, follower.id, target.id):
         raise Forbidden("You cannot follow this person.")
     requested = target.locked or not target.is_local
-    state = FollowState.requested if requested else FollowState.accepted
     existing = await find(session, follower.id, target.id)
     written = None
     if existing is None:
@@ -48,7 +47,7 @@ async def follow(
                 Follow,
                 follower_id=follower.id,
                 followed_id=target.id,
-                state=state,
+                state=FollowState.requested if requested else FollowState.accepted,
                 created_at=now,
                 uri=uri,
             )
@@ -125,9 +124,9 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
 
 
 async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
-    """The remote account accepted a local member's follow."""
-    follow.state = FollowState.accepted
-    session.add(follow)
+    """The remote account accepted a local member's follow (again: nothing changes)."""
+    assert follow.id is not None
+    await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted)
     await session.commit()
 
 
@@ -154,10 +153,11 @@ async def answer_request(
     assert follower is not None
     # Conditional on the request still waiting: of two answers at once (two tabs, an
     # app and the web) one lands, with one notification and one Accept or Reject.
-    waiting = (col(Follow.id) == row.id) & (col(Follow.state) == FollowState.requested)
+    assert row.id is not None
     if approve:
-        done = await session.exec(update(Follow).where(waiting).values(state=FollowState.accepted))  # type: ignore[call-overload]
-        if done.rowcount != 1:
+        if not await states.move(
+            session, Follow, row.id, FollowState.requested, FollowState.accepted
+        ):
             raise NotFound("That follow request is not waiting any more.")
         await session.refresh(row)
         notifications.add(
@@ -170,8 +170,7 @@ async def answer_request(
         )
         await _answer_remote(session, row, target, now)
     else:
-        done = await session.exec(delete(Follow).where(waiting))  # type: ignore[call-overload]
-        if done.rowcount != 1:
+        if not await states.leave(session, Follow, row.id, FollowState.requested):
             raise NotFound("That follow request is not waiting any more.")
         if not follower.is_local:
             outbox.record(

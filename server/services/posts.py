@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,7 +29,6 @@ from server.models import (
     ScheduledPublish,
     Visibility,
 )
-from server.models.posts import check_transition
 from server.services import (
     budgets,
     content,
@@ -40,6 +39,7 @@ from server.services import (
     outbox,
     relationships,
     slow_mode,
+    states,
     tone,
     uploads,
 )
@@ -408,22 +408,24 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
     a draft."""
     # First a conditional write that only a pending post passes: from here the publish
     # (a conditional update too) waits for this transaction, then finds nothing.
-    held = await session.exec(
-        update(Post)
-        .where(
-            col(Post.id) == post_id,
-            col(Post.actor_id) == author.id,
-            col(Post.state) == PostState.pending,
-        )
-        .values(version=col(Post.version) + 1)
-    )  # type: ignore[call-overload]
-    if held.rowcount != 1:
+    held = await states.move(
+        session,
+        Post,
+        post_id,
+        PostState.pending,
+        PostState.pending,
+        values={"version": col(Post.version) + 1},
+        where=[col(Post.actor_id) == author.id],
+    )
+    if not held:
         await refuse_not_pending(session, author, post_id)
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     draft = await drafts.keep_withdrawn(session, post, now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(Post).where(col(Post.id) == post_id))  # type: ignore[call-overload]
+    # The hold above keeps it pending until this transaction ends.
+    if not await states.leave(session, Post, post_id, PostState.pending):
+        await refuse_not_pending(session, author, post_id)
     await session.commit()
     return draft
 
@@ -437,21 +439,22 @@ async def delete_published(
         raise NotFound("This post does not exist any more.")
     if post.state == PostState.pending:
         raise Conflict("This post is still in its pause: withdraw it instead.")
-    check_transition(PostState(post.state), PostState.deleted)
     # Conditional, so two deletes at once send one Delete, and an edit racing it loses.
-    done = await session.exec(
-        update(Post)
-        .where(col(Post.id) == post_id, col(Post.state) == PostState.published)
-        .values(
-            state=PostState.deleted,
-            text="",
-            content_html="",
-            spoiler_text="",
-            deleted_at=now,
-            version=col(Post.version) + 1,
-        )
-    )  # type: ignore[call-overload]
-    if done.rowcount != 1:
+    done = await states.move(
+        session,
+        Post,
+        post_id,
+        PostState.published,
+        PostState.deleted,
+        values={
+            "text": "",
+            "content_html": "",
+            "spoiler_text": "",
+            "deleted_at": now,
+            "version": col(Post.version) + 1,
+        },
+    )
+    if not done:
         raise NotFound("This post does not exist any more.")
     await session.refresh(post)
     # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import OutboxKind, Post, PostState, ScheduledPublish
-from server.services import conversation_signals, notifications, outbox
+from server.services import conversation_signals, notifications, outbox, states
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +21,16 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     Idempotent: the state change is a conditional update, so a second run, a run racing
     with another worker, or a run after a withdrawal does nothing.
     """
-    result = await session.exec(
-        update(Post)
-        .where(
-            col(Post.id) == post_id,
-            col(Post.state) == PostState.pending,
-            col(Post.publish_at) <= now,
-        )
-        .values(state=PostState.published, published_at=now)
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
+    published = await states.move(
+        session,
+        Post,
+        post_id,
+        PostState.pending,
+        PostState.published,
+        values={"published_at": now},
+        where=[col(Post.publish_at) <= now],
+    )
+    if not published:
         post = await session.get(Post, post_id)
         if post is None or post.state != PostState.pending:
             # Published by another worker, or withdrawn: the schedule row is spent.
