@@ -292,12 +292,11 @@ async def _our_follow(
     """The local member's follow an Accept or Reject answers: by its id, or (as Mastodon
     also matches) by the embedded follower and followed."""
     ref = activity.object_ref
-    if ref:
-        follow_id = fed.urls.follow_id_of(ref)
-        if follow_id is not None:
-            found = await session.get(Follow, follow_id)
-            if found is not None and found.followed_id == signer.id:
-                return found
+    token = fed.urls.activity_token_of(ref, "follow") if ref else None
+    if token is not None:
+        found = await follows.by_activity_id(session, token)
+        if found is not None and found.followed_id == signer.id:
+            return found
     embedded = activity.object or {}
     follower = await _local_target(fed, session, incoming.ref(embedded.get("actor")))
     if follower is None:

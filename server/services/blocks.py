@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.ids import new_activity_id
 from server.models import Actor, Block, Follow, OutboxKind
 from server.services import lists, outbox, paging
 from server.services.errors import Invalid
@@ -37,7 +38,15 @@ async def block(
     assert actor.id is not None and target.id is not None
     # The database decides between two blocks sent at once: one row, one Block sent.
     written = await session.exec(
-        insert_once(session, Block, actor_id=actor.id, target_id=target.id, uri=uri, created_at=now)
+        insert_once(
+            session,
+            Block,
+            actor_id=actor.id,
+            target_id=target.id,
+            uri=uri,
+            activity_id=new_activity_id(),
+            created_at=now,
+        )
     )
     row = (
         await session.exec(
@@ -65,7 +74,7 @@ async def block(
             actor.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"block_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -91,7 +100,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
             actor.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"block_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
 

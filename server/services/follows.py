@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.ids import new_activity_id
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
 from server.services import blocks, lists, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
@@ -51,6 +52,7 @@ async def follow(
                 state=state,
                 created_at=now,
                 uri=uri,
+                activity_id=new_activity_id(),
             )
         )
         existing = await find(session, follower.id, target.id)
@@ -81,7 +83,7 @@ async def follow(
             follower.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"follow_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -97,7 +99,7 @@ async def _answer_remote(session: AsyncSession, row: Follow, target: Actor, now:
             target.id,
             now=now,
             target_actor_id=follower.id,
-            snapshot={"follow_uri": row.uri, "follow_id": row.id},
+            payload=outbox.Answer(follow_uri=row.uri),
         )
 
 
@@ -119,7 +121,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
             follower.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"follow_id": existing.id},
+            payload=outbox.Sent(activity_id=existing.activity_id),
         )
     await session.commit()
 
@@ -180,7 +182,7 @@ async def answer_request(
                 target.id,
                 now=now,
                 target_actor_id=follower_id,
-                snapshot={"follow_uri": row.uri, "follow_id": row.id},
+                payload=outbox.Answer(follow_uri=row.uri),
             )
     await session.exec(
         delete(Notification).where(
@@ -267,3 +269,23 @@ async def _people(
     )
     found = await paging.rows(session, query, col(Follow.id), window)
     return [(int(follow_id), actor) for follow_id, actor in found if follow_id is not None]
+
+
+async def by_activity_id(session: AsyncSession, activity_id: str) -> Follow | None:
+    """The follow whose Follow activity Porch sent with this token (Accept, Reject)."""
+    return (await session.exec(select(Follow).where(Follow.activity_id == activity_id))).first()
+
+
+async def remote_followers(session: AsyncSession, actor_id: int) -> list[Actor]:
+    """People on other servers whose follow of `actor_id` is accepted: the audience
+    of what they post to followers."""
+    rows = await session.exec(
+        select(Actor)
+        .join(Follow, col(Follow.follower_id) == Actor.id)
+        .where(
+            Follow.followed_id == actor_id,
+            Follow.state == FollowState.accepted,
+            col(Actor.domain).is_not(None),
+        )
+    )
+    return list(rows.all())

@@ -8,7 +8,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.ids import id_for_time
+from server.ids import id_for_time, new_activity_id
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
 from server.services import blocks, conversation_signals, notifications, outbox, paging
 from server.services.errors import Forbidden, NotFound
@@ -25,7 +25,15 @@ async def like(
     post = await get_visible(session, actor.id, post_id)
     await _check_allowed(session, actor, post)
     written = await session.exec(
-        insert_once(session, Like, actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
+        insert_once(
+            session,
+            Like,
+            actor_id=actor.id,
+            post_id=post.id,
+            uri=uri,
+            activity_id=new_activity_id(),
+            created_at=now,
+        )
     )
     row = (
         await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post.id))
@@ -49,7 +57,7 @@ async def like(
             actor.id,
             now=now,
             post_id=post.id,
-            snapshot={"like_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -73,7 +81,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
             actor.id,
             now=now,
             post_id=post_id,
-            snapshot={"like_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
 
@@ -162,7 +170,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             OutboxKind.undo_announce,
             actor.id,
             now=now,
-            snapshot={"boost_id": row.id, "post_id": post_id},
+            payload=outbox.Unboost(boost_id=row.id, post_id=post_id),
         )
     await conversation_signals.count_boost(session, post_id, -1)
     await session.commit()
