@@ -8,7 +8,6 @@ from sqlalchemy import and_, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.ids import new_activity_id
 from server.models import Actor, Block, Follow, OutboxKind
 from server.services import lists, outbox, paging
 from server.services.errors import Invalid
@@ -38,15 +37,7 @@ async def block(
     assert actor.id is not None and target.id is not None
     # The database decides between two blocks sent at once: one row, one Block sent.
     written = await session.exec(
-        insert_once(
-            session,
-            Block,
-            actor_id=actor.id,
-            target_id=target.id,
-            uri=uri,
-            activity_id=new_activity_id(),
-            created_at=now,
-        )
+        insert_once(session, Block, actor_id=actor.id, target_id=target.id, uri=uri, created_at=now)
     )
     row = (
         await session.exec(

@@ -10,7 +10,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.ids import new_activity_id
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
 from server.services import blocks, lists, notifications, outbox, paging
 from server.services.errors import Forbidden, Invalid, NotFound
@@ -52,7 +51,6 @@ async def follow(
                 state=state,
                 created_at=now,
                 uri=uri,
-                activity_id=new_activity_id(),
             )
         )
         existing = await find(session, follower.id, target.id)

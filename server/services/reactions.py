@@ -8,7 +8,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.ids import id_for_time, new_activity_id
+from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
 from server.services import blocks, conversation_signals, notifications, outbox, paging
 from server.services.errors import Forbidden, NotFound
@@ -25,15 +25,7 @@ async def like(
     post = await get_visible(session, actor.id, post_id)
     await _check_allowed(session, actor, post)
     written = await session.exec(
-        insert_once(
-            session,
-            Like,
-            actor_id=actor.id,
-            post_id=post.id,
-            uri=uri,
-            activity_id=new_activity_id(),
-            created_at=now,
-        )
+        insert_once(session, Like, actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
     )
     row = (
         await session.exec(select(Like).where(Like.actor_id == actor.id, Like.post_id == post.id))
