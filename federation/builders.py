@@ -33,10 +33,12 @@ class Outgoing:
 
     @property
     def urls(self) -> Urls:
+        """This instance's URLs."""
         return self.fed.urls
 
     @property
     def me(self) -> str:
+        """The sender's actor id."""
         return self.urls.actor(self.sender.username)
 
     async def target(self) -> Actor | None:
@@ -46,6 +48,7 @@ class Outgoing:
         return await self.session.get(Actor, self.item.target_actor_id)
 
     async def post(self, post_id: int | None) -> Post | None:
+        """A post by id, local or remote; None when there is none (or no id)."""
         return await self.session.get(Post, post_id) if post_id is not None else None
 
 
@@ -91,6 +94,7 @@ async def _source(out: Outgoing) -> outgoing.NoteSource | None:
 
 
 async def build_create(out: Outgoing) -> Built | None:
+    """Create(Note) of a post published after its pause."""
     source = await _source(out)
     if source is None:
         return None
@@ -98,6 +102,7 @@ async def build_create(out: Outgoing) -> Built | None:
 
 
 async def build_update(out: Outgoing) -> Built | None:
+    """Update(Note) of an edited post, with the id minted for this edit."""
     source = await _source(out)
     if source is None:
         return None
@@ -108,6 +113,7 @@ async def build_update(out: Outgoing) -> Built | None:
 
 
 async def build_delete(out: Outgoing) -> Built | None:
+    """Delete of a post, to everyone who had it."""
     source = await _source(out)
     if source is None:
         return None
@@ -137,6 +143,7 @@ async def _announce(out: Outgoing, boost_id: int, original_id: int | None) -> Bu
 
 
 async def build_announce(out: Outgoing) -> Built | None:
+    """Announce of a boost, to followers and the boosted author."""
     boost = await out.post(out.item.post_id)
     if boost is None or boost.id is None:
         return None
@@ -144,12 +151,14 @@ async def build_announce(out: Outgoing) -> Built | None:
 
 
 async def build_undo_announce(out: Outgoing) -> Built | None:
+    """Undo of a boost that is gone: the Announce rebuilt from the payload."""
     gone = outbox.read(out.item, outbox.Unboost)
     built = await _announce(out, gone.boost_id, gone.post_id)
     return Built(outgoing.undo(built.activity, out.me), built.inboxes) if built else None
 
 
 async def build_like(out: Outgoing) -> Built | None:
+    """Like of another server's post, to its author."""
     post = await out.post(out.item.post_id)
     author = await out.session.get(Actor, post.actor_id) if post else None
     if post is None or author is None or not author.domain or not (i := inbox_of(author)):
@@ -171,10 +180,12 @@ async def _to_person(out: Outgoing, kind: str) -> Built | None:
 
 
 async def build_follow(out: Outgoing) -> Built | None:
+    """Follow of someone on another server."""
     return await _to_person(out, "Follow")
 
 
 async def build_block(out: Outgoing) -> Built | None:
+    """Block of someone on another server."""
     return await _to_person(out, "Block")
 
 
@@ -209,6 +220,7 @@ def answering(kind: str) -> Builder:
 
 
 async def build_update_actor(out: Outgoing) -> Built | None:
+    """Update(Person) after a profile change, to followers elsewhere."""
     doc = await person_document(out.session, out.urls, out.sender)
     token = outbox.read(out.item, outbox.Minted).activity_id
     followers = out.urls.followers(out.sender.username)

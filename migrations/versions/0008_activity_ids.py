@@ -3,7 +3,9 @@
 Likes, follows and blocks get a token that names the activity sent for them, instead of
 their row id (which SQLite hands out again after a delete). Rows from before keep their
 row id as token, so an Undo sent later names the activity that was sent; new tokens are
-longer and never all digits. The outbox's `snapshot` becomes its typed `payload`.
+longer and never all digits. The outbox's `snapshot` becomes its typed `payload`
+(rows still waiting to go out are converted). A downgrade keeps payloads as they are:
+let waiting rows go out first.
 
 Revision ID: 0008
 Revises: 0007
