@@ -14,7 +14,6 @@ from federation.runtime import Federation
 from server.models import Actor
 from server.services import remote_actors
 from server.services.errors import Invalid, NotFound
-from server.services.remote_actors import RemoteProfile
 
 #: Profiles older than this are refreshed when next needed.
 STALE_AFTER = timedelta(days=1)
@@ -63,29 +62,7 @@ async def _fetch_and_store(fed: Federation, session: AsyncSession, uri: str) -> 
     # Its server vouches for it (Federation.fetch); it must also be the one asked for.
     if doc.id != uri:
         raise Unresolvable(f"{uri} answered with a document for {doc.id}.")
-    return await remote_actors.store(session, profile_of(doc), fed.clock.now())
-
-
-def profile_of(doc: incoming.ActorDoc) -> RemoteProfile:
-    """What Porch stores about a remote actor, from their parsed document."""
-    return RemoteProfile(
-        uri=doc.id,
-        username=doc.username,
-        domain=incoming.host(doc.id),
-        actor_type=doc.type,
-        display_name=doc.name,
-        bio=doc.bio,
-        url=doc.url,
-        inbox_url=doc.inbox,
-        shared_inbox_url=doc.shared_inbox,
-        followers_url=doc.followers,
-        avatar_url=doc.icon,
-        header_url=doc.image,
-        locked=doc.locked,
-        discoverable=doc.discoverable,
-        key_id=doc.key_id,
-        public_pem=doc.public_pem,
-    )
+    return await remote_actors.store(session, incoming.profile_from_actor(doc), fed.clock.now())
 
 
 async def key_for(

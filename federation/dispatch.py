@@ -9,13 +9,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import deletions, incoming
-from federation.actors import Unresolvable, profile_of, resolve
+from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
-from federation.html import plain_text, sanitize_remote_html
+from federation.html import sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.origins import same_origin
 from federation.runtime import Federation
-from server.models import Actor, Follow, Post, Visibility
+from server.models import Actor, Follow, Post
 from server.services import (
     accounts,
     blocks,
@@ -25,7 +25,7 @@ from server.services import (
     remote_posts,
 )
 from server.services.errors import ServiceError
-from server.services.remote_posts import RemoteMedia, RemotePoll, RemotePost
+from server.services.remote_posts import RemotePost
 
 log = logging.getLogger(__name__)
 
@@ -93,17 +93,6 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
     await store_note(fed, session, author, note, require_relevance=True)
 
 
-def visibility_of(note: NoteDoc, author: Actor) -> Visibility:
-    """Mastodon's mapping, read backwards: Public in to, in cc, followers, or people."""
-    if incoming.is_public(note.to):
-        return Visibility.public
-    if incoming.is_public(note.cc):
-        return Visibility.unlisted
-    if author.followers_url and author.followers_url in note.to + note.cc:
-        return Visibility.followers
-    return Visibility.direct
-
-
 async def _relevant(fed: Federation, session: AsyncSession, author: Actor, note: NoteDoc) -> bool:
     """Mastodon keeps only posts that concern someone here: a local follower of the
     author, a local person addressed or mentioned, or a reply to a local post."""
@@ -161,9 +150,6 @@ async def _remote_post(
         parent = await _local_post(fed, session, note.in_reply_to)
         parent = parent or await remote_posts.by_uri(session, note.in_reply_to)
         parent_id = parent.id if parent else None
-    poll = None
-    if note.poll_options is not None:
-        poll = RemotePoll(note.poll_options, note.poll_multiple, note.poll_closes, note.poll_voters)
     content_html = sanitize_remote_html(
         note.content_html,
         mention_href=local_links.get,
@@ -171,27 +157,13 @@ async def _remote_post(
     )
     if len(content_html) > incoming.MAX_HTML:  # local links can be longer than remote ones
         content_html = note.content_html
-    return RemotePost(
-        uri=note.id,
-        url=note.url,
+    return incoming.post_from_note(
+        note,
+        visibility=incoming.visibility_from_note(note, author.followers_url),
         content_html=content_html,
-        text=plain_text(note.content_html),
-        spoiler_text=note.summary,
-        sensitive=note.sensitive,
-        visibility=visibility_of(note, author),
-        published_at=note.published or fed.clock.now(),
-        language=note.language,
-        intent=note.intent,
-        tone_indicator=note.tone_indicator,
-        in_reply_to_id=parent_id,
-        in_reply_to_uri=note.in_reply_to,
         mention_ids=mention_ids,
-        tags=note.hashtags,
-        media=[
-            RemoteMedia(m.url, m.media_type, m.description, m.blurhash, m.width, m.height)
-            for m in note.attachments
-        ],
-        poll=poll,
+        in_reply_to_id=parent_id,
+        received_at=fed.clock.now(),
     )
 
 
@@ -233,7 +205,7 @@ async def on_update(
             # A changed key is only trusted from the actor's own server.
             await resolve(fed, session, doc.id, refresh=True)
             return
-        await remote_actors.store(session, profile_of(doc), fed.clock.now())
+        await remote_actors.store(session, incoming.profile_from_actor(doc), fed.clock.now())
         return
     note = await _note_from(fed, signer, activity)
     post = await remote_posts.by_uri(session, note.id)
@@ -292,12 +264,11 @@ async def _our_follow(
     """The local member's follow an Accept or Reject answers: by its id, or (as Mastodon
     also matches) by the embedded follower and followed."""
     ref = activity.object_ref
-    if ref:
-        follow_id = fed.urls.follow_id_of(ref)
-        if follow_id is not None:
-            found = await session.get(Follow, follow_id)
-            if found is not None and found.followed_id == signer.id:
-                return found
+    token = fed.urls.activity_token_of(ref, "follow") if ref else None
+    if token is not None:
+        found = await follows.by_activity_id(session, token)
+        if found is not None and found.followed_id == signer.id:
+            return found
     embedded = activity.object or {}
     follower = await _local_target(fed, session, incoming.ref(embedded.get("actor")))
     if follower is None:

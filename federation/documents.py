@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from federation import context, vocab
+from federation import context, outgoing
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
@@ -85,7 +85,7 @@ async def person_document(session: AsyncSession, urls: Urls, person: Actor) -> d
         header = (f"{urls.base}/media/{person.header_path}", "image/webp")
     summary = content.render(person.bio, {}, urls.base).html if person.bio else ""
     fields = [(f["name"], content.render(f["value"], {}, urls.base).html) for f in person.fields]
-    return vocab.actor_document(
+    return outgoing.person_from_member(
         urls,
         person,
         key.public_pem,
@@ -101,7 +101,7 @@ async def instance_actor(request: Request) -> Response:
     urls = context.urls(request)
     async with context.sessions(request)() as session:
         _, key = await instance_key(session, urls)
-    return AS2Response(vocab.instance_actor_document(urls, key.public_pem))
+    return AS2Response(outgoing.application_from_instance(urls, key.public_pem))
 
 
 async def _readable_post(
@@ -115,7 +115,7 @@ async def _readable_post(
     if post is None or post.actor_id != person.id or post.state == PostState.pending:
         return _not_found("This post does not exist.")
     if post.state == PostState.deleted:
-        return AS2Response(vocab.tombstone(urls.post(username, post_id)), 410)
+        return AS2Response(outgoing.tombstone(urls.post(username, post_id)), 410)
     who = await reader(request, session, required=True)
     try:
         await posts.get_visible(session, who.actor.id if who.actor else None, post_id)
@@ -126,11 +126,11 @@ async def _readable_post(
 
 async def note_source(
     session: AsyncSession, urls: Urls, post: Post, author: Actor
-) -> vocab.NoteSource:
+) -> outgoing.NoteSource:
     """Load what a Note is built from."""
     found = await posts.details(session, post)
     parent = urls.of_post(*found.parent) if found.parent else post.in_reply_to_uri
-    return vocab.NoteSource(post, author, found.mentions, found.tags, found.attachments, parent)
+    return outgoing.NoteSource(post, author, found.mentions, found.tags, found.attachments, parent)
 
 
 async def note(request: Request) -> Response:
@@ -138,16 +138,18 @@ async def note(request: Request) -> Response:
     username, post_id = request.path_params["username"], int(request.path_params["post_id"])
     if (page := _to_html(request, urls.post_page(username, post_id))) is not None:
         return page
-    return await _serve_post(request, lambda source: vocab.document(vocab.note(urls, source)))
+    return await _serve_post(
+        request, lambda source: outgoing.document(outgoing.note_from_post(urls, source))
+    )
 
 
 async def note_activity(request: Request) -> Response:
     urls = context.urls(request)
-    return await _serve_post(request, lambda source: vocab.create(urls, source))
+    return await _serve_post(request, lambda source: outgoing.create_from_post(urls, source))
 
 
 async def _serve_post(
-    request: Request, build: Callable[[vocab.NoteSource], dict[str, Any]]
+    request: Request, build: Callable[[outgoing.NoteSource], dict[str, Any]]
 ) -> Response:
     urls = context.urls(request)
     async with context.sessions(request)() as session:
@@ -179,8 +181,10 @@ async def replies(request: Request) -> Response:
         "items": ids,
     }
     if request.query_params.get("page"):
-        return AS2Response(vocab.document(page))
-    return AS2Response(vocab.document({"id": collection_id, "type": "Collection", "first": page}))
+        return AS2Response(outgoing.document(page))
+    return AS2Response(
+        outgoing.document({"id": collection_id, "type": "Collection", "first": page})
+    )
 
 
 def _cursor(request: Request) -> int | None:
@@ -200,7 +204,9 @@ async def outbox(request: Request) -> Response:
         await reader(request, session, required=True)
         total = await timelines.public_count(session, person.id)
         if not request.query_params.get("page"):
-            return AS2Response(vocab.ordered_collection(outbox_id, total, outbox_id + "?page=true"))
+            return AS2Response(
+                outgoing.ordered_collection(outbox_id, total, outbox_id + "?page=true")
+            )
         page = await timelines.profile(
             session, None, person, with_replies=True, window=Window(max_id=_cursor(request))
         )
@@ -209,8 +215,8 @@ async def outbox(request: Request) -> Response:
             if view.post.reblog_of_id is not None and view.reblog is not None:
                 original = urls.of_post(view.reblog.post, view.reblog.author)
                 items.append(
-                    vocab.embedded(
-                        vocab.announce(
+                    outgoing.embedded(
+                        outgoing.announce_from_boost(
                             urls.post(username, view.post.id) + "/activity",
                             urls.actor(username),
                             urls.followers(username),
@@ -222,10 +228,10 @@ async def outbox(request: Request) -> Response:
                 )
             else:
                 source = await note_source(session, urls, view.post, person)
-                items.append(vocab.embedded(vocab.create(urls, source)))
+                items.append(outgoing.embedded(outgoing.create_from_post(urls, source)))
     next_id = f"{outbox_id}?page=true&max_id={page.next_max_id}" if page.next_max_id else None
     page_id = str(request.url.replace(scheme=urls.base.split(":")[0], netloc=urls.host))
-    return AS2Response(vocab.collection_page(page_id, outbox_id, items, next_id, total))
+    return AS2Response(outgoing.collection_page(page_id, outbox_id, items, next_id, total))
 
 
 async def followers(request: Request) -> Response:
@@ -249,13 +255,13 @@ async def _people(request: Request, which: str) -> Response:
         total = counts.followers if which == "followers" else counts.following
         if not request.query_params.get("page"):
             first = collection_id + "?page=1"
-            return AS2Response(vocab.ordered_collection(collection_id, total, first))
+            return AS2Response(outgoing.ordered_collection(collection_id, total, first))
         listing = follows.followers_of if which == "followers" else follows.followed_by
         rows = await listing(session, person.id, Window(limit=PAGE + 1, max_id=_cursor(request)))
     ids = [urls.of_actor(a) for _, a in rows[:PAGE]]
     next_id = f"{collection_id}?page=1&max_id={rows[PAGE - 1][0]}" if len(rows) > PAGE else None
     page_id = f"{collection_id}?{request.url.query}"
-    return AS2Response(vocab.collection_page(page_id, collection_id, ids, next_id, total))
+    return AS2Response(outgoing.collection_page(page_id, collection_id, ids, next_id, total))
 
 
 async def featured(request: Request) -> Response:
@@ -274,4 +280,4 @@ async def _empty(request: Request, suffix: str, kind: str, items: str) -> Respon
         if await _member(session, username) is None:
             return _not_found(f"There is nobody called {username} here.")
     body = {"id": urls.actor(username) + suffix, "type": kind, "totalItems": 0, items: []}
-    return AS2Response(vocab.document(body))
+    return AS2Response(outgoing.document(body))

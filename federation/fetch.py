@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import httpx
 
-from federation import incoming
+from federation import bodies, incoming
 from federation.ssrf import AddressRefused, GuardedTransport, check_url
 
 AS2_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -225,7 +225,7 @@ def _parse_object(body: bytes, url: httpx.URL) -> dict[str, Any]:
     # The one reading of remote JSON (the inbox's too): text no database keeps is
     # cleaned there.
     try:
-        return incoming.loads(body)
+        return bodies.loads(body)
     except incoming.Malformed as exc:
         raise FetchError(f"{url} sent unusable JSON: {exc}") from exc
 

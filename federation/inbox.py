@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from federation import dispatch, incoming
+from federation import bodies, dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.db import unavailable
@@ -62,12 +62,12 @@ async def receive(request: Request) -> Response:
         signer_uri = actor.uri  # read now: a rollback below expires the row
         await fed.heard(session, incoming.host(signer_uri or ""))
         try:
-            data = incoming.loads(body)
+            data = bodies.loads(body)
             activity = incoming.activity(data)
         except Malformed as exc:
             log.info("malformed activity from %s: %s", signer_uri, exc)
             return _answer(400, str(exc))
-        if not incoming.has_as2_context(data):
+        if not bodies.has_as2_context(data):
             return _answer(400, "The activity has no ActivityStreams @context.")
         if incoming.host(activity.id) != incoming.host(activity.actor):
             # Ids are remembered to ignore redeliveries: one minted for another server
@@ -103,7 +103,7 @@ def _self_delete(body: bytes) -> str | None:
     if b'"Delete"' not in body:
         return None  # spares parsing every other activity twice
     try:
-        activity = incoming.activity(incoming.loads(body))
+        activity = incoming.activity(bodies.loads(body))
     except Malformed:
         return None
     if activity.type == "Delete" and activity.object_ref == activity.actor:

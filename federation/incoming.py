@@ -1,25 +1,27 @@
-"""Reading what other servers send: JSON into typed activities, notes and actors.
+"""Incoming: what other servers send, read into typed documents and domain values.
 
 Remote JSON is loose (a value may be a string, an object or a list of either), so
 every read goes through the small helpers here and ends in a dataclass; nothing past
-this module touches raw dicts.
+this module touches raw dicts. Converters into domain values are named by direction,
+`<domain value>_from_<document>` (`post_from_note`); the other direction lives in
+federation/outgoing.py, and bodies are parsed by federation/bodies.py.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from federation.html import plain_text, sanitize_remote_html
+from server.models import Visibility
 from server.services.content import labels_html
-from server.text import clean as text_clean
+from server.services.remote_actors import RemoteProfile
+from server.services.remote_posts import RemoteMedia, RemotePoll, RemotePost
 from server.urls import PUBLIC_ALIASES
 
 AS = "https://www.w3.org/ns/activitystreams"
-MAX_DEPTH = 16
 #: What the posts table holds of a post's HTML, and of a hashtag (server/models/posts.py).
 MAX_HTML = 200_000
 MAX_TAG = 100
@@ -31,49 +33,6 @@ NOTE_TYPES = frozenset({"Note", "Question", "Article", "Page", "Image", "Video",
 
 class Malformed(Exception):
     """The payload is not something Porch can read; str(exc) says why."""
-
-
-def loads(body: bytes) -> dict[str, Any]:
-    """Parse JSON from another server (an inbox body, a fetched document): an object,
-    nested at most MAX_DEPTH levels, its text cleaned as `clean` says."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise Malformed("The body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise Malformed("The body must be a JSON object.")
-    if _depth(data) > MAX_DEPTH:
-        raise Malformed(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
-    cleaned: dict[str, Any] = clean(data)
-    return cleaned
-
-
-def clean(value: Any) -> Any:
-    """`value` with every string, keys included and at any depth, cleaned by
-    `server.text.clean`: no NUL or other control character, no lone surrogate."""
-    if isinstance(value, str):
-        return text_clean(value)
-    if isinstance(value, list):
-        return [clean(item) for item in value]
-    if isinstance(value, dict):
-        return {clean(key): clean(item) for key, item in value.items()}
-    return value
-
-
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
-
-
-def has_as2_context(data: dict[str, Any]) -> bool:
-    context = data.get("@context")
-    values = context if isinstance(context, list) else [context]
-    return AS in values or "https://www.w3.org/ns/activitystreams#" in values
 
 
 def text(value: Any, limit: int = 10_000) -> str:
@@ -366,3 +325,74 @@ def _media(data: dict[str, Any]) -> MediaDoc | None:
 
 def is_public(addresses: list[str]) -> bool:
     return any(a in PUBLIC_ALIASES for a in addresses)
+
+
+def profile_from_actor(doc: ActorDoc) -> RemoteProfile:
+    """What Porch stores about a remote actor, from their parsed document."""
+    return RemoteProfile(
+        uri=doc.id,
+        username=doc.username,
+        domain=host(doc.id),
+        actor_type=doc.type,
+        display_name=doc.name,
+        bio=doc.bio,
+        url=doc.url,
+        inbox_url=doc.inbox,
+        shared_inbox_url=doc.shared_inbox,
+        followers_url=doc.followers,
+        avatar_url=doc.icon,
+        header_url=doc.image,
+        locked=doc.locked,
+        discoverable=doc.discoverable,
+        key_id=doc.key_id,
+        public_pem=doc.public_pem,
+    )
+
+
+def visibility_from_note(note: NoteDoc, followers_url: str | None) -> Visibility:
+    """Mastodon's mapping, read backwards: Public in to, in cc, followers, or people."""
+    if is_public(note.to):
+        return Visibility.public
+    if is_public(note.cc):
+        return Visibility.unlisted
+    if followers_url and followers_url in note.to + note.cc:
+        return Visibility.followers
+    return Visibility.direct
+
+
+def post_from_note(
+    note: NoteDoc,
+    *,
+    visibility: Visibility,
+    content_html: str,
+    mention_ids: list[int],
+    in_reply_to_id: int | None,
+    received_at: datetime,
+) -> RemotePost:
+    """The post to store for a note, with the references already found here (mentioned
+    people, the parent) and its HTML relinked to pages here."""
+    poll = None
+    if note.poll_options is not None:
+        poll = RemotePoll(note.poll_options, note.poll_multiple, note.poll_closes, note.poll_voters)
+    return RemotePost(
+        uri=note.id,
+        url=note.url,
+        content_html=content_html,
+        text=plain_text(note.content_html),
+        spoiler_text=note.summary,
+        sensitive=note.sensitive,
+        visibility=visibility,
+        published_at=note.published or received_at,
+        language=note.language,
+        intent=note.intent,
+        tone_indicator=note.tone_indicator,
+        in_reply_to_id=in_reply_to_id,
+        in_reply_to_uri=note.in_reply_to,
+        mention_ids=mention_ids,
+        tags=note.hashtags,
+        media=[
+            RemoteMedia(m.url, m.media_type, m.description, m.blurhash, m.width, m.height)
+            for m in note.attachments
+        ],
+        poll=poll,
+    )

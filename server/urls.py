@@ -23,6 +23,8 @@ PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 _ACTOR_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)$")
 _POST_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<post_id>\d{1,19})$")
+#: An activity token (server/ids.py), or the row id it replaced in rows made before tokens.
+_ACTIVITY_TOKEN = re.compile(r"[0-9a-z]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,13 @@ class Urls:
     def tag(self, name: str) -> str:
         return f"{self.base}/tags/{name}"
 
-    def activity(self, kind: str, item_id: int) -> str:
-        """Ids of activities Porch sends that are not objects themselves (follows, likes…)."""
-        return f"{self.base}/activities/{kind}/{item_id}"
+    def activity(self, kind: str, token: str) -> str:
+        """Ids of activities Porch sends that are not objects themselves (follows, likes…).
+
+        `token` is minted once per activity (server/ids.py), never a row id: rows are
+        deleted and their ids handed out again, and other servers drop an id they saw.
+        """
+        return f"{self.base}/activities/{kind}/{token}"
 
     # Reading ids back.
 
@@ -117,8 +123,8 @@ class Urls:
             match = re.match(r"^/@[A-Za-z0-9_]+/(?P<post_id>\d{1,19})$", path)
         return int(match["post_id"]) if match and int(match["post_id"]) <= MAX_ID else None
 
-    def follow_id_of(self, uri: str) -> int | None:
-        """The Follow row id if `uri` is the id of a Follow Porch sent."""
-        prefix = self.activity("follow", 0)[:-1]
+    def activity_token_of(self, uri: str, kind: str) -> str | None:
+        """The token if `uri` is the id of an activity of `kind` Porch sent, else None."""
+        prefix = self.activity(kind, "")
         tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
-        return int(tail) if tail.isascii() and tail.isdigit() and int(tail) <= MAX_ID else None
+        return tail if _ACTIVITY_TOKEN.fullmatch(tail) else None

@@ -267,7 +267,7 @@ def test_non_ascii_digits_from_other_servers_are_not_numbers() -> None:
 
     assert _retry_after("²") is None
     urls = Urls("https://porch.example")
-    assert urls.follow_id_of(urls.activity("follow", 0)[:-1] + "²") is None
+    assert urls.activity_token_of(urls.activity("follow", "²"), "follow") is None
 
 
 async def test_a_streaming_socket_whose_address_holds_a_control_character_is_refused(

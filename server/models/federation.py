@@ -34,8 +34,9 @@ class OutboxKind(StrEnum):
 
 class OutboxItem(SQLModel, table=True):
     """Written in the same transaction as the change it reports; fanned out into
-    deliveries by a job. References are ids; `snapshot` keeps what the activity
-    needs when the referenced row may be gone by then (an undone like, a refused follow)."""
+    deliveries by a job. References are ids; `payload` is the kind's typed payload
+    (server/services/outbox.py) as JSON: what the activity needs when the referenced row
+    may be gone by then (an undone like, a refused follow), and the activity's id."""
 
     __tablename__ = "outbox_items"
 
@@ -45,7 +46,7 @@ class OutboxItem(SQLModel, table=True):
     post_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     #: The one remote actor this is for (follows, accepts, blocks); None: the audience.
     target_actor_id: int | None = Field(default=None, foreign_key="actors.id")
-    snapshot: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    payload: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)
     #: Set once delivery rows exist: the sweep fans out items where this is empty.
     fanned_out_at: datetime | None = Field(default=None, index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.ids import ACTIVITY_ID_LENGTH, new_activity_id
 from server.models.states import StateTable
 
 
@@ -38,4 +39,9 @@ class Follow(SQLModel, table=True):
     state: FollowState = Field(default=FollowState.accepted, sa_type=String(16))
     #: The Follow activity's id: remote Accept, Reject and Undo refer to it.
     uri: str | None = Field(default=None, max_length=2048, index=True)
+    #: Names the Follow a local member sends: remote Accept, Reject and Undo refer to
+    #: it. New for every follow, so following again is heard again.
+    activity_id: str = Field(
+        default_factory=new_activity_id, max_length=ACTIVITY_ID_LENGTH, unique=True, index=True
+    )
     created_at: datetime = Field(default_factory=utcnow)

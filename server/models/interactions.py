@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
+from server.ids import ACTIVITY_ID_LENGTH, new_activity_id
 
 
 class Like(SQLModel, table=True):
@@ -23,6 +24,10 @@ class Like(SQLModel, table=True):
     )
     #: The Like activity's id, for remote likes (Undo refers to it).
     uri: str | None = Field(default=None, max_length=2048, index=True)
+    #: Names the Like a local member sends (and its Undo); new for every like.
+    activity_id: str = Field(
+        default_factory=new_activity_id, max_length=ACTIVITY_ID_LENGTH, unique=True, index=True
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -36,6 +41,10 @@ class Block(SQLModel, table=True):
     actor_id: int = Field(foreign_key="actors.id")
     target_id: int = Field(foreign_key="actors.id", index=True)
     uri: str | None = Field(default=None, max_length=2048, index=True)
+    #: Names the Block a local member sends (and its Undo); new for every block.
+    activity_id: str = Field(
+        default_factory=new_activity_id, max_length=ACTIVITY_ID_LENGTH, unique=True, index=True
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 

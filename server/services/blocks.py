@@ -65,7 +65,7 @@ async def block(
             actor.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"block_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -91,7 +91,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
             actor.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"block_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
 

@@ -80,7 +80,7 @@ async def follow(
             follower.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"follow_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -96,7 +96,7 @@ async def _answer_remote(session: AsyncSession, row: Follow, target: Actor, now:
             target.id,
             now=now,
             target_actor_id=follower.id,
-            snapshot={"follow_uri": row.uri, "follow_id": row.id},
+            payload=outbox.Answer(follow_uri=row.uri),
         )
 
 
@@ -118,7 +118,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
             follower.id,
             now=now,
             target_actor_id=target.id,
-            snapshot={"follow_id": existing.id},
+            payload=outbox.Sent(activity_id=existing.activity_id),
         )
     await session.commit()
 
@@ -179,7 +179,7 @@ async def answer_request(
                 target.id,
                 now=now,
                 target_actor_id=follower_id,
-                snapshot={"follow_uri": row.uri, "follow_id": row.id},
+                payload=outbox.Answer(follow_uri=row.uri),
             )
     await session.exec(
         delete(Notification).where(
@@ -266,3 +266,23 @@ async def _people(
     )
     found = await paging.rows(session, query, col(Follow.id), window)
     return [(int(follow_id), actor) for follow_id, actor in found if follow_id is not None]
+
+
+async def by_activity_id(session: AsyncSession, activity_id: str) -> Follow | None:
+    """The follow whose Follow activity Porch sent with this token (Accept, Reject)."""
+    return (await session.exec(select(Follow).where(Follow.activity_id == activity_id))).first()
+
+
+async def remote_followers(session: AsyncSession, actor_id: int) -> list[Actor]:
+    """People on other servers whose follow of `actor_id` is accepted: the audience
+    of what they post to followers."""
+    rows = await session.exec(
+        select(Actor)
+        .join(Follow, col(Follow.follower_id) == Actor.id)
+        .where(
+            Follow.followed_id == actor_id,
+            Follow.state == FollowState.accepted,
+            col(Actor.domain).is_not(None),
+        )
+    )
+    return list(rows.all())

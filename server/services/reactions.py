@@ -49,7 +49,7 @@ async def like(
             actor.id,
             now=now,
             post_id=post.id,
-            snapshot={"like_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
     return row
@@ -73,7 +73,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
             actor.id,
             now=now,
             post_id=post_id,
-            snapshot={"like_id": row.id},
+            payload=outbox.Sent(activity_id=row.activity_id),
         )
     await session.commit()
 
@@ -162,7 +162,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             OutboxKind.undo_announce,
             actor.id,
             now=now,
-            snapshot={"boost_id": row.id, "post_id": post_id},
+            payload=outbox.Unboost(boost_id=row.id, post_id=post_id),
         )
     await conversation_signals.count_boost(session, post_id, -1)
     await session.commit()

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from federation import jobs as federation_jobs
 from server.app import create_app
 from server.clock import FrozenClock
 from server.config import load_settings
+from server.db import migrate_blocking
 from server.jobs import publish_due
-from tests.conftest import Person, sign_up
+from tests.conftest import POSTGRES_URL, TABLES, Person, in_thread, need_service, sign_up
 
 
 class Fediverse(httpx.AsyncBaseTransport):
@@ -139,6 +144,53 @@ async def world(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[World]:
     async with AsyncExitStack() as stack:
         for domain in ("porch-a.test", "porch-b.test"):
             app = await start_instance(stack, tmp_path, sqlite_template, domain, net, clock)
+            instances[domain] = Instance(domain, app)
+        yield World(net, clock, instances)
+        for instance in instances.values():
+            for person in instance.people.values():
+                await person.client.aclose()
+
+
+async def _run_sql(url: str, statement: str, *, autocommit: bool = False) -> None:
+    engine = create_async_engine(url, **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
+    async with engine.begin() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def second_postgres_database() -> Iterator[str]:
+    """Another PostgreSQL database for the session, migrated once, for a second instance."""
+    need_service("postgres", POSTGRES_URL)
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    name = f"porch_test_b_{uuid.uuid4().hex[:8]}"
+    in_thread(
+        lambda: asyncio.run(_run_sql(admin_url, f'CREATE DATABASE "{name}"', autocommit=True))
+    )
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    in_thread(lambda: migrate_blocking(url))
+    yield url
+    drop = f'DROP DATABASE "{name}" WITH (FORCE)'
+    in_thread(lambda: asyncio.run(_run_sql(admin_url, drop, autocommit=True)))
+
+
+@pytest.fixture
+async def world_on(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, database_url: str
+) -> AsyncIterator[World]:
+    """porch-a.test and porch-b.test, both on SQLite or both on PostgreSQL (each its own
+    database), for the flows where what the database hands out matters."""
+    second: str | None = None
+    if not database_url.startswith("sqlite"):
+        second = request.getfixturevalue("second_postgres_database")
+        truncate = f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"
+        await _run_sql(second, truncate)
+    urls = {"porch-a.test": None if second is None else database_url, "porch-b.test": second}
+    net, clock = Fediverse(), FrozenClock()
+    instances: dict[str, Instance] = {}
+    async with AsyncExitStack() as stack:
+        for domain, url in urls.items():
+            app = await start_instance(stack, tmp_path, sqlite_template, domain, net, clock, url)
             instances[domain] = Instance(domain, app)
         yield World(net, clock, instances)
         for instance in instances.values():

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from federation.incoming import Malformed, loads
+from federation.bodies import loads
+from federation.incoming import Malformed
 from server.models import Member, Post
 from server.services import oauth
 from tests.federation.mastodon_double import (

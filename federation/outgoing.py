@@ -1,7 +1,8 @@
-"""ActivityStreams documents Porch sends: actors, notes, activities and collections.
+"""Outgoing: domain values into the ActivityStreams documents Porch sends and serves.
 
-Shapes follow what Mastodon emits (app/serializers/activitypub/*), since that is what
-every other server is tested against. Incoming documents are read by federation/incoming.py.
+Converters are named by direction, `<document>_from_<domain value>` (`note_from_post`);
+the other direction lives in federation/incoming.py. Shapes follow what Mastodon emits
+(app/serializers/activitypub/*), since that is what every other server is tested against.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def document(body: dict[str, Any]) -> dict[str, Any]:
     return {"@context": CONTEXT, **body}
 
 
-def actor_document(
+def person_from_member(
     urls: Urls,
     actor: Actor,
     public_pem: str,
@@ -116,7 +117,7 @@ def actor_document(
     return document(body)
 
 
-def instance_actor_document(urls: Urls, public_pem: str) -> dict[str, Any]:
+def application_from_instance(urls: Urls, public_pem: str) -> dict[str, Any]:
     """The instance's Application actor (Mastodon's /actor), used to sign fetches."""
     actor_id = urls.instance_actor()
     return document(
@@ -165,7 +166,7 @@ def addressing(urls: Urls, source: NoteSource) -> tuple[list[str], list[str]]:
             return mentioned, []
 
 
-def note(urls: Urls, source: NoteSource) -> dict[str, Any]:
+def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
     """The Note for a published post (without @context; see `document`)."""
     post, author = source.post, source.author
     note_id = urls.of_post(post, author)
@@ -236,12 +237,13 @@ def _attachment(urls: Urls, item: Attachment) -> dict[str, Any]:
 
 
 def tombstone(object_id: str) -> dict[str, Any]:
+    """What a deleted local object's id answers."""
     return document({"id": object_id, "type": "Tombstone"})
 
 
-def create(urls: Urls, source: NoteSource) -> dict[str, Any]:
+def create_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
     """Create(Note) with the same addressing as the note, as Mastodon sends it."""
-    obj = note(urls, source)
+    obj = note_from_post(urls, source)
     return document(
         {
             "id": obj["id"] + "/activity",
@@ -255,12 +257,15 @@ def create(urls: Urls, source: NoteSource) -> dict[str, Any]:
     )
 
 
-def update_note(urls: Urls, source: NoteSource, edited_at: datetime) -> dict[str, Any]:
-    obj = note(urls, source)
+def update_from_post(
+    urls: Urls, source: NoteSource, edited_at: datetime, token: str
+) -> dict[str, Any]:
+    """Update(Note) for an edit; `token` is the edit's own, as two edits can share a second."""
+    obj = note_from_post(urls, source)
     obj["updated"] = iso(edited_at)
     return document(
         {
-            "id": f"{obj['id']}#updates/{int(edited_at.timestamp())}",
+            "id": f"{obj['id']}#updates/{token}",
             "type": "Update",
             "actor": obj["attributedTo"],
             "published": obj["updated"],
@@ -271,7 +276,8 @@ def update_note(urls: Urls, source: NoteSource, edited_at: datetime) -> dict[str
     )
 
 
-def delete_note(actor_id: str, note_id: str, to: list[str], cc: list[str]) -> dict[str, Any]:
+def delete_from_post(actor_id: str, note_id: str, to: list[str], cc: list[str]) -> dict[str, Any]:
+    """Delete(Tombstone) of a post: a post is deleted once, so its id is its own."""
     return document(
         {
             "id": note_id + "#delete",
@@ -284,9 +290,10 @@ def delete_note(actor_id: str, note_id: str, to: list[str], cc: list[str]) -> di
     )
 
 
-def announce(
+def announce_from_boost(
     activity_id: str, actor_id: str, followers: str, note_id: str, author_id: str, at: datetime
 ) -> dict[str, Any]:
+    """Announce of a post; `activity_id` comes from the boost, a post with its own id."""
     return document(
         {
             "id": activity_id,
@@ -310,11 +317,18 @@ def embedded(activity: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in activity.items() if k != "@context"}
 
 
-def update_actor(actor_doc: dict[str, Any], followers: str, at: datetime) -> dict[str, Any]:
-    """Update(Person): the object id equals the actor, as Mastodon requires."""
+def undo(activity: dict[str, Any], actor_id: str) -> dict[str, Any]:
+    """Undo of an activity Porch sent, naming it by its id. Each activity is undone at
+    most once (the row it stood for is gone after), so the Undo's id is its own too."""
+    return simple(activity["id"] + "/undo", "Undo", actor_id, embedded(activity))
+
+
+def update_from_person(actor_doc: dict[str, Any], followers: str, token: str) -> dict[str, Any]:
+    """Update(Person): the object id equals the actor, as Mastodon requires; `token` is
+    this update's own."""
     return document(
         {
-            "id": f"{actor_doc['id']}#updates/{int(at.timestamp())}",
+            "id": f"{actor_doc['id']}#updates/{token}",
             "type": "Update",
             "actor": actor_doc["id"],
             "to": [PUBLIC],
