@@ -108,6 +108,9 @@ async def _readable_post(
     request: Request, session: AsyncSession, urls: Urls
 ) -> tuple[Post, Actor, Reader] | Response:
     username, post_id = request.path_params["username"], int(request.path_params["post_id"])
+    # Who asks first: checking a signature may store the signer, and a concurrent store
+    # of the same signer rolls the session back, which would expire the rows read here.
+    who = await reader(request, session, required=True)
     person = await _member(session, username)
     if person is None or post_id > MAX_ID:
         return _not_found("This post does not exist.")
@@ -116,7 +119,6 @@ async def _readable_post(
         return _not_found("This post does not exist.")
     if post.state == PostState.deleted:
         return AS2Response(vocab.tombstone(urls.post(username, post_id)), 410)
-    who = await reader(request, session, required=True)
     try:
         await posts.get_visible(session, who.actor.id if who.actor else None, post_id)
     except NotFound:
@@ -194,10 +196,10 @@ async def outbox(request: Request) -> Response:
     username = request.path_params["username"]
     outbox_id = urls.outbox(username)
     async with context.sessions(request)() as session:
+        await reader(request, session, required=True)  # first, as in _readable_post
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
-        await reader(request, session, required=True)
         total = await timelines.public_count(session, person.id)
         if not request.query_params.get("page"):
             return AS2Response(vocab.ordered_collection(outbox_id, total, outbox_id + "?page=true"))
@@ -241,10 +243,10 @@ async def _people(request: Request, which: str) -> Response:
     username = request.path_params["username"]
     collection_id = urls.followers(username) if which == "followers" else urls.following(username)
     async with context.sessions(request)() as session:
+        await reader(request, session, required=True)  # first, as in _readable_post
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
-        await reader(request, session, required=True)
         counts = await follows.counts(session, person.id)
         total = counts.followers if which == "followers" else counts.following
         if not request.query_params.get("page"):
