@@ -63,10 +63,9 @@ async def _object(fed: Federation, activity: Activity) -> dict[str, Any]:
 
 
 async def _local_post(fed: Federation, session: AsyncSession, uri: str | None) -> Post | None:
-    """The local post `uri` names, if Porch has it: any number parses as a post id, and
-    one past 64 bits fits no column."""
+    """The local post `uri` names, if Porch has it."""
     post_id = fed.urls.post_id_of(uri) if uri else None
-    if post_id is None or post_id >= 2**63:
+    if post_id is None:
         return None
     post = await session.get(Post, post_id)
     return post if post is not None and post.is_local else None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -13,11 +14,12 @@ from federation import context, outgoing
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
+from server.ids import parse_id
 from server.models import Actor, Post, PostState
 from server.services import accounts, content, follows, posts, timelines
 from server.services.errors import NotFound
 from server.services.paging import Window
-from server.urls import MAX_ID, Urls
+from server.urls import Urls
 
 PAGE = 20
 # Fields an unsigned reader still gets under authorized fetch, as Mastodon does, so
@@ -107,16 +109,18 @@ async def instance_actor(request: Request) -> Response:
 async def _readable_post(
     request: Request, session: AsyncSession, urls: Urls
 ) -> tuple[Post, Actor, Reader] | Response:
-    username, post_id = request.path_params["username"], int(request.path_params["post_id"])
+    username, post_id = request.path_params["username"], parse_id(request.path_params["post_id"])
+    # Who asks first: checking a signature may store the signer, and a concurrent store
+    # of the same signer rolls the session back, which would expire the rows read here.
+    who = await reader(request, session, required=True)
     person = await _member(session, username)
-    if person is None or post_id > MAX_ID:
+    if person is None or post_id is None:
         return _not_found("This post does not exist.")
     post = await session.get(Post, post_id)
     if post is None or post.actor_id != person.id or post.state == PostState.pending:
         return _not_found("This post does not exist.")
     if post.state == PostState.deleted:
         return AS2Response(outgoing.tombstone(urls.post(username, post_id)), 410)
-    who = await reader(request, session, required=True)
     try:
         await posts.get_visible(session, who.actor.id if who.actor else None, post_id)
     except NotFound:
@@ -135,7 +139,9 @@ async def note_source(
 
 async def note(request: Request) -> Response:
     urls = context.urls(request)
-    username, post_id = request.path_params["username"], int(request.path_params["post_id"])
+    username, post_id = request.path_params["username"], parse_id(request.path_params["post_id"])
+    if post_id is None:
+        return _not_found("This post does not exist.")
     if (page := _to_html(request, urls.post_page(username, post_id))) is not None:
         return page
     return await _serve_post(
@@ -188,8 +194,14 @@ async def replies(request: Request) -> Response:
 
 
 def _cursor(request: Request) -> int | None:
+    """The page's `max_id`, read as every door reads ids; anything else is a 400."""
     raw = request.query_params.get("max_id", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID else None
+    if raw == "":
+        return None
+    found = parse_id(raw)
+    if found is None:
+        raise HTTPException(400, "max_id must be the id from a next link of this collection.")
+    return found
 
 
 async def outbox(request: Request) -> Response:
@@ -198,10 +210,10 @@ async def outbox(request: Request) -> Response:
     username = request.path_params["username"]
     outbox_id = urls.outbox(username)
     async with context.sessions(request)() as session:
+        await reader(request, session, required=True)  # first, as in _readable_post
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
-        await reader(request, session, required=True)
         total = await timelines.public_count(session, person.id)
         if not request.query_params.get("page"):
             return AS2Response(
@@ -247,10 +259,10 @@ async def _people(request: Request, which: str) -> Response:
     username = request.path_params["username"]
     collection_id = urls.followers(username) if which == "followers" else urls.following(username)
     async with context.sessions(request)() as session:
+        await reader(request, session, required=True)  # first, as in _readable_post
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
-        await reader(request, session, required=True)
         counts = await follows.counts(session, person.id)
         total = counts.followers if which == "followers" else counts.following
         if not request.query_params.get("page"):

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 AS2_MEDIA_TYPE = "application/activity+json"
-_PROFILE_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)(?P<rest>/\d{1,19})?$")
+_PROFILE_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)(?P<rest>/[0-9]{1,19})?$")
 
 
 def wants_as2(accept: str) -> bool:

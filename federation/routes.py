@@ -7,7 +7,7 @@ from starlette.routing import Route
 from federation import discovery, documents, inbox
 
 _USER = "/users/{username:str}"
-_POST = _USER + "/statuses/{post_id:int}"
+_POST = _USER + "/statuses/{post_id}"  # read with server.ids.parse_id
 
 routes = [
     Route("/.well-known/webfinger", discovery.webfinger),

@@ -13,8 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from server import datadir
 from server.clock import Clock
-from server.config import Settings, SettingsError, load_settings
+from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
 from server.services import accounts, conversation_signals, domains, norms, oauth
@@ -28,12 +29,27 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
-def _settings() -> Settings:
+def _settings(*, create: bool = False, upgrade: bool = False, schema: bool = True) -> Settings:
+    """The settings, once the command has said which data it works on. Only serve and
+    migrate `create` the data directory and database; other commands refuse to work
+    without one (server/datadir.py). `upgrade`: migrate an existing SQLite database
+    first (the embedded default needs no separate migrate step)."""
     try:
-        return load_settings()
+        found = read_settings()
+        print(f"porch: {datadir.describe(found)}", file=sys.stderr)
+        if not create:
+            datadir.require_data(found)
+        settings = load_settings()
+        if upgrade and settings.is_sqlite:
+            migrate_blocking(settings.database_url)
+        if not create and schema:
+            datadir.require_schema(settings)
+        return settings
     except SettingsError as exc:
         _fail(f"invalid setting {exc}")
-        raise  # unreachable; for type checkers
+    except datadir.NoDatabase as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
 
 
 def _with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
@@ -51,7 +67,7 @@ def _with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    settings = _settings()
+    settings = _settings(create=True)
     if settings.is_sqlite and args.workers > 1:
         # SQLite has one writer at a time and each web process migrates and sweeps on its
         # own: several processes on one file meet "database is locked" under load.
@@ -67,8 +83,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Porch is starting. Open {shown} in your browser.", flush=True)
     if settings.base_url != shown:
         print(f"Public address: {settings.base_url}", flush=True)
-    if settings.is_sqlite:
-        print(f"Data: {settings.data_dir.resolve()} (SQLite, jobs in this process)", flush=True)
     uvicorn.run(
         "server.app:app_from_environment",
         factory=True,
@@ -83,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    settings = _settings()
+    settings = _settings(schema=False)  # it waits for the database to come up
     if not settings.redis_url:
         _fail("the worker needs PORCH_REDIS_URL. Without Redis, `porch serve` runs jobs itself.")
     from server import worker
@@ -113,7 +127,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    settings = _settings()
+    settings = _settings(create=True)
     migrate_blocking(settings.database_url)
     print("The database is up to date.")
 
@@ -131,9 +145,7 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def cmd_user_create(args: argparse.Namespace) -> None:
-    settings = _settings()
-    if settings.is_sqlite:  # the embedded default needs no separate migrate step
-        migrate_blocking(settings.database_url)
+    settings = _settings(upgrade=True)
     password, generated = _password(args)
 
     async def work(session):  # type: ignore[no-untyped-def]
@@ -183,9 +195,7 @@ def _set_state(state: MemberState, verb: str) -> Callable[[argparse.Namespace], 
 
 def _set_domain(policy: DomainPolicy) -> Callable[[argparse.Namespace], None]:
     def command(args: argparse.Namespace) -> None:
-        settings = _settings()
-        if settings.is_sqlite:  # as `user create`: the embedded default migrates itself
-            migrate_blocking(settings.database_url)
+        settings = _settings(upgrade=True)
         try:
             row = _with_session(
                 settings,
@@ -200,9 +210,7 @@ def _set_domain(policy: DomainPolicy) -> Callable[[argparse.Namespace], None]:
 
 def cmd_token_create(args: argparse.Namespace) -> None:
     """A bearer token for a member's script or bot; listed and revocable like any app."""
-    settings = _settings()
-    if settings.is_sqlite:
-        migrate_blocking(settings.database_url)
+    settings = _settings(upgrade=True)
 
     async def work(session):  # type: ignore[no-untyped-def]
         member = (await accounts.local_member(session, args.member)).member
@@ -222,9 +230,7 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 
 def cmd_norms_show(args: argparse.Namespace) -> None:
-    settings = _settings()
-    if settings.is_sqlite:
-        migrate_blocking(settings.database_url)
+    settings = _settings(upgrade=True)
     found = _with_session(settings, lambda s: norms.current(s, settings))
     for item in norms.REGISTRY:
         value = item.show(found[item.name]).replace("\n", " | ")
@@ -234,9 +240,7 @@ def cmd_norms_show(args: argparse.Namespace) -> None:
 
 
 def cmd_norms_set(args: argparse.Namespace) -> None:
-    settings = _settings()
-    if settings.is_sqlite:
-        migrate_blocking(settings.database_url)
+    settings = _settings(upgrade=True)
     value = args.value.replace("\\n", "\n")  # lines as "first\nsecond" on one command line
     try:
         stored = _with_session(

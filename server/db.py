@@ -126,6 +126,13 @@ def _current_and_head(connection: Connection) -> tuple[set[str], set[str]]:
     return current, set(script.get_heads())
 
 
+async def schema_heads(engine: AsyncEngine) -> tuple[set[str], set[str]]:
+    """The migrations applied to the database behind `engine` (none for a database that
+    has no Porch tables) and the latest ones; raises if it cannot be reached."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_and_head)
+
+
 async def check_schema(engine: AsyncEngine) -> None:
     """Raise SchemaBehind unless every migration has been applied. A database that
     cannot be reached yet (started together with Porch, or restarting) is waited for."""
@@ -133,8 +140,7 @@ async def check_schema(engine: AsyncEngine) -> None:
     attempt = 0
     while True:
         try:
-            async with engine.connect() as connection:
-                current, head = await connection.run_sync(_current_and_head)
+            current, head = await schema_heads(engine)
         except Exception as error:
             if not unavailable(error):
                 raise

@@ -2,6 +2,9 @@
 
 Post ids follow Mastodon's layout: milliseconds since the epoch in the high bits and 16
 random bits below, so ids are unique without coordination and sortable as numbers.
+
+Reading ids back is here too: every door (web pages, the client API, ActivityPub) reads
+the ids in addresses, query strings and forms with `parse_id`, and with nothing else.
 """
 
 from __future__ import annotations
@@ -41,3 +44,25 @@ def new_activity_id() -> str:
         value, digit = divmod(value, 32)
         chars.append(_BASE32[digit])
     return "".join(reversed(chars))
+
+
+#: The largest id Porch has: ids are signed 64-bit integers (post ids use the range).
+MAX_ID = 2**63 - 1
+#: Rows other than posts are numbered by 32-bit serials on PostgreSQL, which refuses a
+#: larger number outright (an error, not "no row"): lookups of them parse with this bound.
+MAX_SERIAL_ID = 2**31 - 1
+_MAX_DIGITS = len(str(MAX_ID))
+
+
+def parse_id(raw: str | None, *, most: int = MAX_ID) -> int | None:
+    """`raw` as an id Porch could have made, or None when it names nothing.
+
+    Only ASCII digits count (str.isdigit() also takes "²" and "١٢", which int() refuses
+    or reads as another number): no sign, no spaces, at most 19 digits, so a megabyte of
+    digits is never converted, and no larger than `most` (MAX_ID, or MAX_SERIAL_ID for
+    rows numbered by 32-bit serials). Leading zeros read as the number they spell.
+    """
+    if not raw or len(raw) > _MAX_DIGITS or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if value <= most else None

@@ -10,19 +10,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from server.ids import parse_id
 from server.models import Actor, Post
 
 #: The instance actor (Mastodon's `/actor`): signs fetches and is fetchable unsigned.
 INSTANCE_ACTOR_PATH = "/actor"
 SHARED_INBOX_PATH = "/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-#: Ids are 64-bit signed integers in the database; larger numbers name nothing.
-MAX_ID = 2**63 - 1
 #: Forms of the public collection other servers write (Mastodon accepts all three).
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 _ACTOR_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)$")
-_POST_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<post_id>\d{1,19})$")
+_POST_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<post_id>[^/]+)$")
+_POST_PAGE_PATH = re.compile(r"^/@[A-Za-z0-9_]+/(?P<post_id>[^/]+)$")
 #: An activity token (server/ids.py), or the row id it replaced in rows made before tokens.
 _ACTIVITY_TOKEN = re.compile(r"[0-9a-z]{1,32}")
 
@@ -120,8 +120,8 @@ class Urls:
         path = urlsplit(uri).path
         match = _POST_PATH.match(path)
         if match is None:
-            match = re.match(r"^/@[A-Za-z0-9_]+/(?P<post_id>\d{1,19})$", path)
-        return int(match["post_id"]) if match and int(match["post_id"]) <= MAX_ID else None
+            match = _POST_PAGE_PATH.match(path)
+        return parse_id(match["post_id"]) if match else None
 
     def activity_token_of(self, uri: str, kind: str) -> str | None:
         """The token if `uri` is the id of an activity of `kind` Porch sent, else None."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlmodel import func, select
 
 from server.models import Actor, Draft, Post
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, publish_due
 
 
 async def count_posts(app) -> int:
@@ -245,8 +247,85 @@ async def test_ids_in_addresses_and_forms_must_be_ascii_digits(app, people) -> N
     outbox = await ana.client.get(
         "/users/ana/outbox?page=true&max_id=²", headers={"accept": "application/activity+json"}
     )
-    assert outbox.status_code == 200
+    assert outbox.status_code == 400
+    assert "max_id" in outbox.json()["error"]
     assert await count_posts(app) == 0
+
+
+#: Ids no Porch door reads as ids (server/ids.py): they name nothing.
+NOT_IDS = ("²", "١٢", "-1", " 1", "1_0", "99999999999999999999", "9" * 5000)
+HTML, AS2, JSON = "text/html", "application/activity+json", "application/json"
+
+
+async def test_an_id_porch_never_makes_is_a_4xx_or_an_empty_page_at_every_door(
+    app, people, visitor, clock
+) -> None:
+    # Ana has a published post, so a page that ignored the bad id would show it. Her
+    # home is in Latest order, which pages by max_id (Conversations pages by snapshot).
+    ana = people["ana"]
+    await ana.post("Tea at five by the door")
+    await publish_due(app, clock, 30)
+    token = await ana.token()
+    moved = await ana.client.post("/home/order", data={"order": "latest", "csrf_token": token})
+    assert moved.status_code == 303
+    for raw in NOT_IDS:
+        q = quote(raw)
+        for path, accept in (
+            (f"/@ana/{q}", HTML),
+            (f"/?max_id={q}", HTML),
+            (f"/local?max_id={q}", HTML),
+            (f"/tags/tea?max_id={q}", HTML),
+            (f"/@ana?max_id={q}", HTML),
+            (f"/@ana/followers?max_id={q}", HTML),
+            (f"/notifications?max_id={q}", HTML),
+            (f"/go?from={q}&url=https://tea.example", HTML),
+            (f"/api/v1/timelines/public?max_id={q}", JSON),
+            (f"/api/v1/statuses/{q}", JSON),
+            (f"/api/v1/accounts/{q}", JSON),
+            (f"/users/ana/outbox?page=true&max_id={q}", AS2),
+            (f"/users/ana/followers?page=1&max_id={q}", AS2),
+            (f"/users/ana/statuses/{q}", AS2),
+            (f"/@ana/{q}", AS2),
+        ):
+            for client in (ana.client, visitor):
+                response = await client.get(path, headers={"accept": accept})
+                status = response.status_code
+                assert status < 500, (path, status)
+                assert status >= 300 or "Tea at five" not in response.text, (path, status)
+
+
+async def test_an_id_too_big_for_its_table_is_not_a_crash(app, people) -> None:
+    # Sessions, apps, drafts, people and cards are numbered by 32-bit serials on
+    # PostgreSQL, which refuses to even compare them with a larger number.
+    ana = people["ana"]
+    big = str(2**31)
+    token = await ana.token()
+    for path in (
+        f"/settings/sessions/{big}/end",
+        f"/settings/apps/{big}/revoke",
+        f"/follow_requests/{big}/accept",
+        f"/drafts/{big}/discard",
+        f"/cards/{big}/didnt_fit",
+    ):
+        response = await ana.client.post(path, data={"csrf_token": token})
+        assert response.status_code in (303, 404), (path, response.status_code)
+    for path in (f"/compose?draft={big}", f"/?snapshot={big}&offset=20"):
+        response = await ana.client.get(path)
+        assert response.status_code in (200, 400, 404), (path, response.status_code)
+    posted = await ana.client.post(
+        "/posts",
+        data={
+            "text": "Tea?",
+            "draft_id": big,
+            "media_listed": "1",
+            "media_ids": big,
+            "nudge_id": big,
+            "csrf_token": token,
+        },
+    )
+    assert posted.status_code == 303, posted.text
+    assert await count_posts(app) == 1
+    assert (await ana.client.get("/settings/sessions")).status_code == 200  # still signed in
 
 
 async def test_ending_an_app_or_a_session_with_a_non_ascii_digit_is_not_a_crash(

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.ids import parse_id
 from server.models import Marker
 from server.services.errors import Invalid
 from server.services.rows import insert_once
@@ -32,7 +33,7 @@ async def save(
     """Move a reading position; each save bumps its version."""
     if timeline not in TIMELINES:
         raise Invalid("Markers are kept for home and notifications only.", field="timeline")
-    if not (last_read_id.isascii() and last_read_id.isdigit()) or len(last_read_id) > 20:
+    if parse_id(last_read_id) is None:
         raise Invalid(
             "last_read_id must be the id of a status or notification.", field="last_read_id"
         )

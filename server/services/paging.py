@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, ColumnElement, Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.ids import MAX_ID, MAX_SERIAL_ID
+
 T = TypeVar("T")
 
 
@@ -26,7 +28,7 @@ class Window:
     def where(self, column: Any) -> list[ColumnElement[bool]]:
         """The conditions the cursors put on `column`, each brought into the column's
         range (ids of posts are 64-bit, others 32-bit on PostgreSQL)."""
-        most = 2**63 - 1 if isinstance(column.type, BigInteger) else 2**31 - 1
+        most = MAX_ID if isinstance(column.type, BigInteger) else MAX_SERIAL_ID
         conditions = []
         if self.max_id is not None:
             conditions.append(column < min(self.max_id, most))

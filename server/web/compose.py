@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import CareKind, Post, Visibility
 from server.services import budgets, cards, care, drafts, posts, reply_context
 from server.services.accounts import Signed
@@ -31,7 +32,7 @@ from server.web.context import (
     rules,
 )
 from server.web.forms import read_form, text
-from server.web.params import as_id, form_id, path_id, query_id
+from server.web.params import form_id, path_id, query_id
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def _composition(form: FormData) -> Composition:
     media_ids = None
     if text(form, "media_listed"):  # a draft's images, each kept unless unticked
         raw = [v for v in form.getlist("media_ids") if isinstance(v, str)]
-        media_ids = tuple(i for i in map(as_id, raw) if i is not None)
+        found = (parse_id(v, most=MAX_SERIAL_ID) for v in raw)
+        media_ids = tuple(i for i in found if i is not None)
     return Composition(
         text=text(form, "text"),
         spoiler_text=text(form, "spoiler_text"),
@@ -171,7 +173,7 @@ async def compose_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         reply_to = query_id(request, "reply_to")
-        draft_id = query_id(request, "draft")
+        draft_id = query_id(request, "draft", most=MAX_SERIAL_ID)
         replying: ReplyContext | None = None
         if draft_id is not None:
             draft = await drafts.draft_of(session, me.actor.id, draft_id)
@@ -204,24 +206,20 @@ async def compose_page(request: Request) -> Response:
 async def card_didnt_fit(request: Request) -> Response:
     """POST /cards/{event_id}/didnt_fit: the member says the card did not fit."""
     form = await read_form(request)
-    raw = str(request.path_params["event_id"])
+    event_id = parse_id(str(request.path_params["event_id"]), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
-        if raw.isascii() and raw.isdigit() and len(raw) < 10:
-            await care.answered(session, int(raw), me.actor.id, "didnt_fit")
+        await care.answered(session, event_id, me.actor.id, "didnt_fit")
         flash(request, "Thank you: the admins will see that this card did not fit.")
-        reply_to = text(form, "reply_to")
-        target = (
-            f"/compose?reply_to={reply_to}" if reply_to.isascii() and reply_to.isdigit() else "/"
-        )
-        return redirect(target)
+        reply_to = parse_id(text(form, "reply_to"))
+        return redirect(f"/compose?reply_to={reply_to}" if reply_to is not None else "/")
 
 
 async def create(request: Request) -> Response:
     form = await read_form(request)
     values = _composition(form)
     draft_field = text(form, "draft_id")
-    draft_id = as_id(draft_field)
+    draft_id = parse_id(draft_field, most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
         try:
@@ -274,8 +272,7 @@ async def create(request: Request) -> Response:
 
 
 def _nudge_id(form: FormData) -> int | None:
-    raw = text(form, "nudge_id")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return parse_id(text(form, "nudge_id"), most=MAX_SERIAL_ID)
 
 
 async def keep_draft(request: Request) -> Response:
@@ -300,7 +297,7 @@ async def drafts_page(request: Request) -> Response:
 
 
 async def discard(request: Request) -> Response:
-    draft_id = path_id(request, "draft_id")
+    draft_id = path_id(request, "draft_id", most=MAX_SERIAL_ID)
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)

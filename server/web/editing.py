@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import Post, PostState, Visibility
 from server.services import edits, posts
 from server.services.accounts import Signed
@@ -26,8 +27,7 @@ log = logging.getLogger(__name__)
 
 def _version(form: FormData) -> int | None:
     """The version of the post the edit form was opened on."""
-    raw = text(form, "version")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return parse_id(text(form, "version"), most=MAX_SERIAL_ID)
 
 
 async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:

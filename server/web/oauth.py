@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.services import oauth
 from server.services.errors import ServiceError
 from server.services.oauth import OOB, AuthorizationRequest
@@ -22,7 +23,6 @@ from server.web.context import (
     viewer,
 )
 from server.web.forms import read_form, text
-from server.web.params import as_id
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ async def apps_page(request: Request) -> Response:
 async def revoke_app(request: Request) -> Response:
     """POST /settings/apps/{app_id}/revoke: the app's tokens stop working at once."""
     await read_form(request)
-    app_id = as_id(str(request.path_params["app_id"]))
+    app_id = parse_id(str(request.path_params["app_id"]), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None

@@ -6,6 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID
 from server.models import MemberRole
 from server.services import (
     accounts,
@@ -59,7 +60,7 @@ async def home(request: Request) -> Response:
                 me.actor.id,
                 now(request),
                 ranking.weights(found),
-                snapshot_id=query_id(request, "snapshot"),
+                snapshot_id=query_id(request, "snapshot", most=MAX_SERIAL_ID),
                 offset=query_id(request, "offset") or 0,
             )
             context |= {"ranked": ranked, "explain": explanations}

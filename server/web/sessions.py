@@ -7,6 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.services import accounts, sessions
 from server.services.errors import ServiceError
 from server.web.context import (
@@ -20,7 +21,6 @@ from server.web.context import (
     viewer,
 )
 from server.web.forms import read_form, text
-from server.web.params import as_id
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ async def sessions_page(request: Request) -> Response:
 async def end_session(request: Request) -> Response:
     """POST /settings/sessions/{session_id}/end: that browser is logged out at once."""
     await read_form(request)
-    session_id = as_id(str(request.path_params["session_id"]))
+    session_id = parse_id(str(request.path_params["session_id"]), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None

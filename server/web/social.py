@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID
 from server.models import Actor, Post
 from server.services import follows, reactions, remote_lookup
 from server.services.errors import NotFound, ServiceError
@@ -83,7 +84,7 @@ async def follow_requests(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     """POST /follow_requests/{follower_id}/{approve|reject}."""
     form = await read_form(request)
-    follower_id = path_id(request, "follower_id")
+    follower_id = path_id(request, "follower_id", most=MAX_SERIAL_ID)
     approve = request.path_params["action"] == "approve"
     async with db(request) as session:
         me = await require_member(request, session)

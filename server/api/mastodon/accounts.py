@@ -14,7 +14,7 @@ from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.accounts import credential_account, relationship
 from server.api.mastodon.paging import paged, window
-from server.api.mastodon.params import as_id
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import Actor
 from server.services import (
     accounts,
@@ -205,7 +205,8 @@ async def mute(call: Call) -> Response:
 @endpoint("read:follows")
 async def relationships_of(call: Call) -> Response:
     """GET /api/v1/accounts/relationships?id[]=…: unknown ids are left out."""
-    ids = [i for i in (as_id(raw) for raw in call.params.texts("id")) if i is not None]
+    parsed = (parse_id(raw, most=MAX_SERIAL_ID) for raw in call.params.texts("id"))
+    ids = [i for i in parsed if i is not None]
     assert call.actor.id is not None
     found = await relationships.between(call.session, call.actor.id, ids[:100])
     return JSONResponse([relationship(r) for r in found])
@@ -213,7 +214,7 @@ async def relationships_of(call: Call) -> Response:
 
 @endpoint("read:accounts")
 async def familiar_followers(call: Call) -> Response:
-    ids = [raw for raw in call.params.texts("id") if as_id(raw) is not None]
+    ids = [raw for raw in call.params.texts("id") if parse_id(raw, most=MAX_SERIAL_ID) is not None]
     return JSONResponse([{"id": i, "accounts": []} for i in ids])
 
 

@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.api.mastodon.params import MAX_ID, MAX_POST_ID, Params, as_id
+from server.api.mastodon.params import Params
 from server.config import Settings
+from server.ids import MAX_ID, MAX_SERIAL_ID, parse_id
 from server.models import Actor, Member
 from server.services import norms, oauth, posting_rules
 from server.services.errors import RateLimited, ServiceError
@@ -98,17 +99,17 @@ class Call:
         assert self.grant is not None and self.grant.member is not None
         return self.grant.member
 
-    def path_id(self, name: str = "id", *, most: int = MAX_ID) -> int:
+    def path_id(self, name: str = "id", *, most: int = MAX_SERIAL_ID) -> int:
         """An id from the path; one Porch could not have made is a record that does not
         exist. Accounts, media, lists and notifications have 32-bit ids."""
-        found = as_id(str(self.request.path_params[name]), most=most)
+        found = parse_id(str(self.request.path_params[name]), most=most)
         if found is None:
             raise ApiError(404, "Record not found")
         return found
 
     def status_id(self) -> int:
         """A post's id from the path (posts have 64-bit, time-ordered ids)."""
-        return self.path_id(most=MAX_POST_ID)
+        return self.path_id(most=MAX_ID)
 
 
 Handler = Callable[[Call], Awaitable[Response]]

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
-from server.api.mastodon.params import as_id
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import PersonList, RepliesPolicy
 from server.services import accounts, lists, ranking, timelines
 
@@ -56,7 +56,7 @@ def _refuse_builtin(call: Call) -> None:
 
 
 def _account_ids(call: Call) -> list[int]:
-    found = [as_id(raw) for raw in call.params.texts("account_ids")]
+    found = [parse_id(raw, most=MAX_SERIAL_ID) for raw in call.params.texts("account_ids")]
     if not found or any(i is None for i in found):
         raise ApiError(422, "account_ids must list the ids of people you follow.")
     return [i for i in found if i is not None]

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon import render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.paging import paged, window
-from server.api.mastodon.params import as_id
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import NotificationKind
 from server.services import notifications
 
@@ -26,7 +26,7 @@ def _kinds(call: Call) -> set[NotificationKind] | None:
 async def listing(call: Call) -> Response:
     assert call.actor.id is not None
     account = call.params.text("account_id")
-    from_actor_id = as_id(account) if account else None
+    from_actor_id = parse_id(account, most=MAX_SERIAL_ID) if account else None
     if account and from_actor_id is None:
         return paged(call.request, [], [])  # nobody Porch knows
     items = await notifications.for_member(

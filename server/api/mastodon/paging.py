@@ -7,15 +7,21 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from server.api.mastodon.params import MAX_POST_ID, Params, as_id
+from server.api.mastodon.params import Params
+from server.ids import parse_id
 from server.services.paging import Window
 
 
 def _cursor(params: Params, name: str) -> int | None:
-    """A cursor; ids are opaque strings to apps, and one that is not Porch's is nothing
-    to page from. Window clamps large ones to each column's range."""
+    """A cursor, read as every door reads ids; Window brings large ones into each
+    column's range. Ids are opaque strings to apps, and one Porch never made pages from
+    nothing: `max_id` gives an empty page (Mastodon reads it as 0, so an app paging
+    back stops instead of starting over), `since_id` and `min_id` are left out."""
     raw = params.text(name)
-    return as_id(raw, most=MAX_POST_ID) if raw else None
+    if not raw:
+        return None
+    found = parse_id(raw)
+    return 0 if found is None and name == "max_id" else found
 
 
 def window(params: Params, *, default: int = 20, most: int = 40) -> Window:

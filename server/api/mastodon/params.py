@@ -21,18 +21,6 @@ from server.text import clean
 
 Value = str | UploadFile
 
-#: The largest id of a post (64-bit) and of everything else (32-bit columns on PostgreSQL).
-MAX_POST_ID = 2**63 - 1
-MAX_ID = 2**31 - 1
-
-
-def as_id(raw: str | None, *, most: int = MAX_ID) -> int | None:
-    """`raw` as an id Porch could have made (ASCII digits, in the column's range), else None."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
-        return None
-    value = int(raw)
-    return value if value <= most else None
-
 
 _TRUE = {"true", "1", "on", "yes", "t"}
 _FALSE = {"false", "0", "off", "no", "f", ""}

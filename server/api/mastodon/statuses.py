@@ -8,7 +8,7 @@ from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
-from server.api.mastodon.params import MAX_POST_ID, as_id
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import Post, PostState, Visibility
 from server.services import bookmarks, edits, posts, reactions, timelines
 from server.services.posts import Composition
@@ -17,7 +17,7 @@ from server.services.posts import Composition
 def _media_ids(call: Call) -> tuple[int, ...] | None:
     if not call.params.has("media_ids"):
         return None
-    found = [as_id(i) for i in call.params.texts("media_ids")]
+    found = [parse_id(i, most=MAX_SERIAL_ID) for i in call.params.texts("media_ids")]
     if any(i is None for i in found):
         raise ApiError(422, "media_ids must be the ids of your uploads.")
     return tuple(i for i in found if i is not None)
@@ -44,7 +44,7 @@ def _reply_to(call: Call) -> int | None:
     raw = call.params.text("in_reply_to_id")
     if not raw:
         return None
-    found = as_id(raw, most=MAX_POST_ID)
+    found = parse_id(raw)
     if found is None:
         raise ApiError(404, "Record not found")
     return found

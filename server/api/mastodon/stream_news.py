@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from server.api.mastodon import render
 from server.api.mastodon.context import Call
-from server.api.mastodon.params import as_id
+from server.ids import MAX_SERIAL_ID, parse_id
 from server.services import lists, notifications, timelines
 from server.services.oauth import Grant
 from server.services.paging import Window
@@ -85,7 +85,7 @@ def subscription(grant: Grant, stream: str, tag: object, list_id: str | None) ->
             raise Refused(
                 400, "Conversations is ranked, so it has no live stream: read it again instead"
             )
-        found.list_id = as_id(list_id)
+        found.list_id = parse_id(list_id, most=MAX_SERIAL_ID)
         if found.list_id is None:
             raise Refused(400, "A list stream needs a list id")
     return found
