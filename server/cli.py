@@ -17,7 +17,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, conversation_signals, domains, norms, oauth
+from server.services import accounts, domains, norms, oauth, signal_rebuild, thread_sums
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -270,9 +270,7 @@ def cmd_ranking_rebuild(args: argparse.Namespace) -> None:
 
     async def work(session):  # type: ignore[no-untyped-def]
         found = await norms.current(session, settings)
-        return await conversation_signals.rebuild(
-            session, conversation_signals.thresholds_from(found)
-        )
+        return await signal_rebuild.rebuild(session, thread_sums.thresholds_from(found))
 
     started = time.monotonic()
     threads, replies = _with_session(settings, work)

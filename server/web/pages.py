@@ -14,7 +14,8 @@ from server.services import (
     follows,
     norms,
     notifications,
-    posts,
+    post_reads,
+    ranked_timeline,
     ranking,
     slow_mode,
     timelines,
@@ -54,7 +55,7 @@ async def home(request: Request) -> Response:
         context = {"title": "Home", "tab": "home", "compose": True, "order": order}
         if order == "conversations":
             assert me.actor.id is not None
-            ranked = await ranking.page(
+            ranked = await ranked_timeline.page(
                 session,
                 me.actor.id,
                 now(request),
@@ -185,12 +186,12 @@ async def post(request: Request) -> Response:
     async with db(request) as session:
         me = await viewer(request, session)
         viewer_id = me.actor.id if me else None
-        found = await posts.get_visible(session, viewer_id, post_id)
+        found = await post_reads.get_visible(session, viewer_id, post_id)
         author = await accounts.actor_by_handle(session, str(request.path_params["username"]))
         if author.id != found.actor_id:
             raise HTTPException(404)
         thread = await timelines.thread(session, viewer_id, found)
-        history = await posts.history(session, found.id) if found.edited_at else []
+        history = await post_reads.history(session, found.id) if found.edited_at else []
         root = next((v.post for v in thread if v.post.id == found.root_id), None)
         limits = (await rules(request, session)).slow_limits
         slow = await slow_mode.of(session, root, limits, now(request)) if root else None
@@ -226,7 +227,7 @@ async def set_slow_mode(request: Request) -> Response:
             now(request),
         )
         flash(request, "Slow mode is on for this thread." if turn_on else "Slow mode is off.")
-        root = await posts.get_visible(session, me.actor.id, root_id)
+        root = await post_reads.get_visible(session, me.actor.id, root_id)
         author = await accounts.actor_by_id(session, root.actor_id)
         return redirect(f"/@{author.handle}/{root_id}")
 
