@@ -17,7 +17,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains, norms, oauth, signal_rebuild, thread_sums
+from server.services import accounts, domains, norms, oauth_tokens, signal_rebuild, thread_sums
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -207,7 +207,9 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     async def work(session):  # type: ignore[no-untyped-def]
         member = (await accounts.local_member(session, args.member)).member
         assert member.id is not None
-        return await oauth.create_token(session, member.id, args.name, args.scopes, Clock().now())
+        return await oauth_tokens.create_token(
+            session, member.id, args.name, args.scopes, Clock().now()
+        )
 
     try:
         issued = _with_session(settings, work)
