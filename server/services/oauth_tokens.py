@@ -75,7 +75,7 @@ async def revoke(session: AsyncSession, app: OAuthApp, access_token: str, now: d
             col(OAuthToken.revoked_at).is_(None),
         )
         .values(revoked_at=now)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 
@@ -165,7 +165,7 @@ async def revoke_app(session: AsyncSession, member_id: int, app_id: int, now: da
             col(OAuthToken.revoked_at).is_(None),
         )
         .values(revoked_at=now)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 
@@ -176,4 +176,4 @@ async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datet
         update(OAuthToken)
         .where(col(OAuthToken.member_id) == member_id, col(OAuthToken.revoked_at).is_(None))
         .values(revoked_at=now)
-    )  # type: ignore[call-overload]
+    )

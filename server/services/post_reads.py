@@ -28,9 +28,9 @@ PUBLIC_POST = select(Post).where(col(Post.id) == bindparam("post"), visible_to(N
 async def get_visible(session: AsyncSession, viewer_id: int | None, post_id: int) -> Post:
     """The post if `viewer_id` may see it; NotFound otherwise (never saying it exists)."""
     if viewer_id is None:
-        found = await session.exec(PUBLIC_POST, params={"post": post_id})  # type: ignore[call-overload]
+        found = await session.exec(PUBLIC_POST, params={"post": post_id})
     else:
-        found = await session.exec(VISIBLE_POST, params={"post": post_id, "viewer": viewer_id})  # type: ignore[call-overload]
+        found = await session.exec(VISIBLE_POST, params={"post": post_id, "viewer": viewer_id})
     post = found.first()
     if post is None:
         raise NotFound("This post does not exist, or you cannot see it.")

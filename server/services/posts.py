@@ -333,7 +333,7 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     draft = await drafts.keep_withdrawn(session, post, now)
-    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     # The hold above keeps it pending until this transaction ends.
     if not await states.leave(session, Post, post_id, PostState.pending):
         await refuse_not_pending(session, author, post_id)
@@ -370,8 +370,8 @@ async def delete_published(
     await session.refresh(post)
     # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.
     await media_files.release(session, col(Attachment.post_id) == post_id, now)
-    await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))
     await signal_upkeep.forget(session, post)
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()

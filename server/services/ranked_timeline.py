@@ -201,7 +201,7 @@ async def page(
                 col(RankedSnapshot.id).not_in(kept.scalar_subquery())
                 | (col(RankedSnapshot.created_at) < now - SNAPSHOT_LIFE),
             )
-        )  # type: ignore[call-overload]
+        )
         snapshot = RankedSnapshot(
             viewer_id=viewer_id,
             created_at=now,

@@ -27,7 +27,13 @@ from server.models import (
     ReplyFact,
     ThreadSignals,
 )
-from server.services.signal_statements import FACT_COLUMNS, UPDATE_SUMS, update_params
+from server.services.signal_statements import (
+    FACT_COLUMNS,
+    REPLY_FACTS,
+    THREAD_SIGNALS,
+    UPDATE_SUMS,
+    update_params,
+)
 from server.services.signal_upkeep import (
     RECENT_POSTS,
     add_fact,
@@ -82,8 +88,8 @@ async def rethread(
     roots = set(root_ids)
     if not roots:
         return
-    await session.exec(delete(ReplyFact).where(col(ReplyFact.root_id).in_(roots)))  # type: ignore[call-overload]
-    await session.exec(delete(ThreadSignals).where(col(ThreadSignals.root_id).in_(roots)))  # type: ignore[call-overload]
+    await session.exec(delete(ReplyFact).where(col(ReplyFact.root_id).in_(roots)))
+    await session.exec(delete(ThreadSignals).where(col(ThreadSignals.root_id).in_(roots)))
     await session.flush()
     rows = await session.exec(
         select(Post)
@@ -119,8 +125,8 @@ async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 5000) ->
     Walks the posts in id (time) order, so "were they tied to the author before" reads
     as it did when each reply arrived, then sums the threads a batch at a time.
     """
-    await session.exec(delete(ReplyFact))  # type: ignore[call-overload]
-    await session.exec(delete(ThreadSignals))  # type: ignore[call-overload]
+    await session.exec(delete(ReplyFact))
+    await session.exec(delete(ThreadSignals))
     await session.commit()
     accepted = col(Follow.state) == FollowState.accepted
     followed_here = set(
@@ -209,9 +215,9 @@ async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 5000) ->
                 leads[root_id] = (post_id, actor_id, at)
             replies += 1
         if new_threads:
-            await session.exec(ThreadSignals.__table__.insert(), params=new_threads)  # type: ignore[attr-defined,call-overload]
+            await session.exec(THREAD_SIGNALS.insert(), params=new_threads)
         if new_facts:
-            await session.exec(ReplyFact.__table__.insert(), params=new_facts)  # type: ignore[attr-defined,call-overload]
+            await session.exec(REPLY_FACTS.insert(), params=new_facts)
         await session.commit()
     # Threads whose first post is gone are led by their first public reply.
     orphaned = [
@@ -220,7 +226,7 @@ async def rebuild(session: AsyncSession, t: Thresholds, *, batch: int = 5000) ->
         if root_id not in started
     ]
     for start in range(0, len(orphaned), batch):
-        await session.exec(ThreadSignals.__table__.insert(), params=orphaned[start : start + batch])  # type: ignore[attr-defined,call-overload]
+        await session.exec(THREAD_SIGNALS.insert(), params=orphaned[start : start + batch])
     threads += len(orphaned)
     await session.commit()
     await _sum_all(session, t, batch)
@@ -244,7 +250,7 @@ async def _sum_all(session: AsyncSession, t: Thresholds, batch: int) -> None:
 
     async def flush() -> None:
         if pending:
-            await session.exec(UPDATE_SUMS, params=pending)  # type: ignore[call-overload]
+            await session.exec(UPDATE_SUMS, params=pending)
             pending.clear()
 
     def close(root: int | None) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, exists, func, or_
+from sqlalchemy import BindParameter, Select, Table, bindparam, exists, func, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from server.models import Actor, Follow, FollowState, NormValue, Post, ReplyFact, ThreadSignals
 from server.services.thread_sums import SIGNAL_NORMS, Sums
@@ -45,12 +46,24 @@ FACT_COLUMNS: tuple[Any, ...] = (
 )
 
 
+def core_table(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for statements that skip the ORM (SQLModel does not
+    declare `__table__` to type checkers)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+REPLY_FACTS = core_table(ReplyFact)
+THREAD_SIGNALS = core_table(ThreadSignals)
+
+
 def _build_insert() -> Any:
     """A new reply's fact, worked out in the database as it is inserted: whom it answers,
     the thread's author, the replier's server and age here, whether a member follows
     them, and whether they were tied to the author. Built once: building a statement
     costs more than running it."""
-    table = ReplyFact.__table__  # type: ignore[attr-defined]
+    table = REPLY_FACTS
     parent, root, replier, follower = aliased(Post), aliased(Post), aliased(Actor), aliased(Actor)
     answered = aliased(ReplyFact)
     post_id: BindParameter[int] = bindparam("post_id")
@@ -138,11 +151,10 @@ def _build_facts() -> Select[Any]:
 INSERT_FACT = _build_insert()
 FACTS_WITH_CONTEXT = _build_facts()
 FACTS_OF = select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == bindparam("root_id"))
-_TABLE = ThreadSignals.__table__  # type: ignore[attr-defined]
 #: Core, with bind names of their own (an ORM bulk update would sync the session).
 UPDATE_SUMS = (
-    _TABLE.update()
-    .where(_TABLE.c.root_id == bindparam("root"))
+    THREAD_SIGNALS.update()
+    .where(THREAD_SIGNALS.c.root_id == bindparam("root"))
     .values({key: bindparam(f"new_{key}") for key in SUM_COLUMNS})
 )
 

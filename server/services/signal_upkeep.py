@@ -172,7 +172,7 @@ async def resum(session: AsyncSession, root_id: int, t: Thresholds) -> None:
         await start_thread(session, root)
         signals = await session.get(ThreadSignals, root_id)
         assert signals is not None
-    rows = await session.exec(FACTS_OF, params={"root_id": root_id})  # type: ignore[call-overload]
+    rows = await session.exec(FACTS_OF, params={"root_id": root_id})
     facts = [Fact(*r) for r in rows.all()]
     _apply(signals, summarise(facts, signals.author_id, signals.started_at, t))
     session.add(signals)
@@ -244,7 +244,7 @@ async def count_like(session: AsyncSession, post_id: int, change: int) -> None:
         update(ThreadSignals)
         .where(col(ThreadSignals.root_id) == post_id)
         .values(likes=ThreadSignals.likes + change)
-    )  # type: ignore[call-overload]
+    )
 
 
 async def count_boost(session: AsyncSession, post_id: int, change: int) -> None:
@@ -253,7 +253,7 @@ async def count_boost(session: AsyncSession, post_id: int, change: int) -> None:
         update(ThreadSignals)
         .where(col(ThreadSignals.root_id) == post_id)
         .values(boosts=ThreadSignals.boosts + change)
-    )  # type: ignore[call-overload]
+    )
 
 
 async def resum_since(session: AsyncSession, since: datetime, t: Thresholds) -> int:
