@@ -16,7 +16,7 @@ from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
 from server.ids import parse_id
 from server.models import Actor, Post, PostState
-from server.services import accounts, content, follows, posts, timelines
+from server.services import accounts, content, follows, post_reads, timelines
 from server.services.errors import NotFound
 from server.services.paging import Window
 from server.urls import Urls
@@ -122,7 +122,7 @@ async def _readable_post(
     if post.state == PostState.deleted:
         return AS2Response(outgoing.tombstone(urls.post(username, post_id)), 410)
     try:
-        await posts.get_visible(session, who.actor.id if who.actor else None, post_id)
+        await post_reads.get_visible(session, who.actor.id if who.actor else None, post_id)
     except NotFound:
         return _not_found("This post does not exist, or you cannot see it.")
     return post, person, who
@@ -132,7 +132,7 @@ async def note_source(
     session: AsyncSession, urls: Urls, post: Post, author: Actor
 ) -> outgoing.NoteSource:
     """Load what a Note is built from."""
-    found = await posts.details(session, post)
+    found = await post_reads.details(session, post)
     parent = urls.of_post(*found.parent) if found.parent else post.in_reply_to_uri
     return outgoing.NoteSource(post, author, found.mentions, found.tags, found.attachments, parent)
 

@@ -18,7 +18,7 @@ from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, conversation_signals, domains, norms, oauth
+from server.services import accounts, domains, norms, oauth_tokens, signal_rebuild, thread_sums
 from server.services.errors import ServiceError
 
 T = TypeVar("T")
@@ -215,7 +215,9 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     async def work(session):  # type: ignore[no-untyped-def]
         member = (await accounts.local_member(session, args.member)).member
         assert member.id is not None
-        return await oauth.create_token(session, member.id, args.name, args.scopes, Clock().now())
+        return await oauth_tokens.create_token(
+            session, member.id, args.name, args.scopes, Clock().now()
+        )
 
     try:
         issued = _with_session(settings, work)
@@ -274,9 +276,7 @@ def cmd_ranking_rebuild(args: argparse.Namespace) -> None:
 
     async def work(session):  # type: ignore[no-untyped-def]
         found = await norms.current(session, settings)
-        return await conversation_signals.rebuild(
-            session, conversation_signals.thresholds_from(found)
-        )
+        return await signal_rebuild.rebuild(session, thread_sums.thresholds_from(found))
 
     started = time.monotonic()
     threads, replies = _with_session(settings, work)

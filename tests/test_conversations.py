@@ -148,7 +148,7 @@ async def test_rebuild_derives_the_same_signals_as_the_replies_kept_current(
     from sqlmodel import select
 
     from server.models import ThreadSignals
-    from server.services import conversation_signals
+    from server.services import signal_rebuild, thread_sums
 
     ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
     await ben.follow("ana")
@@ -172,9 +172,7 @@ async def test_rebuild_derives_the_same_signals_as_the_replies_kept_current(
         kept = shape(list((await session.exec(select(ThreadSignals))).all()))
         assert kept and kept[0]["replies"] == 3 and kept[0]["author_answered"] == 1
         assert len(kept[0]["people"]) == 1  # Ben; Cleo's two words do not count
-        threads, replies = await conversation_signals.rebuild(
-            session, conversation_signals.Thresholds()
-        )
+        threads, replies = await signal_rebuild.rebuild(session, thread_sums.Thresholds())
         assert (threads, replies) == (1, 3)
         session.expunge_all()
         rebuilt = shape(list((await session.exec(select(ThreadSignals))).all()))
@@ -185,10 +183,10 @@ async def test_a_member_keeps_only_a_few_ranked_orders(app, clock, people) -> No
     from sqlmodel import func, select
 
     from server.models import RankedSnapshot
-    from server.services import ranking
+    from server.services import ranked_timeline
 
-    for _ in range(ranking.SNAPSHOTS_KEPT + 3):
+    for _ in range(ranked_timeline.SNAPSHOTS_KEPT + 3):
         await people["ana"].client.get("/")
     async with app.state.sessions() as session:
         count = (await session.exec(select(func.count()).select_from(RankedSnapshot))).one()
-    assert count == ranking.SNAPSHOTS_KEPT
+    assert count == ranked_timeline.SNAPSHOTS_KEPT

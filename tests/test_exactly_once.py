@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from server.models import IdempotencyKey, Post, PostEdit
-from server.services import accounts, oauth
+from server.services import accounts, oauth_tokens
 from tests.conftest import BASE, publish_due
 
 
@@ -21,7 +21,7 @@ async def bearer(app: Starlette, username: str, clock) -> httpx.AsyncClient:  # 
     async with app.state.sessions() as session:
         member = await accounts.local_member(session, username)
         assert member.member.id is not None
-        issued = await oauth.create_token(
+        issued = await oauth_tokens.create_token(
             session, member.member.id, "Porch tests", "read write", clock.now()
         )
     return httpx.AsyncClient(

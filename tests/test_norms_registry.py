@@ -19,12 +19,12 @@ from server import ROOT
 from server.config import Settings, load_settings
 from server.services import norm_settings, norms, norms_registry
 from server.services.cards import CardNorms
-from server.services.conversation_signals import Thresholds
 from server.services.norm_settings import NESTED, NORM, norms_of
 from server.services.norms_registry import BY_NAME, REGISTRY
 from server.services.posting_rules import Rules
 from server.services.ranking import Weights
 from server.services.slow_mode import Limits
+from server.services.thread_sums import Thresholds
 from tests.test_architecture import imports_of
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from server.models import OAuthToken
-from server.services import accounts, oauth
+from server.services import accounts, oauth_apps, oauth_codes
 from tests.conftest import client_for
 
 REDIRECT = "https://app.example/callback"
@@ -23,15 +23,15 @@ async def _code_for_ana(app: Starlette, *, redirect_uri: str = REDIRECT) -> tupl
         ana = await accounts.create_member(
             session, username="ana", email="ana@example.com", password="a calm evening", now=now
         )
-        registered = await oauth.register_app(
+        registered = await oauth_apps.register_app(
             session,
             name="Racer",
-            redirect_uris=[REDIRECT, oauth.OOB],
+            redirect_uris=[REDIRECT, oauth_apps.OOB],
             scopes="read",
             website=None,
             now=now,
         )
-        asked = await oauth.check_authorization(
+        asked = await oauth_codes.check_authorization(
             session,
             client_id=registered.app.client_id,
             redirect_uri=redirect_uri,
@@ -42,7 +42,7 @@ async def _code_for_ana(app: Starlette, *, redirect_uri: str = REDIRECT) -> tupl
             code_challenge_method=None,
         )
         assert ana.member.id is not None
-        code = await oauth.grant_code(session, asked, ana.member.id, now)
+        code = await oauth_codes.grant_code(session, asked, ana.member.id, now)
     return registered.app.client_id, registered.client_secret, code
 
 
@@ -102,11 +102,11 @@ async def test_the_token_endpoint_wants_the_redirect_uri_given_at_authorize(
 
 
 async def test_the_out_of_band_code_is_exchanged_with_its_redirect_uri(app: Starlette) -> None:
-    client_id, secret, code = await _code_for_ana(app, redirect_uri=oauth.OOB)
+    client_id, secret, code = await _code_for_ana(app, redirect_uri=oauth_apps.OOB)
     form = {"client_id": client_id, "client_secret": secret, "code": code}
     async with client_for(app) as client:
-        answer = await _exchange(client, {**form, "redirect_uri": oauth.OOB})
-        again = await _exchange(client, {**form, "redirect_uri": oauth.OOB})
+        answer = await _exchange(client, {**form, "redirect_uri": oauth_apps.OOB})
+        again = await _exchange(client, {**form, "redirect_uri": oauth_apps.OOB})
     assert answer.status_code == 200, answer.text
     assert again.status_code == 400
     assert "used already" in again.json()["error_description"]

@@ -4,7 +4,7 @@ Each test builds a scenario through the real paths (members post through the web
 wait out their pause, remote accounts' posts arrive through `remote_posts.ingest`,
 likes through `reactions.like`) and asserts a relation between two items ("A ranks
 above B"), never a snapshot of scores. A few unit tests cover the pure summing in
-`conversation_signals.summarise`.
+`thread_sums.summarise`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ from starlette.applications import Starlette
 from server.clock import FrozenClock
 from server.models import Actor, FollowState, Post, ThreadSignals, Visibility
 from server.services import (
-    conversation_signals,
     explanations,
     follows,
     norms,
+    ranked_timeline,
     ranking,
     reactions,
     remote_posts,
+    thread_sums,
 )
-from server.services.conversation_signals import Fact, Thresholds, substance_length, summarise
 from server.services.errors import Invalid
 from server.services.remote_posts import RemotePost
+from server.services.thread_sums import Fact, Thresholds, substance_length, summarise
 from tests.conftest import Person, client_for, publish_due, sign_up
 
 WEIGHTS = ranking.Weights()
@@ -197,7 +198,7 @@ async def back_and_forth(app: Starlette, clock: FrozenClock, people: dict[str, P
 
 async def ranked(app: Starlette, viewer_id: int, now: datetime, w: ranking.Weights = WEIGHTS):
     async with app.state.sessions() as session:
-        return await ranking.rank(session, viewer_id, now, w)
+        return await ranked_timeline.rank(session, viewer_id, now, w)
 
 
 def order_of(items: Sequence[ranking.Scored]) -> list[int]:
@@ -215,7 +216,7 @@ async def signals_of(app: Starlette, root_id: int) -> ThreadSignals:
         return found
 
 
-def wording(item: ranking.Ranked, reader: int) -> list[str]:
+def wording(item: ranked_timeline.Ranked, reader: int) -> list[str]:
     """Everything the reader is told about why the item is there."""
     return [
         *explanations.reasons(item, reader),
@@ -550,9 +551,9 @@ async def test_explanations_never_name_a_followers_only_reply_the_reader_cannot_
     )[0]
     await remote_post(app, clock, public_one, TURN, reply_to=root)
 
-    async def first_page() -> ranking.Ranked:
+    async def first_page() -> ranked_timeline.Ranked:
         async with app.state.sessions() as session:
-            found = await ranking.page(session, reader, clock.now(), WEIGHTS)
+            found = await ranked_timeline.page(session, reader, clock.now(), WEIGHTS)
         (item,) = [i for i in found.items if i.view.post.id == root]
         return item
 
@@ -580,7 +581,7 @@ async def test_a_followers_only_reply_by_someone_the_reader_follows_is_a_voice_a
     await remote_post(app, clock, friend, TURN, reply_to=root, visibility=Visibility.followers)
 
     async with app.state.sessions() as session:
-        found = await ranking.page(session, reader, clock.now(), WEIGHTS)
+        found = await ranked_timeline.page(session, reader, clock.now(), WEIGHTS)
     (item,) = [i for i in found.items if i.view.post.id == root]
     assert [a.id for a in item.known] == [friend]
     assert "known" in item.terms
@@ -606,7 +607,7 @@ async def test_a_direct_reply_by_someone_followed_does_not_bring_a_thread_in(
 
 async def test_paging_neither_repeats_nor_skips_while_replies_arrive(app, clock, dan) -> None:
     reader = await actor_id(app, "dan")
-    count = ranking.PAGE + 2
+    count = ranked_timeline.PAGE + 2
     authors = await remote_accounts(
         app, clock, count, [f"a{n}.example" for n in range(count)], prefix="a"
     )
@@ -622,8 +623,8 @@ async def test_paging_neither_repeats_nor_skips_while_replies_arrive(app, clock,
         )
 
     async with app.state.sessions() as session:
-        first = await ranking.page(session, reader, clock.now(), WEIGHTS)
-    assert len(first.items) == ranking.PAGE and first.next_offset == ranking.PAGE
+        first = await ranked_timeline.page(session, reader, clock.now(), WEIGHTS)
+    assert len(first.items) == ranked_timeline.PAGE and first.next_offset == ranked_timeline.PAGE
     shown = [i.view.post.id for i in first.items]
     # Replies lift the two threads not yet shown above everything on page 1.
     bottom = [r for r in roots if r not in shown]
@@ -635,7 +636,7 @@ async def test_paging_neither_repeats_nor_skips_while_replies_arrive(app, clock,
     assert set(fresh[:2]) == set(bottom)  # a fresh look would order them differently
 
     async with app.state.sessions() as session:
-        second = await ranking.page(
+        second = await ranked_timeline.page(
             session,
             reader,
             clock.now(),
@@ -643,7 +644,9 @@ async def test_paging_neither_repeats_nor_skips_while_replies_arrive(app, clock,
             snapshot_id=first.snapshot_id,
             offset=first.next_offset,
         )
-        by_last = await ranking.page(session, reader, clock.now(), WEIGHTS, after_post_id=shown[-1])
+        by_last = await ranked_timeline.page(
+            session, reader, clock.now(), WEIGHTS, after_post_id=shown[-1]
+        )
     for rest in (second, by_last):
         ids = shown + [i.view.post.id for i in rest.items]
         assert len(ids) == len(set(ids)) == len(roots)
@@ -690,7 +693,7 @@ async def test_threads_with_a_deleted_or_missing_first_post_still_rank(
     await remote_post(app, clock, x, TURN, reply_to=orphan)
 
     async with app.state.sessions() as session:
-        found = await ranking.page(session, reader, clock.now(), WEIGHTS)
+        found = await ranked_timeline.page(session, reader, clock.now(), WEIGHTS)
     shown = [i.view.post.id for i in found.items]
     assert local_root not in shown and remote_root not in shown
     assert ben_reply in shown  # the first reply leads Ana's thread now
@@ -741,7 +744,7 @@ async def test_a_rootless_threads_explanations_do_not_credit_the_replier_shown(
 ) -> None:
     reader, ben_reply, _ = await rootless_thread(app, clock, people, dan)
     async with app.state.sessions() as session:
-        found = await ranking.page(session, reader, clock.now(), WEIGHTS)
+        found = await ranked_timeline.page(session, reader, clock.now(), WEIGHTS)
     (item,) = [i for i in found.items if i.view.post.id == ben_reply]
     said = wording(item, reader)
     assert "You follow ben" not in said  # the reader does not follow Ben
@@ -826,7 +829,7 @@ def fact(
     )
 
 
-def sums(facts: Sequence[Fact]) -> conversation_signals.Sums:
+def sums(facts: Sequence[Fact]) -> thread_sums.Sums:
     return summarise(facts, AUTHOR, T0, Thresholds())
 
 

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from server.clock import FrozenClock
 from server.models import MemberState
-from server.services import accounts, oauth
+from server.services import accounts, oauth_apps, oauth_tokens
 from server.web.pagecache import SESSION_COOKIE
 from tests.conftest import client_for, csrf_from
 from tests.test_auth import PASSWORD, log_in, sign_up
@@ -97,7 +97,9 @@ async def test_suspension_ends_sessions_and_apps_for_good(
         async with app.state.sessions() as session:
             found = await accounts.local_member(session, "ana")
             assert found.member.id is not None
-            issued = await oauth.create_token(session, found.member.id, "bot", "read", clock.now())
+            issued = await oauth_tokens.create_token(
+                session, found.member.id, "bot", "read", clock.now()
+            )
         async with copy_of(app, ana) as thief:
             async with app.state.sessions() as session:
                 await accounts.set_state(session, "ana", MemberState.suspended, clock.now())
@@ -106,7 +108,9 @@ async def test_suspension_ends_sessions_and_apps_for_good(
             assert not await signed_in_as(thief, "ana")
             assert not await signed_in_as(ana, "ana")
         async with app.state.sessions() as session:
-            assert await oauth.authenticate(session, issued.access_token, clock.now()) is None
+            assert (
+                await oauth_tokens.authenticate(session, issued.access_token, clock.now()) is None
+            )
         assert (await log_in(ana, "ana")).status_code == 303
 
 
@@ -195,10 +199,10 @@ async def test_an_app_asking_to_choose_the_account_keeps_ana_signed_in(
         await sign_up(other, "ben")
         await sign_up(browser, "ana")
         async with app.state.sessions() as session:
-            registered = await oauth.register_app(
+            registered = await oauth_apps.register_app(
                 session,
                 name="Evening Reader",
-                redirect_uris=[oauth.OOB],
+                redirect_uris=[oauth_apps.OOB],
                 scopes="read",
                 website=None,
                 now=clock.now(),
@@ -206,7 +210,7 @@ async def test_an_app_asking_to_choose_the_account_keeps_ana_signed_in(
         query = {
             "response_type": "code",
             "client_id": registered.app.client_id,
-            "redirect_uri": oauth.OOB,
+            "redirect_uri": oauth_apps.OOB,
             "scope": "read",
         }
         page = await browser.get("/oauth/authorize", params={**query, "force_login": "true"})

@@ -16,7 +16,7 @@ from sqlmodel import func, select
 from starlette.applications import Starlette
 
 from server.models import Actor, Attachment
-from server.services import accounts, media, oauth
+from server.services import accounts, media, oauth_tokens
 from tests.conftest import Person, client_for
 
 
@@ -39,7 +39,7 @@ async def ana_app(app: Starlette, people: dict[str, Person]) -> AsyncIterator[ht
     async with app.state.sessions() as session:
         member = (await accounts.local_member(session, "ana")).member
         assert member.id is not None
-        issued = await oauth.create_token(
+        issued = await oauth_tokens.create_token(
             session, member.id, "Ana's app", "read write", app.state.clock.now()
         )
     async with client_for(app) as client:

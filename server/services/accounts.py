@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, WebSession
 from server.models.actors import MEMBER_STATES
-from server.services import oauth, outbox, passwords, sessions, states, usernames
+from server.services import oauth_tokens, outbox, passwords, sessions, states, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_DISPLAY_NAME = 100
@@ -188,7 +188,7 @@ async def change_password(
     assert member.id is not None
     ended = await sessions.end_others(session, member.id, keep_session)
     if revoke_apps:
-        await oauth.revoke_member_tokens(session, member.id, now)
+        await oauth_tokens.revoke_member_tokens(session, member.id, now)
     await session.commit()
     return ended
 
@@ -352,7 +352,7 @@ async def set_state(
         # not whatever browser or app was signed in when it was suspended.
         assert found.member.id is not None
         await sessions.end_others(session, found.member.id, keep_key=None)
-        await oauth.revoke_member_tokens(session, found.member.id, now)
+        await oauth_tokens.revoke_member_tokens(session, found.member.id, now)
         found.actor.suspended_at = found.actor.suspended_at or now
     else:
         found.actor.suspended_at = None

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Bookmark
 from server.services import paging
 from server.services.paging import Window
-from server.services.posts import get_visible
+from server.services.post_reads import get_visible
 from server.services.rows import insert_once
 
 

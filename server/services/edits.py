@@ -25,14 +25,14 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import conversation_signals, drafts, media_files, outbox, states, uploads
+from server.services import drafts, media_files, outbox, signal_upkeep, states, uploads
 from server.services.errors import Conflict, NotFound
+from server.services.post_reads import get_visible
 from server.services.posts import (
     Composition,
     Rules,
     add_refs,
     check_composition,
-    get_visible,
     refuse_not_pending,
     render_text,
 )
@@ -159,7 +159,7 @@ async def edit_published(
     await _replace_media(session, author, post_id, draft.media_ids, now)
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
-    await conversation_signals.edited(session, post)
+    await signal_upkeep.edited(session, post)
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
     await session.commit()
     return post

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.services.ranking import MULTIPLIERS, Ranked
+from server.services.ranked_timeline import Ranked
+from server.services.ranking import MULTIPLIERS
 
 #: Terms too small to be a reason on their own (they still show in the details).
 MINOR = ("likes", "boosts", "substance")

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import Settings
 from server.models import NormChange, NormValue
-from server.services import conversation_signals, ranking
+from server.services import ranking, signal_upkeep, thread_sums
 from server.services.errors import Invalid, NotFound
 from server.services.norm_settings import in_force
 from server.services.norms_registry import BY_NAME, REGISTRY, Norm, RegistrationMode
@@ -102,13 +102,13 @@ async def change(
         )
     )
     await session.commit()
-    if name in conversation_signals.SIGNAL_NORMS:
+    if name in thread_sums.SIGNAL_NORMS:
         # Threads recent enough to rank are summed again at once; older ones need no hurry.
         found = await current(session, settings)
-        await conversation_signals.resum_since(
+        await signal_upkeep.resum_since(
             session,
             now - ranking.weights(found).window,
-            conversation_signals.thresholds_from(found),
+            thread_sums.thresholds_from(found),
         )
     return value
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +23,6 @@ from server.models import (
     Notification,
     OutboxKind,
     Post,
-    PostEdit,
     PostState,
     PostTag,
     ScheduledPublish,
@@ -32,12 +31,13 @@ from server.models import (
 from server.services import (
     budgets,
     content,
-    conversation_signals,
     drafts,
     idempotency,
     media_files,
     outbox,
+    post_reads,
     relationships,
+    signal_upkeep,
     slow_mode,
     states,
     tone,
@@ -46,7 +46,6 @@ from server.services import (
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup, meet_mentioned
-from server.services.visibility import visible_to
 
 
 class PublishScheduler(Protocol):
@@ -137,86 +136,6 @@ def add_refs(session: AsyncSession, post_id: int, mention_ids: list[int], tags: 
         session.add(PostTag(post_id=post_id, tag=tag))
 
 
-#: Built once (building and keying the visibility condition costs more than the query):
-#: for a viewer, and for someone logged out.
-VISIBLE_POST = select(Post).where(
-    col(Post.id) == bindparam("post"), visible_to(bindparam("viewer"))
-)
-PUBLIC_POST = select(Post).where(col(Post.id) == bindparam("post"), visible_to(None))
-
-
-async def get_visible(session: AsyncSession, viewer_id: int | None, post_id: int) -> Post:
-    """The post if `viewer_id` may see it; NotFound otherwise (never saying it exists)."""
-    if viewer_id is None:
-        found = await session.exec(PUBLIC_POST, params={"post": post_id})  # type: ignore[call-overload]
-    else:
-        found = await session.exec(VISIBLE_POST, params={"post": post_id, "viewer": viewer_id})  # type: ignore[call-overload]
-    post = found.first()
-    if post is None:
-        raise NotFound("This post does not exist, or you cannot see it.")
-    return post
-
-
-@dataclass
-class Details:
-    """What a post refers to, for renderings beyond the timeline (ActivityPub, API)."""
-
-    mentions: list[Actor]
-    tags: list[str]
-    attachments: list[Attachment]
-    parent: tuple[Post, Actor] | None
-
-
-async def details(session: AsyncSession, post: Post) -> Details:
-    """The post's mentioned people, hashtags, attachments and parent (with its author)."""
-    return (await details_of(session, [post]))[post.id]
-
-
-async def details_of(
-    session: AsyncSession, posts: list[Post], *, with_media: bool = True
-) -> dict[int, Details]:
-    """`details` for many posts at once: four queries, however many posts (three when
-    the caller has the attachments already)."""
-    found = {p.id: Details([], [], [], None) for p in posts}
-    if not found:
-        return found
-    mentions = await session.exec(
-        select(Mention.post_id, Actor)
-        .join(Actor, col(Actor.id) == Mention.actor_id)
-        .where(col(Mention.post_id).in_(found))
-    )
-    for post_id, actor in mentions.all():
-        found[post_id].mentions.append(actor)
-    tags = await session.exec(
-        select(PostTag.post_id, PostTag.tag).where(col(PostTag.post_id).in_(found))
-    )
-    for post_id, tag in tags.all():
-        found[post_id].tags.append(tag)
-    if with_media:
-        media = await session.exec(
-            select(Attachment)
-            .where(col(Attachment.post_id).in_(found))
-            .order_by(col(Attachment.position))
-        )
-        for item in media.all():
-            assert item.post_id is not None
-            found[item.post_id].attachments.append(item)
-    parent_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id is not None}
-    if parent_ids:
-        parents = await session.exec(
-            select(Post, Actor)
-            .join(Actor, col(Actor.id) == Post.actor_id)
-            .where(col(Post.id).in_(parent_ids))
-        )
-        by_id = {parent.id: (parent, author) for parent, author in parents.all()}
-        for post in posts:
-            if post.in_reply_to_id is not None:
-                found[post.id].parent = by_id.get(post.in_reply_to_id)
-    for item in found.values():
-        item.tags.sort()
-    return found
-
-
 async def budget_of(
     session: AsyncSession, author: Actor, rules: Rules, now: datetime
 ) -> budgets.Budget:
@@ -277,7 +196,7 @@ async def _placed(
         budget = await budget_of(session, author, rules, now)
         budgets.refuse_if_spent(budget, now)
         return None, rules.pause_post
-    parent = await get_visible(session, author.id, draft.in_reply_to_id)
+    parent = await post_reads.get_visible(session, author.id, draft.in_reply_to_id)
     if parent.state != PostState.published:
         raise Invalid("You can reply once that post is published.")
     root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
@@ -384,14 +303,6 @@ async def compose(
     return post
 
 
-async def history(session: AsyncSession, post_id: int) -> list[PostEdit]:
-    """Earlier versions of a post, oldest first."""
-    rows = await session.exec(
-        select(PostEdit).where(PostEdit.post_id == post_id).order_by(col(PostEdit.id))
-    )
-    return list(rows.all())
-
-
 async def refuse_not_pending(session: AsyncSession, author: Actor, post_id: int) -> None:
     """Raise why a change meant for a post in its pause could not be made."""
     post = await session.get(Post, post_id, populate_existing=True)
@@ -422,7 +333,7 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     draft = await drafts.keep_withdrawn(session, post, now)
-    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     # The hold above keeps it pending until this transaction ends.
     if not await states.leave(session, Post, post_id, PostState.pending):
         await refuse_not_pending(session, author, post_id)
@@ -459,8 +370,8 @@ async def delete_published(
     await session.refresh(post)
     # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.
     await media_files.release(session, col(Attachment.post_id) == post_id, now)
-    await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
-    await conversation_signals.forget(session, post)
+    await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))
+    await signal_upkeep.forget(session, post)
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()

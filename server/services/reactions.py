@@ -10,10 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, conversation_signals, notifications, outbox, paging
+from server.services import blocks, notifications, outbox, paging, signal_upkeep
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
-from server.services.posts import get_visible
+from server.services.post_reads import get_visible
 from server.services.rows import insert_once
 
 
@@ -33,7 +33,7 @@ async def like(
     if written.rowcount != 1:  # liked already (or by a request a moment ago)
         await session.commit()
         return row
-    await conversation_signals.count_like(session, post.id, 1)
+    await signal_upkeep.count_like(session, post.id, 1)
     notifications.add(
         session,
         recipient_id=post.actor_id,
@@ -65,7 +65,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     gone = await session.exec(delete(Like).where(col(Like.id) == row.id))  # type: ignore[call-overload]
     if gone.rowcount != 1:
         return
-    await conversation_signals.count_like(session, post_id, -1)
+    await signal_upkeep.count_like(session, post_id, -1)
     if actor.is_local:
         outbox.record(
             session,
@@ -128,7 +128,7 @@ async def boost(
     )
     session.add(row)
     await session.flush()
-    await conversation_signals.count_boost(session, post.id, 1)
+    await signal_upkeep.count_boost(session, post.id, 1)
     notifications.add(
         session,
         recipient_id=post.actor_id,
@@ -164,7 +164,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             now=now,
             payload=outbox.Unboost(boost_id=row.id, post_id=post_id),
         )
-    await conversation_signals.count_boost(session, post_id, -1)
+    await signal_upkeep.count_boost(session, post_id, -1)
     await session.commit()
 
 

@@ -27,7 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import conversation_signals, notifications
+from server.services import notifications, signal_rebuild, signal_upkeep
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -138,9 +138,9 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
         moved = await _adopt_orphans(session, post)
         await notifications.for_new_post(session, post, now)
         if moved:
-            await conversation_signals.rethread(session, moved | {post.root_id})
+            await signal_rebuild.rethread(session, moved | {post.root_id})
         else:
-            await conversation_signals.record(session, post)
+            await signal_upkeep.record(session, post)
         await session.commit()
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
@@ -272,7 +272,7 @@ async def edit(
         await session.exec(delete(model).where(col(model.post_id) == post.id))  # type: ignore[attr-defined,call-overload]
     await session.flush()
     _attach(session, post.id, note)
-    await conversation_signals.edited(session, post)
+    await signal_upkeep.edited(session, post)
     await session.commit()
     return True
 
@@ -295,7 +295,7 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     if post.uri:
         await session.merge(Tombstone(uri=post.uri, deleted_at=now))
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))  # type: ignore[call-overload]
-    await conversation_signals.forget(session, post)
+    await signal_upkeep.forget(session, post)
     await session.delete(post)
     await session.commit()
 

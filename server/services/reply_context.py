@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Post
 from server.services import relationships
-from server.services.posts import get_visible
+from server.services.post_reads import get_visible
 from server.services.relationships import History, Relationship
 from server.services.visibility import visible_to
 

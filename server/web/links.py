@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server.services import cards, posts
+from server.services import cards, post_reads
 from server.web.context import db, now, viewer
 from server.web.params import query_id
 
@@ -20,7 +20,7 @@ async def go(request: Request) -> Response:
         raise HTTPException(404)
     async with db(request) as session:
         me = await viewer(request, session)
-        post = await posts.get_visible(session, me.actor.id if me else None, post_id)
+        post = await post_reads.get_visible(session, me.actor.id if me else None, post_id)
         if target not in cards.links_in(post):
             raise HTTPException(404, "That link is not in this post.")
         if me is not None:

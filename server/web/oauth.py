@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.ids import MAX_SERIAL_ID, parse_id
-from server.services import oauth
+from server.services import oauth_codes, oauth_tokens
 from server.services.errors import ServiceError
-from server.services.oauth import OOB, AuthorizationRequest
+from server.services.oauth_apps import OOB
+from server.services.oauth_codes import AuthorizationRequest
 from server.web.context import (
     db,
     flash,
@@ -56,7 +57,7 @@ def _describe(scopes: frozenset[str]) -> list[str]:
 
 
 async def _check(session: AsyncSession, values: dict[str, str]) -> AuthorizationRequest:
-    return await oauth.check_authorization(
+    return await oauth_codes.check_authorization(
         session,
         client_id=values.get("client_id", ""),
         redirect_uri=values.get("redirect_uri", ""),
@@ -127,7 +128,7 @@ async def authorize(request: Request) -> Response:
                 return redirect("/")
             return _back_to_app(asked.redirect_uri, {"error": "access_denied", **state})
         assert me.member.id is not None
-        code = await oauth.grant_code(session, asked, me.member.id, now(request))
+        code = await oauth_codes.grant_code(session, asked, me.member.id, now(request))
         log.info("%s authorized app %s", me.actor.username, asked.app.name)
         if asked.redirect_uri == OOB:
             context = {"app": asked.app, "code": code}
@@ -146,7 +147,7 @@ async def apps_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         assert me.member.id is not None
-        apps = await oauth.authorized_apps(session, me.member.id)
+        apps = await oauth_tokens.authorized_apps(session, me.member.id)
         listed = [(a, _describe(a.scopes)) for a in apps]
         return await render(request, session, "settings_apps.html", {"apps": listed}, me=me)
 
@@ -159,6 +160,6 @@ async def revoke_app(request: Request) -> Response:
         me = await require_member(request, session)
         assert me.member.id is not None
         if app_id is not None:
-            await oauth.revoke_app(session, me.member.id, app_id, now(request))
+            await oauth_tokens.revoke_app(session, me.member.id, app_id, now(request))
         flash(request, "The app can no longer use your account.")
         return redirect("/settings/apps")

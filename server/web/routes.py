@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from server.web import (
+    about,
     admin,
     auth,
     compose,
@@ -13,20 +14,22 @@ from server.web import (
     health,
     links,
     oauth,
-    pages,
+    people,
     profile,
     sessions,
     social,
+    threads,
+    timelines,
 )
 
 routes = [
-    Route("/", pages.home, name="home"),
-    Route("/home", pages.home),
-    Route("/home/order", pages.set_home_order, methods=["POST"]),
+    Route("/", timelines.home, name="home"),
+    Route("/home", timelines.home),
+    Route("/home/order", timelines.set_home_order, methods=["POST"]),
     Route("/healthz", health.healthz),
-    Route("/local", pages.local, name="local"),
-    Route("/tags/{tag}", pages.tag, name="tag"),
-    Route("/notifications", pages.notifications_page, name="notifications"),
+    Route("/local", timelines.local, name="local"),
+    Route("/tags/{tag}", timelines.tag, name="tag"),
+    Route("/notifications", timelines.notifications_page, name="notifications"),
     Route("/signup", auth.signup_page, methods=["GET"]),
     Route("/signup", auth.signup, methods=["POST"]),
     Route("/login", auth.login_page, methods=["GET"]),
@@ -40,7 +43,7 @@ routes = [
     Route("/posts/{post_id}/revise", editing.revise, methods=["POST"]),
     Route("/posts/{post_id}/withdraw", editing.withdraw, methods=["POST"]),
     Route("/posts/{post_id}/delete", editing.delete, methods=["POST"]),
-    Route("/threads/{root_id}/slow_mode", pages.set_slow_mode, methods=["POST"]),
+    Route("/threads/{root_id}/slow_mode", threads.set_slow_mode, methods=["POST"]),
     Route("/posts/{post_id}/{action:str}", social.react, methods=["POST"]),
     Route("/search", social.search, methods=["GET"]),
     Route("/go", links.go, methods=["GET"]),
@@ -69,13 +72,16 @@ routes = [
     Route("/admin/norms", admin.set_norm, methods=["POST"]),
     Route("/admin/norms/restore", admin.restore_norms, methods=["POST"]),
     Route("/admin/norms/history", admin.norms_history, methods=["GET"]),
-    Route("/about", pages.about, methods=["GET"]),
-    Route("/about/ranking", pages.about_ranking, methods=["GET"]),
+    Route("/about", about.about, methods=["GET"]),
+    Route("/about/ranking", about.about_ranking, methods=["GET"]),
     Route("/admin/domains", admin.domain_policies, methods=["GET"]),
     Route("/admin/domains", admin.set_domain_policy, methods=["POST"]),
-    Route("/@{username}", pages.profile, name="profile"),
-    Route("/@{username}/followers", pages.followers),
-    Route("/@{username}/following", pages.following),
-    *(Route(f"/@{{username}}/{name}", pages.relate, methods=["POST"]) for name in pages.RELATIONS),
-    Route("/@{username}/{post_id}", pages.post, name="post"),
+    Route("/@{username}", people.profile, name="profile"),
+    Route("/@{username}/followers", people.followers),
+    Route("/@{username}/following", people.following),
+    *(
+        Route(f"/@{{username}}/{name}", people.relate, methods=["POST"])
+        for name in people.RELATIONS
+    ),
+    Route("/@{username}/{post_id}", threads.post, name="post"),
 ]

@@ -13,24 +13,24 @@ a temporary directory; PostgreSQL in a database `porch_bench_ranking` created at
 
 1. creates the schema with the Alembic migrations, bulk-inserts the community (Core
    executemany on SQLite, COPY on PostgreSQL, then ANALYZE there as autovacuum would),
-   and builds the signals with `conversation_signals.rebuild`: time and row counts.
+   and builds the signals with `signal_rebuild.rebuild`: time and row counts.
    rebuild also counts each thread's likes and boosts (the live path counts each as it
    comes).
    It also prints how well the pile-on and dominated flags match the labels.
 2. offline evaluation: for --viewers sampled members, the top 20 of Conversations
-   (`ranking.rank(...)[:20]`) against Latest (`timelines.home(...)`, first page), and
+   (`ranked_timeline.rank(...)[:20]`) against Latest (`timelines.home(...)`, first page), and
    the whole candidate pool: share of real dialogues, of pile-ons or flame wars, of
    like-only and plain threads, median age of the items shown, distinct authors.
    On Latest a reply belongs to its root's thread.
-3. benchmark on the same data: `ranking.page(...)` (fresh ranking, snapshot written,
+3. benchmark on the same data: `ranked_timeline.page(...)` (fresh ranking, snapshot written,
    first page's posts loaded) for a sampled member per request, each in its own
    session, p50/p99 over --requests; reading the next page from the snapshot; where a
    fresh ranking spends its time; and ingesting one reply: --ingest new replies to
-   threads of the last 3 days, timing only `conversation_signals.record` + flush per
+   threads of the last 3 days, timing only `signal_upkeep.record` + flush per
    reply (the post is inserted and the commit made outside the timed part), plus
    replies into the largest recent thread to show how the cost grows with its size.
 4. a consistency check: a sample of threads rebuilt through the incremental path
-   (`conversation_signals.rethread`) compared with what `rebuild` stored.
+   (`signal_rebuild.rethread`) compared with what `rebuild` stored.
 
 Figures are printed next to the targets (page p99 < 100 ms, reply ingest < 5 ms).
 Only prints: there are no timing assertions. A full-scale run takes about 10 minutes
@@ -77,7 +77,14 @@ from server.models import (  # noqa: E402
     ThreadSignals,
     Visibility,
 )
-from server.services import conversation_signals, ranking, timelines  # noqa: E402
+from server.services import (  # noqa: E402
+    ranked_timeline,
+    ranking,
+    signal_rebuild,
+    signal_upkeep,
+    thread_sums,
+    timelines,
+)
 from tests.bench import community as gen  # noqa: E402
 from tests.bench.bench_serve import line, loadavg, machine, percentile  # noqa: E402
 
@@ -325,7 +332,7 @@ async def evaluate(
     began = time.perf_counter()
     for viewer_id in viewers:
         async with sessions() as session:
-            ranked = await ranking.rank(session, viewer_id, now, w)
+            ranked = await ranked_timeline.rank(session, viewer_id, now, w)
             viewer = await session.get(Actor, viewer_id)
             assert viewer is not None
             home = await timelines.home(session, viewer, now)
@@ -423,7 +430,7 @@ async def bench_pages(
         viewer_id = rng.choice(c.members)
         async with sessions() as session:
             began = time.perf_counter()
-            page = await ranking.page(session, viewer_id, now, w)
+            page = await ranked_timeline.page(session, viewer_id, now, w)
             elapsed = ms(time.perf_counter() - began)
         if i < warmup:
             continue
@@ -434,7 +441,9 @@ async def bench_pages(
     for viewer_id, snapshot_id, offset in continuing:
         async with sessions() as session:
             began = time.perf_counter()
-            await ranking.page(session, viewer_id, now, w, snapshot_id=snapshot_id, offset=offset)
+            await ranked_timeline.page(
+                session, viewer_id, now, w, snapshot_id=snapshot_id, offset=offset
+            )
             later.append(ms(time.perf_counter() - began))
 
     # Where a fresh ranking spends its time.
@@ -444,9 +453,9 @@ async def bench_pages(
         viewer_id = rng.choice(c.members)
         async with sessions() as session:
             t0 = time.perf_counter()
-            rel = await ranking.relations(session, viewer_id, now)
+            rel = await ranked_timeline.relations(session, viewer_id, now)
             t1 = time.perf_counter()
-            found = await ranking.candidates(session, rel, now, w)
+            found = await ranked_timeline.candidates(session, rel, now, w)
             t2 = time.perf_counter()
             ranking.arrange([ranking.score(s, rel, now, w) for s in found], w)
             t3 = time.perf_counter()
@@ -460,7 +469,7 @@ async def bench_pages(
 
     p99 = percentile(first, 99)
     print(
-        f"  Conversations first page (ranking.page, fresh ranking + snapshot + posts; "
+        f"  Conversations first page (ranked_timeline.page, fresh ranking + snapshot + posts; "
         f"{requests} requests after {warmup} warm-up, a sampled member each, own session):"
     )
     print(f"    {summary(first)}")
@@ -521,7 +530,7 @@ async def ingest(
             session.add(post)
             await session.flush()
             began = time.perf_counter()
-            await conversation_signals.record(session, post)
+            await signal_upkeep.record(session, post)
             await session.flush()
             timings.append(ms(time.perf_counter() - began))
             await session.commit()
@@ -624,7 +633,7 @@ async def consistency(
 
     before, tied_before = await read()
     async with sessions() as session:
-        await conversation_signals.rethread(session, roots, conversation_signals.Thresholds())
+        await signal_rebuild.rethread(session, roots, thread_sums.Thresholds())
         await session.commit()
     after, tied_after = await read()
     differ: Counter[str] = Counter()
@@ -638,7 +647,7 @@ async def consistency(
     tied = sum(1 for k, v in tied_before.items() if tied_after.get(k) != v)
     print(
         f"  Consistency: {len(roots)} threads of the last 3 days summed again through "
-        "conversation_signals.rethread (the incremental path) against rebuild:"
+        "signal_rebuild.rethread (the incremental path) against rebuild:"
     )
     if not differ and not tied:
         print("    identical")
@@ -673,9 +682,7 @@ async def run(kind: str, url: str, c: gen.Community, args: argparse.Namespace) -
         rss_before = rss_mb()
         began = time.perf_counter()
         async with sessions() as session:
-            threads, replies = await conversation_signals.rebuild(
-                session, conversation_signals.Thresholds()
-            )
+            threads, replies = await signal_rebuild.rebuild(session, thread_sums.Thresholds())
         rebuild_s = time.perf_counter() - began
         # What is alive now lives until the end (the community, caches): freeze it too,
         # so the collector's full passes time the ranking's own garbage, not ours.
@@ -683,7 +690,7 @@ async def run(kind: str, url: str, c: gen.Community, args: argparse.Namespace) -
         gc.freeze()
         facts, signals = await count(sessions, ReplyFact), await count(sessions, ThreadSignals)
         print(
-            f"  conversation_signals.rebuild: {rebuild_s:.1f} s for {threads} threads and "
+            f"  signal_rebuild.rebuild: {rebuild_s:.1f} s for {threads} threads and "
             f"{replies} replies -> {signals} thread_signals, {facts} reply_facts rows "
             f"(peak RSS {rss_before:.0f} -> {rss_mb():.0f} MB)"
         )

@@ -11,7 +11,7 @@ from sqlmodel import select
 from federation.bodies import loads
 from federation.incoming import Malformed
 from server.models import Member, Post
-from server.services import oauth
+from server.services import oauth_tokens
 from tests.federation.mastodon_double import (
     ZOE,
     Scene,
@@ -87,5 +87,7 @@ async def api_token(scene: Scene, username: str) -> str:
     async with scene.session() as session:
         member = (await session.exec(select(Member).where(Member.actor_id == ana.id))).one()
         assert member.id is not None
-        issued = await oauth.create_token(session, member.id, "test", "read", scene.clock.now())
+        issued = await oauth_tokens.create_token(
+            session, member.id, "test", "read", scene.clock.now()
+        )
     return issued.access_token

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from server.models import Actor, Member, Post
-from server.services import oauth
+from server.services import oauth_tokens
 from tests.federation.conftest import World
 from tests.federation.hostile import HostileServer
 
@@ -56,7 +56,9 @@ async def api_token(world: World, username: str) -> str:
             )
         ).one()
         assert member.id is not None
-        issued = await oauth.create_token(session, member.id, "test", "read", world.clock.now())
+        issued = await oauth_tokens.create_token(
+            session, member.id, "test", "read", world.clock.now()
+        )
     return issued.access_token
 
 

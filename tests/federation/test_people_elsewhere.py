@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from server.clock import FrozenClock
-from server.services import accounts, oauth
+from server.services import accounts, oauth_tokens
 from tests.federation.conftest import Fediverse, Instance, World, start_instance
 from tests.federation.test_flows import find_and_follow
 
@@ -49,7 +49,7 @@ async def app_for(world: World, username: str) -> httpx.AsyncClient:
     async with a.app.state.sessions() as session:
         member = await accounts.local_member(session, username)
         assert member.member.id is not None
-        issued = await oauth.create_token(
+        issued = await oauth_tokens.create_token(
             session, member.member.id, "Ana's phone", "read write", world.clock.now()
         )
     return httpx.AsyncClient(

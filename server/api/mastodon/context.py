@@ -23,9 +23,9 @@ from server.api.mastodon.params import Params
 from server.config import Settings
 from server.ids import MAX_ID, MAX_SERIAL_ID, parse_id
 from server.models import Actor, Member
-from server.services import norms, oauth, posting_rules
+from server.services import norms, oauth_tokens, posting_rules
 from server.services.errors import RateLimited, ServiceError
-from server.services.oauth import Grant
+from server.services.oauth_tokens import Grant
 from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup
 from server.urls import Urls
@@ -169,7 +169,7 @@ async def _authenticate(request: Request, session: AsyncSession) -> Grant | None
     token = bearer_token(request)
     if token is None:
         return None
-    grant = await oauth.authenticate(session, token, request.app.state.clock.now())
+    grant = await oauth_tokens.authenticate(session, token, request.app.state.clock.now())
     if grant is None:
         raise ApiError(401, "The access token is invalid")
     return grant

@@ -17,7 +17,7 @@ from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import PersonList, RepliesPolicy
-from server.services import accounts, lists, ranking, timelines
+from server.services import accounts, lists, ranked_timeline, ranking, timelines
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ async def _conversations(call: Call) -> Response:
     page = window(call.params)
     if page.since_id is not None or page.min_id is not None:
         return paged(call.request, [], [])
-    ranked = await ranking.page(
+    ranked = await ranked_timeline.page(
         call.session,
         _actor_id(call),
         call.now,

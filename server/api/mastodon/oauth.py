@@ -18,9 +18,10 @@ from starlette.responses import JSONResponse, Response
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.entities.apps import application, token
 from server.api.mastodon.params import Params
-from server.services import oauth
+from server.services import oauth_apps, oauth_codes, oauth_tokens
 from server.services.errors import ServiceError
-from server.services.oauth import KNOWN_SCOPES, OAuthError
+from server.services.oauth_apps import OAuthError
+from server.services.oauth_scopes import KNOWN_SCOPES
 from server.text import clean
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ async def register(call: Call) -> Response:
     uris = params.texts("redirect_uris")
     if len(uris) == 1:
         uris = uris[0].split()  # one string with several URIs, space or newline separated
-    registered = await oauth.register_app(
+    registered = await oauth_apps.register_app(
         call.session,
         name=params.text("client_name") or "",
         redirect_uris=uris,
@@ -88,11 +89,13 @@ async def issue_token(request: Request) -> Response:
                     "Use grant_type authorization_code or client_credentials.",
                 )
             client_id, secret = _client_credentials(request, params)
-            app = await oauth.authenticate_client(session, client_id, secret)
+            app = await oauth_apps.authenticate_client(session, client_id, secret)
             if grant_type == "client_credentials":
-                issued = await oauth.client_credentials(session, app, params.text("scope"), now)
+                issued = await oauth_tokens.client_credentials(
+                    session, app, params.text("scope"), now
+                )
             else:
-                issued = await oauth.exchange_code(
+                issued = await oauth_codes.exchange_code(
                     session,
                     app,
                     code=params.text("code") or "",
@@ -114,8 +117,8 @@ async def revoke_token(request: Request) -> Response:
         try:
             params = await Params.read(request)
             client_id, secret = _client_credentials(request, params)
-            app = await oauth.authenticate_client(session, client_id, secret)
-            await oauth.revoke(
+            app = await oauth_apps.authenticate_client(session, client_id, secret)
+            await oauth_tokens.revoke(
                 session, app, params.text("token") or "", request.app.state.clock.now()
             )
         except ServiceError as exc:

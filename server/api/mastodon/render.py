@@ -15,7 +15,7 @@ from server.api.mastodon.entities import statuses as status_entities
 from server.api.mastodon.entities.common import Site, timestamp
 from server.api.mastodon.entities.statuses import Figures
 from server.models import Actor, NotificationKind
-from server.services import bookmarks, posts, stats
+from server.services import bookmarks, post_reads, stats
 from server.services.notifications import NotificationView
 from server.services.timelines import PostView, views_of
 
@@ -53,7 +53,9 @@ async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]
     figures = Figures(
         site=site(call),
         # The page's views carry their media already.
-        details=await posts.details_of(call.session, [v.post for v in shown], with_media=False),
+        details=await post_reads.details_of(
+            call.session, [v.post for v in shown], with_media=False
+        ),
         accounts={int(a["id"]): a for a in authors},
     )
     if call.viewer_id is not None:

@@ -10,7 +10,7 @@ from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import Post, PostState, Visibility
-from server.services import bookmarks, edits, posts, reactions, timelines
+from server.services import bookmarks, edits, post_reads, posts, reactions, timelines
 from server.services.posts import Composition
 
 
@@ -76,7 +76,7 @@ async def show(call: Call) -> Response:
 
 
 async def _own(call: Call) -> Post:
-    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
+    post = await post_reads.get_visible(call.session, call.viewer_id, call.status_id())
     if post.actor_id != call.actor.id or post.reblog_of_id is not None:
         raise ApiError(404, "Record not found")
     return post
@@ -110,7 +110,7 @@ async def update(call: Call) -> Response:
 
 @endpoint("read:statuses", public=True)
 async def context(call: Call) -> Response:
-    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
+    post = await post_reads.get_visible(call.session, call.viewer_id, call.status_id())
     thread = await timelines.thread(call.session, call.viewer_id, post)
     rendered = await render.statuses(call, thread)
     here = next((i for i, v in enumerate(thread) if v.post.id == post.id), len(thread))
@@ -124,10 +124,12 @@ async def status_source(call: Call) -> Response:
 
 @endpoint("read:statuses", public=True)
 async def history(call: Call) -> Response:
-    post = await posts.get_visible(call.session, call.viewer_id, call.status_id())
+    post = await post_reads.get_visible(call.session, call.viewer_id, call.status_id())
     view = (await timelines.views_of(call.session, call.viewer_id, [post.id]))[0]
     shown = await render.status(call, view)
-    versions = [edit(v, shown["account"], []) for v in await posts.history(call.session, post.id)]
+    versions = [
+        edit(v, shown["account"], []) for v in await post_reads.history(call.session, post.id)
+    ]
     versions.append(edit(post, shown["account"], shown["media_attachments"]))
     return JSONResponse(versions)
 

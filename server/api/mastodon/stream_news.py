@@ -14,7 +14,7 @@ from server.api.mastodon import render
 from server.api.mastodon.context import Call
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.services import lists, notifications, timelines
-from server.services.oauth import Grant
+from server.services.oauth_tokens import Grant
 from server.services.paging import Window
 from server.services.timelines import Page
 from server.text import clean

@@ -26,9 +26,9 @@ from server.api.mastodon import stream_limits
 from server.api.mastodon.context import Call, bearer_token, error
 from server.api.mastodon.params import Params
 from server.api.mastodon.stream_news import Refused, Subscription, news, subscription
-from server.services import oauth
+from server.services import oauth_tokens
 from server.services.errors import ServiceError
-from server.services.oauth import Grant
+from server.services.oauth_tokens import Grant
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _token(connection: HTTPConnection) -> str:
 
 async def _grant(connection: HTTPConnection, token: str) -> Grant:
     async with connection.app.state.sessions() as session:
-        grant = await oauth.authenticate(session, token, connection.app.state.clock.now())
+        grant = await oauth_tokens.authenticate(session, token, connection.app.state.clock.now())
     if grant is None:
         raise Refused(401, "Invalid access token")
     return grant
@@ -85,7 +85,7 @@ async def _look(connection: HTTPConnection, token: str, subs: list[Subscription]
     connection that is idle.
     """
     async with connection.app.state.sessions() as session:
-        grant = await oauth.authenticate(session, token, connection.app.state.clock.now())
+        grant = await oauth_tokens.authenticate(session, token, connection.app.state.clock.now())
         if grant is None:
             raise Ended(Ended.MESSAGE)
         call = Call(connection, session, Params(), grant)  # type: ignore[arg-type]

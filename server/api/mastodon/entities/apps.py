@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.models import OAuthApp
-from server.services.oauth import Issued
+from server.services.oauth_tokens import Issued
 
 
 def application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:

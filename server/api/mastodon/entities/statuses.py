@@ -9,7 +9,7 @@ from typing import Any
 from server.api.mastodon.entities.common import Site, timestamp
 from server.models import Actor, Attachment, Poll, Post, PostEdit, Visibility
 from server.services.content import labels_html
-from server.services.posts import Details
+from server.services.post_reads import Details
 from server.services.timelines import PostView
 
 #: Porch's visibilities under Mastodon's names.

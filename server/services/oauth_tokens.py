@@ -1,0 +1,179 @@
+"""OAuth tokens: issuing them, the grant behind a bearer token, and revoking them.
+
+Tokens never expire until revoked, as on Mastodon, and are kept only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import Actor, Member, MemberState, OAuthApp, OAuthToken
+from server.services.oauth_apps import OOB, OAuthError, digest, register_app
+from server.services.oauth_scopes import grants, parse_scopes
+
+#: last_used_at is written at most this often per token, not on every request.
+USE_RESOLUTION = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new access token, shown once."""
+
+    token: OAuthToken
+    access_token: str
+
+
+async def issue(
+    session: AsyncSession, app_id: int, member_id: int | None, scopes: str, now: datetime
+) -> Issued:
+    """A new token for the app (and the member, when there is one), committed."""
+    plain = secrets.token_urlsafe(32)
+    token = OAuthToken(
+        token_hash=digest(plain), app_id=app_id, member_id=member_id, scopes=scopes, created_at=now
+    )
+    session.add(token)
+    await session.commit()
+    return Issued(token, plain)
+
+
+async def client_credentials(
+    session: AsyncSession, app: OAuthApp, scope: str | None, now: datetime
+) -> Issued:
+    """client_credentials grant: a token for the app itself, with no member behind it."""
+    wanted = parse_scopes(scope)
+    if not all(grants(app.scopes.split(), s) for s in wanted):
+        raise OAuthError("invalid_scope", "The app asks for scopes it did not register.")
+    assert app.id is not None
+    return await issue(session, app.id, None, " ".join(sorted(wanted)), now)
+
+
+async def create_token(
+    session: AsyncSession, member_id: int, name: str, scopes: str | None, now: datetime
+) -> Issued:
+    """A token for a member's script or bot (`porch token create`): an app of its own."""
+    registered = await register_app(
+        session, name=name, redirect_uris=[OOB], scopes=scopes, website=None, now=now
+    )
+    app = registered.app
+    assert app.id is not None
+    return await issue(session, app.id, member_id, app.scopes, now)
+
+
+async def revoke(session: AsyncSession, app: OAuthApp, access_token: str, now: datetime) -> None:
+    """POST /oauth/revoke: the app's own token stops working; others' are left alone."""
+    await session.exec(
+        update(OAuthToken)
+        .where(
+            col(OAuthToken.token_hash) == digest(access_token),
+            col(OAuthToken.app_id) == app.id,
+            col(OAuthToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who a request's bearer token speaks for, and what it may do."""
+
+    token_id: int
+    app: OAuthApp
+    scopes: frozenset[str]
+    member: Member | None
+    actor: Actor | None
+
+    def allows(self, required: str) -> bool:
+        return any(grants(self.scopes, r) for r in required.split("|"))
+
+
+async def authenticate(session: AsyncSession, access_token: str, now: datetime) -> Grant | None:
+    """The grant behind a bearer token; None when it is unknown, revoked, or its member
+    can no longer sign in (suspended accounts lose their apps with their sessions)."""
+    # One query for the token, its app, and the member and actor behind it.
+    row = (
+        await session.exec(
+            select(OAuthToken, OAuthApp, Member, Actor)
+            .join(OAuthApp, col(OAuthApp.id) == OAuthToken.app_id)
+            .outerjoin(Member, col(Member.id) == OAuthToken.member_id)
+            .outerjoin(Actor, col(Actor.id) == Member.actor_id)
+            .where(OAuthToken.token_hash == digest(access_token))
+        )
+    ).first()
+    if row is None or row[0].revoked_at is not None:
+        return None
+    token, app, member, actor = row
+    if token.member_id is not None and (
+        member is None
+        or member.state != MemberState.active
+        or actor is None
+        or actor.suspended_at is not None
+    ):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > USE_RESOLUTION:
+        token.last_used_at = now
+        await session.commit()
+    assert token.id is not None
+    return Grant(token.id, app, frozenset(token.scopes.split()), member, actor)
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """An app a member let in, for their settings page."""
+
+    app: OAuthApp
+    scopes: frozenset[str]
+    authorized_at: datetime
+    last_used_at: datetime | None
+
+
+async def authorized_apps(session: AsyncSession, member_id: int) -> list[Authorized]:
+    """The apps holding a live token of the member's, newest first."""
+    rows = await session.exec(
+        select(OAuthToken, OAuthApp)
+        .join(OAuthApp, col(OAuthApp.id) == OAuthToken.app_id)
+        .where(OAuthToken.member_id == member_id, col(OAuthToken.revoked_at).is_(None))
+        .order_by(col(OAuthToken.created_at).desc())
+    )
+    found: dict[int, Authorized] = {}
+    for token, app in rows.all():
+        assert app.id is not None
+        seen = found.get(app.id)
+        scopes = frozenset(token.scopes.split()) | (seen.scopes if seen else frozenset())
+        used = max(
+            (t for t in (token.last_used_at, seen.last_used_at if seen else None) if t),
+            default=None,
+        )
+        first = seen.authorized_at if seen else token.created_at
+        found[app.id] = Authorized(app, scopes, min(first, token.created_at), used)
+    return list(found.values())
+
+
+async def revoke_app(session: AsyncSession, member_id: int, app_id: int, now: datetime) -> None:
+    """The member withdraws an app's access: every token it holds for them stops working."""
+    await session.exec(
+        update(OAuthToken)
+        .where(
+            col(OAuthToken.member_id) == member_id,
+            col(OAuthToken.app_id) == app_id,
+            col(OAuthToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.commit()
+
+
+async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """Every token of the member's stops working (suspension, or a new password), in the
+    caller's transaction: the caller commits."""
+    await session.exec(
+        update(OAuthToken)
+        .where(col(OAuthToken.member_id) == member_id, col(OAuthToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )

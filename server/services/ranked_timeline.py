@@ -1,0 +1,272 @@
+"""The Conversations timeline: the threads a reader may see, ranked, and paged.
+
+Candidates are the threads of the window the reader's people started or talk in; the
+score and the diversity of a page are server/services/ranking.py. A member's ranked
+order is kept as a `RankedSnapshot` when they open the timeline; later pages read from
+it, so paging neither repeats nor skips while scores move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, literal, union, union_all
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.models import (
+    Actor,
+    Block,
+    Follow,
+    FollowState,
+    ListMember,
+    PersonList,
+    Post,
+    PostState,
+    RankedSnapshot,
+    ReplyFact,
+    ThreadSignals,
+)
+from server.services import mutes
+from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
+from server.services.timelines import PAGE, PostView, views_of
+from server.services.visibility import visible_to
+
+#: How long a member's ranked order is kept for paging.
+SNAPSHOT_LIFE = timedelta(hours=12)
+#: How many of a member's ranked orders are kept at once.
+SNAPSHOTS_KEPT = 4
+#: Replies whose authors' followers can read them.
+READABLE = ("public", "unlisted", "followers")
+
+
+async def relations(session: AsyncSession, viewer_id: int, now: datetime) -> Relations:
+    """The reader's follows both ways, blocks both ways and mutes, in one statement."""
+    accepted = col(Follow.state) == FollowState.accepted
+    # A UNION is no `select` to the session: it is read through a subquery.
+    both = union_all(
+        select(Follow.followed_id, literal("following")).where(
+            col(Follow.follower_id) == viewer_id, accepted
+        ),
+        select(Follow.follower_id, literal("follower")).where(
+            col(Follow.followed_id) == viewer_id, accepted
+        ),
+        select(Block.target_id, literal("hidden")).where(col(Block.actor_id) == viewer_id),
+        select(Block.actor_id, literal("hidden")).where(col(Block.target_id) == viewer_id),
+        mutes.muted_ids(viewer_id, now).add_columns(literal("hidden")),
+    ).subquery()
+    rows = await session.exec(select(both.c[0], both.c[1]))
+    found: dict[str, set[int]] = {"following": set(), "follower": set(), "hidden": set()}
+    for actor_id, kind in rows.all():
+        found[kind].add(actor_id)
+    return Relations(
+        viewer_id,
+        frozenset(found["following"] - found["hidden"]),
+        frozenset(found["follower"]),
+        frozenset(found["hidden"]),
+    )
+
+
+#: What the score reads of `ThreadSignals`.
+SIGNAL_COLUMNS: tuple[Any, ...] = (
+    ThreadSignals.item_id,
+    ThreadSignals.author_id,
+    ThreadSignals.started_at,
+    ThreadSignals.author_recent_posts,
+    ThreadSignals.author_answered,
+    ThreadSignals.median_length,
+    ThreadSignals.pileon,
+    ThreadSignals.dominated,
+    ThreadSignals.likes,
+    ThreadSignals.boosts,
+    ThreadSignals.people,
+    ThreadSignals.quiet_people,
+    ThreadSignals.pairs,
+)
+
+
+async def candidates(
+    session: AsyncSession, rel: Relations, now: datetime, w: Weights
+) -> list[Signals]:
+    """Threads from the window: started by people the reader follows (or the reader),
+    or where people they follow are talking; only ones the reader may see."""
+    since = now - w.window
+    followed = select(Follow.followed_id).where(
+        col(Follow.follower_id) == rel.viewer_id, col(Follow.state) == FollowState.accepted
+    )
+    # Direct replies never bring a thread in: that would tell of a private message.
+    talking = select(ReplyFact.root_id).where(
+        col(ReplyFact.actor_id).in_(followed),
+        col(ReplyFact.at) >= since,
+        col(ReplyFact.visibility).in_(READABLE),
+    )
+    # People on an exclusive list are read there, as on the Latest timeline.
+    listed = (
+        select(ListMember.actor_id)
+        .join(PersonList, col(PersonList.id) == ListMember.list_id)
+        .where(PersonList.actor_id == rel.viewer_id, col(PersonList.exclusive).is_(True))
+    )
+    # Two index walks joined by UNION rather than an OR, which planners answer by
+    # reading every recent thread: threads the followed people (or the reader) started,
+    # on (author_id, started_at); threads they talk in, on reply_facts (actor_id, at).
+    started = select(ThreadSignals.root_id).where(
+        col(ThreadSignals.author_id).in_(union_all(followed, select(literal(rel.viewer_id)))),
+        col(ThreadSignals.started_at) >= since,
+    )
+    rows = await session.exec(
+        select(*SIGNAL_COLUMNS)
+        .join(Post, col(Post.id) == ThreadSignals.item_id)
+        .where(
+            col(ThreadSignals.root_id).in_(union(started, talking)),
+            col(ThreadSignals.started_at) >= since,
+            col(ThreadSignals.author_id).not_in(listed),
+            col(Post.state) == PostState.published,
+            visible_to(rel.viewer_id),
+        )
+    )
+    hidden = rel.hidden
+    return [Signals(*r) for r in rows.all() if r[1] not in hidden]
+
+
+async def rank(session: AsyncSession, viewer_id: int, now: datetime, w: Weights) -> list[Scored]:
+    """The reader's Conversations order now, best first."""
+    rel = await relations(session, viewer_id, now)
+    found = await candidates(session, rel, now, w)
+    return arrange([score(s, rel, now, w) for s in found], w)
+
+
+@dataclass
+class Ranked:
+    """A post on the Conversations timeline, with why it is there."""
+
+    view: PostView
+    score: float
+    terms: dict[str, float]
+    known: list[Actor]
+    counts: dict[str, int]
+    #: Who started the thread (the shown post's author unless the first post is gone).
+    author: Actor
+
+
+@dataclass
+class RankedPage:
+    items: list[Ranked]
+    snapshot_id: int
+    #: Where the next page starts in the snapshot; None on the last page.
+    next_offset: int | None
+    #: The reader's own posts still in their pause (first page only).
+    pending: list[PostView] = field(default_factory=list)
+
+
+async def page(
+    session: AsyncSession,
+    viewer_id: int,
+    now: datetime,
+    w: Weights,
+    *,
+    snapshot_id: int | None = None,
+    offset: int = 0,
+    after_post_id: int | None = None,
+    limit: int = PAGE,
+) -> RankedPage:
+    """One page of the reader's Conversations timeline.
+
+    Without a snapshot (a fresh look) the order is computed and kept; `snapshot_id`
+    and `offset` (web) or `after_post_id` (apps, which page by the last post they
+    showed) continue that order.
+    """
+    snapshot = None
+    if snapshot_id is not None or after_post_id is not None:
+        snapshot = await _snapshot(session, viewer_id, snapshot_id, now)
+        if snapshot is None:
+            return RankedPage([], snapshot_id or 0, None)
+        if after_post_id is not None:
+            ids = [entry[0] for entry in snapshot.items]
+            offset = ids.index(after_post_id) + 1 if after_post_id in ids else len(ids)
+    pending: list[PostView] = []
+    if snapshot is None:
+        ranked = await rank(session, viewer_id, now, w)
+        # Keep a few recent orders (other tabs may still be paging through them).
+        kept = (
+            select(RankedSnapshot.id)
+            .where(col(RankedSnapshot.viewer_id) == viewer_id)
+            .order_by(col(RankedSnapshot.id).desc())
+            .limit(SNAPSHOTS_KEPT - 1)
+        )
+        await session.exec(
+            delete(RankedSnapshot).where(
+                col(RankedSnapshot.viewer_id) == viewer_id,
+                col(RankedSnapshot.id).not_in(kept.scalar_subquery())
+                | (col(RankedSnapshot.created_at) < now - SNAPSHOT_LIFE),
+            )
+        )
+        snapshot = RankedSnapshot(
+            viewer_id=viewer_id,
+            created_at=now,
+            items=[
+                [
+                    r.item_id,
+                    round(r.score, 4),
+                    {k: round(v, 4) for k, v in r.terms.items()},
+                    r.known_ids,
+                    r.counts,
+                    r.author_id,
+                ]
+                for r in ranked
+            ],
+        )
+        session.add(snapshot)
+        await session.commit()
+        pending = await _pending(session, viewer_id)
+    offset = max(0, offset)
+    entries = snapshot.items[offset : offset + limit]
+    views = {v.post.id: v for v in await views_of(session, viewer_id, [e[0] for e in entries])}
+    # The people the wording names: those the reader follows who are talking, and each
+    # thread's author (who is not the shown post's once a first post is gone).
+    people_ids = {i for e in entries for i in e[3]} | {e[5] for e in entries}
+    rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
+    people = {a.id: a for a in rows.all() if a.id is not None}
+    items = [
+        Ranked(
+            views[e[0]],
+            e[1],
+            e[2],
+            [people[i] for i in e[3] if i in people],
+            e[4],
+            people.get(e[5], views[e[0]].author),
+        )
+        for e in entries
+        if e[0] in views
+    ]
+    more = offset + limit < len(snapshot.items)
+    assert snapshot.id is not None
+    return RankedPage(items, snapshot.id, offset + limit if more else None, pending)
+
+
+async def _snapshot(
+    session: AsyncSession, viewer_id: int, snapshot_id: int | None, now: datetime
+) -> RankedSnapshot | None:
+    query = select(RankedSnapshot).where(
+        col(RankedSnapshot.viewer_id) == viewer_id,
+        col(RankedSnapshot.created_at) >= now - SNAPSHOT_LIFE,
+    )
+    if snapshot_id is not None:
+        query = query.where(col(RankedSnapshot.id) == snapshot_id)
+    else:
+        query = query.order_by(col(RankedSnapshot.id).desc()).limit(1)
+    return (await session.exec(query)).first()
+
+
+async def _pending(session: AsyncSession, viewer_id: int) -> list[PostView]:
+    rows = await session.exec(
+        select(Post.id)
+        .where(
+            col(Post.actor_id) == viewer_id,
+            # Written into the SQL, so SQLite can use the partial index of pending posts.
+            col(Post.state) == literal(PostState.pending.value, literal_execute=True),
+        )
+        .order_by(col(Post.id).desc())
+    )
+    return await views_of(session, viewer_id, list(rows.all()))

@@ -1,0 +1,92 @@
+"""Someone's public pages: their profile and posts, whom they follow and who follows them,
+and following or blocking them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.models import Actor
+from server.services import accounts, blocks, follows, timelines
+from server.services.paging import Window
+from server.web.context import db, now, redirect, render, require_member, viewer
+from server.web.forms import read_form
+from server.web.pagecache import public_page
+from server.web.params import query_id
+
+
+@public_page
+async def profile(request: Request) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        assert actor.id is not None
+        viewer_id = me.actor.id if me else None
+        with_replies = request.query_params.get("with_replies") == "1"
+        page = await timelines.profile(
+            session,
+            viewer_id,
+            actor,
+            with_replies=with_replies,
+            window=Window(max_id=query_id(request, "max_id")),
+        )
+        counts = await follows.counts(session, actor.id)
+        following = None
+        blocking = False
+        if viewer_id is not None and viewer_id != actor.id:
+            following = await follows.find(session, viewer_id, actor.id)
+            blocking = actor.id in await blocks.blocked_ids(session, viewer_id)
+        context = {
+            "actor": actor,
+            "page": page,
+            "counts": counts,
+            "following": following,
+            "blocking": blocking,
+            "with_replies": with_replies,
+        }
+        return await render(request, session, "profile.html", context, me=me)
+
+
+@public_page
+async def followers(request: Request) -> Response:
+    return await _people(request, "followers")
+
+
+@public_page
+async def following(request: Request) -> Response:
+    return await _people(request, "following")
+
+
+async def _people(request: Request, which: str) -> Response:
+    async with db(request) as session:
+        me = await viewer(request, session)
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        assert actor.id is not None
+        listing = follows.followers_of if which == "followers" else follows.followed_by
+        people = [person for _, person in await listing(session, actor.id)]
+        context = {"actor": actor, "people": people, "which": which}
+        return await render(request, session, "people.html", context, me=me)
+
+
+#: What a member can do about another person, by the last part of the path.
+RELATIONS: dict[str, Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[object]]] = {
+    "follow": follows.follow,
+    "unfollow": follows.unfollow,
+    "block": blocks.block,
+    "unblock": blocks.unblock,
+}
+
+
+async def relate(request: Request) -> Response:
+    """POST /@{username}/follow, /unfollow, /block or /unblock."""
+    await read_form(request)
+    change = RELATIONS[request.url.path.rsplit("/", 1)[1]]
+    async with db(request) as session:
+        me = await require_member(request, session)
+        actor = await accounts.actor_by_handle(session, request.path_params["username"])
+        await change(session, me.actor, actor, now(request))
+        return redirect(f"/@{actor.handle}")

@@ -1,0 +1,68 @@
+"""A post's page with its thread and earlier versions, and slowing a thread down."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.models import MemberRole
+from server.services import accounts, post_reads, slow_mode, timelines
+from server.web.about import duration
+from server.web.context import db, flash, now, redirect, render, require_member, rules, viewer
+from server.web.forms import read_form
+from server.web.pagecache import public_page
+from server.web.params import path_id
+
+
+@public_page
+async def post(request: Request) -> Response:
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await viewer(request, session)
+        viewer_id = me.actor.id if me else None
+        found = await post_reads.get_visible(session, viewer_id, post_id)
+        author = await accounts.actor_by_handle(session, str(request.path_params["username"]))
+        if author.id != found.actor_id:
+            raise HTTPException(404)
+        thread = await timelines.thread(session, viewer_id, found)
+        history = await post_reads.history(session, found.id) if found.edited_at else []
+        root = next((v.post for v in thread if v.post.id == found.root_id), None)
+        limits = (await rules(request, session)).slow_limits
+        slow = await slow_mode.of(session, root, limits, now(request)) if root else None
+        moderator = me is not None and me.member.role == MemberRole.admin
+        context = {
+            "post": found,
+            "thread": thread,
+            "focus": found.id,
+            "history": history,
+            "slow": slow,
+            "slow_interval": duration(int(limits.interval.total_seconds())),
+            "root_id": found.root_id,
+            "can_slow": root is not None
+            and me is not None
+            and (moderator or me.actor.id == root.actor_id),
+        }
+        return await render(request, session, "post.html", context, me=me)
+
+
+async def set_slow_mode(request: Request) -> Response:
+    """POST /threads/{root_id}/slow_mode: its author or a moderator turns it on or off."""
+    form = await read_form(request)
+    root_id = path_id(request, "root_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        assert me.actor.id is not None
+        turn_on = form.get("on") == "on"
+        await slow_mode.set_by_hand(
+            session,
+            me.actor.id,
+            me.member.role == MemberRole.admin,
+            root_id,
+            turn_on,
+            now(request),
+        )
+        flash(request, "Slow mode is on for this thread." if turn_on else "Slow mode is off.")
+        root = await post_reads.get_visible(session, me.actor.id, root_id)
+        author = await accounts.actor_by_id(session, root.actor_id)
+        return redirect(f"/@{author.handle}/{root_id}")
