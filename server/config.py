@@ -154,13 +154,13 @@ def _ensure_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"secret_key": path.read_text().strip()})
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings, create the data directory and the secret key if needed.
 
     Raises SettingsError with one line naming the bad setting.
     """
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "PORCH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"

@@ -104,11 +104,11 @@ async def change(
     await session.commit()
     if name in conversation_signals.SIGNAL_NORMS:
         # Threads recent enough to rank are summed again at once; older ones need no hurry.
-        found = await current(session, settings)
+        updated = await current(session, settings)
         await conversation_signals.resum_since(
             session,
-            now - ranking.weights(found).window,
-            conversation_signals.thresholds_from(found),
+            now - ranking.weights(updated).window,
+            conversation_signals.thresholds_from(updated),
         )
     return value
 
