@@ -121,7 +121,8 @@ async def by_handle(fed: Federation, session: AsyncSession, handle: str) -> Acto
         )
     except FetchError as exc:
         raise NotFound(f"Could not find @{user}@{domain}: {exc}") from exc
-    links = jrd.get("links") if isinstance(jrd.get("links"), list) else []
+    offered = jrd.get("links")
+    links = offered if isinstance(offered, list) else []
     uri = next(
         (
             link.get("href")

@@ -40,7 +40,7 @@ class Reader:
 
 
 def federation(request: Request) -> Federation:
-    return request.app.state.federation  # type: ignore[no-any-return]
+    return request.app.state.federation
 
 
 def as_incoming(request: Request, body: bytes) -> IncomingRequest:

@@ -12,16 +12,16 @@ from server.urls import Urls
 
 
 def urls(request: Request) -> Urls:
-    return request.app.state.urls  # type: ignore[no-any-return]
+    return request.app.state.urls
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def sessions(request: Request) -> Sessions:
-    return request.app.state.sessions  # type: ignore[no-any-return]
+    return request.app.state.sessions
 
 
 def now(request: Request) -> datetime:
-    return request.app.state.clock.now()  # type: ignore[no-any-return]
+    return request.app.state.clock.now()

@@ -214,6 +214,7 @@ async def outbox(request: Request) -> Response:
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
+        assert person.id is not None  # a stored row
         total = await timelines.public_count(session, person.id)
         if not request.query_params.get("page"):
             return AS2Response(
@@ -263,6 +264,7 @@ async def _people(request: Request, which: str) -> Response:
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
+        assert person.id is not None  # a stored row
         counts = await follows.counts(session, person.id)
         total = counts.followers if which == "followers" else counts.following
         if not request.query_params.get("page"):

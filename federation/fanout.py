@@ -38,7 +38,7 @@ async def fan_out_due(fed: Federation, limit: int = 50) -> int:
                 update(OutboxItem)
                 .where(col(OutboxItem.id) == item_id, col(OutboxItem.fanned_out_at).is_(None))
                 .values(fanned_out_at=fed.clock.now())
-            )  # type: ignore[call-overload]
+            )
             if claimed.rowcount != 1:
                 continue
             item = await session.get(OutboxItem, item_id)
@@ -61,6 +61,7 @@ async def _fan_out(fed: Federation, session: AsyncSession, item: OutboxItem) -> 
     built = await BUILDERS[item.kind](Outgoing(fed, session, item, actor))
     if built is None:
         return
+    assert item.id is not None  # a stored row
     skip = await domains.blocked(session) | await domains.unavailable(session)
     body = json.dumps(built.activity, ensure_ascii=False, separators=(",", ":"))
     for inbox in sorted(set(built.inboxes)):

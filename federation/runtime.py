@@ -84,7 +84,7 @@ class Federation:
     async def policy_of(self, session: AsyncSession, domain: str) -> DomainPolicy:
         """The admins' policy for a server (cached briefly)."""
         if self.policies is not None and domain in self.policies:
-            return self.policies[domain]  # type: ignore[no-any-return]
+            return self.policies[domain]
         policy = await domains.policy_of(session, domain)
         if self.policies is not None:
             self.policies[domain] = policy

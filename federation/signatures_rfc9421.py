@@ -117,14 +117,31 @@ class _Verifier(HTTPMessageVerifier):
         return None
 
 
-def _dictionary(request: IncomingRequest, name: str) -> dict[str, tuple[object, dict]]:
+Members = dict[str, tuple[object, Mapping[str, object]]]
+
+
+def _parse_dictionary(value: str) -> Members:
+    """A structured field dictionary, each member as (value, parameters); ValueError when
+    `value` is not one."""
+    parsed = http_sf.parse(value.encode("ascii"), tltype="dictionary")
+    if not isinstance(parsed, dict):
+        raise ValueError("not a dictionary")
+    members: Members = {}
+    for key, member in parsed.items():
+        if not (isinstance(member, tuple) and len(member) == 2 and isinstance(member[1], dict)):
+            raise ValueError(f"member {key} has no parameters")
+        members[key] = (member[0], member[1])
+    return members
+
+
+def _dictionary(request: IncomingRequest, name: str) -> Members:
     value = request.headers.get(name)
     if value is None:
         raise SignatureError(f"{name.title()} header is missing")
     if len(value) > MAX_SIGNATURE_HEADER:
         raise SignatureError(f"{name.title()} header is too long")
     try:
-        return http_sf.parse(value.encode("ascii"), tltype="dictionary")
+        return _parse_dictionary(value)
     except (ValueError, TypeError):
         raise SignatureError(
             f"{name.title()} header is not a structured field dictionary"
@@ -155,7 +172,7 @@ def _check_content_digest(request: IncomingRequest) -> None:
     if value is None:
         raise SignatureError("Content-Digest header is missing")
     try:
-        offered = http_sf.parse(value.encode("ascii"), tltype="dictionary")
+        offered = _parse_dictionary(value)
     except (ValueError, TypeError):
         raise SignatureError("Content-Digest is not a structured field dictionary") from None
     given = offered.get("sha-256", (None,))[0]

@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from server import datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
@@ -52,7 +54,7 @@ def _settings(*, create: bool = False, upgrade: bool = False, schema: bool = Tru
     raise AssertionError("unreachable")
 
 
-def _with_session(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = make_engine(settings.database_url)
         try:
@@ -148,7 +150,7 @@ def cmd_user_create(args: argparse.Namespace) -> None:
     settings = _settings(upgrade=True)
     password, generated = _password(args)
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> accounts.Signed:
         return await accounts.create_member(
             session,
             username=args.name,
@@ -212,7 +214,7 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     """A bearer token for a member's script or bot; listed and revocable like any app."""
     settings = _settings(upgrade=True)
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> oauth_tokens.Issued:
         member = (await accounts.local_member(session, args.member)).member
         assert member.id is not None
         return await oauth_tokens.create_token(
@@ -274,7 +276,7 @@ def cmd_ranking_rebuild(args: argparse.Namespace) -> None:
     """Derive every thread's conversation signals again from the posts."""
     settings = _settings()
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> tuple[int, int]:
         found = await norms.current(session, settings)
         return await signal_rebuild.rebuild(session, thread_sums.thresholds_from(found))
 

@@ -154,21 +154,21 @@ def _ensure_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"secret_key": path.read_text().strip()})
 
 
-def read_settings(**overrides: object) -> Settings:
+def read_settings(**overrides: Any) -> Settings:
     """Read the settings, touching nothing on disk (commands that must not create the
     data directory look at it first).
 
     Raises SettingsError with one line naming the bad setting.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "PORCH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(f"{name}: {first['msg']}") from None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings, create the data directory and the secret key if needed.
 
     Raises SettingsError with one line naming the bad setting.

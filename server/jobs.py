@@ -192,7 +192,7 @@ class ArqJobs:
             async with asyncio.timeout(timeout):
                 pool = await self._connected()
                 return pool is not None and bool(await pool.ping())
-        except (TimeoutError, *REDIS_ERRORS):
+        except REDIS_ERRORS:  # asyncio's TimeoutError is an OSError
             return False
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:

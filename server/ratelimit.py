@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -39,11 +39,11 @@ class RateLimits:
             self._pool = ConnectionPool.from_url(
                 redis_url, socket_connect_timeout=2, socket_timeout=2
             )
-            storage = storage_from_string(
-                f"async+{redis_url}", implementation="redispy", connection_pool=self._pool
-            )
-            self._shared = MovingWindowRateLimiter(storage)  # type: ignore[arg-type]
-        self._memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))  # type: ignore[arg-type]
+            # limits types its options as scalars, but its Redis storage takes a pool.
+            options: dict[str, Any] = {"implementation": "redispy", "connection_pool": self._pool}
+            storage = storage_from_string(f"async+{redis_url}", **options)
+            self._shared = MovingWindowRateLimiter(storage)
+        self._memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))
         self._redis = Outage(
             log,
             "Redis",

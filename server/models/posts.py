@@ -45,8 +45,16 @@ POST_STATES = StateTable(
 )
 
 
-def _post_fk(**kwargs: object) -> Column:  # type: ignore[type-arg]
-    return Column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), **kwargs)
+def _post_fk(
+    *, primary_key: bool = False, nullable: bool = False, index: bool | None = None
+) -> Column[int]:
+    return Column(
+        BigInteger,
+        ForeignKey("posts.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=nullable,
+        index=index,
+    )
 
 
 class Post(SQLModel, table=True):

@@ -28,6 +28,11 @@ class Signed:
     member: Member
     actor: Actor
 
+    @property
+    def actor_id(self) -> int:
+        """The member's actor's id (a member's actor is stored before the member is)."""
+        return self.member.actor_id
+
 
 def _clean_email(email: str) -> str:
     try:
@@ -156,7 +161,7 @@ SESSION_MEMBER = (
 
 async def member_for_session(session: AsyncSession, key: str, now: datetime) -> Signed | None:
     """The active member whose live session the cookie's key names, or None."""
-    found = await session.exec(SESSION_MEMBER, params={"key": sessions.digest(key)})  # type: ignore[call-overload]
+    found = await session.exec(SESSION_MEMBER, params={"key": sessions.digest(key)})
     row = found.first()
     if row is None:
         return None

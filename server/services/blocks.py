@@ -54,7 +54,7 @@ async def block(
                 and_(col(Follow.follower_id) == target.id, col(Follow.followed_id) == actor.id),
             )
         )
-    )  # type: ignore[call-overload]
+    )
     await lists.forget(session, actor.id, target.id)
     await lists.forget(session, target.id, actor.id)
     await session.flush()
@@ -81,7 +81,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
     if row is None:
         return
     # Conditional: of two take-backs at once, one sends the Undo.
-    gone = await session.exec(delete(Block).where(col(Block.id) == row.id))  # type: ignore[call-overload]
+    gone = await session.exec(delete(Block).where(col(Block.id) == row.id))
     if gone.rowcount != 1:
         return
     if actor.is_local and not target.is_local:

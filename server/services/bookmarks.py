@@ -28,7 +28,7 @@ async def add(session: AsyncSession, actor_id: int, post_id: int, now: datetime)
 async def remove(session: AsyncSession, actor_id: int, post_id: int) -> None:
     await session.exec(
         delete(Bookmark).where(col(Bookmark.actor_id) == actor_id, col(Bookmark.post_id) == post_id)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 

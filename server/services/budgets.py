@@ -47,7 +47,7 @@ async def of(
         col(Post.reblog_of_id).is_(None),
         col(Post.created_at) > now - WINDOW,
     )
-    used, oldest = (await session.exec(counted)).one()  # type: ignore[call-overload]
+    used, oldest = (await session.exec(counted)).one()
     next_free = None
     if used >= limit:
         # The place that frees first is the oldest post inside the window.
@@ -87,7 +87,7 @@ async def written(session: AsyncSession, author: Actor, *, up_to: int) -> int:
     """How many posts and replies the member has written, ever (withdrawn ones aside),
     counted up to `up_to`."""
     params = {"author": author.id, "up_to": up_to}
-    return int((await session.exec(WRITTEN, params=params)).one())  # type: ignore[call-overload]
+    return int((await session.exec(WRITTEN, params=params)).one())
 
 
 def refuse_if_spent(budget: Budget, now: datetime) -> None:

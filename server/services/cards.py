@@ -105,12 +105,12 @@ async def _recent_kinds(
     session: AsyncSession, actor_id: int, target_id: int, since: datetime
 ) -> set[str]:
     params = {"actor": actor_id, "target": target_id, "since": since}
-    return set((await session.exec(RECENT_KINDS, params=params)).all())  # type: ignore[call-overload]
+    return set((await session.exec(RECENT_KINDS, params=params)).all())
 
 
 async def _shown_for_post(session: AsyncSession, actor_id: int, post_id: int, kind: str) -> bool:
     params = {"actor": actor_id, "post": post_id, "kind": kind}
-    found = await session.exec(SHOWN_FOR_POST, params=params)  # type: ignore[call-overload]
+    found = await session.exec(SHOWN_FOR_POST, params=params)
     return found.first() is not None
 
 

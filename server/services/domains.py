@@ -45,12 +45,12 @@ async def set_policy(
             delete(Follow).where(
                 or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there))
             )
-        )  # type: ignore[call-overload]
+        )
         await session.exec(
             delete(Delivery).where(
                 col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending
             )
-        )  # type: ignore[call-overload]
+        )
     await session.commit()
     return row
 

@@ -36,7 +36,7 @@ async def keep_withdrawn(session: AsyncSession, post: Post, now: datetime) -> Dr
         update(Attachment)
         .where(col(Attachment.post_id) == post.id)
         .values(post_id=None, draft_id=draft.id)
-    )  # type: ignore[call-overload]
+    )
     return draft
 
 
@@ -99,7 +99,7 @@ async def taken_by(session: AsyncSession, post_id: int) -> None:
     """Uploads a post took (an app reusing a withdrawn post's media) are no draft's now."""
     await session.exec(
         update(Attachment).where(col(Attachment.post_id) == post_id).values(draft_id=None)
-    )  # type: ignore[call-overload]
+    )
 
 
 async def _release(session: AsyncSession, draft_id: int, now: datetime) -> None:
@@ -116,7 +116,7 @@ async def _take(session: AsyncSession, author_id: int, draft_id: int, now: datet
     await _release(session, draft_id, now)
     gone = await session.exec(
         delete(Draft).where(col(Draft.id) == draft_id, col(Draft.actor_id) == author_id)
-    )  # type: ignore[call-overload]
+    )
     if gone.rowcount != 1:  # the caller rolls back, keeping the uploads as they were
         raise NotFound("That draft does not exist any more.")
 

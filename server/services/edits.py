@@ -178,8 +178,8 @@ async def _refuse(session: AsyncSession, author: Actor, post_id: int, state: Pos
 async def _replace_refs(
     session: AsyncSession, post_id: int, mention_ids: list[int], tags: list[str]
 ) -> None:
-    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))  # type: ignore[call-overload]
-    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(Mention).where(col(Mention.post_id) == post_id))
+    await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))
     add_refs(session, post_id, mention_ids, tags)
 
 

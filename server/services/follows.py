@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -107,7 +107,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if existing is None:
         return
     # Conditional: of two take-backs at once, one sends the Undo.
-    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))  # type: ignore[call-overload]
+    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))
     if gone.rowcount != 1:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
@@ -187,7 +187,7 @@ async def answer_request(
             col(Notification.from_actor_id) == follower_id,
             col(Notification.kind) == NotificationKind.follow_request,
         )
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 
@@ -253,8 +253,8 @@ async def followed_by(
 
 async def _people(
     session: AsyncSession,
-    listed: InstrumentedAttribute[int],
-    anchor: InstrumentedAttribute[int],
+    listed: Mapped[int],
+    anchor: Mapped[int],
     actor_id: int,
     window: Window | None,
 ) -> list[tuple[int, Actor]]:

@@ -52,7 +52,7 @@ async def claim(
             col(IdempotencyKey.actor_id) == actor_id,
             col(IdempotencyKey.created_at) <= now - LIFETIME,
         )
-    )  # type: ignore[call-overload]
+    )
     stored = await session.exec(
         insert_once(
             session,

@@ -25,7 +25,7 @@ async def usage(session: AsyncSession, now: datetime) -> Usage:
     """Active members, those who posted or logged in recently, and published local posts."""
     active = col(Member.state) == MemberState.active
 
-    def since(days: int):  # type: ignore[no-untyped-def]
+    def since(days: int):
         cutoff = now - timedelta(days=days)
         posted = select(Post.actor_id).where(col(Post.published_at) >= cutoff)
         return (

@@ -98,7 +98,7 @@ async def change(
 
 async def remove(session: AsyncSession, actor_id: int, list_id: int) -> None:
     row = await own(session, actor_id, list_id)
-    await session.exec(delete(ListMember).where(col(ListMember.list_id) == list_id))  # type: ignore[call-overload]
+    await session.exec(delete(ListMember).where(col(ListMember.list_id) == list_id))
     await session.delete(row)
     await session.commit()
 
@@ -148,7 +148,7 @@ async def take_off(
         delete(ListMember).where(
             col(ListMember.list_id) == list_id, col(ListMember.actor_id).in_(list(account_ids))
         )
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 
@@ -171,4 +171,4 @@ async def forget(session: AsyncSession, owner_id: int, person_id: int) -> None:
         delete(ListMember).where(
             col(ListMember.list_id).in_(owned), col(ListMember.actor_id) == person_id
         )
-    )  # type: ignore[call-overload]
+    )

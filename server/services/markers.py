@@ -55,7 +55,7 @@ async def save(
             update(Marker)
             .where(col(Marker.actor_id) == actor_id, col(Marker.timeline) == timeline)
             .values(last_read_id=last_read_id, version=col(Marker.version) + 1, updated_at=now)
-        )  # type: ignore[call-overload]
+        )
     await session.commit()
     marker = await session.get(Marker, (actor_id, timeline), populate_existing=True)
     assert marker is not None

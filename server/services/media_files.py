@@ -48,7 +48,7 @@ async def release(session: AsyncSession, held: ColumnElement[bool], now: datetim
         update(Attachment)
         .where(held, col(Attachment.file_name).is_not(None))
         .values(post_id=None, draft_id=None, released_at=now)
-    )  # type: ignore[call-overload]
+    )
 
 
 async def sweep(session: AsyncSession, media_dir: Path, now: datetime) -> int:
@@ -65,7 +65,7 @@ async def sweep(session: AsyncSession, media_dir: Path, now: datetime) -> int:
         # Conditional: a post may have taken the upload since it was read.
         gone = await session.exec(
             delete(Attachment).where(col(Attachment.id) == attachment_id, _unheld(cutoff))
-        )  # type: ignore[call-overload]
+        )
         if gone.rowcount == 1:
             names += [n for n in (file_name, preview_name) if n]
     await session.commit()
@@ -96,7 +96,7 @@ async def _unnamed(session: AsyncSession, media_dir: Path, cutoff: datetime) -> 
 
 
 async def _named(session: AsyncSession, names: list[str]) -> Iterable[str]:
-    found: list[str] = []
+    found: list[str | None] = []
     for column in (col(Attachment.file_name), col(Attachment.preview_name)):
         found += (await session.exec(select(column).where(column.in_(names)))).all()
     for column in (col(Actor.avatar_path), col(Actor.header_path)):

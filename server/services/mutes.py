@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server.models import Actor, Mute
 from server.services import paging
@@ -53,7 +54,7 @@ async def mute(
             update(Mute)
             .where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
             .values(notifications=notifications, expires_at=expires_at)
-        )  # type: ignore[call-overload]
+        )
     await session.commit()
     row = (
         await session.exec(
@@ -68,11 +69,11 @@ async def mute(
 async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
     await session.exec(
         delete(Mute).where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
 
 
-def muted_ids(actor_id: int, now: datetime, *, notifications: bool = False) -> Select[tuple[int]]:
+def muted_ids(actor_id: int, now: datetime, *, notifications: bool = False) -> SelectOfScalar[int]:
     """The people `actor_id` has muted now (a subquery for `not_in`)."""
     query = select(Mute.target_id).where(
         Mute.actor_id == actor_id,

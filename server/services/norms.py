@@ -104,11 +104,11 @@ async def change(
     await session.commit()
     if name in thread_sums.SIGNAL_NORMS:
         # Threads recent enough to rank are summed again at once; older ones need no hurry.
-        found = await current(session, settings)
+        updated = await current(session, settings)
         await signal_upkeep.resum_since(
             session,
-            now - ranking.weights(found).window,
-            thread_sums.thresholds_from(found),
+            now - ranking.weights(updated).window,
+            thread_sums.thresholds_from(updated),
         )
     return value
 

@@ -152,13 +152,13 @@ async def one_for_member(
 async def dismiss(session: AsyncSession, actor_id: int, notification_id: int) -> None:
     """Remove one of a member's notifications."""
     await one_for_member(session, actor_id, notification_id)
-    await session.exec(delete(Notification).where(col(Notification.id) == notification_id))  # type: ignore[call-overload]
+    await session.exec(delete(Notification).where(col(Notification.id) == notification_id))
     await session.commit()
 
 
 async def clear(session: AsyncSession, actor_id: int) -> None:
     """Remove all of a member's notifications."""
-    await session.exec(delete(Notification).where(col(Notification.recipient_id) == actor_id))  # type: ignore[call-overload]
+    await session.exec(delete(Notification).where(col(Notification.recipient_id) == actor_id))
     await session.commit()
 
 
@@ -181,7 +181,7 @@ UNREAD = _unread_statement()
 
 
 async def unread_count(session: AsyncSession, actor_id: int) -> int:
-    result = await session.exec(UNREAD, params={"recipient": actor_id})  # type: ignore[call-overload]
+    result = await session.exec(UNREAD, params={"recipient": actor_id})
     return int(result.one())
 
 
@@ -190,5 +190,5 @@ async def mark_all_read(session: AsyncSession, actor_id: int, now: datetime) -> 
         update(Notification)
         .where(col(Notification.recipient_id) == actor_id, col(Notification.read_at).is_(None))
         .values(read_at=now)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()

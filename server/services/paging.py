@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select
+from sqlalchemy import BigInteger, ColumnElement, sql
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from server.ids import MAX_ID, MAX_SERIAL_ID
 
 T = TypeVar("T")
+#: A query of one entity or column (rows are scalars) or of several (rows are tuples).
+AnySelect = SelectOfScalar[Any] | Select[*tuple[Any, ...]]
+Query = TypeVar("Query", bound=sql.Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Window:
             conditions.append(column > min(self.min_id, most))
         return conditions
 
-    def order(self, query: Select[Any], column: Any, *, extra: int = 0) -> Select[Any]:
+    def order(self, query: Query, column: Any, *, extra: int = 0) -> Query:
         """Order and limit `query`: ascending from min_id, else newest first."""
         ordered = column.asc() if self.min_id is not None else column.desc()
         return query.where(*self.where(column)).order_by(ordered).limit(self.limit + extra)
@@ -48,7 +52,7 @@ class Window:
         return list(reversed(rows)) if self.min_id is not None else rows
 
 
-async def rows(session: AsyncSession, query: Select[Any], column: Any, window: Window) -> list[Any]:
+async def rows(session: AsyncSession, query: AnySelect, column: Any, window: Window) -> list[Any]:
     """The page of `query`'s rows that `window` asks for, by `column`, newest first."""
-    found = await session.exec(window.order(query, column))  # type: ignore[call-overload]
+    found = await session.exec(window.order(query, column))
     return window.arrange(list(found.all()))

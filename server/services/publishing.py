@@ -36,7 +36,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
             # Published by another worker, or withdrawn: the schedule row is spent.
             await session.exec(
                 delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id)
-            )  # type: ignore[call-overload]
+            )
             await session.commit()
         return False
     post = await session.get(Post, post_id, populate_existing=True)
@@ -44,7 +44,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await notifications.for_new_post(session, post, now)
     await signal_upkeep.record(session, post)
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
-    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))  # type: ignore[call-overload]
+    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()
     log.info("published post %s", post_id)
     return True
@@ -75,5 +75,5 @@ async def record_failure(session: AsyncSession, post_id: int, error: str) -> Non
         update(ScheduledPublish)
         .where(col(ScheduledPublish.post_id) == post_id)
         .values(attempts=ScheduledPublish.attempts + 1, last_error=error[:1000])
-    )  # type: ignore[call-overload]
+    )
     await session.commit()

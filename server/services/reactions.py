@@ -62,7 +62,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     if row is None:
         return
     # Conditional: of two take-backs at once, one counts and one Undo goes out.
-    gone = await session.exec(delete(Like).where(col(Like.id) == row.id))  # type: ignore[call-overload]
+    gone = await session.exec(delete(Like).where(col(Like.id) == row.id))
     if gone.rowcount != 1:
         return
     await signal_upkeep.count_like(session, post_id, -1)
@@ -98,7 +98,7 @@ async def boost(
     # then finds this boost instead of adding another.
     await session.exec(
         update(Post).where(col(Post.id) == post.id).values(root_id=col(Post.root_id))
-    )  # type: ignore[call-overload]
+    )
     existing = (
         await session.exec(
             select(Post).where(
@@ -153,7 +153,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
     if row is None:
         return
     # Conditional: of two take-backs at once, one counts and one Undo goes out.
-    gone = await session.exec(delete(Post).where(col(Post.id) == row.id))  # type: ignore[call-overload]
+    gone = await session.exec(delete(Post).where(col(Post.id) == row.id))
     if gone.rowcount != 1:
         return
     if actor.is_local:

@@ -76,7 +76,7 @@ async def between(
     ids = list(dict.fromkeys(target_ids))
     if not ids:
         return []
-    rows = await session.exec(BETWEEN, params={"viewer": viewer_id, "ids": ids})  # type: ignore[call-overload]
+    rows = await session.exec(BETWEEN, params={"viewer": viewer_id, "ids": ids})
     outgoing: dict[int, str] = {}
     incoming: dict[int, str] = {}
     blocking: set[int] = set()
@@ -156,7 +156,7 @@ async def history(
     if since is not None:
         params["since"] = since
     query = EXCHANGED if since is None else EXCHANGED_SINCE
-    count, last = (await session.exec(query, params=params)).one()  # type: ignore[call-overload]
+    count, last = (await session.exec(query, params=params)).one()
     return History(int(count), last)
 
 

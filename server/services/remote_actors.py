@@ -66,7 +66,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
     """Insert or refresh a remote actor and its public key; commits."""
     actor = await by_uri(session, profile.uri)
     if actor is None:
-        actor = Actor(uri=profile.uri, created_at=now, acct_key="")
+        actor = Actor(uri=profile.uri, username=profile.username[:64], created_at=now, acct_key="")
     actor.username = profile.username[:64]
     actor.domain = profile.domain
     actor.acct_key = f"{profile.username}@{profile.domain}".lower()[:320]
@@ -93,7 +93,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
             .where(col(Actor.acct_key) == f"{profile.username}@{profile.domain}".lower())
             .where(or_(col(Actor.uri).is_(None), col(Actor.uri) != profile.uri))
             .values(acct_key=Actor.acct_key + "~" + str(int(now.timestamp())))
-        )  # type: ignore[call-overload]
+        )
         await session.commit()
         return await store(session, profile, now)
     assert actor.id is not None
@@ -119,7 +119,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     for uri in uris.all():
         if uri:
             await session.merge(Tombstone(uri=uri, deleted_at=now))
-    await session.exec(delete(Post).where(col(Post.actor_id) == actor.id))  # type: ignore[call-overload]
+    await session.exec(delete(Post).where(col(Post.actor_id) == actor.id))
     for model, column in (
         (Follow, Follow.follower_id),
         (Follow, Follow.followed_id),
@@ -127,7 +127,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
         (Notification, Notification.from_actor_id),
         (ActorKey, ActorKey.actor_id),
     ):
-        await session.exec(delete(model).where(col(column) == actor.id))  # type: ignore[call-overload]
+        await session.exec(delete(model).where(col(column) == actor.id))
     actor.display_name, actor.bio, actor.avatar_url = "", "", None
     actor.suspended_at = now
     session.add(actor)

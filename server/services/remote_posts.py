@@ -225,13 +225,13 @@ async def _adopt_orphans(session: AsyncSession, parent: Post) -> set[int]:
         update(Post)
         .where(col(Post.in_reply_to_uri) == parent.uri)
         .values(in_reply_to_id=parent.id, in_reply_to_uri=None, root_id=parent.root_id)
-    )  # type: ignore[call-overload]
+    )
     # Replies to those replies follow their new root as well.
     children = await session.exec(select(Post.id).where(Post.in_reply_to_id == parent.id))
     for child_id in children.all():
         await session.exec(
             update(Post).where(col(Post.root_id) == child_id).values(root_id=parent.root_id)
-        )  # type: ignore[call-overload]
+        )
     return moved
 
 
@@ -269,7 +269,7 @@ async def edit(
     post.intent, post.tone_indicator = note.intent, note.tone_indicator
     session.add(post)
     for model in (Mention, PostTag, Attachment, Poll):
-        await session.exec(delete(model).where(col(model.post_id) == post.id))  # type: ignore[attr-defined,call-overload]
+        await session.exec(delete(model).where(col(model.post_id) == post.id))
     await session.flush()
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
@@ -294,7 +294,7 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     """The author deleted the post: it disappears everywhere, and stays gone."""
     if post.uri:
         await session.merge(Tombstone(uri=post.uri, deleted_at=now))
-    await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))  # type: ignore[call-overload]
+    await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))
     await signal_upkeep.forget(session, post)
     await session.delete(post)
     await session.commit()

@@ -68,7 +68,7 @@ THREAD = _thread_statement()
 
 async def _thread(session: AsyncSession, viewer_id: int, parent: Post) -> ThreadSummary:
     params = {"viewer": viewer_id, "root": parent.root_id, "author": parent.actor_id}
-    count, people, you_follow, author = (await session.exec(THREAD, params=params)).one()  # type: ignore[call-overload]
+    count, people, you_follow, author = (await session.exec(THREAD, params=params)).one()
     return ThreadSummary(int(count), int(people), int(you_follow), bool(author))
 
 

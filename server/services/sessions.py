@@ -41,7 +41,7 @@ async def start(
         delete(WebSession).where(
             col(WebSession.member_id) == member_id, col(WebSession.last_seen_at) < now - LIFETIME
         )
-    )  # type: ignore[call-overload]
+    )
     session.add(
         WebSession(
             key_hash=digest(key),
@@ -62,14 +62,14 @@ async def seen(session: AsyncSession, row: WebSession, now: datetime) -> None:
         return
     await session.exec(
         update(WebSession).where(col(WebSession.id) == row.id).values(last_seen_at=now)
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
     row.last_seen_at = now
 
 
 async def end(session: AsyncSession, key: str) -> None:
     """End the session with this key (logging out); nothing happens if it ended already."""
-    await session.exec(delete(WebSession).where(col(WebSession.key_hash) == digest(key)))  # type: ignore[call-overload]
+    await session.exec(delete(WebSession).where(col(WebSession.key_hash) == digest(key)))
     await session.commit()
 
 
@@ -79,7 +79,7 @@ async def end_one(session: AsyncSession, member_id: int, session_id: int) -> boo
         delete(WebSession).where(
             col(WebSession.id) == session_id, col(WebSession.member_id) == member_id
         )
-    )  # type: ignore[call-overload]
+    )
     await session.commit()
     return bool(result.rowcount)
 
@@ -90,7 +90,7 @@ async def end_others(session: AsyncSession, member_id: int, keep_key: str | None
     query = delete(WebSession).where(col(WebSession.member_id) == member_id)
     if keep_key is not None:
         query = query.where(col(WebSession.key_hash) != digest(keep_key))
-    result = await session.exec(query)  # type: ignore[call-overload]
+    result = await session.exec(query)
     return int(result.rowcount or 0)
 
 

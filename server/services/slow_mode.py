@@ -72,7 +72,7 @@ async def of(session: AsyncSession, root: Post, limits: Limits, now: datetime) -
         return SlowMode(False, manual=True)  # turned off by hand: it stays off
     since = now - timedelta(minutes=limits.hot_minutes)
     params = {"root": root.id, "author": root.actor_id, "since": since}
-    quick = (await session.exec(QUICK_REPLIES, params=params)).one()  # type: ignore[call-overload]
+    quick = (await session.exec(QUICK_REPLIES, params=params)).one()
     if quick >= limits.hot_replies:
         return SlowMode(
             True,

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Follow, FollowState, Like, Post, PostState
+from server.services import statements
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict
         .group_by(col(Follow.follower_id))
     )
     figures: dict[int, dict[str, Any]] = {i: {} for i in ids}
-    rows = await session.exec(union_all(posts, followers, following))  # type: ignore[call-overload]
+    rows = await statements.execute(session, union_all(posts, followers, following))
     for actor_id, kind, count, last in rows.all():
         figures[actor_id][kind] = int(count)
         if kind == "posts":
@@ -91,7 +92,7 @@ async def of_posts(session: AsyncSession, post_ids: Collection[int]) -> dict[int
         .group_by(col(Post.reblog_of_id))
     )
     counts: dict[tuple[int, str], int] = {}
-    rows = await session.exec(union_all(likes, boosts))  # type: ignore[call-overload]
+    rows = await statements.execute(session, union_all(likes, boosts))
     for post_id, kind, count in rows.all():
         counts[(post_id, kind)] = int(count)
     return {

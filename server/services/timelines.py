@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, union_all
+from sqlalchemy import ColumnElement, func, literal, or_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from server.models import (
     Actor,
@@ -27,7 +28,7 @@ from server.models import (
     RepliesPolicy,
     Visibility,
 )
-from server.services import mutes, stats
+from server.services import mutes, statements, stats
 from server.services.paging import Window
 from server.services.visibility import visible_to
 
@@ -132,7 +133,7 @@ async def _attach_extras(
         boosted = select(Post.reblog_of_id, literal("boosted")).where(
             Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
         )
-        marks = await session.exec(union_all(liked, boosted))  # type: ignore[call-overload]
+        marks = await statements.execute(session, union_all(liked, boosted))
         for post_id, mark in marks.all():
             if post_id in by_id:
                 setattr(by_id[post_id], mark, True)
@@ -142,6 +143,7 @@ async def _attach_extras(
         .order_by(col(Attachment.position))
     )
     for item in media.all():
+        assert item.post_id is not None  # chosen by post_id above
         by_id[item.post_id].media.append(item)
     for poll in (await session.exec(select(Poll).where(col(Poll.post_id).in_(by_id)))).all():
         by_id[poll.post_id].poll = poll
@@ -270,7 +272,7 @@ async def public(
     return await _page(session, viewer_id, where, window)
 
 
-def _limited() -> Select[tuple[str]]:
+def _limited() -> SelectOfScalar[str]:
     return select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
 
 

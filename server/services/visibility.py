@@ -23,25 +23,25 @@ def visible_to(viewer_id: int | BindParameter[int] | None) -> ColumnElement[bool
     and mentioned people; direct posts reach mentioned people; deleted posts reach nobody.
     """
     # Uncorrelated, so the database builds the (short) list of suspended people once.
-    suspended = select(Actor.id).where(col(Actor.suspended_at).is_not(None))
+    suspended = select(col(Actor.id)).where(col(Actor.suspended_at).is_not(None))
     published = and_(col(Post.state) == PostState.published, col(Post.actor_id).not_in(suspended))
     if viewer_id is None:
         return and_(published, col(Post.visibility).in_(OPEN))
     mentioned = exists(
-        select(Mention.post_id).where(
+        select(col(Mention.post_id)).where(
             col(Mention.post_id) == col(Post.id), col(Mention.actor_id) == viewer_id
         )
     )
     follows_author = exists(
-        select(Follow.id).where(
+        select(col(Follow.id)).where(
             col(Follow.follower_id) == viewer_id,
             col(Follow.followed_id) == col(Post.actor_id),
             col(Follow.state) == FollowState.accepted,
         )
     )
     # Blocks work both ways: neither sees the other's posts.
-    blocked = select(Block.target_id).where(col(Block.actor_id) == viewer_id)
-    blocking = select(Block.actor_id).where(col(Block.target_id) == viewer_id)
+    blocked = select(col(Block.target_id)).where(col(Block.actor_id) == viewer_id)
+    blocking = select(col(Block.actor_id)).where(col(Block.target_id) == viewer_id)
     others = and_(
         published,
         col(Post.actor_id).not_in(blocked),

@@ -66,7 +66,7 @@ async def act(request: Request) -> Response:
 async def domain_policies(request: Request) -> Response:
     async with db(request) as session:
         me = await _require_admin(request, session)
-        context = {
+        context: dict[str, object] = {
             "rows": await domains.with_policies(session),
             "troubled": await domains.not_answering(session),
             "error": None,
@@ -153,7 +153,7 @@ async def set_norm(request: Request) -> Response:
                 name,
                 value,
                 reason=reason,
-                actor_id=me.actor.id,
+                actor_id=me.actor_id,
                 now=now(request),
             )
         except ServiceError as error:
@@ -171,7 +171,7 @@ async def restore_norms(request: Request) -> Response:
             session,
             settings(request),
             reason=text(form, "reason") or "Restored the defaults",
-            actor_id=me.actor.id,
+            actor_id=me.actor_id,
             now=now(request),
         )
         flash(request, f"{len(restored)} norms are back to their defaults.")

@@ -149,7 +149,7 @@ async def _form_page(
         "editing": editing,
         "current": (editing or revising) if error and error.status == 409 else None,
         "draft_media": (
-            (await drafts.media_of(session, me.actor.id, [draft_id]))[draft_id] if draft_id else []
+            (await drafts.media_of(session, me.actor_id, [draft_id]))[draft_id] if draft_id else []
         ),
         "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
@@ -159,8 +159,8 @@ async def _form_page(
     if choose_card and context["context"] is not None:
         context["card"] = await cards.choose(
             session,
-            me.actor.id,
-            context["context"],  # type: ignore[arg-type]
+            me.actor_id,
+            context["context"],
             found,
             in_force.slow_limits,
             now(request),
@@ -176,7 +176,7 @@ async def compose_page(request: Request) -> Response:
         draft_id = query_id(request, "draft", most=MAX_SERIAL_ID)
         replying: ReplyContext | None = None
         if draft_id is not None:
-            draft = await drafts.draft_of(session, me.actor.id, draft_id)
+            draft = await drafts.draft_of(session, me.actor_id, draft_id)
             values = Composition(
                 draft.text, draft.spoiler_text, Visibility(draft.visibility), draft.in_reply_to_id
             )
@@ -187,7 +187,7 @@ async def compose_page(request: Request) -> Response:
                 parent, author = replying.parent, replying.author
                 # The full handle for someone elsewhere, as Mastodon fills it in: "@name"
                 # alone would name a member here, so the reply would not mention them.
-                mention = f"@{author.handle} " if author.id != me.actor.id else ""
+                mention = f"@{author.handle} " if author.id != me.actor_id else ""
                 values = Composition(
                     mention, parent.spoiler_text, Visibility(parent.visibility), reply_to
                 )
@@ -209,7 +209,7 @@ async def card_didnt_fit(request: Request) -> Response:
     event_id = parse_id(str(request.path_params["event_id"]), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
-        await care.answered(session, event_id, me.actor.id, "didnt_fit")
+        await care.answered(session, event_id, me.actor_id, "didnt_fit")
         flash(request, "Thank you: the admins will see that this card did not fit.")
         reply_to = parse_id(text(form, "reply_to"))
         return redirect(f"/compose?reply_to={reply_to}" if reply_to is not None else "/")
@@ -240,7 +240,7 @@ async def create(request: Request) -> Response:
                 session,
                 CareKind.tone_nudge,
                 now(request),
-                actor_id=me.actor.id,
+                actor_id=me.actor_id,
                 post_id=values.in_reply_to_id,
             )
             return await _form_page(
@@ -267,7 +267,7 @@ async def create(request: Request) -> Response:
                 form_token=text(form, "form_token"),
             )
         outcome = "as_written" if values.as_written else "rephrased"
-        await care.answered(session, _nudge_id(form), me.actor.id, outcome)
+        await care.answered(session, _nudge_id(form), me.actor_id, outcome)
         return redirect(f"/@{me.actor.username}/{post.id}")
 
 
@@ -281,8 +281,8 @@ async def keep_draft(request: Request) -> Response:
     values = _composition(form)
     async with db(request) as session:
         me = await require_member(request, session)
-        await drafts.keep_as_draft(session, me.actor.id, values, now(request))
-        await care.answered(session, _nudge_id(form), me.actor.id, "draft")
+        await drafts.keep_as_draft(session, me.actor_id, values, now(request))
+        await care.answered(session, _nudge_id(form), me.actor_id, "draft")
         flash(request, "Kept as a draft. Nobody sees it; take it up again whenever you like.")
         return redirect("/drafts")
 
@@ -290,8 +290,8 @@ async def keep_draft(request: Request) -> Response:
 async def drafts_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
-        found = await drafts.drafts_of(session, me.actor.id)
-        media = await drafts.media_of(session, me.actor.id, [d.id for d in found if d.id])
+        found = await drafts.drafts_of(session, me.actor_id)
+        media = await drafts.media_of(session, me.actor_id, [d.id for d in found if d.id])
         context = {"drafts": found, "media": media}
         return await render(request, session, "drafts.html", context, me=me)
 
@@ -301,6 +301,6 @@ async def discard(request: Request) -> Response:
     await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        await drafts.discard(session, me.actor.id, draft_id, now(request))
+        await drafts.discard(session, me.actor_id, draft_id, now(request))
         flash(request, "Draft discarded.")
         return redirect("/drafts")

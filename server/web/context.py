@@ -27,11 +27,11 @@ async def db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def now(request: Request) -> datetime:
-    return request.app.state.clock.now()  # type: ignore[no-any-return]
+    return request.app.state.clock.now()
 
 
 async def community_norms(request: Request, session: AsyncSession) -> norms.Norms:
@@ -41,7 +41,7 @@ async def community_norms(request: Request, session: AsyncSession) -> norms.Norm
     if found is None:
         found = await norms.current(session, settings(request))
         request.state.norms = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def rules(request: Request, session: AsyncSession) -> Rules:
@@ -125,8 +125,8 @@ async def render(
     """Render a page with what the layout needs (who is signed in, their unread count)."""
     unread = 0
     if me is not None and session is not None:
-        assert me.actor.id is not None
-        unread = await notifications.unread_count(session, me.actor.id)
+        assert me.actor_id is not None
+        unread = await notifications.unread_count(session, me.actor_id)
     likes_shown, home_path = False, "/"
     if session is not None:
         found = await community_norms(request, session)

@@ -32,7 +32,7 @@ def _version(form: FormData) -> int | None:
 
 async def _own_pending(session: AsyncSession, me: Signed, post_id: int) -> Post | None:
     post = await session.get(Post, post_id)
-    if post is None or post.actor_id != me.actor.id or post.state == PostState.deleted:
+    if post is None or post.actor_id != me.actor_id or post.state == PostState.deleted:
         raise HTTPException(404)
     return post if post.state == PostState.pending else None
 
@@ -106,7 +106,7 @@ async def revise_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         post = await session.get(Post, post_id)
-        if post is None or post.actor_id != me.actor.id or post.state != PostState.published:
+        if post is None or post.actor_id != me.actor_id or post.state != PostState.published:
             raise HTTPException(404)
         values = _values_of(post)
         return await _form_page(

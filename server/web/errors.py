@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import cast
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ExceptionHandler
 from starlette.websockets import WebSocket
 
 from server.db import unavailable
@@ -80,7 +82,7 @@ async def service_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def database_unavailable(request: Request, exc: Exception) -> Response | None:
+async def _database_unavailable(request: Request | WebSocket, exc: Exception) -> Response | None:
     """503 with Retry-After while the database is away or busy, so people, apps and
     other servers try again (Mastodon retries a 503 delivery later); anything else that
     reaches here is a fault, raised on to the 500 handler."""
@@ -93,3 +95,8 @@ async def database_unavailable(request: Request, exc: Exception) -> Response | N
     response = await _page(request, 503, UNAVAILABLE)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+#: Registered for both HTTP and websockets: Starlette sends the response it returns and
+#: nothing for None (a websocket), which its `ExceptionHandler` type does not spell.
+database_unavailable = cast(ExceptionHandler, _database_unavailable)

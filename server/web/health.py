@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from server.db import unavailable
 from server.jobs import ArqJobs
+from server.services import statements
 from server.web.context import db
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ CHECK_SECONDS = 3.0
 async def _database_reachable(request: Request) -> bool:
     try:
         async with asyncio.timeout(CHECK_SECONDS), db(request) as session:
-            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            await statements.execute(session, text("SELECT 1"))
     except TimeoutError:
         return False
     except Exception as error:

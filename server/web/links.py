@@ -20,10 +20,10 @@ async def go(request: Request) -> Response:
         raise HTTPException(404)
     async with db(request) as session:
         me = await viewer(request, session)
-        post = await post_reads.get_visible(session, me.actor.id if me else None, post_id)
+        post = await post_reads.get_visible(session, me.actor_id if me else None, post_id)
         if target not in cards.links_in(post):
             raise HTTPException(404, "That link is not in this post.")
         if me is not None:
-            assert me.actor.id is not None
-            await cards.opened(session, me.actor.id, target, now(request))
+            assert me.actor_id is not None
+            await cards.opened(session, me.actor_id, target, now(request))
     return RedirectResponse(target, status_code=303, headers={"Referrer-Policy": "no-referrer"})

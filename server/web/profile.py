@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TypedDict
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -14,6 +15,14 @@ from server.web.context import db, flash, now, redirect, render, require_member,
 from server.web.forms import read_form, text
 
 log = logging.getLogger(__name__)
+
+
+class ProfileForm(TypedDict):
+    display_name: str
+    bio: str
+    locked: bool
+    interaction_note: str
+    show_counts: bool
 
 
 async def edit_page(request: Request) -> Response:
@@ -39,7 +48,7 @@ async def save(request: Request) -> Response:
 
 
 async def _save(request: Request, form: FormData) -> Response:
-    values = {
+    values: ProfileForm = {
         "display_name": text(form, "display_name"),
         "bio": text(form, "bio"),
         "locked": form.get("locked") == "on",
@@ -54,7 +63,7 @@ async def _save(request: Request, form: FormData) -> Response:
             if isinstance(upload, UploadFile) and upload.filename:
                 data = await upload.read()
                 avatar_path = await media.store_avatar(
-                    data, settings(request).media_dir, me.actor.id
+                    data, settings(request).media_dir, me.actor_id
                 )
             await accounts.update_profile(
                 session,
@@ -62,11 +71,11 @@ async def _save(request: Request, form: FormData) -> Response:
                 display_name=values["display_name"],
                 bio=values["bio"],
                 avatar_path=avatar_path,
-                locked=bool(values["locked"]),
-                interaction_note=str(values["interaction_note"]),
+                locked=values["locked"],
+                interaction_note=values["interaction_note"],
                 now=now(request),
             )
-            await accounts.set_show_counts(session, me.member, bool(values["show_counts"]))
+            await accounts.set_show_counts(session, me.member, values["show_counts"])
         except ServiceError as error:
             log.info("profile change refused for %s: %s", me.actor.username, error.message)
             context = {"values": values, "error": error, "max_bio": accounts.MAX_BIO}

@@ -77,7 +77,7 @@ async def react(request: Request) -> Response:
 async def follow_requests(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
-        waiting = await follows.requests_for(session, me.actor.id)
+        waiting = await follows.requests_for(session, me.actor_id)
         return await render(request, session, "follow_requests.html", {"waiting": waiting}, me=me)
 
 

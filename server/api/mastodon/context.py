@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from server.api.mastodon.params import Params
@@ -59,16 +59,16 @@ class Call:
 
     @property
     def settings(self) -> Settings:
-        return self.request.app.state.settings  # type: ignore[no-any-return]
+        return self.request.app.state.settings
 
     @property
     def urls(self) -> Urls:
-        return self.request.app.state.urls  # type: ignore[no-any-return]
+        return self.request.app.state.urls
 
     @property
     def remote_lookup(self) -> RemoteLookup:
         """How services reach people and posts on other servers."""
-        return self.request.app.state.remote_lookup  # type: ignore[no-any-return]
+        return self.request.app.state.remote_lookup
 
     async def norms(self) -> norms.Norms:
         """The norms in force (read each time: an admin's change applies at once)."""
@@ -79,7 +79,7 @@ class Call:
 
     @property
     def now(self) -> datetime:
-        return self.request.app.state.clock.now()  # type: ignore[no-any-return]
+        return self.request.app.state.clock.now()
 
     @property
     def viewer_id(self) -> int | None:
@@ -115,7 +115,7 @@ class Call:
 Handler = Callable[[Call], Awaitable[Response]]
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():

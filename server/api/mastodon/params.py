@@ -48,8 +48,8 @@ class Params:
             limit = request.app.state.settings.max_upload_bytes
             form = await request.form(max_part_size=limit)
             params._form = form
-            for key, value in form.multi_items():
-                params._add(key, value)
+            for key, item in form.multi_items():
+                params._add(key, item)
             return params
         body = await request.body()
         if not body.strip():

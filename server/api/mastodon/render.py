@@ -94,7 +94,7 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
             "type": NOTIFICATION_TYPES[note.kind],
             "created_at": timestamp(note.created_at),
             "group_key": f"ungrouped-{note.id}",
-            "account": by_id[item.from_actor.id],  # type: ignore[index]
+            "account": by_id[note.from_actor_id],
         }
         if item.post is not None:
             entity["status"] = rendered[item.post.id]

@@ -10,7 +10,9 @@ with several processes behind a proxy each allows as much, which still bounds th
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, TypeVar
+
+K = TypeVar("K", int, str)
 
 #: Streams one connection may follow at once.
 MAX_SUBSCRIPTIONS = 100
@@ -47,16 +49,9 @@ class Slots:
 
     def close(self, token_id: int, address: str, subscriptions: int = 0) -> None:
         """Give back a connection's slot and its subscriptions."""
-        self._tokens[token_id] -= 1
-        self._addresses[address] -= 1
-        self._subscriptions[address] -= subscriptions
-        for counter, key in (
-            (self._tokens, token_id),
-            (self._addresses, address),
-            (self._subscriptions, address),
-        ):
-            if counter[key] <= 0:
-                del counter[key]
+        _give_back(self._tokens, token_id, 1)
+        _give_back(self._addresses, address, 1)
+        _give_back(self._subscriptions, address, subscriptions)
 
     def subscribe(self, address: str, held: int) -> str | None:
         """Take a subscription for a connection holding `held`; the reason it is refused
@@ -75,9 +70,14 @@ class Slots:
         return None
 
     def unsubscribe(self, address: str) -> None:
-        self._subscriptions[address] -= 1
-        if self._subscriptions[address] <= 0:
-            del self._subscriptions[address]
+        _give_back(self._subscriptions, address, 1)
+
+
+def _give_back(counter: Counter[K], key: K, count: int) -> None:
+    """Lower `key`'s count, forgetting keys that hold nothing so the counters stay small."""
+    counter[key] -= count
+    if counter[key] <= 0:
+        del counter[key]
 
 
 def slots(app: Any) -> Slots:
@@ -85,4 +85,4 @@ def slots(app: Any) -> Slots:
     found = getattr(app.state, "stream_slots", None)
     if found is None:
         found = app.state.stream_slots = Slots()
-    return found  # type: ignore[no-any-return]
+    return found

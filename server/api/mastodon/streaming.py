@@ -49,7 +49,7 @@ SSE_PATHS = {
 
 
 def _token(connection: HTTPConnection) -> str:
-    token = bearer_token(connection)  # type: ignore[arg-type]
+    token = bearer_token(connection)
     if token is None:
         # Browsers cannot set headers on a WebSocket: Mastodon reads this one instead.
         token = connection.headers.get("sec-websocket-protocol") or None

@@ -71,9 +71,15 @@ def _size(width: int, height: int) -> dict[str, Any]:
     }
 
 
+def _votes(option: dict[str, object]) -> int:
+    """An option's tally as its server sent it (stored JSON: a number, or nothing)."""
+    value = option.get("votes")
+    return int(value) if isinstance(value, int | float | str) and value else 0
+
+
 def poll(item: Poll, post_id: int, now_iso: str | None) -> dict[str, Any]:
     """Polls on remote posts, shown read-only with their last known tallies."""
-    votes = sum(int(o.get("votes", 0) or 0) for o in item.options)  # type: ignore[call-overload]
+    votes = sum(_votes(option) for option in item.options)
     closes = timestamp(item.closes_at)
     return {
         "id": str(post_id),
@@ -114,7 +120,7 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
         # While the pause runs this is the moment the post will go out.
         "created_at": timestamp(post.published_at or post.publish_at),
         "edited_at": timestamp(post.edited_at),
-        "account": figures.accounts[author.id],  # type: ignore[index]
+        "account": figures.accounts[post.actor_id],
         "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
         "visibility": VISIBILITY[post.visibility],
         "sensitive": post.sensitive or bool(post.spoiler_text),
