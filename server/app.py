@@ -23,7 +23,7 @@ from server.api.mastodon.cors import ApiCors
 from server.api.mastodon.routes import routes as api_routes
 from server.clock import Clock
 from server.config import Settings
-from server.db import OUTAGE_ERRORS, check_schema, make_engine, make_sessions, migrate
+from server.db import check_schema, make_engine, make_sessions, migrate, outage_errors
 from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services import sessions
@@ -122,7 +122,7 @@ def create_app(
         exception_handlers={
             HTTPException: errors.http_error,
             ServiceError: errors.service_error,
-            **dict.fromkeys(OUTAGE_ERRORS, errors.database_unavailable),
+            **dict.fromkeys(outage_errors(settings.database_url), errors.database_unavailable),
         },
         lifespan=lifespan,
     )

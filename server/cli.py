@@ -108,11 +108,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
         from arq.worker import async_check_health
 
         from server.jobs import redis_settings
-        from server.outages import REDIS_ERRORS
+        from server.outages import redis_errors
 
         try:
             raise SystemExit(asyncio.run(async_check_health(redis_settings(settings.redis_url))))
-        except REDIS_ERRORS as exc:
+        except redis_errors() as exc:
             _fail(f"Redis is unreachable: {exc}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

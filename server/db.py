@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 from typing import Any
 
-import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc
@@ -52,24 +52,35 @@ def make_engine(url: str) -> AsyncEngine:
     )
 
 
-#: What a request can meet while the database is away, busy or overloaded: SQLAlchemy's
-#: wrapped driver errors and pool timeout, and what asyncpg raises unwrapped (it raises
-#: OSError subclasses while connecting, which SQLAlchemy passes through as they are).
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    exc.DBAPIError,
-    exc.TimeoutError,
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
+def outage_errors(database_url: str) -> tuple[type[BaseException], ...]:
+    """What a request can meet while the database is away, busy or overloaded: SQLAlchemy's
+    wrapped driver errors and pool timeout, and on PostgreSQL what asyncpg raises
+    unwrapped (it raises OSError subclasses while connecting, which SQLAlchemy passes
+    through as they are). SQLite never loads asyncpg."""
+    found: tuple[type[BaseException], ...] = (exc.DBAPIError, exc.TimeoutError, OSError)
+    if database_url.startswith("postgresql"):
+        import asyncpg
 
-_ASYNCPG_OUTAGES = (
-    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError, ConnectionFailureError
-    # CannotConnectNow (starting or stopping), AdminShutdown, CrashShutdown
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.InterfaceError,  # "connection is closed"
-)
+        found += (asyncpg.PostgresError, asyncpg.InterfaceError)
+    return found
+
+
+def _asyncpg_outage(error: BaseException) -> bool:
+    """Whether `error` is asyncpg's word for a server that is away or refusing work (only
+    if asyncpg is loaded at all: on SQLite it never is)."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return False
+    return isinstance(
+        error,
+        (
+            asyncpg.PostgresConnectionError,  # ConnectionDoesNotExist, ConnectionFailure
+            # CannotConnectNow (starting or stopping), AdminShutdown, CrashShutdown
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.TooManyConnectionsError,
+            asyncpg.InterfaceError,  # "connection is closed"
+        ),
+    )
 
 
 def unavailable(error: BaseException) -> bool:
@@ -87,7 +98,7 @@ def unavailable(error: BaseException) -> bool:
             return True
         if type(current) is OSError:  # asyncpg's "Multiple exceptions" while connecting
             return True
-        if isinstance(current, _ASYNCPG_OUTAGES):
+        if _asyncpg_outage(current):
             return True
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__

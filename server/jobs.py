@@ -15,16 +15,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from arq.connections import RedisSettings
+from typing import TYPE_CHECKING, Any
 
 from federation import jobs as federation_jobs
 from federation.runtime import Federation
 from server.clock import Clock
 from server.db import Sessions, unavailable
-from server.outages import REDIS_ERRORS, Outage
+from server.outages import Outage, redis_errors
 from server.services import media_files, publishing
+
+if TYPE_CHECKING:
+    from arq.connections import RedisSettings
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class ArqJobs:
 
             try:
                 self._pool = await create_pool(redis_settings(self.redis_url))
-            except REDIS_ERRORS as exc:
+            except redis_errors() as exc:
                 self._redis.lost(exc)
                 return None
         return self._pool
@@ -192,7 +193,7 @@ class ArqJobs:
             async with asyncio.timeout(timeout):
                 pool = await self._connected()
                 return pool is not None and bool(await pool.ping())
-        except REDIS_ERRORS:  # asyncio's TimeoutError is an OSError
+        except redis_errors():  # asyncio's TimeoutError is an OSError
             return False
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
@@ -211,7 +212,7 @@ class ArqJobs:
                     _job_id=f"publish:{post_id}",
                     _defer_until=at + timedelta(milliseconds=50),
                 )
-        except REDIS_ERRORS as exc:  # TimeoutError is an OSError
+        except redis_errors() as exc:  # TimeoutError is an OSError
             self._redis.lost(exc)
         except Exception:
             log.exception("could not enqueue publish of %s; the sweep will publish it", post_id)
@@ -222,4 +223,6 @@ class ArqJobs:
 def redis_settings(redis_url: str) -> RedisSettings:
     """arq's connection settings: fail fast and let the caller decide when to try again
     (arq's own retries sleep a second at a time, five times, then raise anyway)."""
+    from arq.connections import RedisSettings  # only with Redis: the default never loads it
+
     return replace(RedisSettings.from_dsn(redis_url), conn_timeout=2, conn_retries=0)

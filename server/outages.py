@@ -6,14 +6,19 @@ again later) and report the change of state, not every failed attempt.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
 
-from redis.exceptions import RedisError
 
-#: What redis-py raises when Redis is away (arq and limits add nothing of their own).
-REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+@functools.cache
+def redis_errors() -> tuple[type[BaseException], ...]:
+    """What redis-py raises when Redis is away (arq and limits add nothing of their own).
+    A function, so that the embedded default (no Redis) never imports redis-py."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError)
 
 
 class Outage:

@@ -16,7 +16,7 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from server.outages import REDIS_ERRORS, Outage
+from server.outages import Outage, redis_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import ConnectionPool
@@ -62,7 +62,7 @@ class RateLimits:
         if self._shared is not None and self._redis.worth_trying():
             try:
                 wait = await _count(self._shared, checks)
-            except REDIS_ERRORS as exc:
+            except redis_errors() as exc:
                 self._redis.lost(exc)
             else:
                 self._redis.back()

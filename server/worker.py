@@ -21,7 +21,7 @@ from server import jobs
 from server.clock import Clock
 from server.config import Settings
 from server.db import make_engine, make_sessions
-from server.outages import REDIS_ERRORS, Outage, reconnect_delay
+from server.outages import Outage, reconnect_delay, redis_errors
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class _Queue:
             except asyncio.CancelledError:
                 if not stopping.done():
                     raise  # this task itself is being cancelled
-            except REDIS_ERRORS as exc:
+            except redis_errors() as exc:
                 self.redis.lost(exc)
             except Exception:
                 log.exception("the job queue failed; starting it again")
@@ -149,7 +149,7 @@ async def _close(worker: Worker) -> None:
         if task.done() and not task.cancelled():
             task.exception()  # a job that could not record its result in Redis: retrieved
     if worker._pool is not None:
-        with contextlib.suppress(*REDIS_ERRORS):
+        with contextlib.suppress(*redis_errors()):
             await worker.pool.delete(worker.health_check_key)
-        with contextlib.suppress(*REDIS_ERRORS):
+        with contextlib.suppress(*redis_errors()):
             await worker.pool.aclose(close_connection_pool=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from server import ROOT
@@ -56,3 +58,16 @@ def test_models_have_no_wire_format_methods() -> None:
 def test_only_federation_opens_outbound_http() -> None:
     for path in sorted((ROOT / "server").rglob("*.py")):
         assert "httpx" not in imports_of(path), path
+
+
+def test_the_embedded_default_loads_no_redis_or_postgresql_driver() -> None:
+    """Idle memory is a target (tests/bench/bench_serve.py): the SQLite, no-Redis default
+    must not import redis-py, arq or asyncpg just to start."""
+    probe = (
+        "import sys, server.app, server.cli, server.jobs;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'redis', 'arq', 'asyncpg'}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert found.stdout.strip() == "[]", found.stdout
