@@ -33,6 +33,8 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Po
     known_post = await remote_posts.by_uri(session, url)
     if known_post is not None:
         return known_post
+    if await fed.blocks(session, url):
+        raise NotFound("That server is blocked here.")
     try:
         data = await fed.fetch(url)
     except FetchError as exc:

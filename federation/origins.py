@@ -7,6 +7,7 @@ it under that person's name.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -50,19 +51,39 @@ def _same_url(a: str, b: str) -> bool:
         return False
 
 
+class BlockedServer(FetchError):
+    """The document is, or would be, from a server the admins blocked."""
+
+
 async def fetch_object(
-    client: httpx.AsyncClient, url: str, auth: httpx.Auth | None
+    client: httpx.AsyncClient,
+    url: str,
+    auth: httpx.Auth | None,
+    blocked: Callable[[str], Awaitable[bool]],
 ) -> dict[str, Any]:
     """The document at `url`, trusted as its own server's.
 
     Its id must be the URL it was finally served from (after redirects). A document
     naming another id (a profile or post page answering with the actor or the post) is
-    fetched again from that id, and must be served there. Then `check_origin`.
+    fetched again from that id, and must be served there. Then `check_origin`. Callers
+    check `url` against the admins' blocks; any other server the document comes from or
+    points to is checked against `blocked` here, so an open server cannot pass on (or
+    redirect to) a blocked one's objects.
     """
+    asked = incoming.host(url)
+
+    async def refuse_blocked(uri: str) -> None:
+        # Only another server costs a look at the policies (a session of its own).
+        if incoming.host(uri) != asked and await blocked(uri):
+            raise BlockedServer(f"{incoming.host(uri)} is blocked here.")
+
     served_from, doc = await fetch_document(client, url, auth)
+    await refuse_blocked(served_from)
     doc_id = check_origin(doc)
     if not _same_url(doc_id, served_from):
+        await refuse_blocked(doc_id)
         served_from, doc = await fetch_document(client, doc_id, auth)
+        await refuse_blocked(served_from)
         if incoming.ref(doc.get("id")) != doc_id:
             raise ForeignDocument(f"{doc_id} answered with a document for another id.")
         check_origin(doc)

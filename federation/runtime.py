@@ -139,4 +139,8 @@ class Federation:
         (federation.origins); signed as the instance actor, or as `as_member` where
         only someone allowed to see the object may read it."""
         auth = await (self.auth_for(as_member) if as_member else self.instance_auth())
-        return await fetch_object(self.client, url, auth)
+        return await fetch_object(self.client, url, auth, self._blocked)
+
+    async def _blocked(self, uri: str) -> bool:
+        async with self.sessions() as session:
+            return await self.blocks(session, uri)

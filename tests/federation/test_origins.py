@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from server.models import Actor, Member, Post
-from server.services import oauth_tokens
+from server.models import Actor, DomainPolicy, Member, Post
+from server.services import domains, oauth_tokens
 from tests.federation.conftest import World
 from tests.federation.hostile import HostileServer
 
@@ -248,3 +248,25 @@ async def test_a_passed_on_delete_of_a_post_its_server_says_is_gone_deletes_it(
 
     assert response.status_code == 202, response.text
     assert await stored_on_a(world, "Soon regretted") == []
+
+
+async def test_an_open_server_cannot_pass_on_a_blocked_servers_post(
+    world: World, hostile: HostileServer
+) -> None:
+    """Porch-a's admins blocked hostile.test. Elsewhere.test answers for a page with
+    hostile.test's own post, under its own id and author: a document that may only be
+    read again from its id, on the blocked server, so it is not read at all."""
+    async with world.instances["porch-a.test"].app.state.sessions() as session:
+        await domains.set_policy(
+            session, hostile.domain, DomainPolicy.block, "spam", world.clock.now()
+        )
+    elsewhere = HostileServer("elsewhere.test")
+    world.net.apps[elsewhere.domain] = elsewhere.app
+    blocked_post = hostile.mallory + "/statuses/1"
+    hostile.serve(note(blocked_post, hostile.mallory))
+    page = elsewhere.serve(note(blocked_post, hostile.mallory), at="https://elsewhere.test/p/1")
+
+    await look_up_every_way(world, page)
+
+    assert await stored_on_a(world) == []
+    assert blocked_post not in hostile.fetched
