@@ -51,7 +51,7 @@ async def test_a_new_password_ends_every_other_session(app: Starlette) -> None:
     async with client_for(app) as laptop, client_for(app) as phone:
         await sign_up(laptop, "ana")
         assert (await log_in(phone, "ana")).status_code == 303
-        async with copy_of(app, phone) as thief:
+        async with copy_of(app, phone) as thief, copy_of(app, laptop) as laptop_thief:
             token = await csrf_from(laptop, "/settings/password")
             changed = await laptop.post(
                 "/settings/password",
@@ -66,6 +66,8 @@ async def test_a_new_password_ends_every_other_session(app: Starlette) -> None:
             assert await signed_in_as(laptop, "ana")
             assert not await signed_in_as(phone, "ana")
             assert not await signed_in_as(thief, "ana")
+            # The laptop stays in with a new key: a copy of its old cookie is out too.
+            assert not await signed_in_as(laptop_thief, "ana")
     async with client_for(app) as other:
         assert (await log_in(other, "ana")).status_code == 422
         assert (await log_in(other, "ana", "a brand new evening")).status_code == 303
@@ -237,3 +239,25 @@ async def test_an_app_asking_to_choose_the_account_keeps_ana_signed_in(
         assert consent.status_code == 200
         assert "Evening Reader" in consent.text
         assert 'href="/@ben"' in consent.text
+
+
+async def test_guessing_the_current_password_is_limited_like_logging_in(app: Starlette) -> None:
+    """Someone holding Ana's open session cannot try passwords without the login limit."""
+    async with client_for(app) as laptop:
+        await sign_up(laptop, "ana")
+        answers = []
+        for guess in range(12):
+            token = await csrf_from(laptop, "/settings/password")
+            answer = await laptop.post(
+                "/settings/password",
+                data={
+                    "current_password": f"guess {guess}",
+                    "password": "a brand new evening",
+                    "csrf_token": token,
+                },
+            )
+            answers.append(answer.status_code)
+        assert answers[:10] == [422] * 10 and answers[10:] == [429, 429]
+        assert "Too many password attempts" in answer.text
+    async with client_for(app) as other:
+        assert (await log_in(other, "ana")).status_code == 429  # the same limit, counted once

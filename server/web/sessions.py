@@ -9,8 +9,9 @@ from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.services import accounts, sessions
-from server.services.errors import ServiceError
+from server.services.errors import RateLimited, ServiceError
 from server.web.context import (
+    client_address,
     db,
     flash,
     now,
@@ -18,6 +19,7 @@ from server.web.context import (
     render,
     require_member,
     session_key,
+    sign_in,
     viewer,
 )
 from server.web.forms import read_form, text
@@ -105,6 +107,19 @@ async def change_password(request: Request) -> Response:
     revoke_apps = text(form, "revoke_apps") == "yes"
     async with db(request) as session:
         me = await require_member(request, session)
+        # The current password is checked here: guesses count as login attempts.
+        wait = await request.app.state.rate_limits.login_attempt(
+            client_address(request), me.actor.username
+        )
+        if wait:
+            error = RateLimited(
+                f"Too many password attempts. Wait {max(1, wait // 60)} minute(s) and try again.",
+                retry_after=wait,
+            )
+            context = {"error": error, "revoke_apps": revoke_apps}
+            return await render(
+                request, session, "settings_password.html", context, status=429, me=me
+            )
         try:
             ended = await accounts.change_password(
                 session,
@@ -122,6 +137,7 @@ async def change_password(request: Request) -> Response:
                 request, session, "settings_password.html", context, status=error.status, me=me
             )
         log.info("%s changed their password; %d other sessions ended", me.actor.username, ended)
+        await sign_in(request, session, me)  # a new key: a copy of this cookie is out too
         apps = " Apps must be let in again." if revoke_apps else ""
         flash(request, f"Your password is changed; you are logged out everywhere else.{apps}")
         return redirect("/settings/sessions")
