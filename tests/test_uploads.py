@@ -153,10 +153,12 @@ async def test_no_more_images_are_decoded_at_once_than_the_machine_has_cores(
     uploads = [
         asyncio.create_task(media.store_attachment(b"", tmp_path, n)) for n in range(cores + 4)
     ]
-    for _ in range(cores):
-        await asyncio.to_thread(entered.acquire)
-    assert running == cores
-    assert media._decoders._work_queue.qsize() == 4
-    go.set()
-    await asyncio.gather(*uploads)
+    try:
+        for _ in range(cores):
+            assert await asyncio.to_thread(entered.acquire, timeout=30), "a decoder never began"
+        assert running == cores
+        assert media._decoders._work_queue.qsize() == 4
+    finally:
+        go.set()  # the pool is shared: never leave its threads waiting
+        await asyncio.gather(*uploads)
     assert most == cores
