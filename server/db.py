@@ -96,7 +96,9 @@ def unavailable(error: BaseException) -> bool:
             return True
         if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror)):
             return True
-        if type(current) is OSError:  # asyncpg's "Multiple exceptions" while connecting
+        # asyncpg's "Multiple exceptions" while connecting carries no errno; a disk that
+        # is full (saving an upload) does, and is a fault, not the database away.
+        if type(current) is OSError and current.errno is None:
             return True
         if _asyncpg_outage(current):
             return True

@@ -108,7 +108,9 @@ def through(url: str, port: int) -> str:
         (sa_exc.OperationalError("INSERT", {}, Exception("database is locked")), True),
         (sa_exc.TimeoutError("QueuePool limit reached"), True),
         (sa_exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), False),
+        (OSError("Multiple exceptions: [Errno 111] Connect call failed"), True),
         (FileNotFoundError(2, "No such file"), False),
+        (OSError(28, "No space left on device"), False),  # saving an upload: a fault
         (ValueError("bad"), False),
     ],
 )
