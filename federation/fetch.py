@@ -103,13 +103,6 @@ def make_client(
     )
 
 
-async def fetch_json(
-    client: httpx.AsyncClient, url: str, auth: httpx.Auth | None = None
-) -> dict[str, Any]:
-    """GET an ActivityStreams document, as fetch_document, without where it came from."""
-    return (await fetch_document(client, url, auth))[1]
-
-
 async def fetch_document(
     client: httpx.AsyncClient, url: str, auth: httpx.Auth | None = None
 ) -> tuple[str, dict[str, Any]]:

@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -21,8 +22,8 @@ from federation.fetch import (
     BlockedAddress,
     FetchError,
     FetchPolicy,
+    fetch_document,
     fetch_jrd,
-    fetch_json,
     make_client,
     post_activity,
 )
@@ -32,6 +33,13 @@ AS2 = "https://www.w3.org/ns/activitystreams"
 NOTE = {"@context": AS2, "id": "https://remote.example/notes/1", "type": "Note"}
 POLICY = FetchPolicy(user_agent="Porch/0.1.0 (+https://porch.example/)")
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+
+
+async def fetch_json(
+    client: httpx.AsyncClient, url: str, auth: httpx.Auth | None = None
+) -> dict[str, Any]:
+    """The document alone: what these tests check of `fetch_document`."""
+    return (await fetch_document(client, url, auth))[1]
 
 
 @pytest.mark.parametrize(
