@@ -31,8 +31,8 @@ _BROWSERS = (
     ("Edg/", "Edge"),
     ("OPR/", "Opera"),
     ("Firefox/", "Firefox"),
+    ("Chromium/", "Chromium"),  # its User-Agent names Chrome/ too
     ("Chrome/", "Chrome"),
-    ("Chromium/", "Chromium"),
     ("Safari/", "Safari"),
     ("curl/", "curl"),
 )

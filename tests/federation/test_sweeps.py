@@ -123,9 +123,11 @@ async def test_two_sweepers_at_once_send_each_delivery_once(porch: Porch) -> Non
     assert {d.attempts for d in await porch.deliveries()} == {1}
 
 
-async def test_a_sweeper_leaves_rows_another_one_holds(porch: Porch) -> None:
-    """A sweep that started while another held the rows (a restarted worker) waits for
-    the lease to end instead of sending them again."""
+async def test_a_retried_delivery_due_for_two_sweepers_at_once_is_sent_once(
+    porch: Porch,
+) -> None:
+    """A delivery that failed once comes due again while two sweepers (two workers)
+    look: one claims it, the other leaves it, and it is sent once more, not twice."""
     inbox = "https://slow.example/inbox"
     await porch.queue(inbox)
     fed = porch.app.state.federation
