@@ -21,6 +21,7 @@ from federation.runtime import Federation, Transport
 from server import ROOT
 from server.api.mastodon.cors import ApiCors
 from server.api.mastodon.routes import routes as api_routes
+from server.bus import make_bus
 from server.clock import Clock
 from server.config import Settings
 from server.db import check_schema, make_engine, make_sessions, migrate, outage_errors
@@ -61,7 +62,10 @@ def create_app(
                 await migrate(engine)
             else:
                 await check_schema(engine)
-            sessions = make_sessions(engine)
+            bus = make_bus(settings.redis_url)
+            await bus.start()
+            app.state.bus = bus
+            sessions = make_sessions(engine, bus)
             app.state.engine = engine
             app.state.sessions = sessions
             federation = Federation.create(
@@ -86,6 +90,7 @@ def create_app(
                 await app.state.jobs.stop()
                 await app.state.rate_limits.close()
                 await federation.close()
+                await bus.stop()
         finally:
             await engine.dispose()
 

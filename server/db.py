@@ -6,7 +6,8 @@ import asyncio
 import logging
 import socket
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -17,8 +18,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import ROOT
 from server.outages import Outage, reconnect_delay
+from server.services import events
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+class Emitter(Protocol):
+    """What sessions need of a bus (server/bus.py): somewhere to put committed events."""
+
+    def emit(self, events: Sequence[events.Event]) -> None: ...
+
+
 log = logging.getLogger(__name__)
 
 
@@ -107,8 +117,11 @@ def unavailable(error: BaseException) -> bool:
     return False
 
 
-def make_sessions(engine: AsyncEngine) -> Sessions:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def make_sessions(engine: AsyncEngine, bus: Emitter | None = None) -> Sessions:
+    """Sessions on `engine`; what they announce (server/services/events.py) goes to
+    `bus` when they commit."""
+    info = {events.BUS: bus.emit} if bus is not None else {}
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 def alembic_config(url: str) -> Config:

@@ -18,6 +18,7 @@ from arq.worker import Worker
 
 from federation.runtime import Federation
 from server import jobs
+from server.bus import make_bus
 from server.clock import Clock
 from server.config import Settings
 from server.db import make_engine, make_sessions
@@ -36,13 +37,24 @@ async def publish_post(ctx: dict[str, Any], post_id: int) -> bool:
 async def open_resources(settings: Settings, clock: Clock) -> dict[str, Any]:
     """What jobs need: the engine, sessions, clock and federation runtime."""
     engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
+    # Events from jobs (a post published, a notification) reach the web processes'
+    # streams through Redis.
+    bus = make_bus(settings.redis_url)
+    await bus.start()
+    sessions = make_sessions(engine, bus)
     federation = Federation.create(settings, sessions, clock)
-    return {"engine": engine, "sessions": sessions, "clock": clock, "federation": federation}
+    return {
+        "engine": engine,
+        "sessions": sessions,
+        "clock": clock,
+        "federation": federation,
+        "bus": bus,
+    }
 
 
 async def close_resources(resources: dict[str, Any]) -> None:
     await resources["federation"].close()
+    await resources["bus"].stop()
     await resources["engine"].dispose()
 
 
