@@ -14,13 +14,10 @@ no timing assertions.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -35,121 +32,11 @@ from tests.bench.bench_serve import (  # noqa: E402
     line,
     loadavg,
     machine,
-    percentile,
 )
+from tests.bench.ceiling import baseline, load  # noqa: E402
 
-TARGET_RPS = 5000.0
+TARGET_RPS = 10000.0
 AS2 = "application/activity+json"
-BARE_APP = """
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-async def hello(request):
-    return JSONResponse({"subject": "acct:ana@localhost", "links": []})
-
-app = Starlette(routes=[Route("/", hello)])
-"""
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
-def wrk_load(
-    url: str, accept: str | None, connections: int, seconds: float
-) -> tuple[int, int, float, float, float]:
-    """(requests, errors, elapsed s, p50 ms, p99 ms) from one wrk run."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
-    if accept:
-        command += ["-H", f"Accept: {accept}"]
-    out = subprocess.run(
-        [*command, "--timeout", "10s", url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    ).stdout
-    total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
-    if total is None:
-        raise RuntimeError(f"unreadable wrk output:\n{out}")
-    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses:|timeout) (\d+)", out))
-    if sock := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+)", out):
-        errors += sum(int(g) for g in sock.groups())
-    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s|m)\b", out)
-    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
-    if p50 is None or p99 is None:
-        raise RuntimeError(f"no latency distribution in wrk output:\n{out}")
-    elapsed = _ms(total.group(2), total.group(3)) / 1000
-    return int(total.group(1)), errors, elapsed, _ms(*p50.groups()), _ms(*p99.groups())
-
-
-async def _asyncio_load(
-    port: int, target: str, accept: str | None, connections: int, seconds: float
-) -> tuple[int, int, float, float, float]:
-    """The same figures from raw HTTP/1.1 keep-alive connections (no client library)."""
-    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-    request = (head + (f"Accept: {accept}\r\n" if accept else "") + "\r\n").encode()
-    timings: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def connection() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while time.perf_counter() < deadline:
-                began = time.perf_counter()
-                writer.write(request)
-                status, _, headers = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-                size = re.search(rb"(?i)content-length:\s*(\d+)", headers)
-                await reader.readexactly(int(size.group(1)) if size else 0)
-                timings.append((time.perf_counter() - began) * 1000)
-                errors += not status.startswith(b"HTTP/1.1 200")
-        finally:
-            writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(connections)))
-    elapsed = time.perf_counter() - began
-    return len(timings), errors, elapsed, percentile(timings, 50), percentile(timings, 99)
-
-
-def load(
-    tool: str, server: Server, target: str, accept: str | None, connections: int, seconds: float
-) -> tuple[int, int, float, float, float]:
-    if tool == "wrk":
-        return wrk_load(server.base + target, accept, connections, seconds)
-    return asyncio.run(_asyncio_load(server.port, target, accept, connections, seconds))
-
-
-def baseline(tool: str, workdir: Path, args: argparse.Namespace) -> None:
-    """The same load on a bare Starlette JSON endpoint under the same uvicorn: the ceiling."""
-    (workdir / "bare_app.py").write_text(BARE_APP)
-    bare = Server(workdir, free_port(), args.log_level)
-    command = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare.port)]
-    proc = subprocess.Popen(
-        [*command, "--log-level", args.log_level],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(bare.base + "/", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        load(tool, bare, "/", None, args.connections, args.warmup)
-        done, errors, elapsed, p50, p99 = load(tool, bare, "/", None, args.connections, 5.0)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    print(f"Baseline (bare Starlette JSON endpoint, same uvicorn and log level, {tool}):")
-    line("throughput", f"{done / elapsed:.0f} req/s", "(the ceiling here, now)")
-    line("latency p50 / p99", f"{p50:.2f} / {p99:.2f} ms", f"(errors {errors})")
-    print(flush=True)
 
 
 def main() -> None:
@@ -173,8 +60,9 @@ def main() -> None:
     print("\n".join(f"  {key:<7} {value}" for key, value in machine().items()))
     print(f"  data    {workdir}\n  load    {loadavg()} (1/5/15 min; other work skews it)\n")
     try:
+        ceiling = None
         if not args.no_baseline:
-            baseline(tool, workdir, args)
+            ceiling = baseline(tool, workdir, args.connections, args.warmup, args.log_level)
         server.start()
         subprocess.run(
             [str(PORCH), "user", "create", "ana", "--email", "ana@example.com", "--password-stdin"],
@@ -211,6 +99,8 @@ def main() -> None:
             )
             rps = done / elapsed
             line("throughput", f"{rps:.0f} req/s", f">= {TARGET_RPS:.0f} req/s", rps >= TARGET_RPS)
+            if ceiling is not None:
+                line("share of the ceiling", ceiling.share(rps), "(info)")
             line("requests / errors", f"{done} / {errors}", "(info)")
             line("latency p50", f"{p50:.2f} ms", "(info)")
             line("latency p99", f"{p99:.2f} ms", "(info)")
