@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "porch:events"
+#: The channel, per Redis database: pub/sub ignores database numbers, and instances
+#: (or test runs) sharing one Redis server by database must not hear each other.
+CHANNEL = "porch:events:{db}"
 #: Events a listener may have waiting before it is considered lost.
 QUEUE_SIZE = 1000
 
@@ -118,6 +120,7 @@ class RedisBus(LocalBus):
         self._redis: Redis | None = None
         self._outage = Outage(log, "Redis (events)", "events reach this process only")
         self.subscribed = asyncio.Event()
+        self.channel = CHANNEL.format(db=0)
 
     def emit(self, events: Sequence[Event]) -> None:
         self._deliver(events)
@@ -129,6 +132,7 @@ class RedisBus(LocalBus):
         from redis.asyncio import Redis
 
         self._redis = Redis.from_url(self._url, socket_connect_timeout=2)
+        self.channel = CHANNEL.format(db=self._redis.connection_pool.connection_kwargs.get("db", 0))
         self._tasks = [
             asyncio.create_task(self._publish_forever(), name="bus-publish"),
             asyncio.create_task(self._receive_forever(), name="bus-receive"),
@@ -150,7 +154,7 @@ class RedisBus(LocalBus):
         while True:
             message = await self._outbox.get()
             try:
-                await self._redis.publish(CHANNEL, message)
+                await self._redis.publish(self.channel, message)
                 self._outage.back()
             except redis_errors() as exc:
                 self._outage.lost(exc)
@@ -161,7 +165,7 @@ class RedisBus(LocalBus):
         while True:
             try:
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     self.subscribed.set()
                     self._outage.back()
                     attempt = 0
@@ -186,7 +190,7 @@ class RedisBus(LocalBus):
         try:
             self._deliver([Event.decode(raw)])
         except ValueError as exc:
-            log.warning("ignored a message on %s: %s", CHANNEL, exc)
+            log.warning("ignored a message on %s: %s", self.channel, exc)
 
 
 def make_bus(redis_url: str | None) -> LocalBus:

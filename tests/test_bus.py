@@ -72,3 +72,20 @@ async def test_another_process_hears_an_event_through_redis_once() -> None:
     finally:
         await one.stop()
         await two.stop()
+
+
+async def test_instances_on_other_redis_databases_do_not_hear_each_other() -> None:
+    need_service("redis", REDIS_URL)
+    base = REDIS_URL.rsplit("/", 1)[0]
+    one, two = RedisBus(f"{base}/14"), RedisBus(f"{base}/15")
+    await one.start()
+    await two.start()
+    try:
+        await asyncio.wait_for(two.subscribed.wait(), 5)
+        with two.listen() as there:
+            one.emit([DELETED])
+            await asyncio.sleep(0.3)
+            assert there.pending() == []
+    finally:
+        await one.stop()
+        await two.stop()
