@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Block, Follow, OutboxKind
 from server.services import lists, outbox, paging
 from server.services.errors import Invalid
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -67,12 +68,14 @@ async def block(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
     await session.commit()
     return row
 
 
 async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
     """Lift a block; when there is none, nothing changes."""
+    assert actor.id is not None and target.id is not None
     row = (
         await session.exec(
             select(Block).where(Block.actor_id == actor.id, Block.target_id == target.id)
@@ -93,6 +96,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
     await session.commit()
 
 

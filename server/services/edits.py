@@ -27,6 +27,7 @@ from server.models import (
 )
 from server.services import drafts, media_files, outbox, signal_upkeep, states, uploads
 from server.services.errors import Conflict, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.post_reads import get_visible
 from server.services.posts import (
     Composition,
@@ -161,6 +162,7 @@ async def edit_published(
     assert post is not None
     await signal_upkeep.edited(session, post)
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
+    announce(session, Event(EventKind.post_edited, post_id))
     await session.commit()
     return post
 

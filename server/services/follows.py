@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
 from server.services import blocks, lists, notifications, outbox, paging, states
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -82,6 +83,9 @@ async def follow(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(
+        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
+    )
     await session.commit()
     return row
 
@@ -120,13 +124,24 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=existing.activity_id),
         )
+    announce(
+        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
+    )
     await session.commit()
 
 
 async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
     """The remote account accepted a local member's follow (again: nothing changes)."""
     assert follow.id is not None
-    await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted)
+    if await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted):
+        announce(
+            session,
+            Event(
+                EventKind.relation_changed,
+                follow.follower_id,
+                audience=(follow.follower_id, follow.followed_id),
+            ),
+        )
     await session.commit()
 
 
@@ -169,6 +184,10 @@ async def answer_request(
             now=now,
         )
         await _answer_remote(session, row, target, now)
+        announce(
+            session,
+            Event(EventKind.relation_changed, follower_id, audience=(follower_id, target.id)),
+        )
     else:
         if not await states.leave(session, Follow, row.id, FollowState.requested):
             raise NotFound("That follow request is not waiting any more.")
@@ -194,6 +213,14 @@ async def answer_request(
 async def remove(session: AsyncSession, follow: Follow) -> None:
     """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
     await session.delete(follow)
+    announce(
+        session,
+        Event(
+            EventKind.relation_changed,
+            follow.follower_id,
+            audience=(follow.follower_id, follow.followed_id),
+        ),
+    )
     await session.commit()
 
 

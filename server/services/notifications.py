@@ -7,8 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +34,7 @@ from server.models import (
     Post,
 )
 from server.services.errors import NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.visibility import visible_to
 
@@ -68,6 +79,20 @@ class NotificationView:
     notification: Notification
     from_actor: Actor
     post: Post | None
+
+
+def _announce_new(session: Session, _context: Any) -> None:
+    """Every notification written is news for its owner's open streams. After the
+    flush, so each carries its id; whichever service wrote it, however."""
+    made = [n for n in session.new if isinstance(n, Notification) and n.id is not None]
+    if made:
+        announce(
+            session,
+            *(Event(EventKind.notification, n.id, (n.recipient_id,)) for n in made if n.id),
+        )
+
+
+event.listen(Session, "after_flush", _announce_new)
 
 
 def add(

@@ -12,6 +12,7 @@ from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
 from server.services import blocks, notifications, outbox, paging, signal_upkeep
 from server.services.errors import Forbidden, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.post_reads import get_visible
 from server.services.rows import insert_once
@@ -139,6 +140,7 @@ async def boost(
     )
     if actor.is_local:
         outbox.record(session, OutboxKind.announce, actor.id, now=now, post_id=boost_id)
+    announce(session, Event(EventKind.post_published, boost_id))
     await session.commit()
     return row
 
@@ -165,6 +167,7 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             payload=outbox.Unboost(boost_id=row.id, post_id=post_id),
         )
     await signal_upkeep.count_boost(session, post_id, -1)
+    announce(session, Event(EventKind.post_deleted, row.id))
     await session.commit()
 
 

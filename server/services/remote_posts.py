@@ -28,6 +28,7 @@ from server.models import (
     Visibility,
 )
 from server.services import notifications, signal_rebuild, signal_upkeep
+from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -141,6 +142,7 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             await signal_rebuild.rethread(session, moved | {post.root_id})
         else:
             await signal_upkeep.record(session, post)
+        announce(session, Event(EventKind.post_published, post.id))
         await session.commit()
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
@@ -273,6 +275,7 @@ async def edit(
     await session.flush()
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
+    announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True
 
@@ -297,6 +300,7 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))
     await signal_upkeep.forget(session, post)
     await session.delete(post)
+    announce(session, Event(EventKind.post_deleted, post.id))
     await session.commit()
 
 
