@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CompoundSelect, exists, literal, or_, union_all
+from sqlalchemy import CompoundSelect, literal, or_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,8 +64,13 @@ async def who_may_see(
     found: set[int | None] = set()
     members = [v for v in set(viewer_ids) if v is not None]
     if members:
-        seen = exists(select(col(Post.id)).where(col(Post.id) == post_id, visible_to(VIEWER.id)))
-        rows = await session.exec(select(VIEWER.id).where(col(VIEWER.id).in_(members), seen))
+        # One post against many viewers: the post's row joined to each viewer's, so the
+        # rule's subqueries correlate with both.
+        rows = await session.exec(
+            select(VIEWER.id)
+            .join(Post, col(Post.id) == post_id)
+            .where(col(VIEWER.id).in_(members), visible_to(VIEWER.id))
+        )
         found.update(int(i) for i in rows.all() if i is not None)
     if None in viewer_ids:
         anyone = select(col(Post.id)).where(col(Post.id) == post_id, visible_to(None))

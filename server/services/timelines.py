@@ -264,7 +264,8 @@ async def public(
     if local_only:
         where.append(col(Actor.domain).is_(None))
     elif remote_only:
-        where.append(col(Actor.domain).not_in(_limited()))
+        # NOT IN alone lets local posts (no domain) through while no server is limited.
+        where += [col(Actor.domain).is_not(None), col(Actor.domain).not_in(_limited())]
     else:
         where.append(or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(_limited())))
     if only_media:

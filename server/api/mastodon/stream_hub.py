@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: How often every open connection's grant is checked again, all in one statement.
 RECHECK_SECONDS = 10.0
+#: Events the hub's listener may have waiting before it counts them lost.
+LISTEN_SIZE = 1000
 #: Messages a connection may have waiting; one that falls further behind is closed.
 QUEUE_SIZE = 200
 REVOKED = "The access token was revoked or its account can no longer sign in"
@@ -121,7 +123,7 @@ class Hub:
         connection = Connection(grant, subs)
         self.connections.add(connection)
         if not self._tasks:
-            listener = self._listening.enter_context(self.app.state.bus.listen())
+            listener = self._listening.enter_context(self.app.state.bus.listen(LISTEN_SIZE))
             self._tasks = [
                 asyncio.create_task(self._run(listener), name="stream-hub"),
                 asyncio.create_task(self._recheck_forever(), name="stream-recheck"),
