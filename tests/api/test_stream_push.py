@@ -264,3 +264,20 @@ def test_streams_close_when_their_process_missed_events(
     server.run(flood())
     assert "fell behind" in stream.next("error")["error"]
     assert stream.ended()
+
+
+def test_posts_in_their_pause_never_send_a_false_delete(server: Running, listen: Any) -> None:
+    """Ben's published post stays put while he writes many more that are still in
+    their pause (a timeline that re-reads its newest page took it for deleted)."""
+    community(server, "ben")
+    ben = listen("/api/v1/streaming/user", "ben")
+    published = post(server, "ben", "Out there")
+    server.publish_due(31)
+    last = post(server, "zed", "Marker")
+    server.clock.advance(10)
+    for n in range(41):
+        post(server, "ben", f"Draft thought {n}")
+    server.publish_due(21)  # the marker goes out; Ben's drafts are still in their pause
+    events = until(ben, last)
+    assert ids(events) == {published}
+    assert ids(events, "delete") == set()
