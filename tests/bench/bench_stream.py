@@ -40,7 +40,7 @@ from tests.bench.bench_serve import (  # noqa: E402
     loadavg,
     machine,
 )
-from tests.bench.ceiling import baseline  # noqa: E402
+from tests.bench.ceiling import Ceiling, baseline  # noqa: E402
 
 TARGET_IDLE_CPU = 5.0  # % of one core
 TARGET_FAN_OUT_S = 1.0
@@ -134,7 +134,7 @@ def published_at(data_dir: Path, post_id: str) -> float:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
-async def run(server: Server, args: argparse.Namespace) -> None:
+async def run(server: Server, args: argparse.Namespace, ceiling: Ceiling | None) -> None:
     readers = max(1, -(-args.connections // PER_TOKEN))
     started = time.perf_counter()
     author_token, tokens = await make_readers(server.data_dir, f"localhost:{server.port}", readers)
@@ -188,6 +188,10 @@ async def run(server: Server, args: argparse.Namespace) -> None:
         )
         line("first connection after", f"{first:.3f} s", "(from publishing)")
         line("server CPU for the fan-out", f"{fan_cpu:.2f} s", "(info)")
+        rate = len(got.at) / max(last, 1e-3)
+        line("deliveries per second (all / last)", f"{rate:.0f} /s", "(info)")
+        if ceiling is not None:
+            line("share of the ceiling (one delivery = one request)", ceiling.share(rate), "(info)")
     else:
         line("post reached", "no connection", f"< {TARGET_FAN_OUT_S:.0f} s", False)
     for task in tasks:
@@ -218,14 +222,16 @@ def main() -> None:
     print(f"  data    {workdir}\n  load    {loadavg()} (1/5/15 min; other work skews it)")
     print(f"  files   {wanted} open files allowed\n")
     try:
+        ceiling = None
         if not args.no_baseline:
-            baseline("wrk" if shutil.which("wrk") else "asyncio", workdir, 16, 2.0, "warning")
+            tool = "wrk" if shutil.which("wrk") else "asyncio"
+            ceiling = baseline(tool, workdir, 16, 2.0, "warning")
         server.start()
         print(
             f"{args.connections} streams on the user timeline (half SSE, half WebSocket), "
             f"one uvicorn process, SQLite:"
         )
-        asyncio.run(run(server, args))
+        asyncio.run(run(server, args, ceiling))
     finally:
         server.stop()
         print(f"Load average at the end: {loadavg()}")
