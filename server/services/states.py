@@ -17,6 +17,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models.states import TABLES, InvalidTransition, StateTable
+from server.services.events import Event, EventKind, announce
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -69,7 +70,14 @@ async def move(
         .values(_set(after, values))
     )
     done = await session.exec(statement)
-    return bool(done.rowcount == 1)
+    moved = bool(done.rowcount == 1)
+    if moved and model.__tablename__ == "posts":
+        # What was said of this post (its document, its entity) is out of date.
+        if after == "deleted":
+            announce(session, Event(EventKind.post_deleted, row_id))
+        elif before == after == "published":
+            announce(session, Event(EventKind.post_edited, row_id))
+    return moved
 
 
 async def move_all(
