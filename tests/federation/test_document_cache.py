@@ -7,15 +7,19 @@ on the same database: status, every header, and the body, byte for byte.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.types import Message, Receive, Scope, Send
 
 from federation.document_cache import DocumentCache, DocumentStore
 from server.app import create_app
+from server.bus import QUEUE_SIZE, LocalBus
 from server.clock import FrozenClock
 from server.config import Settings
+from server.services.events import Event, EventKind
 from tests.conftest import Person, client_for, publish_due
 
 AS2 = "application/activity+json"
@@ -210,3 +214,67 @@ async def test_the_store_keeps_within_its_bound(
     await visitor.get("/users/ana?again", headers={"Accept": AS2})
     assert store.size <= store.max_bytes
     assert [key[0] for key in store._entries] == ["/users/cleo", "/users/ana", "/users/ana"]
+
+
+class _Inner:
+    """An app answering every request with a 200 document, committing `during` first."""
+
+    def __init__(self, bus: LocalBus) -> None:
+        self.bus = bus
+        self.during: list[Event] = []
+        self.calls = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        self.bus.emit(self.during)  # as a commit elsewhere would, while this one renders
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"name":"ana"}'})
+
+
+async def _ask(cache: DocumentCache, app: SimpleNamespace, path: str = "/users/ana") -> None:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"accept", AS2.encode())],
+        "app": app,
+    }
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        pass
+
+    await cache(scope, receive, send)
+
+
+async def test_an_answer_rendered_while_its_change_was_committed_is_not_kept() -> None:
+    bus = LocalBus()
+    inner = _Inner(bus)
+    cache = DocumentCache(inner, max_bytes=1_048_576, clock=FrozenClock())
+    app = SimpleNamespace(
+        state=SimpleNamespace(bus=bus, settings=SimpleNamespace(authorized_fetch=False))
+    )
+    inner.during = [Event(EventKind.stale, 1, topic="actor")]
+    await _ask(cache, app)
+    assert len(cache.store) == 0  # it may show the profile from before the change
+    inner.during = [Event(EventKind.post_published, 7)]  # about nothing kept here
+    await _ask(cache, app)  # kept this time
+    await _ask(cache, app)  # and served from the store
+    assert (len(cache.store), inner.calls) == (1, 2)
+
+
+async def test_a_cache_that_fell_behind_the_events_starts_afresh() -> None:
+    bus = LocalBus()
+    inner = _Inner(bus)
+    cache = DocumentCache(inner, max_bytes=1_048_576, clock=FrozenClock())
+    app = SimpleNamespace(
+        state=SimpleNamespace(bus=bus, settings=SimpleNamespace(authorized_fetch=False))
+    )
+    await _ask(cache, app)
+    assert len(cache.store) == 1
+    bus.emit([Event(EventKind.post_published, n) for n in range(QUEUE_SIZE + 1)])
+    await _ask(cache, app, "/users/ben")
+    assert [key[0] for key in cache.store._entries] == ["/users/ben"]

@@ -16,13 +16,22 @@ from server.app import create_app
 from server.clock import FrozenClock
 from server.config import Settings
 from server.services import accounts
-from tests.conftest import REDIS_URL, Person, client_for, csrf_from, need_service, sign_up
+from tests.conftest import (
+    REDIS_URL,
+    Person,
+    client_for,
+    csrf_from,
+    need_service,
+    publish_due,
+    sign_up,
+)
 from tests.federation.conftest import World
 from tests.federation.test_document_cache import AS2, HOST, ana_has_a_post, cache_of, store_of
 from tests.federation.test_flows import find_and_follow
 from tests.federation.test_policies import make_admin
 from tests.test_admin import make_admin as make_local_admin
 from tests.test_exactly_once import _edit_form
+from tests.test_uploads import ana_app  # noqa: F401 (a fixture)
 
 WEBFINGER = ("/.well-known/webfinger", {"resource": f"acct:ana@{HOST}"})
 
@@ -116,6 +125,36 @@ async def test_edits_and_deletions_show_on_the_next_read_of_the_post(
     assert deleted.status_code == 303
     gone = await visitor.get(paths[0], headers={"Accept": AS2})
     assert gone.status_code == 410 and gone.json()["type"] == "Tombstone"
+
+
+async def test_a_new_media_description_shows_on_the_next_read_of_the_post(
+    app: Starlette,
+    clock: FrozenClock,
+    ana_app: httpx.AsyncClient,  # noqa: F811 (the fixture imported above)
+    visitor: httpx.AsyncClient,
+) -> None:
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 120, 40)).save(picture, "PNG")
+    upload = await ana_app.post(
+        "/api/v2/media",
+        files={"file": ("bread.png", picture.getvalue(), "image/png")},
+        data={"description": "A loaf"},
+    )
+    assert upload.status_code == 200, upload.text
+    media_id = upload.json()["id"]
+    status = await ana_app.post(
+        "/api/v1/statuses", data={"status": "Fresh", "media_ids[]": media_id}
+    )
+    assert status.status_code == 200, status.text
+    await publish_due(app, clock, 31)
+    note = f"/users/ana/statuses/{status.json()['id']}"
+    for _ in range(2):
+        doc = (await visitor.get(note, headers={"Accept": AS2})).json()
+        assert doc["attachment"][0]["name"] == "A loaf"
+    described = await ana_app.put(f"/api/v1/media/{media_id}", data={"description": "Two loaves"})
+    assert described.status_code == 200, described.text
+    doc = (await visitor.get(note, headers={"Accept": AS2})).json()
+    assert doc["attachment"][0]["name"] == "Two loaves"
 
 
 async def test_nodeinfo_shows_norms_at_once_and_counts_within_a_minute(
