@@ -7,12 +7,13 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import bodies, dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
 from server.db import unavailable
+from server.json_response import JSONResponse
 from server.models import ReceivedActivity
 from server.services import accounts, remote_actors
 from server.services.errors import NotFound

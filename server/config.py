@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     streams_per_address: Annotated[int | None, Field(ge=1)] = Field(
         None, description="Streaming connections one address may hold open (default 20)"
     )
+    #: Memory for WebFinger, actor, NodeInfo and public post documents kept as bytes
+    #: (federation/document_cache.py); 0 turns the cache off.
+    document_cache_mb: Annotated[int, Field(ge=0, le=4096)] = 32
     instance_name: str = "Porch"
     contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Attachment
 from server.services import media
 from server.services.errors import Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 
 MAX_ATTACHMENTS = 4
 MAX_DESCRIPTION = 1500
@@ -98,6 +99,8 @@ async def describe(
     if focus is not None:
         item.focus_x, item.focus_y = focus
     session.add(item)
+    if item.post_id is not None:  # the post's document names its media
+        announce(session, Event(EventKind.stale, item.post_id, topic="post"))
     await session.commit()
     return item
 
