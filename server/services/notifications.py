@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, or_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,37 +40,68 @@ from server.services.visibility import visible_to
 
 async def for_new_post(session: AsyncSession, post: Post, now: datetime) -> None:
     """Tell local people about a post that just reached them: the author of the post it
-    answers, and everyone it mentions. Nobody hears of a post they could not open."""
-    told: set[int] = set()
-    candidates: list[tuple[int, NotificationKind]] = []
-    if post.in_reply_to_id is not None:
-        parent = await session.get(Post, post.in_reply_to_id)
-        if parent is not None:
-            candidates.append((parent.actor_id, NotificationKind.reply))
-    mentioned = await session.exec(select(Mention.actor_id).where(Mention.post_id == post.id))
-    candidates += [(actor_id, NotificationKind.mention) for actor_id in mentioned.all()]
-    for actor_id, kind in candidates:
-        if actor_id in told or not await _local_and_can_see(session, actor_id, post.id):
-            continue
-        told.add(actor_id)
-        add(
-            session,
-            recipient_id=actor_id,
-            kind=kind,
-            from_actor_id=post.actor_id,
-            post_id=post.id,
-            now=now,
+    answers, and everyone it mentions. Nobody hears of a post they could not open.
+
+    One SELECT finds who is told and one INSERT writes them all, however many the post
+    mentions (the caller commits).
+    """
+    params = {"post": post.id, "parent": post.in_reply_to_id or 0}
+    found = await session.exec(TOLD_OF_NEW_POST, params=params)
+    told = [
+        (recipient_id, NotificationKind.reply if replied_to else NotificationKind.mention)
+        for recipient_id, replied_to in found.all()
+        if recipient_id != post.actor_id  # nobody is told of their own acts
+    ]
+    await add_many(session, told, from_actor_id=post.actor_id, post_id=post.id, now=now)
+
+
+async def add_many(
+    session: AsyncSession,
+    told: list[tuple[int, NotificationKind]],
+    *,
+    from_actor_id: int,
+    post_id: int | None,
+    now: datetime,
+) -> list[int]:
+    """Write one notification per (recipient, kind) in `told` with one INSERT, in the
+    caller's transaction; returns their ids in the same order."""
+    if not told:
+        return []
+    rows = [
+        {
+            "recipient_id": recipient_id,
+            "kind": kind,
+            "from_actor_id": from_actor_id,
+            "post_id": post_id,
+            "created_at": now,
+        }
+        for recipient_id, kind in told
+    ]
+    written = await session.exec(insert(Notification).values(rows).returning(Notification.id))
+    return list(written.scalars().all())
+
+
+def _told_of_new_post() -> Any:
+    """Local people a new post answers or mentions who may open it, each once, with
+    whether it answers them (a reply notification rather than a mention)."""
+    recipient = aliased(Actor)  # aliased: visible_to's own subqueries read `actors`
+    new_post: BindParameter[int] = bindparam("post")
+    answered = select(Post.actor_id).where(col(Post.id) == bindparam("parent"))
+    mentioned = select(Mention.actor_id).where(col(Mention.post_id) == new_post)
+    can_open = exists(select(Post.id).where(col(Post.id) == new_post, visible_to(recipient.id)))
+    return (
+        select(recipient.id, recipient.id.in_(answered))
+        .where(
+            or_(recipient.id.in_(answered), recipient.id.in_(mentioned)),
+            recipient.domain.is_(None),
+            can_open,
         )
-
-
-async def _local_and_can_see(session: AsyncSession, actor_id: int, post_id: int) -> bool:
-    # A followers-only reply to a stranger does not notify them of a post they could not open.
-    found = await session.exec(
-        select(Post.id)
-        .join(Actor, col(Actor.id) == actor_id)
-        .where(Post.id == post_id, col(Actor.domain).is_(None), visible_to(actor_id))
+        .order_by(recipient.id)
     )
-    return found.first() is not None
+
+
+#: Built once: it runs for every post published here and every post that arrives.
+TOLD_OF_NEW_POST = _told_of_new_post()
 
 
 @dataclass(frozen=True)
