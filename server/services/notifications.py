@@ -38,13 +38,18 @@ from server.services.paging import Window
 from server.services.visibility import visible_to
 
 
-async def for_new_post(session: AsyncSession, post: Post, now: datetime) -> None:
+async def for_new_post(
+    session: AsyncSession, post: Post, now: datetime, mention_ids: Collection[int] | None = None
+) -> None:
     """Tell local people about a post that just reached them: the author of the post it
     answers, and everyone it mentions. Nobody hears of a post they could not open.
 
     One SELECT finds who is told and one INSERT writes them all, however many the post
-    mentions (the caller commits).
+    mentions (the caller commits). A caller that knows the post mentions nobody says so
+    with an empty `mention_ids`, and a post that answers nobody then costs no query.
     """
+    if post.in_reply_to_id is None and mention_ids is not None and not mention_ids:
+        return
     params = {"post": post.id, "parent": post.in_reply_to_id or 0}
     found = await session.exec(TOLD_OF_NEW_POST, params=params)
     told = [
@@ -77,26 +82,27 @@ async def add_many(
         }
         for recipient_id, kind in told
     ]
-    written = await session.exec(insert(Notification).values(rows).returning(Notification.id))
-    return list(written.scalars().all())
+    written = await session.exec(insert(Notification).values(rows).returning(col(Notification.id)))
+    return [row[0] for row in written.all()]
 
 
 def _told_of_new_post() -> Any:
     """Local people a new post answers or mentions who may open it, each once, with
     whether it answers them (a reply notification rather than a mention)."""
     recipient = aliased(Actor)  # aliased: visible_to's own subqueries read `actors`
+    recipient_id, domain = col(recipient.id), col(recipient.domain)
     new_post: BindParameter[int] = bindparam("post")
     answered = select(Post.actor_id).where(col(Post.id) == bindparam("parent"))
     mentioned = select(Mention.actor_id).where(col(Mention.post_id) == new_post)
-    can_open = exists(select(Post.id).where(col(Post.id) == new_post, visible_to(recipient.id)))
+    can_open = exists(select(Post.id).where(col(Post.id) == new_post, visible_to(recipient_id)))
     return (
-        select(recipient.id, recipient.id.in_(answered))
+        select(recipient_id, recipient_id.in_(answered))
         .where(
-            or_(recipient.id.in_(answered), recipient.id.in_(mentioned)),
-            recipient.domain.is_(None),
+            or_(recipient_id.in_(answered), recipient_id.in_(mentioned)),
+            domain.is_(None),
             can_open,
         )
-        .order_by(recipient.id)
+        .order_by(recipient_id)
     )
 
 

@@ -138,7 +138,7 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
-        await notifications.for_new_post(session, post, now)
+        await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
         else:
