@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Mention, Notification, Post, PostTag
+from server.models import Like, Mention, Notification, Post, PostTag, ReceivedActivity
 from server.services import accounts, norms, posting_rules, posts, publishing
 from server.services.posts import Composition
 from tests.conftest import PASSWORD
@@ -179,3 +179,22 @@ async def test_a_redelivered_create_is_answered_with_one_statement_after_the_key
     assert again.status_code == 202
     assert await scene.counts() == before
     assert [s.split()[0] for s in seen][-1] == "INSERT"  # the once-only row, and no more
+
+
+async def test_a_refused_activity_is_remembered_so_its_redelivery_is_not_applied_again(
+    scene: Scene,
+) -> None:
+    """Zoe likes a post of Ana's she may not see: the rules refuse it (its writes rolled
+    back), yet its id is kept, so the same Like sent again ends at the once-only row."""
+    hidden = await scene.ana.post("Only for my followers.", visibility="followers")
+    await scene.drain(31)
+    like = scene.load("like") | {"object": f"https://porch.test/users/ana/statuses/{hidden}"}
+    assert (await scene.deliver(like)).status_code == 202
+    [kept] = await scene.rows(ReceivedActivity, col(ReceivedActivity.uri) == like["id"])
+
+    with statements(scene.app.state.engine) as seen:
+        again = await scene.deliver(like)
+
+    assert again.status_code == 202
+    assert [s.split()[0] for s in seen][-1] == "INSERT"  # nothing after the once-only row
+    assert await scene.rows(Like) == []
