@@ -25,7 +25,7 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import drafts, media_files, outbox, signal_upkeep, states, uploads
+from server.services import media_files, outbox, signal_upkeep, states, uploads
 from server.services.errors import Conflict, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.post_reads import get_visible
@@ -203,4 +203,3 @@ async def _replace_media(
         now,
     )
     await uploads.claim(session, author.id, media_ids, post_id)
-    await drafts.taken_by(session, post_id)

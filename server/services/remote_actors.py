@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +61,15 @@ async def by_key_id_of(session: AsyncSession, actor_id: int) -> str | None:
 async def by_acct(session: AsyncSession, username: str, domain: str) -> Actor | None:
     key = f"{username}@{domain}".lower()
     return (await session.exec(select(Actor).where(Actor.acct_key == key))).first()
+
+
+async def known_accts(session: AsyncSession, handles: Collection[str]) -> set[str]:
+    """Which of the user@domain `handles` Porch knows, lowercased (one query for all)."""
+    keys = {h.lower() for h in handles}
+    if not keys:
+        return set()
+    found = await session.exec(select(Actor.acct_key).where(col(Actor.acct_key).in_(keys)))
+    return set(found.all())
 
 
 async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) -> Actor:

@@ -67,6 +67,8 @@ class RemotePost:
     language: str | None
     in_reply_to_id: int | None
     in_reply_to_uri: str | None
+    #: The thread the parent is in, when the caller read the parent already.
+    root_id: int | None = None
     mention_ids: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
@@ -137,7 +139,7 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
-        await notifications.for_new_post(session, post, now)
+        await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
         else:
@@ -157,7 +159,9 @@ async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now
         published += timedelta(microseconds=secrets.randbelow(1_000_000))
     post_id = id_for_time(min(published, now))
     root_id = post_id
-    if note.in_reply_to_id is not None:
+    if note.in_reply_to_id is not None and note.root_id is not None:
+        root_id = note.root_id
+    elif note.in_reply_to_id is not None:
         parent = await session.get(Post, note.in_reply_to_id)
         root_id = parent.root_id if parent is not None else post_id
     return Post(

@@ -45,7 +45,7 @@ from tests.bench.bench_serve import (  # noqa: E402
 
 TARGET_HOME_RPS = 500.0
 TARGET_HOME_P99_MS = 50.0
-TARGET_POST_RPS = 200.0
+TARGET_POST_RPS = 250.0
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write follow"
 TEXT = "An evening on the porch with tea, a book and a slow conversation, number {i}."
