@@ -149,6 +149,26 @@ def test_a_stream_hears_update_edit_notification_and_delete_in_order(
     assert events[4][1] == posted
 
 
+def test_mentions_and_replies_reach_the_owners_notification_stream_only(
+    server: Running, listen: Any
+) -> None:
+    community(server, "ana", "ben", "cleo")
+    # The user stream carries notifications too, and Zed's marker that ends the wait.
+    ana = listen("/api/v1/streaming/user", "ana")
+    cleo = listen("/api/v1/streaming/user", "cleo")
+    asked = post(server, "ana", "Who has a ladder?")
+    server.publish_due(31)
+    act(server, "ben", "POST", "/api/v1/statuses", status="@ana I do", in_reply_to_id=asked)
+    act(server, "ben", "POST", "/api/v1/statuses", status="@ana and @cleo: soup later?")
+    server.publish_due(31)
+    last = marker(server)
+    told_ana = [e for k, e in until(ana, last) if k == "notification"]
+    assert sorted(n["type"] for n in told_ana) == ["mention", "mention"]
+    assert {n["status"]["in_reply_to_id"] for n in told_ana} == {asked, None}
+    told_cleo = [e for k, e in until(cleo, last) if k == "notification"]
+    assert [(n["type"], n["account"]["acct"]) for n in told_cleo] == [("mention", "ben")]
+
+
 def test_a_suspended_authors_post_reaches_nobody(server: Running, listen: Any) -> None:
     people = community(server, "ana", "ben")
     act(server, "ben", "POST", f"/api/v1/accounts/{people['ana']}/follow")
