@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, lists, notifications, outbox, paging, states
+from server.services import blocks, counters, lists, notifications, outbox, paging, states
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -62,6 +62,8 @@ async def follow(
         await session.commit()
         return existing
     row = existing
+    if row.state == FollowState.accepted:
+        await counters.followed(session, follower.id, target.id, 1)
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
@@ -107,8 +109,8 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if existing is None:
         return
     # Conditional: of two take-backs at once, one sends the Undo.
-    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))
-    if gone.rowcount != 1:
+    gone = await _delete(session, existing)
+    if gone is None:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     if follower.is_local and not target.is_local:
@@ -126,7 +128,8 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
 async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
     """The remote account accepted a local member's follow (again: nothing changes)."""
     assert follow.id is not None
-    await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted)
+    if await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted):
+        await counters.followed(session, follow.follower_id, follow.followed_id, 1)
     await session.commit()
 
 
@@ -159,6 +162,7 @@ async def answer_request(
             session, Follow, row.id, FollowState.requested, FollowState.accepted
         ):
             raise NotFound("That follow request is not waiting any more.")
+        await counters.followed(session, follower_id, target.id, 1)
         await session.refresh(row)
         notifications.add(
             session,
@@ -193,8 +197,20 @@ async def answer_request(
 
 async def remove(session: AsyncSession, follow: Follow) -> None:
     """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
-    await session.delete(follow)
+    await _delete(session, follow)
     await session.commit()
+
+
+async def _delete(session: AsyncSession, follow: Follow) -> FollowState | None:
+    """Delete `follow` if it is still there, counting it down if it was accepted; its
+    state, or None when another request took it away first."""
+    gone = await session.exec(
+        delete(Follow).where(col(Follow.id) == follow.id).returning(col(Follow.state))
+    )
+    state = gone.scalar_one_or_none()
+    if state is not None:
+        await counters.follows_ended(session, [(follow.follower_id, follow.followed_id, state)])
+    return None if state is None else FollowState(state)
 
 
 async def has_local_follower(session: AsyncSession, actor_id: int) -> bool:
