@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
     public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
+    #: Rendered posts and profiles kept per kind (entities, HTML) in each process; 0: off.
+    render_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 5000
     instance_name: str = "Porch"
     contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(
