@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, counters, lists, notifications, outbox, paging, states
+from server.services import (
+    blocks,
+    counters,
+    lists,
+    notifications,
+    outbox,
+    paging,
+    states,
+    stats,
+)
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -240,15 +249,9 @@ async def find(session: AsyncSession, follower_id: int, followed_id: int) -> Fol
 
 
 async def counts(session: AsyncSession, actor_id: int) -> Counts:
-    accepted = col(Follow.state) == FollowState.accepted
-    followers = (
-        select(func.count()).select_from(Follow).where(Follow.followed_id == actor_id, accepted)
-    ).scalar_subquery()
-    following = (
-        select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
-    ).scalar_subquery()
-    row = (await session.exec(select(followers, following))).one()
-    return Counts(followers=int(row[0]), following=int(row[1]))
+    """Accepted followers and follows of `actor_id`, from their counter row."""
+    figures = (await stats.of_accounts(session, [actor_id]))[actor_id]
+    return Counts(followers=figures.followers, following=figures.following)
 
 
 async def followers_of(
