@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
     public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
     #: Rendered posts and profiles kept per kind (entities, HTML) in each process; 0: off.
-    render_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 5000
+    render_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 2000
     instance_name: str = "Porch"
     contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(

@@ -139,7 +139,7 @@ def main() -> None:
             f"Seeded {seeded.members} members, {seeded.posts} posts; the reader follows "
             f"{seeded.reader_follows}.\n"
         )
-        for label, entries in (("caches on", "5000"), ("caches off", "0")):
+        for label, entries in (("caches on", "2000"), ("caches off", "0")):
             server = CacheServer(
                 data, free_port(), args.log_level, extra={"PORCH_RENDER_CACHE_ENTRIES": entries}
             )
