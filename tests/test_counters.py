@@ -258,3 +258,24 @@ def test_the_rebuild_command_recounts_counts_gone_wrong(
     assert done.stdout.startswith("Recounted the counts of 0 posts and 0 people in ")
     with sqlite3.connect(tmp_path / "porch.db") as db:
         assert db.execute("SELECT count(*) FROM actor_counters").fetchone() == (0,)
+
+
+async def test_two_people_following_each_other_at_once_both_count(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ana and Ben follow each other from two apps each at the same moment: every
+    request succeeds and each of them has one follower and follows one person."""
+    async with app.state.sessions() as session:
+        ids = {n: (await accounts.local_actor(session, n)).id for n in ("ana", "ben")}
+    clients = [await bearer(app, n, clock) for n in ("ana", "ben", "ana", "ben")]
+    targets = [ids["ben"], ids["ana"], ids["ben"], ids["ana"]]
+    answers = await asyncio.gather(
+        *(c.post(f"/api/v1/accounts/{t}/follow") for c, t in zip(clients, targets, strict=True))
+    )
+    for client in clients:
+        await client.aclose()
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    async with app.state.sessions() as session:
+        figures = await stats.of_accounts(session, [ids["ana"] or 0, ids["ben"] or 0])
+    assert {(f.followers, f.following) for f in figures.values()} == {(1, 1)}
+    await assert_counters_equal_a_recount(app)

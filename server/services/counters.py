@@ -108,8 +108,11 @@ async def unpublished(session: AsyncSession, post: Post) -> None:
 
 async def followed(session: AsyncSession, follower_id: int, followed_id: int, delta: int) -> None:
     """An accepted follow began (1) or ended (-1)."""
-    await add_to_actor(session, followed_id, followers_count=delta)
-    await add_to_actor(session, follower_id, following_count=delta)
+    changes = [(followed_id, "followers_count"), (follower_id, "following_count")]
+    # Rows are locked in id order, so Ana following Ben while Ben follows Ana cannot
+    # deadlock on PostgreSQL (each transaction would hold one row the other needs).
+    for actor_id, name in sorted(changes):
+        await add_to_actor(session, actor_id, **{name: delta})
 
 
 async def follows_ended(session: AsyncSession, rows: Iterable[tuple[int, int, str]]) -> None:
