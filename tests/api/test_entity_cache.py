@@ -4,14 +4,17 @@ the read path does not let see the post."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import MemberState
-from server.services import accounts
+from server.models import Actor, MemberState, Post
+from server.services import accounts, remote_posts
 from tests.conftest import Person, publish_due
 from tests.test_exactly_once import bearer
+from tests.test_remote_posts import note
 
 
 def kept(app: Starlette, name: str) -> int:
@@ -157,3 +160,29 @@ async def test_after_a_delete_or_a_suspension_the_kept_post_shows_nowhere(
             await accounts.set_state(session, "ana", MemberState.suspended, clock.now())
         assert (await ben.get(f"/api/v1/statuses/{stays}")).status_code == 404
         assert (await ben.get("/api/v1/timelines/public")).json() == []
+
+
+async def test_an_edit_from_another_server_shows_on_the_next_read(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ben reads Zoe's post from mastodon.test; her server then sends an edit."""
+    async with app.state.sessions() as session:
+        zoe = Actor(
+            username="zoe",
+            domain="mastodon.test",
+            acct_key="zoe@mastodon.test",
+            uri="https://mastodon.test/users/zoe",
+        )
+        session.add(zoe)
+        await session.commit()
+        post = await remote_posts.ingest(session, zoe, note(1, clock.now()), clock.now())
+        post_id = post.id
+    async with await bearer(app, "ben", clock) as ben:
+        assert "Note 1" in (await shown(ben, post_id))["content"]
+        clock.advance(60)
+        async with app.state.sessions() as session:
+            stored = await session.get(Post, post_id)
+            assert stored is not None
+            changed = replace(note(1, clock.now()), content_html="<p>Note one, fixed</p>")
+            assert await remote_posts.edit(session, stored, changed, clock.now(), clock.now())
+        assert "Note one, fixed" in (await shown(ben, post_id))["content"]
