@@ -9,7 +9,7 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Member
+from server.models import Member, MemberState
 from server.services import accounts, blocks
 from tests.conftest import Person, client_for, publish_due
 from tests.test_exactly_once import bearer
@@ -121,3 +121,19 @@ async def test_after_a_delete_the_post_shows_on_no_page(
         assert (await ana.delete(f"/api/v1/statuses/{post_id}")).status_code == 200
     assert "Wrong window" not in await home(people["ben"])
     assert (await people["ben"].client.get(f"/@ana/{post_id}")).status_code == 404
+
+
+async def test_a_kept_pending_post_shows_only_to_its_author_and_suspension_hides_all(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ana's post in its pause is on her home only; once published Ben sees it, and once
+    an admin suspends Ana it leaves his page."""
+    await people["ben"].follow("ana")
+    await people["ana"].post("Draft-ish thoughts on compost")
+    assert "compost" in await home(people["ana"])
+    assert "compost" not in await home(people["ben"])
+    await publish_due(app, clock, 31)
+    assert "compost" in await home(people["ben"])
+    async with app.state.sessions() as session:
+        await accounts.set_state(session, "ana", MemberState.suspended, clock.now())
+    assert "compost" not in await home(people["ben"])

@@ -186,3 +186,31 @@ async def test_an_edit_from_another_server_shows_on_the_next_read(
             changed = replace(note(1, clock.now()), content_html="<p>Note one, fixed</p>")
             assert await remote_posts.edit(session, stored, changed, clock.now(), clock.now())
         assert "Note one, fixed" in (await shown(ben, post_id))["content"]
+
+
+async def test_kept_direct_pending_and_muted_posts_reach_only_who_may_see_them(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ana writes Ben a direct message and starts a post still in its pause; each is
+    kept once read. Cleo never gets the message, nobody but Ana the pending post, and
+    once Ben mutes Ana her posts leave his home."""
+    await people["ben"].follow("ana")
+    direct = await people["ana"].post("@ben the gate code is 4711", visibility="direct")
+    await publish_due(app, clock, 31)
+    pending = await people["ana"].post("Still thinking about this one")
+    async with (
+        await bearer(app, "ana", clock) as ana,
+        await bearer(app, "ben", clock) as ben,
+        await bearer(app, "cleo", clock) as cleo,
+    ):
+        assert "4711" in (await shown(ben, direct))["content"]
+        assert (await cleo.get(f"/api/v1/statuses/{direct}")).status_code == 404
+        assert (await shown(ana, pending))["content"]
+        assert (await ben.get(f"/api/v1/statuses/{pending}")).status_code == 404
+        assert pending not in [
+            int(s["id"]) for s in (await ben.get("/api/v1/timelines/home")).json()
+        ]
+        ana_id = (await shown(ben, direct))["account"]["id"]
+        assert (await ben.post(f"/api/v1/accounts/{ana_id}/mute")).status_code == 200
+        home = (await ben.get("/api/v1/timelines/home")).json()
+    assert [s for s in home if s["account"]["id"] == ana_id] == []
