@@ -4,6 +4,7 @@ the rows always equal a recount of the data (`porch counters rebuild`)."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import random
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete, text
 from sqlmodel import select
 from starlette.applications import Starlette
 
@@ -35,6 +37,7 @@ from tests.test_exactly_once import bearer
 from tests.test_remote_posts import note
 
 VISIBILITIES = ("public", "unlisted", "followers", "direct")
+MIGRATION = Path(__file__).parents[1] / "migrations" / "versions" / "0010_counters.py"
 
 
 async def snapshot(app: Starlette) -> tuple[dict[int, Any], dict[int, Any]]:
@@ -279,3 +282,42 @@ async def test_two_people_following_each_other_at_once_both_count(
         figures = await stats.of_accounts(session, [ids["ana"] or 0, ids["ben"] or 0])
     assert {(f.followers, f.following) for f in figures.values()} == {(1, 1)}
     await assert_counters_equal_a_recount(app)
+
+
+async def test_the_migration_backfill_counts_what_the_services_count(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """An existing community upgrades: the SQL in migration 0010 fills the rows with
+    exactly the counts the services keep (replies of every visibility, likes, boosts,
+    deletes and follows among them)."""
+    await people["ben"].follow("ana")
+    await people["cleo"].follow("ana")
+    post_id = await people["ana"].post("Garden party on Sunday")
+    await publish_due(app, clock, 31)
+    for visibility in VISIBILITIES:
+        await people["ben"].post(f"Coming ({visibility})", reply_to=post_id, visibility=visibility)
+    gone = await people["cleo"].post("Maybe", reply_to=post_id)
+    await publish_due(app, clock, 31)
+    async with app.state.sessions() as session:
+        ben = await accounts.local_actor(session, "ben")
+        cleo = await accounts.local_actor(session, "cleo")
+        await reactions.like(session, ben, post_id, clock.now())
+        await reactions.boost(session, cleo, post_id, clock.now())
+        await posts.delete_published(session, cleo, gone, clock.now())
+    kept = await snapshot(app)
+    spec = importlib.util.spec_from_file_location("counters_0010", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    async with app.state.sessions() as session:
+        await session.exec(delete(PostCounter))
+        await session.exec(delete(ActorCounter))
+        await session.exec(text(migration.BACKFILL_POSTS))
+        await session.exec(text(migration.BACKFILL_ACTORS))
+        await session.commit()
+    assert await snapshot(app) == kept
+    assert kept[0][post_id] == (
+        2,
+        1,
+        1,
+    )  # the public and unlisted replies, Cleo's boost, Ben's like
