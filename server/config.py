@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     #: Memory for WebFinger, actor, NodeInfo and public post documents kept as bytes
     #: (federation/document_cache.py); 0 turns the cache off.
     document_cache_mb: Annotated[int, Field(ge=0, le=4096)] = 32
+    #: Rendered posts and profiles kept per kind (entities, HTML) in each process; 0: off.
+    render_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 2000
     instance_name: str = "Porch"
     contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(

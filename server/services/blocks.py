@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import lists, outbox, paging
+from server.services import counters, lists, outbox, paging
 from server.services.errors import Invalid
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -48,14 +48,17 @@ async def block(
     if written.rowcount != 1:
         await session.commit()
         return row
-    await session.exec(
-        delete(Follow).where(
+    ended = await session.exec(
+        delete(Follow)
+        .where(
             or_(
                 and_(col(Follow.follower_id) == actor.id, col(Follow.followed_id) == target.id),
                 and_(col(Follow.follower_id) == target.id, col(Follow.followed_id) == actor.id),
             )
         )
+        .returning(col(Follow.follower_id), col(Follow.followed_id), col(Follow.state))
     )
+    await counters.follows_ended(session, ended.all())
     await lists.forget(session, actor.id, target.id)
     await lists.forget(session, target.id, actor.id)
     await session.flush()

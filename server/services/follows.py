@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, lists, notifications, outbox, paging, states
+from server.services import (
+    blocks,
+    counters,
+    lists,
+    notifications,
+    outbox,
+    paging,
+    states,
+    stats,
+)
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -63,6 +72,8 @@ async def follow(
         await session.commit()
         return existing
     row = existing
+    if row.state == FollowState.accepted:
+        await counters.followed(session, follower.id, target.id, 1)
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
@@ -111,8 +122,8 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if existing is None:
         return
     # Conditional: of two take-backs at once, one sends the Undo.
-    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))
-    if gone.rowcount != 1:
+    gone = await _delete(session, existing)
+    if gone is None:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     if follower.is_local and not target.is_local:
@@ -142,6 +153,7 @@ async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
                 audience=(follow.follower_id, follow.followed_id),
             ),
         )
+        await counters.followed(session, follow.follower_id, follow.followed_id, 1)
     await session.commit()
 
 
@@ -174,6 +186,7 @@ async def answer_request(
             session, Follow, row.id, FollowState.requested, FollowState.accepted
         ):
             raise NotFound("That follow request is not waiting any more.")
+        await counters.followed(session, follower_id, target.id, 1)
         await session.refresh(row)
         notifications.add(
             session,
@@ -212,7 +225,7 @@ async def answer_request(
 
 async def remove(session: AsyncSession, follow: Follow) -> None:
     """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
-    await session.delete(follow)
+    await _delete(session, follow)
     announce(
         session,
         Event(
@@ -222,6 +235,18 @@ async def remove(session: AsyncSession, follow: Follow) -> None:
         ),
     )
     await session.commit()
+
+
+async def _delete(session: AsyncSession, follow: Follow) -> FollowState | None:
+    """Delete `follow` if it is still there, counting it down if it was accepted; its
+    state, or None when another request took it away first."""
+    gone = await session.exec(
+        delete(Follow).where(col(Follow.id) == follow.id).returning(col(Follow.state))
+    )
+    state = gone.scalar_one_or_none()
+    if state is not None:
+        await counters.follows_ended(session, [(follow.follower_id, follow.followed_id, state)])
+    return None if state is None else FollowState(state)
 
 
 async def has_local_follower(session: AsyncSession, actor_id: int) -> bool:
@@ -251,15 +276,9 @@ async def find(session: AsyncSession, follower_id: int, followed_id: int) -> Fol
 
 
 async def counts(session: AsyncSession, actor_id: int) -> Counts:
-    accepted = col(Follow.state) == FollowState.accepted
-    followers = (
-        select(func.count()).select_from(Follow).where(Follow.followed_id == actor_id, accepted)
-    ).scalar_subquery()
-    following = (
-        select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
-    ).scalar_subquery()
-    row = (await session.exec(select(followers, following))).one()
-    return Counts(followers=int(row[0]), following=int(row[1]))
+    """Accepted followers and follows of `actor_id`, from their counter row."""
+    figures = (await stats.of_accounts(session, [actor_id]))[actor_id]
+    return Counts(followers=figures.followers, following=figures.following)
 
 
 async def followers_of(

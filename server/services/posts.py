@@ -31,6 +31,7 @@ from server.models import (
 from server.services import (
     budgets,
     content,
+    counters,
     drafts,
     idempotency,
     media_files,
@@ -367,6 +368,7 @@ async def delete_published(
     )
     if not done:
         raise NotFound("This post does not exist any more.")
+    await counters.unpublished(session, post)
     await session.refresh(post)
     # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.
     await media_files.release(session, col(Attachment.post_id) == post_id, now)

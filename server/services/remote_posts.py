@@ -27,7 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import notifications, signal_rebuild, signal_upkeep
+from server.services import counters, notifications, signal_rebuild, signal_upkeep
 from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
@@ -139,6 +139,9 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
+        await counters.published(session, post)
+        if moved:  # replies that waited for it count now
+            await counters.recount(session, post_ids=[post.id])
         await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
@@ -273,6 +276,7 @@ async def edit(
     post.spoiler_text, post.sensitive = note.spoiler_text, note.sensitive
     post.language, post.edited_at = note.language, min(edited_at, now)
     post.intent, post.tone_indicator = note.intent, note.tone_indicator
+    post.version += 1  # rendered copies are kept by version: the edit is the next one
     session.add(post)
     for model in (Mention, PostTag, Attachment, Poll):
         await session.exec(delete(model).where(col(model.post_id) == post.id))
@@ -303,7 +307,16 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
         await session.merge(Tombstone(uri=post.uri, deleted_at=now))
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))
     await signal_upkeep.forget(session, post)
+    # Its boosts go with it (the foreign key cascades): their authors are recounted.
+    boosters = await session.exec(select(Post.actor_id).where(Post.reblog_of_id == post.id))
+    booster_ids = set(boosters.all())
+    was_published = post.state == PostState.published
     await session.delete(post)
+    await session.flush()
+    if was_published:
+        await counters.unpublished(session, post)
+    if booster_ids:
+        await counters.recount(session, actor_ids=booster_ids)
     announce(session, Event(EventKind.post_deleted, post.id))
     await session.commit()
 

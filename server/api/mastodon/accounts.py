@@ -27,7 +27,7 @@ from server.services import (
     stats,
     timelines,
 )
-from server.services.timelines import PostView
+from server.services.post_views import PostView
 
 Change = Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[Any]]
 

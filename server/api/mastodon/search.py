@@ -14,7 +14,7 @@ from server.json_response import JSONResponse
 from server.models import Actor, Post
 from server.services import remote_lookup, search
 from server.services.errors import ServiceError
-from server.services.timelines import views_of
+from server.services.post_views import views_of
 
 log = logging.getLogger(__name__)
 
