@@ -33,13 +33,14 @@ COMPOSE = 6
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, their notifications, the thread's
-#: signals (two), the outbox row, the schedule row gone.
-PUBLISH = 8
+#: signals (two), the outbox row, the schedule row gone, and the author's counter row.
+PUBLISH = 9
 #: A reply arriving: the sender's domain policy and key, the activity id once, the
 #: tombstone and relevance checks, the people mentioned, the parent, the post if known,
 #: the post, its mentions and tags, replies waiting for it, who is told, their
-#: notifications, and the thread's signals (three for a reply).
-INGEST = 17
+#: notifications, the thread's signals (three for a reply), and the counter rows of the
+#: author and of the post answered.
+INGEST = 19
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 
