@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import httpx
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+if TYPE_CHECKING:
+    # Loaded with the first key used (about 7 MB resident that an idle server never needs).
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 #: How far apart two servers' clocks may be (Mastodon's CLOCK_SKEW_MARGIN).
 CLOCK_SKEW = timedelta(hours=1)
@@ -48,6 +50,9 @@ class KeyPair:
     @classmethod
     def generate(cls) -> KeyPair:
         """A fresh RSA-2048 key pair (e=65537), the kind every fediverse server accepts."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private_pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -356,6 +361,9 @@ def _wire(text: str) -> bytes:
 
 
 def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("HTTP signatures need an RSA private key")
@@ -363,6 +371,10 @@ def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
 
 
 def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
     except (ValueError, TypeError, UnsupportedAlgorithm):
@@ -373,11 +385,18 @@ def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
 
 
 def _rsa_sign(key: rsa.RSAPrivateKey, text: str) -> str:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     signature = key.sign(_wire(text), padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(signature).decode("ascii")
 
 
 def _rsa_verifies(key: rsa.RSAPublicKey, text: str, signature: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     try:
         key.verify(signature, _wire(text), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
