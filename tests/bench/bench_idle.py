@@ -8,7 +8,8 @@ answers, lets it settle, then reads its CPU time over
 --seconds with no client connected, and its resident memory. The floor is a bare
 Starlette app (tests/bench/ceiling.py) under the same uvicorn, measured the same way in
 the same run. With --worker-database and --worker-redis it also measures an idle
-`porch worker` against that PostgreSQL database (migrated first) and Redis. It only
+`porch worker` with Redis, on a database of its own made (and dropped) on that
+PostgreSQL server. It only
 prints: there are no timing assertions. Every process it starts is stopped at the end.
 """
 
@@ -21,11 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.bench.bench_scale import _admin, _run  # noqa: E402
 from tests.bench.bench_serve import (  # noqa: E402
     ROOT,
     Server,
@@ -82,7 +85,18 @@ def bare(workdir: Path, seconds: float, settle: float) -> tuple[float, float]:
         proc.wait(10)
 
 
-def worker(database: str, redis: str, workdir: Path, seconds: float, settle: float) -> None:
+def worker(server_url: str, redis: str, workdir: Path, seconds: float, settle: float) -> None:
+    """An idle `porch worker` on a database of its own on the PostgreSQL at `server_url`."""
+    admin = _admin(server_url)
+    name = f"porch_bench_{uuid.uuid4().hex[:8]}"
+    _run(f'CREATE DATABASE "{name}"', admin)
+    try:
+        _idle_worker(admin.rsplit("/", 1)[0] + f"/{name}", redis, workdir, seconds, settle)
+    finally:
+        _run(f'DROP DATABASE "{name}" WITH (FORCE)', admin)
+
+
+def _idle_worker(database: str, redis: str, workdir: Path, seconds: float, settle: float) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORCH_")}
     env.update(
         PORCH_DATA_DIR=str(workdir / "worker-data"),
@@ -109,7 +123,11 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--seconds", type=float, default=60.0, help="idle seconds measured")
     options.add_argument("--settle", type=float, default=5.0, help="seconds after start-up")
-    options.add_argument("--worker-database", default="", help="PostgreSQL URL for the worker")
+    options.add_argument(
+        "--worker-database",
+        default="",
+        help="a PostgreSQL server URL where the worker's own database is made and dropped",
+    )
     options.add_argument("--worker-redis", default="", help="Redis URL for the worker")
     options.add_argument("--keep", action="store_true", help="keep the data directory")
     args = options.parse_args()
@@ -139,8 +157,8 @@ def main() -> None:
         print(f"(first answer {started:.2f} s after start)")
         report("porch serve, embedded default (SQLite, no Redis), idle", share, rss, floor)
         print("Porch relative to bare:")
-        line("CPU", f"+{share - floor[0]:.3f} % of a core", "")
-        line("resident memory", f"+{rss - floor[1]:.1f} MB", f"x{rss / floor[1]:.1f}")
+        line("CPU", f"{share - floor[0]:+.3f} % of a core", "")
+        line("resident memory", f"{rss - floor[1]:+.1f} MB", f"x{rss / floor[1]:.1f}")
         print(flush=True)
     finally:
         server.stop()
