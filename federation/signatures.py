@@ -10,13 +10,12 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING
 
 import httpx
 
 if TYPE_CHECKING:
-    # Loaded with the first key used (about 7 MB resident that an idle server never needs).
     from cryptography.hazmat.primitives.asymmetric import rsa
 
 #: How far apart two servers' clocks may be (Mastodon's CLOCK_SKEW_MARGIN).
@@ -50,9 +49,7 @@ class KeyPair:
     @classmethod
     def generate(cls) -> KeyPair:
         """A fresh RSA-2048 key pair (e=65537), the kind every fediverse server accepts."""
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
+        _, serialization, _, rsa, _ = _crypto()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private_pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -360,10 +357,17 @@ def _wire(text: str) -> bytes:
     return text.encode("latin-1", "replace")
 
 
-def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+def _crypto() -> tuple[ModuleType, ...]:
+    """cryptography's modules, loaded with the first key used (7 MB idle servers never need)."""
+    from cryptography import exceptions
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+    return hashes, serialization, padding, rsa, exceptions
+
+
+def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
+    _, serialization, _, rsa, _ = _crypto()
     key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("HTTP signatures need an RSA private key")
@@ -371,13 +375,10 @@ def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
 
 
 def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
+    _, serialization, _, rsa, exceptions = _crypto()
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, exceptions.UnsupportedAlgorithm):
         raise SignatureError("The signer's public key is not a usable PEM key") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise SignatureError("The signer's public key is not an RSA key")
@@ -385,20 +386,15 @@ def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
 
 
 def _rsa_sign(key: rsa.RSAPrivateKey, text: str) -> str:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
+    hashes, _, padding, _, _ = _crypto()
     signature = key.sign(_wire(text), padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(signature).decode("ascii")
 
 
 def _rsa_verifies(key: rsa.RSAPublicKey, text: str, signature: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
+    hashes, _, padding, _, exceptions = _crypto()
     try:
         key.verify(signature, _wire(text), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
+    except exceptions.InvalidSignature:
         return False
     return True

@@ -8,26 +8,17 @@ absence fails the test.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import httpx
 import pytest
 from redis import Redis as SyncRedis
-from sqlalchemy import func, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import ROOT
 from server.models import (
@@ -41,122 +32,21 @@ from server.models import (
     PostState,
     ScheduledPublish,
 )
-from tests.conftest import POSTGRES_URL, REDIS_URL, csrf_from, in_thread, need_service, sign_up
+from tests.conftest import POSTGRES_URL, REDIS_URL, csrf_from, need_service, sign_up
+from tests.processes import (
+    Community,
+    Stream,
+    scratch_database,
+    start_process,
+    stop_processes,
+    wait_healthy,
+)
 from tests.test_outages import closed_port, eventually
 
 PAUSE = 1  # seconds: a FrozenClock cannot be moved in another process
 LOGIN_LIMIT = 3
 CACHE_SECONDS = 1.0
 AS2 = "application/activity+json"
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def said(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@dataclass
-class Community:
-    """Two web processes (a, b) and two workers on one database and one Redis."""
-
-    a: str
-    b: str
-    env: dict[str, str]
-    processes: list[Process] = field(default_factory=list)
-    engine: AsyncEngine | None = None
-
-    def session(self) -> AsyncSession:
-        assert self.engine is not None
-        return AsyncSession(self.engine, expire_on_commit=False)
-
-    def client(self, base: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=base, timeout=10)
-
-    async def token(self, member: str) -> str:
-        """A bearer token made with `porch token create`, as an admin would."""
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "server.cli", "token", "create", "tests", "--member", member],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
-
-    def alive(self) -> None:
-        for process in self.processes:
-            assert process.popen.poll() is None, f"{process.name} exited:\n{process.said()}"
-
-
-def _start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Process:
-    log = logs / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", *args],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    return Process(name, popen, log)
-
-
-def _stop(processes: list[Process]) -> None:
-    for process in processes:
-        if process.popen.poll() is None:
-            process.popen.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes:
-        try:
-            process.popen.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.popen.kill()
-            process.popen.wait(5)
-
-
-@contextlib.contextmanager
-def _database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (migrated by `porch migrate`, not by the test)."""
-    admin = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
-    name = f"porch_scale_{uuid.uuid4().hex[:8]}"
-
-    def run(statement: str) -> None:
-        async def go() -> None:
-            engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-            await engine.dispose()
-
-        asyncio.run(go())
-
-    in_thread(lambda: run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        in_thread(lambda: run(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-def _healthy(base: str, processes: list[Process]) -> None:
-    """Wait (bounded) until `base` answers its health check."""
-    deadline = time.monotonic() + 60
-    with httpx.Client(base_url=base, timeout=2) as probe:
-        while time.monotonic() < deadline:
-            for process in processes:
-                assert process.popen.poll() is None, f"{process.name}:\n{process.said()}"
-            with contextlib.suppress(httpx.TransportError):
-                if probe.get("/healthz").status_code == 200:
-                    return
-            time.sleep(0.1)
-    raise AssertionError(f"{base} gave no healthy answer in a minute")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +57,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
     SyncRedis.from_url(REDIS_URL).flushdb()
     tmp_path = tmp_path_factory.mktemp("scale-out")
     port_a, port_b = closed_port(), closed_port()
-    with _database() as database_url:
+    with scratch_database() as database_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORCH_")}
         env.update(
             PYTHONPATH=str(ROOT),
@@ -196,17 +86,17 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
         serve = ["serve", "--host", "127.0.0.1", "--log-level", "warning", "--port"]
         try:
             town.processes = [
-                _start("web-a", [*serve, str(port_a)], env, tmp_path),
-                _start("web-b", [*serve, str(port_b)], env, tmp_path),
-                _start("worker-1", ["worker"], env, tmp_path),
-                _start("worker-2", ["worker"], env, tmp_path),
+                start_process("web-a", [*serve, str(port_a)], env, tmp_path),
+                start_process("web-b", [*serve, str(port_b)], env, tmp_path),
+                start_process("worker-1", ["worker"], env, tmp_path),
+                start_process("worker-2", ["worker"], env, tmp_path),
             ]
             for base in (town.a, town.b):
-                _healthy(base, town.processes)
+                wait_healthy(base, town.processes)
             yield town
             town.alive()
         finally:
-            _stop(town.processes)
+            stop_processes(town.processes)
     for process in town.processes:
         assert "Traceback" not in process.said(), f"{process.name}:\n{process.said()}"
 
@@ -218,6 +108,7 @@ async def community(town: Community) -> AsyncIterator[Community]:
     try:
         yield town
     finally:
+        await town.close_clients()
         await town.engine.dispose()
 
 
@@ -238,42 +129,6 @@ async def _remote_follower(town: Community, of: str) -> None:
         assert zoe.id is not None and followed.id is not None
         session.add(Follow(follower_id=zoe.id, followed_id=followed.id))
         await session.commit()
-
-
-class Stream:
-    """An app's streaming connection (SSE, /api/v1/streaming/user), read in the background."""
-
-    def __init__(self, base: str, token: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=None)
-        self.token = token
-        self.updates: list[str] = []
-        self.open = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-
-    async def _read(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        async with self.client.stream("GET", "/api/v1/streaming/user", headers=headers) as got:
-            assert got.status_code == 200
-            self.open.set()
-            event = ""
-            async for line in got.aiter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event == "update":
-                    self.updates.append(str(json.loads(line[6:])["id"]))
-
-    async def __aenter__(self) -> Stream:
-        self.task = asyncio.create_task(self._read())
-        async with asyncio.timeout(10):
-            await self.open.wait()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self.task is not None
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-        await self.client.aclose()
 
 
 async def _published(town: Community, post_ids: list[int]) -> bool:
@@ -341,15 +196,12 @@ async def test_two_web_processes_and_two_workers_share_one_community(
         rows = (await session.exec(select(Delivery.outbox_item_id, Delivery.attempts))).all()
     assert len(rows) == len(anas) and len({r[0] for r in rows}) == len(anas)
     assert {r[1] for r in rows} == {1}  # refused once, never sent twice
-    for person in (ana, ben):
-        await person.client.aclose()
 
 
 async def test_login_attempts_count_across_web_processes(community: Community) -> None:
     """Someone guessing Cleo's password on web A, then on web B, meets one limit."""
     town = community
-    cleo = await sign_up(town.client(town.a), "cleo")
-    await cleo.client.aclose()
+    await sign_up(town.client(town.a), "cleo")
 
     async def attempt(base: str) -> int:
         async with town.client(base) as guesser:
@@ -379,7 +231,6 @@ async def test_a_session_made_on_one_process_is_honoured_by_the_other(
         assert (await on_b.post("/logout", data={"csrf_token": token})).status_code == 303
     dee.client.cookies = cookies
     assert (await dee.client.get("/settings/profile")).status_code in (302, 303)
-    await dee.client.aclose()
 
 
 async def test_a_logged_out_page_cached_on_one_process_follows_a_change_on_another(
@@ -404,7 +255,6 @@ async def test_a_logged_out_page_cached_on_one_process_follows_a_change_on_anoth
 
         await eventually(gone, "the deletion shows on A", seconds=CACHE_SECONDS + 5)
         assert time.monotonic() - gone_at < CACHE_SECONDS + 2
-    await eve.client.aclose()
 
 
 @pytest.mark.xfail(
@@ -432,4 +282,3 @@ async def test_a_profile_edit_on_one_process_shows_in_the_actor_document_of_the_
         assert renamed.status_code == 200, renamed.text
         after = await remote.get("/users/fay", headers={"Accept": AS2})
         assert after.json()["name"] == "Fay the Renamed"
-    await fay.client.aclose()
