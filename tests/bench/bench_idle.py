@@ -58,7 +58,8 @@ def report(label: str, share: float, rss: float, floor: tuple[float, float] | No
     relative = ""
     if floor is not None:
         relative = f"(bare: {floor[0]:.3f} %, {floor[1]:.1f} MB)"
-    line("CPU, idle", f"{share:.3f} % of a core", f"< {TARGET_CPU_SHARE} % {relative}".strip())
+    cpu_target = f"< {TARGET_CPU_SHARE} % {relative}".strip()
+    line("CPU, idle", f"{share:.3f} % of a core", cpu_target, share < TARGET_CPU_SHARE)
     line("resident memory", f"{rss:.1f} MB", f"< {TARGET_RSS_MB:.0f} MB", rss < TARGET_RSS_MB)
     print(flush=True)
 
