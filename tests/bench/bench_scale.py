@@ -113,15 +113,46 @@ def copy_community(sqlite_path: Path, database_url: str) -> None:
     source.dispose()
 
 
-def measure(servers: list[Server], connections: int, seconds: float) -> tuple[float, int, float]:
-    """(req/s in all, errors, server CPU s per s) with the connections split over `servers`."""
+def busy_cores() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(fields[:8]) / os.sysconf("SC_CLK_TCK")
+    idle = (fields[3] + fields[4]) / os.sysconf("SC_CLK_TCK")
+    return total - idle, total
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on the machine (other users' included)."""
+    used = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "comm").read_text().strip() == "postgres":
+                    used += cpu_seconds(int(proc.name))
+            except OSError:
+                continue
+    return used
+
+
+def measure(
+    servers: list[Server], connections: int, seconds: float
+) -> tuple[float, int, float, float, float]:
+    """(req/s in all, errors, then in cores: the web processes' CPU, every PostgreSQL
+    process's, and the whole machine's busy time) with the connections split over
+    `servers`."""
     share = max(1, connections // len(servers))
+    machine_before, postgres_before = busy_cores(), postgres_cpu()
     before = [cpu_seconds(s.pid()) for s in servers]
     with ThreadPoolExecutor(len(servers)) as pool:
         results = list(pool.map(lambda s: wrk_load(s.base + TARGET, None, share, seconds), servers))
     cpu = sum(cpu_seconds(s.pid()) - b for s, b in zip(servers, before, strict=True))
+    machine_after, postgres = busy_cores(), postgres_cpu() - postgres_before
     elapsed = max(r[2] for r in results)
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results), cpu / elapsed
+    # /proc/stat counts every core: busy seconds over wall seconds is cores in use.
+    wall = (machine_after[1] - machine_before[1]) / (os.cpu_count() or 1)
+    busy = (machine_after[0] - machine_before[0]) / wall
+    rps = sum(r[0] for r in results) / elapsed
+    return rps, sum(r[1] for r in results), cpu / elapsed, postgres / elapsed, busy
 
 
 def main() -> None:
@@ -170,19 +201,25 @@ def main() -> None:
         servers[0].data_dir.mkdir(exist_ok=True)
         servers[0].start(timeout=60)
         measure(servers[:1], args.connections, args.warmup)
-        one, one_errors, one_cpu = measure(servers[:1], args.connections, args.duration)
+        one, one_errors, one_cpu, one_pg, one_busy = measure(
+            servers[:1], args.connections, args.duration
+        )
         servers[1].start(timeout=60)
         measure(servers, args.connections, args.warmup)
-        two, two_errors, two_cpu = measure(servers, args.connections, args.duration)
+        two, two_errors, two_cpu, two_pg, two_busy = measure(
+            servers, args.connections, args.duration
+        )
 
         print("One web process (PostgreSQL + Redis):")
         line("throughput", f"{one:.0f} req/s", f"(errors {one_errors})")
         line("share of the ceiling", ceiling.share(one), "")
-        line("server CPU", f"{one_cpu:.2f} cores", "")
+        line("web process CPU", f"{one_cpu:.2f} cores", f"(PostgreSQL {one_pg:.2f})")
+        line("whole machine busy", f"{one_busy:.2f} cores", "(other users included)")
         print("Two web processes (same database and Redis), half the connections each:")
         line("throughput", f"{two:.0f} req/s", f"(errors {two_errors})")
         line("share of the ceiling", ceiling.share(two), "")
-        line("server CPU", f"{two_cpu:.2f} cores", "")
+        line("web processes' CPU", f"{two_cpu:.2f} cores", f"(PostgreSQL {two_pg:.2f})")
+        line("whole machine busy", f"{two_busy:.2f} cores", "(other users included)")
         print()
         line("ratio two / one", f"{two / one:.2f}", f"(2 would be linear; {os.cpu_count()} cores)")
         print(f"\nload at end: {loadavg()}", flush=True)
