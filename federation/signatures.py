@@ -10,13 +10,15 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
-from functools import lru_cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import httpx
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from federation import rsa_keys
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 #: How far apart two servers' clocks may be (Mastodon's CLOCK_SKEW_MARGIN).
 CLOCK_SKEW = timedelta(hours=1)
@@ -49,6 +51,7 @@ class KeyPair:
     @classmethod
     def generate(cls) -> KeyPair:
         """A fresh RSA-2048 key pair (e=65537), the kind every fediverse server accepts."""
+        _, serialization, _, rsa, _ = rsa_keys.modules()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private_pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -139,7 +142,7 @@ def verify_signature(
     """Raise SignatureError unless the signature is valid for public_pem and the request
     meets Mastodon's rules: signed date in the window, enough covered, body digest matching."""
     check_request(request, parsed, now)
-    key = _load_public_key(public_pem)
+    key = _public_key(public_pem)
     if parsed.scheme == "rfc9421":
         from federation.signatures_rfc9421 import verify_rfc9421_signature
 
@@ -150,7 +153,7 @@ def verify_signature(
         texts.append(
             signing_string(request, parsed.covered, params=parsed.params, include_query=False)
         )
-    if not any(_rsa_verifies(key, text, parsed.signature) for text in texts):
+    if not any(rsa_keys.verifies(key, _wire(text), parsed.signature) for text in texts):
         raise SignatureError("Signature does not match the request and key")
 
 
@@ -202,7 +205,7 @@ def signing_string(
 
 def sign_string(private_pem: str, text: str) -> str:
     """Sign a signing string with RSASSA-PKCS1-v1_5 SHA-256; returns it base64-encoded."""
-    return _rsa_sign(_load_private_key(private_pem), text)
+    return rsa_keys.sign(rsa_keys.load_private(private_pem), _wire(text))
 
 
 def signature_header(
@@ -230,7 +233,7 @@ class HttpSignatureAuth(httpx.Auth):
 
     def __init__(self, key_id: str, private_pem: str, now: Callable[[], datetime]) -> None:
         self._key_id = key_id
-        self._key = _load_private_key(private_pem)
+        self._key = rsa_keys.load_private(private_pem)
         self._now = now
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -252,7 +255,7 @@ class HttpSignatureAuth(httpx.Auth):
             IncomingRequest(request.method, path, query, request.headers, b""), covered
         )
         request.headers["Signature"] = signature_header(
-            self._key_id, covered, _rsa_sign(self._key, text)
+            self._key_id, covered, rsa_keys.sign(self._key, _wire(text))
         )
         yield request
 
@@ -356,34 +359,8 @@ def _wire(text: str) -> bytes:
     return text.encode("latin-1", "replace")
 
 
-def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
-    key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("HTTP signatures need an RSA private key")
-    return key
-
-
-# Keyed by the PEM itself: a rotated key is new text, so nothing is ever stale. Parsing
-# is cheap (microseconds), but every inbox POST verifies with one of a few hundred keys.
-@lru_cache(maxsize=1024)
-def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
+def _public_key(public_pem: str) -> rsa.RSAPublicKey:
     try:
-        key = serialization.load_pem_public_key(public_pem.encode("ascii"))
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise SignatureError("The signer's public key is not a usable PEM key") from None
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise SignatureError("The signer's public key is not an RSA key")
-    return key
-
-
-def _rsa_sign(key: rsa.RSAPrivateKey, text: str) -> str:
-    signature = key.sign(_wire(text), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode("ascii")
-
-
-def _rsa_verifies(key: rsa.RSAPublicKey, text: str, signature: bytes) -> bool:
-    try:
-        key.verify(signature, _wire(text), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        return False
-    return True
+        return rsa_keys.load_public(public_pem)
+    except rsa_keys.UnusableKey as exc:
+        raise SignatureError(str(exc)) from None

@@ -75,9 +75,9 @@ def create_app(
             app.state.federation = federation
             app.state.remote_lookup = FederatedLookup(federation)
             app.state.jobs = (
-                ArqJobs(settings.redis_url)
+                ArqJobs(settings.redis_url, bus)
                 if settings.redis_url
-                else InProcessJobs(sessions, clock, federation)
+                else InProcessJobs(sessions, clock, federation, bus)
             )
             if run_jobs or settings.redis_url:
                 await app.state.jobs.start()

@@ -120,6 +120,8 @@ class RedisBus(LocalBus):
         self._redis: Redis | None = None
         self._outage = Outage(log, "Redis (events)", "events reach this process only")
         self.subscribed = asyncio.Event()
+        #: Set while the subscription is lost (events from other processes are missed).
+        self.unsubscribed = asyncio.Event()
         self.channel = CHANNEL.format(db=0)
 
     def emit(self, events: Sequence[Event]) -> None:
@@ -167,12 +169,14 @@ class RedisBus(LocalBus):
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
                     self.subscribed.set()
+                    self.unsubscribed.clear()
                     self._outage.back()
                     attempt = 0
                     async for message in self._messages(pubsub):
                         self._received(message)
             except redis_errors() as exc:
                 self.subscribed.clear()
+                self.unsubscribed.set()
                 self._outage.lost(exc)
                 attempt += 1
                 await asyncio.sleep(reconnect_delay(attempt))

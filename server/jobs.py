@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,17 +19,33 @@ from typing import TYPE_CHECKING, Any
 
 from federation import jobs as federation_jobs
 from federation.runtime import Federation
+from server.bus import LocalBus, RedisBus
 from server.clock import Clock
 from server.db import Sessions, unavailable
 from server.outages import Outage, redis_errors
-from server.services import media_files, publishing
+from server.services import due, media_files, publishing
+from server.services.events import EventKind
 
 if TYPE_CHECKING:
     from arq.connections import RedisSettings
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 1.0
+#: The longest a sweep sleeps when nothing is due. Sweeps wake when a change makes work
+#: due (an event, from this process or through Redis from another), so this bound only
+#: matters when a wake-up was lost (a Redis message dropped while reconnecting, a row
+#: written by a tool that announces nothing): the database is the truth, and such work
+#: waits at most a minute. A minute of idle costs one cheap query per sweep.
+SAFETY_SECONDS = 60.0
+#: While events from other processes cannot arrive (Redis away), the sweeps look this
+#: often instead, so work created elsewhere still goes out on time.
+DEGRADED_SECONDS = 1.0
+#: Something was due but nothing could be done (a failing row, the database away):
+#: try again after this long rather than at once.
+RETRY_SECONDS = 1.0
+#: Never sleep less than this before a due time (clocks and rounding).
+MIN_SECONDS = 0.05
 #: Media nothing holds waits a day; looking for it hourly is plenty.
 MEDIA_SWEEP_SECONDS = 3600.0
 #: Enqueueing waits this long for Redis at most, and after a failure skips it for
@@ -68,20 +84,48 @@ async def sweep_media(sessions: Sessions, clock: Clock, media_dir: Path) -> int:
         return await media_files.sweep(session, media_dir, clock.now())
 
 
+def pause(now: datetime, upcoming: datetime | None, *, done: int, degraded: bool) -> float:
+    """Seconds a sweep sleeps before looking again (unless woken sooner), given when its
+    next row is due (`upcoming`, None if none waits) and how much it just did."""
+    if done:
+        return 0.0  # it may have stopped at its batch size: look again at once
+    bound = DEGRADED_SECONDS if degraded else SAFETY_SECONDS
+    if upcoming is None:
+        return bound
+    wait = (upcoming - now).total_seconds()
+    if wait <= 0:
+        return min(bound, RETRY_SECONDS)  # due, yet nothing could be done just now
+    return min(bound, max(MIN_SECONDS, wait))
+
+
 class InProcessJobs:
     """Runs jobs and the sweeps in this process: the web process's in the embedded default
-    (no Redis), and every `porch worker`'s, which must go on while Redis is away."""
+    (no Redis), and every `porch worker`'s, which must go on while Redis is away.
 
-    def __init__(self, sessions: Sessions, clock: Clock, federation: Federation) -> None:
+    Each sweep sleeps until its next row is due (server/services/due.py), or until the
+    bus says a change made work due sooner, and at most SAFETY_SECONDS. Without a bus,
+    or while Redis is away, it looks every DEGRADED_SECONDS as well.
+    """
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        federation: Federation,
+        bus: LocalBus | None = None,
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.federation = federation
-        self._wake = asyncio.Event()
+        self.bus = bus
+        self._wakes = {queue: asyncio.Event() for queue in due.QUEUES}
+        #: How long each sweep chose to sleep last (seconds), for the curious and tests.
+        self.waits: dict[str, float] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._database = Outage(log, "The database", "the sweeps try again every second")
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
-        self._wake.set()
+        self._wakes[due.PUBLISH].set()
 
     async def run_due(self) -> int:
         """Publish what is due, then federate it (tests call this to drain the queue)."""
@@ -93,13 +137,22 @@ class InProcessJobs:
     async def start(self) -> None:
         with self._failures("job sweep"):  # the database may be away at start
             await publish_due(self.sessions, self.clock)
-        # Two loops: a remote server that is slow to answer a delivery must not hold
-        # up the next publish.
+        # One loop per sweep: a remote server that is slow to answer a delivery must not
+        # hold up the next publish.
         self._tasks = [
-            asyncio.create_task(self._publish_loop(), name="porch-publish"),
-            asyncio.create_task(self._federation_loop(), name="porch-federation"),
+            asyncio.create_task(
+                self._loop(due.PUBLISH, self._publish, due.next_publish), name="porch-publish"
+            ),
+            asyncio.create_task(
+                self._loop(due.FEDERATION, self._federate, due.next_federation),
+                name="porch-federation",
+            ),
             asyncio.create_task(self._media_loop(), name="porch-media"),
         ]
+        if self.bus is not None:
+            self._tasks.append(asyncio.create_task(self._listen(), name="porch-wake"))
+        if isinstance(self.bus, RedisBus):
+            self._tasks.append(asyncio.create_task(self._watch(self.bus), name="porch-redis"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -108,33 +161,68 @@ class InProcessJobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _federation_loop(self) -> None:
+    def degraded(self) -> bool:
+        """Whether other processes' wake-ups may be missed: no bus, or Redis away."""
+        if self.bus is None:
+            return True
+        return isinstance(self.bus, RedisBus) and not self.bus.subscribed.is_set()
+
+    async def _publish(self) -> int:
+        return await publish_due(self.sessions, self.clock)
+
+    async def _federate(self) -> int:
+        return await federation_jobs.run_due(self.federation)
+
+    async def _loop(
+        self,
+        queue: str,
+        sweep: Callable[[], Awaitable[int]],
+        next_due: Callable[[AsyncSession, datetime], Awaitable[datetime | None]],
+    ) -> None:
+        wake = self._wakes[queue]
         while True:
-            done = 0
-            with self._failures("federation sweep"):
-                done = await federation_jobs.run_due(self.federation)
-            if not done:
-                await asyncio.sleep(SWEEP_SECONDS)
+            # Cleared before looking: a wake-up during the sweep makes it look again.
+            wake.clear()
+            wait = RETRY_SECONDS
+            with self._failures(f"{queue} sweep"):
+                done = await sweep()
+                async with self.sessions() as session:
+                    upcoming = await next_due(session, self.clock.now())
+                wait = pause(self.clock.now(), upcoming, done=done, degraded=self.degraded())
+            self.waits[queue] = wait
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=wait)
+
+    async def _listen(self) -> None:
+        """Wake a sweep when a change, here or in another process, made its work due."""
+        assert self.bus is not None
+        with self.bus.listen() as listener:
+            async for event in listener:
+                if listener.overflowed:  # some wake-ups were dropped: look everywhere
+                    listener.overflowed = False
+                    self._wake_all()
+                if event.kind is EventKind.work_due and event.topic in self._wakes:
+                    self._wakes[event.topic].set()
+
+    async def _watch(self, bus: RedisBus) -> None:
+        """Wake the sweeps when Redis goes (to look every DEGRADED_SECONDS meanwhile) and
+        when it is back (wake-ups sent while it was away were lost)."""
+        while True:
+            await bus.unsubscribed.wait()
+            self._wake_all()
+            await bus.subscribed.wait()
+            self._wake_all()
+
+    def _wake_all(self) -> None:
+        for wake in self._wakes.values():
+            wake.set()
 
     async def _media_loop(self) -> None:
         while True:
             await asyncio.sleep(MEDIA_SWEEP_SECONDS)
             with self._failures("media sweep"):
                 await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
-
-    async def _publish_loop(self) -> None:
-        while True:
-            upcoming = None
-            with self._failures("job sweep"):
-                await publish_due(self.sessions, self.clock)
-                async with self.sessions() as session:
-                    upcoming = await publishing.next_run_at(session)
-            wait = SWEEP_SECONDS
-            if upcoming is not None:
-                wait = min(wait, max(0.05, (upcoming - self.clock.now()).total_seconds()))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     @contextlib.contextmanager
     def _failures(self, sweep: str) -> Iterator[None]:
@@ -159,8 +247,9 @@ class ArqJobs:
     quietly, with one log line when Redis goes and one when it comes back.
     """
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, bus: LocalBus | None = None) -> None:
         self.redis_url = redis_url
+        self.bus = bus
         self._pool: Any = None
         self._redis = Outage(
             log,
@@ -197,6 +286,10 @@ class ArqJobs:
             return False
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
+        if self.bus is not None:
+            # The workers' publish sweeps learn the new due time; the job below is the
+            # doorbell for a worker that missed it.
+            self.bus.emit([due.work_due(due.PUBLISH)])
         # A little after the pause, so the conditional publish never meets a post
         # whose time has not quite come; the job id keeps one job per post.
         if not self._redis.worth_trying():

@@ -95,7 +95,9 @@ async def run(settings: Settings, stop: asyncio.Event, clock: Clock | None = Non
     """Run the worker until `stop` is set: the database sweeps, and the queue whenever
     Redis can be reached."""
     resources = await open_resources(settings, clock or Clock())
-    sweeps = jobs.InProcessJobs(resources["sessions"], resources["clock"], resources["federation"])
+    sweeps = jobs.InProcessJobs(
+        resources["sessions"], resources["clock"], resources["federation"], resources["bus"]
+    )
     await sweeps.start()
     try:
         await _Queue(settings, resources).serve(stop)

@@ -44,6 +44,8 @@ class EventKind(StrEnum):
     #: Cached bytes named by `topic` and `subject` are stale (a profile, a post's
     #: document, the instance's description).
     stale = "stale"
+    #: Background work became due sooner than the sweeps expected (topic: which sweep).
+    work_due = "work.due"
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
-
-import blurhash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeVar
 
 from server.services.errors import Invalid
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 T = TypeVar("T")
 
@@ -43,10 +44,23 @@ MAX_JPEG_PIXELS = 4 * MAX_PIXELS
 #: Uploads larger than this are scaled down (Mastodon's 3840x2160 worth of pixels).
 MAX_STORED_PIXELS = 3840 * 2160
 
-# Pillow's own guard, set to Porch's largest accepted header size: anything above it is
-# refused (its warning is turned into an error, caught below), never decoded.
-Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
-warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# Pillow's own guard is set to Porch's largest accepted header size: anything above it is
+# refused (its DecompressionBombWarning is turned into an error, caught below), never
+# decoded. The filter names the warning by its text: Pillow itself is loaded later.
+warnings.filterwarnings(
+    "error", message=r"Image size \(\d+ pixels\) exceeds limit", category=RuntimeWarning
+)
+
+
+def _pillow() -> ModuleType:
+    """Pillow's Image module, loaded with the first image (a server nobody uploads to
+    never needs its few MB) and given Porch's limit before any image is opened."""
+    from PIL import Image as pillow
+
+    pillow.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
+    return pillow
+
 
 # Decoding is CPU and memory work: one image per core at a time, process-wide, and off
 # the event loop. Further uploads wait their turn holding only their bytes.
@@ -85,8 +99,11 @@ def _open(
 ) -> Image.Image:
     """The first frame of the image in `data`, upright, decoded no larger than needed to
     cover `cover(size)`; Invalid with a message for the uploader otherwise."""
+    from PIL import ImageOps, UnidentifiedImageError
+
+    pillow = _pillow()
     try:
-        image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
+        image = pillow.open(BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
         width, height = image.size
         limit = MAX_JPEG_PIXELS if image.format in _JPEG else MAX_PIXELS
         if width * height > limit:
@@ -101,7 +118,7 @@ def _open(
         ImageOps.exif_transpose(image, in_place=True)
         mode = "RGBA" if "A" in image.getbands() else "RGB"
         return image if image.mode == mode else image.convert(mode)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (pillow.DecompressionBombError, pillow.DecompressionBombWarning):
         raise Invalid(
             f"That image is too large to process. Use one of at most "
             f"{MAX_PIXELS / 1_000_000:.1f} megapixels (a JPEG may have up to "
@@ -143,12 +160,14 @@ def _stored_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _attachment(data: bytes, media_dir: Path, actor_id: int) -> StoredImage:
+    import blurhash  # with the first upload, as Pillow
+
     image = _open(data, "file", _stored_size)
     target = _stored_size(image.size)
     if target != image.size:
-        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        image = image.resize(target, _pillow().Resampling.LANCZOS, reducing_gap=2.0)
     preview = image.copy()
-    preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.LANCZOS)
+    preview.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), _pillow().Resampling.LANCZOS)
     folder = media_dir / "attachments"
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"attachments/{actor_id}-{secrets.token_hex(12)}"
@@ -170,7 +189,9 @@ def _fitted(data: bytes, field: str, size: tuple[int, int], path: Path) -> None:
     # EXIF may turn the image a quarter: cover both orientations of `size`.
     longest = max(size)
     image = _open(data, field, lambda _: (longest, longest))
-    image = ImageOps.fit(_reduced(image, size), size, Image.Resampling.LANCZOS)
+    from PIL import ImageOps
+
+    image = ImageOps.fit(_reduced(image, size), size, _pillow().Resampling.LANCZOS)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, "WEBP", quality=85)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, delete, func, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=24)
 #: Rows looked at per sweep; the next sweep takes the rest.
 BATCH = 500
+#: Rows read per statement while looking for the files that rows name.
+NAMES_PAGE = 5000
 #: The folders under the media directory that Porch writes uploads into.
 FOLDERS = ("attachments", "avatars", "headers")
 
@@ -80,28 +82,43 @@ async def sweep(session: AsyncSession, media_dir: Path, now: datetime) -> int:
 
 async def _unnamed(session: AsyncSession, media_dir: Path, cutoff: datetime) -> list[str]:
     """Files in the media folders, older than `cutoff`, that no row names."""
-    old = [
+    old = {
         f"{folder}/{path.name}"
         for folder in FOLDERS
         if (media_dir / folder).is_dir()
         for path in (media_dir / folder).iterdir()
         if path.is_file() and datetime.fromtimestamp(path.stat().st_mtime, UTC) <= cutoff
-    ]
-    unnamed: list[str] = []
-    for start in range(0, len(old), BATCH):
-        chunk = old[start : start + BATCH]
-        named = set(await _named(session, chunk))
-        unnamed += [name for name in chunk if name not in named]
-    return unnamed
+    }
+    if old:
+        old -= await _named(session, old)
+    return sorted(old)
 
 
-async def _named(session: AsyncSession, names: list[str]) -> Iterable[str]:
-    found: list[str | None] = []
-    for column in (col(Attachment.file_name), col(Attachment.preview_name)):
-        found += (await session.exec(select(column).where(column.in_(names)))).all()
-    for column in (col(Actor.avatar_path), col(Actor.header_path)):
-        found += (await session.exec(select(column).where(column.in_(names)))).all()
-    return [n for n in found if n]
+async def _named(session: AsyncSession, names: set[str]) -> set[str]:
+    """Which of `names` a row names. The name columns have no index (nothing else looks
+    files up by name), so this reads each table once, in pages by id, rather than
+    looking every name up in them (a full scan per name or per batch of names)."""
+    found: set[str] = set()
+    for table_id, first, second in (
+        (col(Attachment.id), col(Attachment.file_name), col(Attachment.preview_name)),
+        (col(Actor.id), col(Actor.avatar_path), col(Actor.header_path)),
+    ):
+        last = 0
+        while True:
+            rows = (
+                await session.exec(
+                    select(table_id, first, second)
+                    .where(table_id > last, or_(first.is_not(None), second.is_not(None)))
+                    .order_by(table_id)
+                    .limit(NAMES_PAGE)
+                )
+            ).all()
+            for row_id, *row_names in rows:
+                found.update(n for n in row_names if n in names)
+                last = row_id or last
+            if len(rows) < NAMES_PAGE:
+                break
+    return found
 
 
 def _remove(media_dir: Path, names: Iterable[str]) -> int:

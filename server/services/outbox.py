@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import new_activity_id
 from server.models import OutboxItem, OutboxKind
+from server.services import due
 
 P = TypeVar("P", bound="Payload")
 
@@ -109,6 +110,7 @@ def record(
             created_at=now,
         )
     )
+    due.announce_work(session, due.FEDERATION)
 
 
 def read(item: OutboxItem, payload_type: type[P]) -> P:

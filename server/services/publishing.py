@@ -65,14 +65,6 @@ async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[in
     return list(rows.all())
 
 
-async def next_run_at(session: AsyncSession) -> datetime | None:
-    """When the next scheduled publish is due, if any."""
-    rows = await session.exec(
-        select(ScheduledPublish.run_at).order_by(col(ScheduledPublish.run_at)).limit(1)
-    )
-    return rows.first()
-
-
 async def record_failure(session: AsyncSession, post_id: int, error: str) -> None:
     """Note a failed attempt on the row, so the sweep retries it and admins can see why."""
     await session.exec(

@@ -27,7 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import counters, notifications, signal_rebuild, signal_upkeep
+from server.services import counters, due, notifications, signal_rebuild, signal_upkeep
 from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
@@ -138,6 +138,8 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             await session.rollback()
             continue
         _attach(session, post.id, note)
+        if post.in_reply_to_uri is not None:
+            due.announce_work(session, due.FEDERATION)  # its parent is to be fetched
         moved = await _adopt_orphans(session, post)
         await counters.published(session, post)
         if moved:  # replies that waited for it count now
