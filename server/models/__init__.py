@@ -13,6 +13,7 @@ from server.models.federation import (
     ReceivedActivity,
     Tombstone,
 )
+from server.models.feeds import FeedEntry, FeedFloor
 from server.models.follows import Follow, FollowState
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
@@ -37,6 +38,8 @@ from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
 
 __all__ = [
+    "FeedEntry",
+    "FeedFloor",
     "WebSession",
     "RankedSnapshot",
     "ReplyFact",

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
+from server.services import feeds
 from server.services.errors import Invalid
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
@@ -41,6 +42,10 @@ async def set_policy(
         # As Mastodon does: a blocked server's people stop following and being followed
         # here, and nothing more is delivered there.
         there = select(Actor.id).where(col(Actor.domain) == name)
+        readers = await session.exec(
+            select(Follow.follower_id).where(col(Follow.followed_id).in_(there)).distinct()
+        )
+        followers_here = list(readers.all())
         await session.exec(
             delete(Follow).where(
                 or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there))
@@ -51,6 +56,9 @@ async def set_policy(
                 col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending
             )
         )
+        await session.flush()
+        for member_id in followers_here:  # their home loses the server's people
+            await feeds.refeed(session, member_id)
     await session.commit()
     return row
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, lists, notifications, outbox, paging, states
+from server.services import blocks, feeds, lists, notifications, outbox, paging, states
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -62,6 +62,8 @@ async def follow(
         await session.commit()
         return existing
     row = existing
+    if row.state == FollowState.accepted:
+        await feeds.refeed(session, follower.id)  # their posts come in, bounded
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
@@ -111,6 +113,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if gone.rowcount != 1:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
+    await feeds.refeed(session, follower.id)
     if follower.is_local and not target.is_local:
         outbox.record(
             session,
@@ -126,7 +129,8 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
 async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
     """The remote account accepted a local member's follow (again: nothing changes)."""
     assert follow.id is not None
-    await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted)
+    if await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted):
+        await feeds.refeed(session, follow.follower_id)
     await session.commit()
 
 
@@ -160,6 +164,7 @@ async def answer_request(
         ):
             raise NotFound("That follow request is not waiting any more.")
         await session.refresh(row)
+        await feeds.refeed(session, follower_id)
         notifications.add(
             session,
             recipient_id=target.id,
@@ -194,6 +199,8 @@ async def answer_request(
 async def remove(session: AsyncSession, follow: Follow) -> None:
     """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
     await session.delete(follow)
+    await session.flush()
+    await feeds.refeed(session, follow.follower_id)
     await session.commit()
 
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import OutboxKind, Post, PostState, ScheduledPublish
-from server.services import notifications, outbox, signal_upkeep, states
+from server.services import feeds, notifications, outbox, signal_upkeep, states
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     assert post is not None
     await notifications.for_new_post(session, post, now)
     await signal_upkeep.record(session, post)
+    await feeds.place(session, post)
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, notifications, outbox, paging, signal_upkeep
+from server.services import blocks, feeds, notifications, outbox, paging, signal_upkeep
 from server.services.errors import Forbidden, NotFound
 from server.services.paging import Window
 from server.services.post_reads import get_visible
@@ -129,6 +129,7 @@ async def boost(
     session.add(row)
     await session.flush()
     await signal_upkeep.count_boost(session, post.id, 1)
+    await feeds.place(session, row)
     notifications.add(
         session,
         recipient_id=post.actor_id,

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, ActorKey, Follow, Like, Notification, Post, Tombstone
+from server.services import feeds
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     more is accepted from them unless their server serves the actor again.
     """
     assert actor.id is not None and actor.domain is not None
+    readers = await feeds.readers_of(session, actor.id)
     uris = await session.exec(
         select(Post.uri).where(Post.actor_id == actor.id, col(Post.uri).is_not(None))
     )
@@ -131,4 +133,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     actor.display_name, actor.bio, actor.avatar_url = "", "", None
     actor.suspended_at = now
     session.add(actor)
+    await session.flush()
+    for reader in readers:  # replies to their posts may read differently now
+        await feeds.refeed(session, reader)
     await session.commit()

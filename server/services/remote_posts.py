@@ -27,7 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import notifications, signal_rebuild, signal_upkeep
+from server.services import feeds, notifications, signal_rebuild, signal_upkeep
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -136,6 +136,10 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
+        await feeds.place(session, post)
+        if moved:  # replies that waited for this post are replies now: feeds may differ
+            for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+                await feeds.place(session, child)
         await notifications.for_new_post(session, post, now)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
@@ -273,6 +277,7 @@ async def edit(
     await session.flush()
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
+    await feeds.place(session, post)  # its mentions may have changed
     await session.commit()
     return True
 
@@ -297,6 +302,10 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))
     await signal_upkeep.forget(session, post)
     await session.delete(post)
+    await session.flush()
+    # A reply to a post that is gone no longer counts as a reply to its own author.
+    for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+        await feeds.place(session, child)
     await session.commit()
 
 

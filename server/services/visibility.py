@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import BindParameter, ColumnElement, and_, case, exists, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlmodel import col
 
 from server.models import Actor, Block, Follow, FollowState, Mention, Post, PostState, Visibility
@@ -15,9 +15,9 @@ OPEN = (Visibility.public, Visibility.unlisted)
 # Building the expression costs more than running the query it goes in; the result is
 # immutable, so each viewer's condition is built once.
 @lru_cache(maxsize=1024)
-def visible_to(viewer_id: int | BindParameter[int] | None) -> ColumnElement[bool]:
+def visible_to(viewer_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
     """The condition that a post may be shown to `viewer_id` (None: logged out; a bound
-    parameter in statements built once).
+    parameter in statements built once; a column when feeds find everyone who may).
 
     Suspended people's posts reach nobody. A pending post is its author's alone; followers-only posts reach accepted followers
     and mentioned people; direct posts reach mentioned people; deleted posts reach nobody.
