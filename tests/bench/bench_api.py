@@ -31,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -50,6 +51,7 @@ from tests.bench.bench_serve import (  # noqa: E402  # noqa: E402
     seed,
 )
 from tests.bench.ceiling import Ceiling, baseline, load  # noqa: E402
+from tests.bench.to_postgres import copy, create_database, drop_database  # noqa: E402
 
 TARGET_HOME_RPS = 1000.0
 TARGET_HOME_P99_MS = 50.0
@@ -59,7 +61,18 @@ SCOPES = "read write follow"
 TEXT = "An evening on the porch with tea, a book and a slow conversation, number {i}."
 
 
-def query(db: Path, sql: str) -> object:
+def query(db: Path | str, sql: str) -> object:
+    """The first value of `sql` on the SQLite file `db` or the PostgreSQL URL `db`."""
+    if isinstance(db, str):
+
+        async def ask() -> object:
+            conn = await asyncpg.connect(db)
+            try:
+                return await conn.fetchval(sql)
+            finally:
+                await conn.close()
+
+        return asyncio.run(ask())
     with sqlite3.connect(db) as conn:
         row = conn.execute(sql).fetchone()
     return row[0] if row else None
@@ -133,6 +146,12 @@ def main() -> None:
     options.add_argument("--concurrency", type=int, default=16, help="connections for GETs")
     options.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto")
     options.add_argument("--no-baseline", action="store_true", help="skip the bare-app run")
+    options.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a fresh database on 127.0.0.1:55432, the seed copied into it",
+    )
     options.add_argument("--statuses", type=int, default=2000, help="timed status POSTs")
     options.add_argument("--post-concurrency", type=int, default=16, help="connections for POSTs")
     options.add_argument("--warmup", type=int, default=200, help="untimed posts first")
@@ -172,6 +191,15 @@ def main() -> None:
             rng_seed=args.seed,
             analyze=False,
         )
+        pg_name = f"porch_bench_api_{server.port}"
+        live: Path | str = db
+        if args.database == "postgres":
+            url = create_database(pg_name)
+            copied = copy(db, url, PORCH, ROOT, server.env())
+            sqlite_env = server.env
+            server.env = lambda: {**sqlite_env(), "PORCH_DATABASE_URL": url}  # type: ignore[method-assign]
+            print(f"Copied {copied} rows into PostgreSQL database {pg_name} (then ANALYZE)")
+            live = url
         reader_id = query(db, f"SELECT id FROM actors WHERE username = '{READER}'")
         followed = f"SELECT followed_id FROM follows WHERE follower_id = {reader_id}"
         by_followed = query(db, f"SELECT count(*) FROM posts WHERE actor_id IN ({followed})")
@@ -252,7 +280,7 @@ def main() -> None:
                 for i in range(start, start + count)
             ]
 
-        before = query(db, "SELECT count(*) FROM posts")
+        before = query(live, "SELECT count(*) FROM posts")
         warm = min(args.warmup, 50)
         warmed = asyncio.run(fire(posts(0, warm), args.post_concurrency))[1]
         if warmed.get(200) != warm:
@@ -261,8 +289,8 @@ def main() -> None:
         cpu_before = cpu_seconds(pid)
         timings, statuses, elapsed = asyncio.run(fire(requests, args.post_concurrency))
         cpu = cpu_seconds(pid) - cpu_before
-        after = query(db, "SELECT count(*) FROM posts")
-        pending = query(db, "SELECT count(*) FROM posts WHERE state = 'pending'")
+        after = query(live, "SELECT count(*) FROM posts")
+        pending = query(live, "SELECT count(*) FROM posts WHERE state = 'pending'")
         print(
             f"Posting (POST /api/v1/statuses as @{READER}, {args.statuses} distinct public "
             f"texts over {args.post_concurrency} keep-alive connections, {warm} warm-up "
@@ -274,6 +302,8 @@ def main() -> None:
         line("of them pending (in the pause)", f"{pending}", "(info)")
     finally:
         server.stop()
+        if args.database == "postgres" and not args.keep:
+            drop_database(f"porch_bench_api_{server.port}")
         print(f"\nLoad average at the end: {loadavg()}")
         if args.keep:
             print(f"\nKept {workdir}")
