@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -103,24 +104,25 @@ async def _feed_page(
     session: AsyncSession,
     viewer_id: int,
     feed: int,
-    where: list[ColumnElement[bool]],
+    where: Callable[[], list[ColumnElement[bool]]],
     window: Window | None,
     muted: SelectOfScalar[int] | None = None,
 ) -> Page:
     """A page of one of `viewer_id`'s feeds: the feed's rows (one statement), with the
-    computed timeline (`where`) below the feed's floor. The rows still pass
-    `visible_to`, so a feed missing a change can only make a page short, never leak."""
+    computed timeline below the feed's floor (`where` builds its conditions, only when
+    needed). The rows still pass `visible_to`, so a feed missing a change can only make
+    a page short, never leak."""
     window = window or Window(limit=PAGE)
     rows, floor = await feed_reads.rows(session, viewer_id, feed, window, muted)
     if floor is None:
         return await _paged(session, viewer_id, window, rows)  # the feed holds it all
     if window.min_id is not None and window.min_id < floor:
-        return await _page(session, viewer_id, where, window)  # below what the feed holds
+        return await _page(session, viewer_id, where(), window)  # below what the feed holds
     if len(rows) <= window.limit and window.min_id is None and (window.since_id or 0) < floor:
         rest = replace(window, limit=window.limit - len(rows), max_id=floor)
         if window.max_id is not None:
             rest = replace(rest, max_id=min(window.max_id, floor))
-        rows += await _rows(session, viewer_id, where, rest)
+        rows += await _rows(session, viewer_id, where(), rest)
     return await _paged(session, viewer_id, window, rows)
 
 
@@ -223,9 +225,12 @@ async def home(
     """Posts from the people `viewer` follows and from `viewer`, newest first; people
     they muted stay out."""
     assert viewer.id is not None
-    muted = mutes.muted_ids(viewer.id, now)
-    where = [*feed_rules.home(viewer.id), col(Post.actor_id).not_in(muted)]
-    return await _feed_page(session, viewer.id, HOME, where, window, muted)
+    viewer_id, muted = viewer.id, mutes.muted_ids(viewer.id, now)
+
+    def where() -> list[ColumnElement[bool]]:
+        return [*feed_rules.home(viewer_id), col(Post.actor_id).not_in(muted)]
+
+    return await _feed_page(session, viewer_id, HOME, where, window, muted)
 
 
 async def of_list(
@@ -233,8 +238,10 @@ async def of_list(
 ) -> Page:
     """Posts by the people on one of the member's lists, with the replies it allows."""
     assert viewer.id is not None and chosen.id is not None
-    where = feed_rules.of_list(viewer.id, chosen)
-    return await _feed_page(session, viewer.id, chosen.id, where, window)
+    viewer_id = viewer.id
+    return await _feed_page(
+        session, viewer_id, chosen.id, lambda: feed_rules.of_list(viewer_id, chosen), window
+    )
 
 
 async def local(session: AsyncSession, viewer_id: int | None, window: Window | None = None) -> Page:
