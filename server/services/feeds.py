@@ -22,9 +22,23 @@ Deleting a post (or its author) deletes its rows through the foreign key.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, or_, tuple_, union_all
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -56,7 +70,7 @@ TRIM_EVERY = 32
 _COLUMNS = ("owner_id", "feed", "post_id", "author_id")
 
 
-def _insert(session: AsyncSession, rows: Select[*tuple[Any, ...]]) -> Any:
+def _insert(session: AsyncSession, rows: Select[*tuple[Any, ...]] | CompoundSelect) -> Any:
     """INSERT ... SELECT of feed rows; a row already there stays as it is."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -73,19 +87,25 @@ def _above_floor(owner: Viewer, feed: Viewer) -> ColumnElement[bool]:
     return or_(floor.is_(None), col(Post.id) >= floor)
 
 
-def _audience(post: Post, *, guarded: bool) -> list[Select[*tuple[Any, ...]]]:
-    """(owner, feed, post, author) for every local member's feed `post` belongs in now."""
+# The fan-out statements take the post as parameters: built once (building `visible_to`
+# for a column costs more than running the statement), compiled once per dialect.
+_POST: BindParameter[int] = bindparam("feed_post_id", type_=BigInteger())
+_AUTHOR: BindParameter[int] = bindparam("feed_author_id", type_=Integer())
+
+
+def _audience(*, guarded: bool) -> list[Select[*tuple[Any, ...]]]:
+    """(owner, feed, post, author) for every local member's feed the post belongs in now."""
     owner = aliased(Actor)
     followers = select(Follow.follower_id).where(
-        col(Follow.followed_id) == post.actor_id, col(Follow.state) == FollowState.accepted
+        col(Follow.followed_id) == _AUTHOR, col(Follow.state) == FollowState.accepted
     )
     home = (
         select(col(owner.id), literal(HOME), col(Post.id), col(Post.actor_id))
         .select_from(owner)
-        .join(Post, col(Post.id) == post.id)
+        .join(Post, col(Post.id) == _POST)
         .where(
             col(owner.domain).is_(None),
-            or_(col(owner.id) == post.actor_id, col(owner.id).in_(followers)),
+            or_(col(owner.id) == _AUTHOR, col(owner.id).in_(followers)),
             feed_rules.not_exclusively_listed(col(owner.id)),
             visible_to(col(owner.id)),
         )
@@ -95,9 +115,9 @@ def _audience(post: Post, *, guarded: bool) -> list[Select[*tuple[Any, ...]]]:
         select(col(chosen.actor_id), col(chosen.id), col(Post.id), col(Post.actor_id))
         .select_from(chosen)
         .join(ListMember, col(ListMember.list_id) == chosen.id)
-        .join(Post, col(Post.id) == post.id)
+        .join(Post, col(Post.id) == _POST)
         .where(
-            col(ListMember.actor_id) == post.actor_id,
+            col(ListMember.actor_id) == _AUTHOR,
             *feed_rules.any_list(chosen),
             visible_to(col(chosen.actor_id)),
         )
@@ -108,25 +128,34 @@ def _audience(post: Post, *, guarded: bool) -> list[Select[*tuple[Any, ...]]]:
     return [home, lists]
 
 
-async def place(session: AsyncSession, post: Post) -> None:
+@cache
+def _placing(dialect: str) -> tuple[Any, Any]:
+    """The INSERT of a post's rows and the DELETE of the rows it no longer belongs in."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = union_all(*_audience(guarded=True))
+    adding = insert(FeedEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
+    kept = union_all(
+        *(r.with_only_columns(*r.selected_columns[:2]) for r in _audience(guarded=False))
+    )
+    removing = delete(FeedEntry).where(
+        col(FeedEntry.post_id) == _POST,
+        tuple_(col(FeedEntry.owner_id), col(FeedEntry.feed)).not_in(kept),
+    )
+    return adding, removing
+
+
+async def place(session: AsyncSession, post: Post, *, new: bool = False) -> None:
     """Put `post` in the feeds it belongs in now and take it out of the others: after it
     is created (its author's home only, in its pause), published, edited or deleted, or
-    arrives from elsewhere. Runs in the caller's transaction; the caller commits."""
+    arrives from elsewhere (`new`: it is in no feed yet, so nothing is taken out). Runs
+    in the caller's transaction; the caller commits."""
     await session.flush()
-    for rows in _audience(post, guarded=True):
-        await session.exec(_insert(session, rows))
-    kept = union_all(
-        *(
-            rows.with_only_columns(*rows.selected_columns[:2])
-            for rows in _audience(post, guarded=False)
-        )
-    )
-    await session.exec(
-        delete(FeedEntry).where(
-            col(FeedEntry.post_id) == post.id,
-            tuple_(col(FeedEntry.owner_id), col(FeedEntry.feed)).not_in(kept),
-        )
-    )
+    adding, removing = _placing(session.get_bind().dialect.name)
+    params = {"feed_post_id": post.id, "feed_author_id": post.actor_id}
+    connection = await session.connection()  # Core: the parameters are not ORM rows
+    await connection.execute(adding, params)
+    if not new:
+        await connection.execute(removing, params)
     if post.id % TRIM_EVERY == 0:
         await _trim(session, post.id)
 

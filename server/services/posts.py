@@ -299,7 +299,7 @@ async def compose(
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
-    await feeds.place(session, post)  # in its pause: its author's home only
+    await feeds.place(session, post, new=True)  # in its pause: its author's home only
     await session.commit()
     await scheduler.schedule_publish(post_id, publish_at)
     return post

@@ -129,7 +129,7 @@ async def boost(
     session.add(row)
     await session.flush()
     await signal_upkeep.count_boost(session, post.id, 1)
-    await feeds.place(session, row)
+    await feeds.place(session, row, new=True)
     notifications.add(
         session,
         recipient_id=post.actor_id,

@@ -136,7 +136,7 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
-        await feeds.place(session, post)
+        await feeds.place(session, post, new=True)
         if moved:  # replies that waited for this post are replies now: feeds may differ
             for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
                 await feeds.place(session, child)
