@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,6 +56,13 @@ async def _fetch_and_store(fed: Federation, session: AsyncSession, uri: str) -> 
         raise Unresolvable(
             f"Could not fetch {uri}: {exc}", temporary=exc.temporary, gone=gone
         ) from exc
+    return await _store(fed, session, uri, data)
+
+
+async def _store(fed: Federation, session: AsyncSession, uri: str, data: dict[str, Any]) -> Actor:
+    """Store the actor document `data`, fetched (so vouched for) from its id `uri`."""
+    if fed.urls.is_local(uri):
+        raise Unresolvable("That is one of Porch's own ids.")
     try:
         doc = incoming.actor_doc(data)
     except Malformed as exc:
@@ -83,16 +91,21 @@ async def key_for(
             raise Unresolvable(
                 str(exc), temporary=exc.temporary, gone=exc.status in (404, 410)
             ) from exc
-        owner = (
-            incoming.ref(data.get("owner"))
-            if incoming.kind_of(data) not in incoming.ACTOR_TYPES
-            else None
-        )
-        actor_uri = owner or incoming.ref(data.get("id")) or key_id
+        if incoming.kind_of(data) in incoming.ACTOR_TYPES:
+            # GoToSocial serves a stub of the actor at its key id; fetching it has
+            # fetched the whole actor from its own id already: store that one.
+            actor = await _store(fed, session, incoming.ref(data.get("id")) or key_id, data)
+            return await _owned_key(session, actor, key_id)
+        actor_uri = incoming.ref(data.get("owner")) or incoming.ref(data.get("id")) or key_id
     actor = await resolve(fed, session, actor_uri, refresh=True)
+    return await _owned_key(session, actor, key_id)
+
+
+async def _owned_key(session: AsyncSession, actor: Actor, key_id: str) -> tuple[Actor, str]:
+    """`actor` and the key `key_id`, which their document must list as theirs."""
     found = await remote_actors.by_key_id(session, key_id)
     if found is None or found[0].id != actor.id:
-        raise Unresolvable(f"{actor_uri} does not list the key {key_id}.")
+        raise Unresolvable(f"{actor.uri} does not list the key {key_id}.")
     return actor, found[1].public_pem
 
 

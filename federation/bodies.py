@@ -20,10 +20,21 @@ def loads(body: bytes) -> dict[str, Any]:
         raise Malformed("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Malformed("The body must be a JSON object.")
-    if _depth(data) > MAX_DEPTH:
-        raise Malformed(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
-    cleaned: dict[str, Any] = clean(data)
+    cleaned: dict[str, Any] = _cleaned(data, 0)
     return cleaned
+
+
+def _cleaned(value: Any, level: int) -> Any:
+    """`clean`, refusing nesting past MAX_DEPTH on the way: one walk of the body, not two."""
+    if level > MAX_DEPTH:
+        raise Malformed(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+    if isinstance(value, str):
+        return text_clean(value)
+    if isinstance(value, list):
+        return [_cleaned(item, level + 1) for item in value]
+    if isinstance(value, dict):
+        return {text_clean(key): _cleaned(item, level + 1) for key, item in value.items()}
+    return value
 
 
 def clean(value: Any) -> Any:
@@ -36,16 +47,6 @@ def clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {clean(key): clean(item) for key, item in value.items()}
     return value
-
-
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
 
 
 def has_as2_context(data: dict[str, Any]) -> bool:

@@ -6,11 +6,12 @@ import logging
 from urllib.parse import unquote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import context
 from server import __version__
 from server.config import RegistrationMode
+from server.json_response import JSONResponse
 from server.services import accounts, instance, norms
 from server.services.errors import NotFound
 from server.text import has_controls
@@ -62,10 +63,6 @@ async def webfinger(request: Request) -> Response:
     resource = request.query_params.get("resource", "")
     if not resource:
         return _error(400, "Add ?resource=acct:user@domain to the request.")
-    cache = request.app.state.federation.answers
-    key = ("webfinger", resource.lower())
-    if cache is not None and key in cache:
-        return Response(cache[key], media_type=JRD, headers=CACHE_OK)
     urls = context.urls(request)
     # The query is decoded once already; username_for decodes again (some servers encode
     # the acct: URI twice), which can bring back a %00.
@@ -107,10 +104,7 @@ async def webfinger(request: Request) -> Response:
                 }
             )
     body = {"subject": subject, "aliases": [profile, actor_id], "links": links}
-    response = JSONResponse(body, media_type=JRD, headers=CACHE_OK)
-    if cache is not None:
-        cache[key] = response.body  # rendered once, served as bytes
-    return response
+    return JSONResponse(body, media_type=JRD, headers=CACHE_OK)
 
 
 async def host_meta(request: Request) -> Response:

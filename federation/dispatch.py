@@ -20,6 +20,7 @@ from server.services import (
     accounts,
     blocks,
     follows,
+    mentions,
     reactions,
     remote_actors,
     remote_posts,
@@ -131,24 +132,24 @@ async def _remote_post(
     local_links: dict[str, str] = {}  # a mention's href → the person's page here
     # Mastodon's "limited" posts address people with no Mention tag: they may read it too.
     addressed = [uri for uri in note.to + note.cc if fed.urls.username_of(uri)]
-    for href in dict.fromkeys(note.mentions + addressed):
-        username = fed.urls.username_of(href)
+    hrefs = {href: fed.urls.username_of(href) for href in note.mentions + addressed}
+    people = await mentions.named(
+        session, [n for n in hrefs.values() if n], [h for h, n in hrefs.items() if not n]
+    )
+    for href, username in hrefs.items():
         if username is not None:
-            try:
-                mention_ids.append(_id(await accounts.local_actor(session, username)))
-            except ServiceError:
-                continue
-        elif (known := await remote_actors.by_uri(session, href)) is not None:
+            if (member := people.local(username)) is not None:
+                mention_ids.append(_id(member))
+        elif (known := people.elsewhere.get(href)) is not None:
             mention_ids.append(_id(known))
             # Mastodon's mention links point at the profile page, its tags at the actor.
             for link in (known.uri, known.url):
                 if link:
                     local_links[link] = f"{fed.urls.base}/@{known.handle}"
-    parent_id = None
+    parent = None
     if note.in_reply_to:
         parent = await _local_post(fed, session, note.in_reply_to)
         parent = parent or await remote_posts.by_uri(session, note.in_reply_to)
-        parent_id = parent.id if parent else None
     content_html = sanitize_remote_html(
         note.content_html,
         mention_href=local_links.get,
@@ -161,8 +162,9 @@ async def _remote_post(
         visibility=incoming.visibility_from_note(note, author.followers_url),
         content_html=content_html,
         mention_ids=mention_ids,
-        in_reply_to_id=parent_id,
+        in_reply_to_id=parent.id if parent else None,
         received_at=fed.clock.now(),
+        root_id=parent.root_id if parent else None,
     )
 
 

@@ -50,8 +50,6 @@ async def actor(request: Request) -> Response:
     username = request.path_params["username"]
     if (page := _to_html(request, urls.profile(username))) is not None:
         return page
-    cache = request.app.state.federation.answers
-    key = ("actor", username.lower())
     if context.settings(request).authorized_fetch:
         async with context.sessions(request)() as session:
             # Strangers get the short form, so who asks matters.
@@ -63,17 +61,12 @@ async def actor(request: Request) -> Response:
         if who.actor is None:
             doc = {k: v for k, v in doc.items() if k in MINIMAL_ACTOR}
         return AS2Response(doc)
-    if cache is not None and key in cache:
-        return AS2Response.cached(cache[key])
     async with context.sessions(request)() as session:
         person = await _member(session, username)
         if person is None:
             return _not_found(f"There is nobody called {username} here.")
         doc = await person_document(session, urls, person)
-    response = AS2Response(doc)
-    if cache is not None:
-        cache[key] = response.body
-    return response
+    return AS2Response(doc)
 
 
 async def person_document(session: AsyncSession, urls: Urls, person: Actor) -> dict[str, Any]:

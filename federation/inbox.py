@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import bodies, dispatch, incoming
 from federation.authentication import Refused, as_incoming, federation, signer
 from federation.incoming import Malformed
+from federation.runtime import Federation
 from server.db import unavailable
+from server.json_response import JSONResponse
 from server.models import ReceivedActivity
 from server.services import accounts, remote_actors
 from server.services.errors import NotFound
+from server.services.rows import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +80,17 @@ async def receive(request: Request) -> Response:
             # Ids are remembered to ignore redeliveries: one minted for another server
             # would make Porch ignore that server's real activity when it comes.
             return _answer(400, "The activity's id must be on its actor's server.")
-        if await session.get(ReceivedActivity, activity.id) is not None:
-            return Response(status_code=202)  # a redelivery: already applied
         try:
             async with fed.write_lock or contextlib.nullcontext():
-                # Added first, so it commits with whatever the activity changes.
-                seen = ReceivedActivity(uri=activity.id, received_at=fed.clock.now())
-                session.add(seen)
-                await dispatch.apply(fed, session, actor, activity)
-                if seen not in session:  # a refusal rolled the session back
-                    session.add(ReceivedActivity(uri=activity.id, received_at=fed.clock.now()))
+                # Written first, so it commits with whatever the activity changes; one
+                # statement both remembers the id and tells a redelivery (PostgreSQL
+                # holds a concurrent one until the first commits, then it writes nothing).
+                if not await _first_time(fed, session, activity.id):
+                    return Response(status_code=202)  # a redelivery: already applied
+                with _rollbacks(session) as rolled_back:
+                    await dispatch.apply(fed, session, actor, activity)
+                if rolled_back:  # a refusal, or a retry inside, undid the row: write it again
+                    await _first_time(fed, session, activity.id)
                 await session.commit()
         except IntegrityError:
             await session.rollback()  # the same activity applied concurrently
@@ -96,6 +104,28 @@ async def receive(request: Request) -> Response:
             log.exception("failed to apply %s %s", activity.type, activity.id)
             return _answer(503, "Porch could not apply this activity now; try again later.")
     return Response(status_code=202)
+
+
+async def _first_time(fed: Federation, session: AsyncSession, activity_id: str) -> bool:
+    """Remember that `activity_id` arrived (the caller commits); False if it had already."""
+    row = {"uri": activity_id, "received_at": fed.clock.now()}
+    written = await session.exec(insert_once(session, ReceivedActivity, **row))
+    return bool(written.rowcount)
+
+
+@contextlib.contextmanager
+def _rollbacks(session: AsyncSession) -> Iterator[list[bool]]:
+    """A list that gets an item for each rollback of `session` while the block runs."""
+    seen: list[bool] = []
+
+    def rolled_back(_session: Any) -> None:
+        seen.append(True)
+
+    event.listen(session.sync_session, "after_rollback", rolled_back)
+    try:
+        yield seen
+    finally:
+        event.remove(session.sync_session, "after_rollback", rolled_back)
 
 
 def _self_delete(body: bytes) -> str | None:

@@ -368,6 +368,7 @@ def post_from_note(
     mention_ids: list[int],
     in_reply_to_id: int | None,
     received_at: datetime,
+    root_id: int | None = None,
 ) -> RemotePost:
     """The post to store for a note, with the references already found here (mentioned
     people, the parent) and its HTML relinked to pages here."""
@@ -388,6 +389,7 @@ def post_from_note(
         tone_indicator=note.tone_indicator,
         in_reply_to_id=in_reply_to_id,
         in_reply_to_uri=note.in_reply_to,
+        root_id=root_id,
         mention_ids=mention_ids,
         tags=note.hashtags,
         media=[

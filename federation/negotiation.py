@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.json_response import dumps
 
 AS2_MEDIA_TYPE = "application/activity+json"
 _PROFILE_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)(?P<rest>/[0-9]{1,19})?$")
@@ -38,12 +39,7 @@ class AS2Response(Response):
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):
             return content
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-
-    @classmethod
-    def cached(cls, body: bytes) -> AS2Response:
-        """A response from a body rendered earlier (kept in a cache)."""
-        return cls(body)
+        return dumps(content)
 
 
 class ProfileAliases:

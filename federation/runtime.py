@@ -39,10 +39,7 @@ class Federation:
     _auths: dict[int | None, HttpSignatureAuth] = field(default_factory=dict)
     #: Parent posts that could not be fetched, not tried again by this process.
     unreachable: set[str] = field(default_factory=set)
-    #: Public answers (WebFinger, actor documents) kept for PORCH_PUBLIC_CACHE_SECONDS:
-    #: other servers ask for the same few people again and again.
-    answers: TTLCache[tuple[str, str], Any] | None = None
-    #: Domain policies, kept as long as public answers (admins' changes apply that late).
+    #: Domain policies, kept for PORCH_PUBLIC_CACHE_SECONDS (admins' changes apply that late).
     policies: TTLCache[str, Any] | None = None
     #: Servers recently heard from: their "it is up" is written once in a while.
     heard_from: TTLCache[str, bool] = field(
@@ -75,7 +72,6 @@ class Federation:
         urls = urls or Urls(settings.base_url)
         fed = cls(settings, sessions, clock, urls, make_client(policy, transport))
         if settings.public_cache_seconds > 0:
-            fed.answers = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
             fed.policies = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
         if settings.is_sqlite:
             fed.write_lock = asyncio.Lock()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 from types import MappingProxyType
 
 import httpx
@@ -362,6 +363,9 @@ def _load_private_key(private_pem: str) -> rsa.RSAPrivateKey:
     return key
 
 
+# Keyed by the PEM itself: a rotated key is new text, so nothing is ever stale. Parsing
+# is cheap (microseconds), but every inbox POST verifies with one of a few hundred keys.
+@lru_cache(maxsize=1024)
 def _load_public_key(public_pem: str) -> rsa.RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from federation.document_cache import DocumentCache
 from federation.lookup import FederatedLookup
 from federation.negotiation import ProfileAliases
 from federation.routes import routes as federation_routes
@@ -104,6 +105,12 @@ def create_app(
             Mount("/media", StaticFiles(directory=settings.media_dir), name="media"),
         ],
         middleware=[
+            # Outermost: a kept document is sent before any other middleware runs.
+            Middleware(
+                DocumentCache,
+                max_bytes=settings.document_cache_mb * 1_048_576,
+                clock=clock,
+            ),
             Middleware(SecurityHeaders, https=bool(settings.https)),
             Middleware(RefuseControlCharacters),
             Middleware(ApiCors),

@@ -40,7 +40,7 @@ def cmd_feeds_rebuild(args: argparse.Namespace) -> None:
     print(f"Rebuilt the home and list feeds of {done} member(s) in {took:.1f} s.")
 
 
-def add(commands: Any) -> None:
+def register(commands: Any) -> None:
     """Add `porch feeds ...` to the command line's subcommands."""
     fed = commands.add_parser("feeds", help="home and list feeds").add_subparsers(
         dest="feeds_command", required=True

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10
     public_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 2
+    streams_per_address: Annotated[int | None, Field(ge=1)] = Field(
+        None, description="Streaming connections one address may hold open (default 20)"
+    )
+    #: Memory for WebFinger, actor, NodeInfo and public post documents kept as bytes
+    #: (federation/document_cache.py); 0 turns the cache off.
+    document_cache_mb: Annotated[int, Field(ge=0, le=4096)] = 32
+    #: Rendered posts and profiles kept per kind (entities, HTML) in each process; 0: off.
+    render_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 2000
     instance_name: str = "Porch"
     contact_email: str = Field("", description="Where people reach the admins (shown to apps)")
     authorized_fetch: bool = Field(

@@ -3,6 +3,7 @@
 from server.models.actors import Actor, ActorKey, Member, MemberRole, MemberState
 from server.models.care import CareEvent, CareKind, LinkOpen
 from server.models.conversations import RankedSnapshot, ReplyFact, ThreadSignals
+from server.models.counters import ActorCounter, PostCounter
 from server.models.federation import (
     Delivery,
     DeliveryState,
@@ -38,6 +39,8 @@ from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
 
 __all__ = [
+    "ActorCounter",
+    "PostCounter",
     "FeedEntry",
     "FeedFloor",
     "WebSession",

@@ -16,6 +16,7 @@ from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, We
 from server.models.actors import MEMBER_STATES
 from server.services import feeds, oauth_tokens, outbox, passwords, sessions, states, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 
 MAX_DISPLAY_NAME = 100
 MAX_BIO = 500
@@ -311,6 +312,8 @@ async def update_profile(
         actor.locked = locked
     session.add(actor)
     outbox.record(session, OutboxKind.update_actor, actor.id, now=now)
+    assert actor.id is not None  # a stored row
+    announce(session, Event(EventKind.stale, actor.id, topic="actor"))
     await session.commit()
     return actor
 
@@ -372,6 +375,8 @@ async def set_state(
         raise Conflict(f"@{found.actor.username} was changed meanwhile; look again.")
     await session.refresh(found.member)
     session.add(found.actor)
+    # Their actor document, WebFinger answer and posts' documents appear or disappear.
+    announce(session, Event(EventKind.stale, found.member.actor_id, topic="actor"))
     await session.commit()
     return found
 

@@ -9,8 +9,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import feeds, lists, outbox, paging
+from server.services import counters, feeds, lists, outbox, paging
 from server.services.errors import Invalid
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -47,14 +48,17 @@ async def block(
     if written.rowcount != 1:
         await session.commit()
         return row
-    await session.exec(
-        delete(Follow).where(
+    ended = await session.exec(
+        delete(Follow)
+        .where(
             or_(
                 and_(col(Follow.follower_id) == actor.id, col(Follow.followed_id) == target.id),
                 and_(col(Follow.follower_id) == target.id, col(Follow.followed_id) == actor.id),
             )
         )
+        .returning(col(Follow.follower_id), col(Follow.followed_id), col(Follow.state))
     )
+    await counters.follows_ended(session, ended.all())
     await lists.forget(session, actor.id, target.id)
     await lists.forget(session, target.id, actor.id)
     await session.flush()
@@ -69,12 +73,14 @@ async def block(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
     await session.commit()
     return row
 
 
 async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
     """Lift a block; when there is none, nothing changes."""
+    assert actor.id is not None and target.id is not None
     row = (
         await session.exec(
             select(Block).where(Block.actor_id == actor.id, Block.target_id == target.id)
@@ -98,6 +104,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
     await session.commit()
 
 

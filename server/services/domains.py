@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
-from server.services import feeds
+from server.services import counters, feeds
 from server.services.errors import Invalid
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
@@ -42,15 +42,14 @@ async def set_policy(
         # As Mastodon does: a blocked server's people stop following and being followed
         # here, and nothing more is delivered there.
         there = select(Actor.id).where(col(Actor.domain) == name)
-        readers = await session.exec(
-            select(Follow.follower_id).where(col(Follow.followed_id).in_(there)).distinct()
+        ended = await session.exec(
+            delete(Follow)
+            .where(or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there)))
+            .returning(col(Follow.follower_id), col(Follow.followed_id), col(Follow.state))
         )
-        followers_here = list(readers.all())
-        await session.exec(
-            delete(Follow).where(
-                or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there))
-            )
-        )
+        ended_rows = ended.all()
+        await counters.follows_ended(session, ended_rows)
+        followers_here = sorted({follower for follower, _, _ in ended_rows})
         await session.exec(
             delete(Delivery).where(
                 col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending

@@ -95,13 +95,6 @@ async def media_of(
     return found
 
 
-async def taken_by(session: AsyncSession, post_id: int) -> None:
-    """Uploads a post took (an app reusing a withdrawn post's media) are no draft's now."""
-    await session.exec(
-        update(Attachment).where(col(Attachment.post_id) == post_id).values(draft_id=None)
-    )
-
-
 async def _release(session: AsyncSession, draft_id: int, now: datetime) -> None:
     """Let go of the draft's uploads that no post took."""
     held = (col(Attachment.draft_id) == draft_id) & col(Attachment.post_id).is_(None)

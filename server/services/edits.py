@@ -25,8 +25,9 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import drafts, feeds, media_files, outbox, signal_upkeep, states, uploads
+from server.services import feeds, media_files, outbox, signal_upkeep, states, uploads
 from server.services.errors import Conflict, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.post_reads import get_visible
 from server.services.posts import (
     Composition,
@@ -163,6 +164,7 @@ async def edit_published(
     await signal_upkeep.edited(session, post)
     await feeds.place(session, post)  # its mentions may have changed
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
+    announce(session, Event(EventKind.post_edited, post_id))
     await session.commit()
     return post
 
@@ -209,4 +211,3 @@ async def _replace_media(
         now,
     )
     await uploads.claim(session, author.id, media_ids, post_id)
-    await drafts.taken_by(session, post_id)

@@ -5,14 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, Notification, NotificationKind, OutboxKind
-from server.services import blocks, feeds, lists, notifications, outbox, paging, states
+from server.services import (
+    blocks,
+    counters,
+    feeds,
+    lists,
+    notifications,
+    outbox,
+    paging,
+    states,
+    stats,
+)
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -63,6 +74,7 @@ async def follow(
         return existing
     row = existing
     if row.state == FollowState.accepted:
+        await counters.followed(session, follower.id, target.id, 1)
         await feeds.refeed(session, follower.id)  # their posts come in, bounded
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
@@ -84,6 +96,9 @@ async def follow(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
+    announce(
+        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
+    )
     await session.commit()
     return row
 
@@ -109,8 +124,8 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if existing is None:
         return
     # Conditional: of two take-backs at once, one sends the Undo.
-    gone = await session.exec(delete(Follow).where(col(Follow.id) == existing.id))
-    if gone.rowcount != 1:
+    gone = await _delete(session, existing)
+    if gone is None:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
     await feeds.refeed(session, follower.id)
@@ -123,6 +138,9 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=existing.activity_id),
         )
+    announce(
+        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
+    )
     await session.commit()
 
 
@@ -130,6 +148,15 @@ async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
     """The remote account accepted a local member's follow (again: nothing changes)."""
     assert follow.id is not None
     if await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted):
+        announce(
+            session,
+            Event(
+                EventKind.relation_changed,
+                follow.follower_id,
+                audience=(follow.follower_id, follow.followed_id),
+            ),
+        )
+        await counters.followed(session, follow.follower_id, follow.followed_id, 1)
         await feeds.refeed(session, follow.follower_id)
     await session.commit()
 
@@ -163,6 +190,7 @@ async def answer_request(
             session, Follow, row.id, FollowState.requested, FollowState.accepted
         ):
             raise NotFound("That follow request is not waiting any more.")
+        await counters.followed(session, follower_id, target.id, 1)
         await session.refresh(row)
         await feeds.refeed(session, follower_id)
         notifications.add(
@@ -174,6 +202,10 @@ async def answer_request(
             now=now,
         )
         await _answer_remote(session, row, target, now)
+        announce(
+            session,
+            Event(EventKind.relation_changed, follower_id, audience=(follower_id, target.id)),
+        )
     else:
         if not await states.leave(session, Follow, row.id, FollowState.requested):
             raise NotFound("That follow request is not waiting any more.")
@@ -198,10 +230,29 @@ async def answer_request(
 
 async def remove(session: AsyncSession, follow: Follow) -> None:
     """End a follow because the other server said so (Undo, Reject): nothing is sent back."""
-    await session.delete(follow)
-    await session.flush()
+    await _delete(session, follow)
+    announce(
+        session,
+        Event(
+            EventKind.relation_changed,
+            follow.follower_id,
+            audience=(follow.follower_id, follow.followed_id),
+        ),
+    )
     await feeds.refeed(session, follow.follower_id)
     await session.commit()
+
+
+async def _delete(session: AsyncSession, follow: Follow) -> FollowState | None:
+    """Delete `follow` if it is still there, counting it down if it was accepted; its
+    state, or None when another request took it away first."""
+    gone = await session.exec(
+        delete(Follow).where(col(Follow.id) == follow.id).returning(col(Follow.state))
+    )
+    state = gone.scalar_one_or_none()
+    if state is not None:
+        await counters.follows_ended(session, [(follow.follower_id, follow.followed_id, state)])
+    return None if state is None else FollowState(state)
 
 
 async def has_local_follower(session: AsyncSession, actor_id: int) -> bool:
@@ -231,15 +282,9 @@ async def find(session: AsyncSession, follower_id: int, followed_id: int) -> Fol
 
 
 async def counts(session: AsyncSession, actor_id: int) -> Counts:
-    accepted = col(Follow.state) == FollowState.accepted
-    followers = (
-        select(func.count()).select_from(Follow).where(Follow.followed_id == actor_id, accepted)
-    ).scalar_subquery()
-    following = (
-        select(func.count()).select_from(Follow).where(Follow.follower_id == actor_id, accepted)
-    ).scalar_subquery()
-    row = (await session.exec(select(followers, following))).one()
-    return Counts(followers=int(row[0]), following=int(row[1]))
+    """Accepted followers and follows of `actor_id`, from their counter row."""
+    figures = (await stats.of_accounts(session, [actor_id]))[actor_id]
+    return Counts(followers=figures.followers, following=figures.following)
 
 
 async def followers_of(

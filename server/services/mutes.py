@@ -12,6 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from server.models import Actor, Mute
 from server.services import paging
 from server.services.errors import Invalid
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -55,6 +56,7 @@ async def mute(
             .where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
             .values(notifications=notifications, expires_at=expires_at)
         )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
     await session.commit()
     row = (
         await session.exec(
@@ -67,9 +69,11 @@ async def mute(
 
 
 async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
+    assert actor.id is not None
     await session.exec(
         delete(Mute).where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
     )
+    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id,)))
     await session.commit()
 
 

@@ -23,6 +23,7 @@ from server.config import Settings
 from server.models import NormChange, NormValue
 from server.services import ranking, signal_upkeep, thread_sums
 from server.services.errors import Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.norm_settings import in_force
 from server.services.norms_registry import BY_NAME, REGISTRY, Norm, RegistrationMode
 
@@ -101,6 +102,8 @@ async def change(
             changed_at=now,
         )
     )
+    # NodeInfo shows the norms.
+    announce(session, Event(EventKind.stale, 0, topic="instance"))
     await session.commit()
     if name in thread_sums.SIGNAL_NORMS:
         # Threads recent enough to rank are summed again at once; older ones need no hurry.

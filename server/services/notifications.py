@@ -7,8 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    or_,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,43 +35,89 @@ from server.models import (
     Post,
 )
 from server.services.errors import NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.visibility import visible_to
 
 
-async def for_new_post(session: AsyncSession, post: Post, now: datetime) -> None:
+async def for_new_post(
+    session: AsyncSession, post: Post, now: datetime, mention_ids: Collection[int] | None = None
+) -> None:
     """Tell local people about a post that just reached them: the author of the post it
-    answers, and everyone it mentions. Nobody hears of a post they could not open."""
-    told: set[int] = set()
-    candidates: list[tuple[int, NotificationKind]] = []
-    if post.in_reply_to_id is not None:
-        parent = await session.get(Post, post.in_reply_to_id)
-        if parent is not None:
-            candidates.append((parent.actor_id, NotificationKind.reply))
-    mentioned = await session.exec(select(Mention.actor_id).where(Mention.post_id == post.id))
-    candidates += [(actor_id, NotificationKind.mention) for actor_id in mentioned.all()]
-    for actor_id, kind in candidates:
-        if actor_id in told or not await _local_and_can_see(session, actor_id, post.id):
-            continue
-        told.add(actor_id)
-        add(
-            session,
-            recipient_id=actor_id,
-            kind=kind,
-            from_actor_id=post.actor_id,
-            post_id=post.id,
-            now=now,
-        )
+    answers, and everyone it mentions. Nobody hears of a post they could not open.
+
+    One SELECT finds who is told and one INSERT writes them all, however many the post
+    mentions (the caller commits). A caller that knows the post mentions nobody says so
+    with an empty `mention_ids`, and a post that answers nobody then costs no query.
+    """
+    if post.in_reply_to_id is None and mention_ids is not None and not mention_ids:
+        return
+    params = {"post": post.id, "parent": post.in_reply_to_id or 0}
+    found = await session.exec(TOLD_OF_NEW_POST, params=params)
+    told = [
+        (recipient_id, NotificationKind.reply if replied_to else NotificationKind.mention)
+        for recipient_id, replied_to in found.all()
+        if recipient_id != post.actor_id  # nobody is told of their own acts
+    ]
+    await add_many(session, told, from_actor_id=post.actor_id, post_id=post.id, now=now)
 
 
-async def _local_and_can_see(session: AsyncSession, actor_id: int, post_id: int) -> bool:
-    # A followers-only reply to a stranger does not notify them of a post they could not open.
-    found = await session.exec(
-        select(Post.id)
-        .join(Actor, col(Actor.id) == actor_id)
-        .where(Post.id == post_id, col(Actor.domain).is_(None), visible_to(actor_id))
+async def add_many(
+    session: AsyncSession,
+    told: list[tuple[int, NotificationKind]],
+    *,
+    from_actor_id: int,
+    post_id: int | None,
+    now: datetime,
+) -> list[int]:
+    """Write one notification per (recipient, kind) in `told` with one INSERT, in the
+    caller's transaction; returns their ids in the same order."""
+    if not told:
+        return []
+    rows = [
+        {
+            "recipient_id": recipient_id,
+            "kind": kind,
+            "from_actor_id": from_actor_id,
+            "post_id": post_id,
+            "created_at": now,
+        }
+        for recipient_id, kind in told
+    ]
+    statement = insert(Notification).values(rows)
+    written = await session.exec(
+        statement.returning(col(Notification.id), col(Notification.recipient_id))
     )
-    return found.first() is not None
+    # RETURNING's order is not promised (SQLite says so): pair ids by recipient.
+    by_recipient = {recipient_id: notification_id for notification_id, recipient_id in written}
+    ids = [by_recipient[recipient_id] for recipient_id, _kind in told]
+    # Written past the ORM, so the flush hook below does not see them: told here.
+    announce(session, *(Event(EventKind.notification, by_recipient[r], (r,)) for r, _ in told))
+    return ids
+
+
+def _told_of_new_post() -> Any:
+    """Local people a new post answers or mentions who may open it, each once, with
+    whether it answers them (a reply notification rather than a mention)."""
+    recipient = aliased(Actor)  # aliased: visible_to's own subqueries read `actors`
+    recipient_id, domain = col(recipient.id), col(recipient.domain)
+    new_post: BindParameter[int] = bindparam("post")
+    answered = select(Post.actor_id).where(col(Post.id) == bindparam("parent"))
+    mentioned = select(Mention.actor_id).where(col(Mention.post_id) == new_post)
+    can_open = exists(select(Post.id).where(col(Post.id) == new_post, visible_to(recipient_id)))
+    return (
+        select(recipient_id, recipient_id.in_(answered))
+        .where(
+            or_(recipient_id.in_(answered), recipient_id.in_(mentioned)),
+            domain.is_(None),
+            can_open,
+        )
+        .order_by(recipient_id)
+    )
+
+
+#: Built once: it runs for every post published here and every post that arrives.
+TOLD_OF_NEW_POST = _told_of_new_post()
 
 
 @dataclass(frozen=True)
@@ -68,6 +125,20 @@ class NotificationView:
     notification: Notification
     from_actor: Actor
     post: Post | None
+
+
+def _announce_new(session: Session, _context: Any) -> None:
+    """Every notification written is news for its owner's open streams. After the
+    flush, so each carries its id; whichever service wrote it, however."""
+    made = [n for n in session.new if isinstance(n, Notification) and n.id is not None]
+    if made:
+        announce(
+            session,
+            *(Event(EventKind.notification, n.id, (n.recipient_id,)) for n in made if n.id),
+        )
+
+
+event.listen(Session, "after_flush", _announce_new)
 
 
 def add(

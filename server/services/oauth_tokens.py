@@ -6,14 +6,16 @@ Tokens never expire until revoked, as on Mastodon, and are kept only as SHA-256 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Member, MemberState, OAuthApp, OAuthToken
+from server.services.events import Event, EventKind, announce
 from server.services.oauth_apps import OOB, OAuthError, digest, register_app
 from server.services.oauth_scopes import grants, parse_scopes
 
@@ -76,6 +78,8 @@ async def revoke(session: AsyncSession, app: OAuthApp, access_token: str, now: d
         )
         .values(revoked_at=now)
     )
+    # Whose token it was is not looked up: open streams check every grant they hold.
+    announce(session, Event(EventKind.access_changed, 0))
     await session.commit()
 
 
@@ -166,6 +170,7 @@ async def revoke_app(session: AsyncSession, member_id: int, app_id: int, now: da
         )
         .values(revoked_at=now)
     )
+    await _announce_member(session, member_id)
     await session.commit()
 
 
@@ -177,3 +182,34 @@ async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datet
         .where(col(OAuthToken.member_id) == member_id, col(OAuthToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
+    await _announce_member(session, member_id)
+
+
+async def _announce_member(session: AsyncSession, member_id: int) -> None:
+    actor_id = (await session.exec(select(Member.actor_id).where(Member.id == member_id))).first()
+    announce(session, Event(EventKind.access_changed, actor_id or 0))
+
+
+async def live(session: AsyncSession, token_ids: Collection[int]) -> set[int]:
+    """Which of `token_ids` still hold, by `authenticate`'s rules, in one statement
+    (open streams check all theirs together)."""
+    if not token_ids:
+        return set()
+    rows = await session.exec(
+        select(OAuthToken.id)
+        .outerjoin(Member, col(Member.id) == OAuthToken.member_id)
+        .outerjoin(Actor, col(Actor.id) == Member.actor_id)
+        .where(
+            col(OAuthToken.id).in_(list(token_ids)),
+            col(OAuthToken.revoked_at).is_(None),
+            or_(
+                col(OAuthToken.member_id).is_(None),
+                and_(
+                    col(Member.state) == MemberState.active,
+                    col(Actor.suspended_at).is_(None),
+                    col(Actor.id).is_not(None),
+                ),
+            ),
+        )
+    )
+    return {int(i) for i in rows.all() if i is not None}

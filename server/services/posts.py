@@ -31,6 +31,7 @@ from server.models import (
 from server.services import (
     budgets,
     content,
+    counters,
     drafts,
     feeds,
     idempotency,
@@ -256,7 +257,6 @@ async def compose(
         held = (await drafts.media_of(session, author.id, [replaces_draft_id]))[replaces_draft_id]
         draft = replace(draft, media_ids=tuple(a.id for a in held if a.id is not None))
     draft = check_composition(draft, rules)
-    await meet_mentioned(session, lookup, draft.text)
     try:
         root_id, pause = await _placed(session, author, draft, rules, now, nudge)
     except ServiceError:
@@ -265,6 +265,8 @@ async def compose(
         if earlier := await _made_with(session, author.id, idempotency_key, now):
             return earlier
         raise
+    # After the checks: a post that may not be written now costs no lookup elsewhere.
+    await meet_mentioned(session, lookup, draft.text)
     publish_at = now + pause
     post_id = id_for_time(publish_at)
     rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
@@ -295,7 +297,6 @@ async def compose(
             return await session.get(Post, earlier_id) or post
     add_refs(session, post_id, mention_ids, rendered.tags)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
-    await drafts.taken_by(session, post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
@@ -369,6 +370,7 @@ async def delete_published(
     )
     if not done:
         raise NotFound("This post does not exist any more.")
+    await counters.unpublished(session, post)
     await session.refresh(post)
     # Its uploads stay a day, as on Mastodon, for an app's delete-and-redraft.
     await media_files.release(session, col(Attachment.post_id) == post_id, now)

@@ -30,8 +30,9 @@ from server.models import (
     ThreadSignals,
 )
 from server.services import mutes
+from server.services.post_views import PostView, views_of
 from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
-from server.services.timelines import PAGE, PostView, views_of
+from server.services.timelines import PAGE
 from server.services.visibility import visible_to
 
 #: How long a member's ranked order is kept for paging.

@@ -10,8 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, feeds, notifications, outbox, paging, signal_upkeep
+from server.services import blocks, counters, feeds, notifications, outbox, paging, signal_upkeep
 from server.services.errors import Forbidden, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.post_reads import get_visible
 from server.services.rows import insert_once
@@ -34,6 +35,7 @@ async def like(
         await session.commit()
         return row
     await signal_upkeep.count_like(session, post.id, 1)
+    await counters.add_to_post(session, post.id, favourites_count=1)
     notifications.add(
         session,
         recipient_id=post.actor_id,
@@ -66,6 +68,7 @@ async def unlike(session: AsyncSession, actor: Actor, post_id: int, now: datetim
     if gone.rowcount != 1:
         return
     await signal_upkeep.count_like(session, post_id, -1)
+    await counters.add_to_post(session, post_id, favourites_count=-1)
     if actor.is_local:
         outbox.record(
             session,
@@ -129,6 +132,7 @@ async def boost(
     session.add(row)
     await session.flush()
     await signal_upkeep.count_boost(session, post.id, 1)
+    await counters.published(session, row)
     await feeds.place(session, row, new=True)
     notifications.add(
         session,
@@ -140,6 +144,7 @@ async def boost(
     )
     if actor.is_local:
         outbox.record(session, OutboxKind.announce, actor.id, now=now, post_id=boost_id)
+    announce(session, Event(EventKind.post_published, boost_id))
     await session.commit()
     return row
 
@@ -166,6 +171,8 @@ async def unboost(session: AsyncSession, actor: Actor, post_id: int, now: dateti
             payload=outbox.Unboost(boost_id=row.id, post_id=post_id),
         )
     await signal_upkeep.count_boost(session, post_id, -1)
+    await counters.unpublished(session, row)
+    announce(session, Event(EventKind.post_deleted, row.id))
     await session.commit()
 
 

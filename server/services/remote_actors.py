@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, ActorKey, Follow, Like, Notification, Post, Tombstone
-from server.services import feeds
+from server.services import counters, feeds, statements
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,15 @@ async def by_key_id_of(session: AsyncSession, actor_id: int) -> str | None:
 async def by_acct(session: AsyncSession, username: str, domain: str) -> Actor | None:
     key = f"{username}@{domain}".lower()
     return (await session.exec(select(Actor).where(Actor.acct_key == key))).first()
+
+
+async def known_accts(session: AsyncSession, handles: Collection[str]) -> set[str]:
+    """Which of the user@domain `handles` Porch knows, lowercased (one query for all)."""
+    keys = {h.lower() for h in handles}
+    if not keys:
+        return set()
+    found = await session.exec(select(Actor.acct_key).where(col(Actor.acct_key).in_(keys)))
+    return set(found.all())
 
 
 async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) -> Actor:
@@ -121,6 +131,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     for uri in uris.all():
         if uri:
             await session.merge(Tombstone(uri=uri, deleted_at=now))
+    touched = await _counted_with(session, actor.id)
     await session.exec(delete(Post).where(col(Post.actor_id) == actor.id))
     for model, column in (
         (Follow, Follow.follower_id),
@@ -134,6 +145,27 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     actor.suspended_at = now
     session.add(actor)
     await session.flush()
+    # Many rows went at once: the counts they were part of are recounted.
+    post_ids, actor_ids = touched
+    await counters.recount(session, post_ids=post_ids, actor_ids=actor_ids | {actor.id})
     for reader in readers:  # replies to their posts may read differently now
         await feeds.refeed(session, reader)
     await session.commit()
+
+
+async def _counted_with(session: AsyncSession, actor_id: int) -> tuple[set[int], set[int]]:
+    """The posts and people whose counts include `actor_id`'s posts, likes and follows."""
+    mine = select(Post.id).where(col(Post.actor_id) == actor_id)
+    answered = select(Post.in_reply_to_id).where(
+        col(Post.actor_id) == actor_id, col(Post.in_reply_to_id).is_not(None)
+    )
+    boosted = select(Post.reblog_of_id).where(
+        col(Post.actor_id) == actor_id, col(Post.reblog_of_id).is_not(None)
+    )
+    liked = select(Like.post_id).where(col(Like.actor_id) == actor_id)
+    posts = await statements.execute(session, union(answered, boosted, liked))
+    boosters = select(Post.actor_id).where(col(Post.reblog_of_id).in_(mine))
+    followers = select(Follow.follower_id).where(col(Follow.followed_id) == actor_id)
+    followed = select(Follow.followed_id).where(col(Follow.follower_id) == actor_id)
+    people = await statements.execute(session, union(boosters, followers, followed))
+    return {int(i) for i in posts.scalars().all()}, {int(i) for i in people.scalars().all()}

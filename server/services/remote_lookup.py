@@ -52,9 +52,9 @@ async def meet_mentioned(session: AsyncSession, lookup: RemoteLookup, text: str)
     post links and addresses them (Mastodon resolves mentions when a post is written).
     Best effort: someone who cannot be found stays plain text in the post."""
     elsewhere = sorted(h for h in content.mentioned_handles(text) if "@" in h)
+    known = await remote_actors.known_accts(session, elsewhere[:MAX_DISCOVERIES])
     for handle in elsewhere[:MAX_DISCOVERIES]:
-        user, _, domain = handle.partition("@")
-        if await remote_actors.by_acct(session, user, domain) is not None:
+        if handle.lower() in known:
             continue
         try:
             await lookup.person(session, handle)

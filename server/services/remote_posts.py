@@ -27,7 +27,8 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import feeds, notifications, signal_rebuild, signal_upkeep
+from server.services import counters, feeds, notifications, signal_rebuild, signal_upkeep
+from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -66,6 +67,8 @@ class RemotePost:
     language: str | None
     in_reply_to_id: int | None
     in_reply_to_uri: str | None
+    #: The thread the parent is in, when the caller read the parent already.
+    root_id: int | None = None
     mention_ids: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
@@ -136,15 +139,18 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             continue
         _attach(session, post.id, note)
         moved = await _adopt_orphans(session, post)
+        await counters.published(session, post)
         await feeds.place(session, post, new=True)
-        if moved:  # replies that waited for this post are replies now: feeds may differ
+        if moved:  # replies that waited for it count now, and are replies now
+            await counters.recount(session, post_ids=[post.id])
             for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
                 await feeds.place(session, child)
-        await notifications.for_new_post(session, post, now)
+        await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
         else:
             await signal_upkeep.record(session, post)
+        announce(session, Event(EventKind.post_published, post.id))
         await session.commit()
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
@@ -159,7 +165,9 @@ async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now
         published += timedelta(microseconds=secrets.randbelow(1_000_000))
     post_id = id_for_time(min(published, now))
     root_id = post_id
-    if note.in_reply_to_id is not None:
+    if note.in_reply_to_id is not None and note.root_id is not None:
+        root_id = note.root_id
+    elif note.in_reply_to_id is not None:
         parent = await session.get(Post, note.in_reply_to_id)
         root_id = parent.root_id if parent is not None else post_id
     return Post(
@@ -271,6 +279,7 @@ async def edit(
     post.spoiler_text, post.sensitive = note.spoiler_text, note.sensitive
     post.language, post.edited_at = note.language, min(edited_at, now)
     post.intent, post.tone_indicator = note.intent, note.tone_indicator
+    post.version += 1  # rendered copies are kept by version: the edit is the next one
     session.add(post)
     for model in (Mention, PostTag, Attachment, Poll):
         await session.exec(delete(model).where(col(model.post_id) == post.id))
@@ -278,6 +287,7 @@ async def edit(
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
     await feeds.place(session, post)  # its mentions may have changed
+    announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True
 
@@ -301,11 +311,20 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
         await session.merge(Tombstone(uri=post.uri, deleted_at=now))
     await session.exec(delete(Notification).where(col(Notification.post_id) == post.id))
     await signal_upkeep.forget(session, post)
+    # Its boosts go with it (the foreign key cascades): their authors are recounted.
+    boosters = await session.exec(select(Post.actor_id).where(Post.reblog_of_id == post.id))
+    booster_ids = set(boosters.all())
+    was_published = post.state == PostState.published
     await session.delete(post)
     await session.flush()
     # A reply to a post that is gone no longer counts as a reply to its own author.
     for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
         await feeds.place(session, child)
+    if was_published:
+        await counters.unpublished(session, post)
+    if booster_ids:
+        await counters.recount(session, actor_ids=booster_ids)
+    announce(session, Event(EventKind.post_deleted, post.id))
     await session.commit()
 
 

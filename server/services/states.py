@@ -16,7 +16,9 @@ from sqlalchemy import ColumnElement, delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.models.posts import POST_STATES, PostState
 from server.models.states import TABLES, InvalidTransition, StateTable
+from server.services.events import Event, EventKind, announce
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -69,7 +71,22 @@ async def move(
         .values(_set(after, values))
     )
     done = await session.exec(statement)
-    return bool(done.rowcount == 1)
+    moved = bool(done.rowcount == 1)
+    if moved:
+        _announce_posts(session, model, before, after, [row_id])
+    return moved
+
+
+def _announce_posts(
+    session: AsyncSession, model: type[Stateful], before: StrEnum, after: StrEnum, ids: list[int]
+) -> None:
+    """Posts that came into sight or went out of it are news for open streams."""
+    if table_of(model) is not POST_STATES or before == after:
+        return
+    if after == PostState.published:
+        announce(session, *(Event(EventKind.post_published, i) for i in ids))
+    elif after == PostState.deleted:
+        announce(session, *(Event(EventKind.post_deleted, i) for i in ids))
 
 
 async def move_all(
@@ -94,7 +111,9 @@ async def move_all(
         .returning(col(model.id))
     )
     done = await session.exec(statement)
-    return [int(i) for i in done.scalars().all()]
+    moved = [int(i) for i in done.scalars().all()]
+    _announce_posts(session, model, before, after, moved)
+    return moved
 
 
 async def leave(
@@ -110,4 +129,7 @@ async def leave(
     state = table_of(model).check_exit(before)
     statement = delete(model).where(col(model.id) == row_id, col(model.state) == state, *where)
     done = await session.exec(statement)
-    return bool(done.rowcount == 1)
+    left = bool(done.rowcount == 1)
+    if left and table_of(model) is POST_STATES and state == PostState.published:
+        announce(session, Event(EventKind.post_deleted, row_id))
+    return left

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, literal, or_, union_all
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -16,48 +16,25 @@ from server.models import (
     Attachment,
     Domain,
     DomainPolicy,
-    Like,
     PersonList,
-    Poll,
     Post,
     PostState,
     PostTag,
     Visibility,
 )
 from server.models.feeds import HOME
-from server.services import feed_reads, feed_rules, mutes, statements, stats
+from server.services import feed_reads, feed_rules, mutes
 from server.services.feed_rules import NOT_REPLY_TO_OTHERS
 from server.services.paging import Window
+
+# Pages are completed in post_views; callers may still read these names from here.
+from server.services.post_views import Page, PostView
+from server.services.post_views import attach_extras as _attach_extras
+from server.services.post_views import complete as _complete
+from server.services.post_views import views_of as views_of
 from server.services.visibility import visible_to
 
 PAGE = 20
-
-
-@dataclass
-class PostView:
-    """A post with what every rendering of it needs."""
-
-    post: Post
-    author: Actor
-    replies: int = 0
-    children: list[PostView] = field(default_factory=list)
-    depth: int = 0
-    #: For a boost: the boosted post, when the viewer may see it.
-    reblog: PostView | None = None
-    media: list[Attachment] = field(default_factory=list)
-    poll: Poll | None = None
-    #: Whether the viewer liked / boosted this post (their buttons then undo).
-    liked: bool = False
-    boosted: bool = False
-    #: How many people liked and boosted it.
-    likes: int = 0
-    boosts: int = 0
-
-
-@dataclass
-class Page:
-    items: list[PostView]
-    next_max_id: int | None
 
 
 async def _page(
@@ -126,99 +103,6 @@ async def _feed_page(
     return await _paged(session, viewer_id, window, rows)
 
 
-async def _complete(
-    session: AsyncSession, viewer_id: int | None, items: list[PostView]
-) -> list[PostView]:
-    """Boosted posts, reply counts, media, polls and the viewer's likes and boosts."""
-    await _attach_reblogs(session, viewer_id, items)
-    items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
-    await _count_replies(session, viewer_id, items)
-    await _attach_extras(session, [v.reblog or v for v in items], viewer_id)
-    return items
-
-
-async def views_of(
-    session: AsyncSession, viewer_id: int | None, post_ids: list[int]
-) -> list[PostView]:
-    """The posts `viewer_id` may see among `post_ids`, in that order, ready to render."""
-    if not post_ids:
-        return []
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(post_ids), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
-    return await _complete(session, viewer_id, [found[i] for i in post_ids if i in found])
-
-
-async def _attach_extras(
-    session: AsyncSession, views: list[PostView], viewer_id: int | None
-) -> None:
-    """Attachments and polls (for the few posts that have them), and what the viewer
-    already liked or boosted."""
-    by_id = {v.post.id: v for v in views}
-    if not by_id:
-        return
-    for post_id, figures in (await stats.of_posts(session, by_id)).items():
-        by_id[post_id].likes, by_id[post_id].boosts = figures.favourites, figures.reblogs
-    if viewer_id is not None:
-        liked = select(Like.post_id, literal("liked")).where(
-            Like.actor_id == viewer_id, col(Like.post_id).in_(by_id)
-        )
-        boosted = select(Post.reblog_of_id, literal("boosted")).where(
-            Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
-        )
-        marks = await statements.execute(session, union_all(liked, boosted))
-        for post_id, mark in marks.all():
-            if post_id in by_id:
-                setattr(by_id[post_id], mark, True)
-    media = await session.exec(
-        select(Attachment)
-        .where(col(Attachment.post_id).in_(by_id))
-        .order_by(col(Attachment.position))
-    )
-    for item in media.all():
-        assert item.post_id is not None  # chosen by post_id above
-        by_id[item.post_id].media.append(item)
-    for poll in (await session.exec(select(Poll).where(col(Poll.post_id).in_(by_id)))).all():
-        by_id[poll.post_id].poll = poll
-
-
-async def _attach_reblogs(
-    session: AsyncSession, viewer_id: int | None, items: list[PostView]
-) -> None:
-    """Load the boosted posts the viewer may see; boosts of others are dropped."""
-    wanted = {v.post.reblog_of_id for v in items if v.post.reblog_of_id is not None}
-    if not wanted:
-        return
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(wanted), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
-    for view in items:
-        if view.post.reblog_of_id is not None:
-            view.reblog = found.get(view.post.reblog_of_id)
-
-
-async def _count_replies(
-    session: AsyncSession, viewer_id: int | None, items: list[PostView]
-) -> None:
-    if not items:
-        return
-    ids = [(v.reblog or v).post.id for v in items]
-    rows = await session.exec(
-        select(Post.in_reply_to_id, func.count())
-        .where(col(Post.in_reply_to_id).in_(ids), visible_to(viewer_id))
-        .group_by(col(Post.in_reply_to_id))
-    )
-    counts = dict(rows.all())
-    for view in items:
-        (view.reblog or view).replies = counts.get((view.reblog or view).post.id, 0)
-
-
 async def home(
     session: AsyncSession, viewer: Actor, now: datetime, window: Window | None = None
 ) -> Page:
@@ -269,7 +153,8 @@ async def public(
     if local_only:
         where.append(col(Actor.domain).is_(None))
     elif remote_only:
-        where.append(col(Actor.domain).not_in(_limited()))
+        # NOT IN alone lets local posts (no domain) through while no server is limited.
+        where += [col(Actor.domain).is_not(None), col(Actor.domain).not_in(_limited())]
     else:
         where.append(or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(_limited())))
     if only_media:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Attachment
 from server.services import media
 from server.services.errors import Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 
 MAX_ATTACHMENTS = 4
 MAX_DESCRIPTION = 1500
@@ -98,6 +99,8 @@ async def describe(
     if focus is not None:
         item.focus_x, item.focus_y = focus
     session.add(item)
+    if item.post_id is not None:  # the post's document names its media
+        announce(session, Event(EventKind.stale, item.post_id, topic="post"))
     await session.commit()
     return item
 
@@ -107,7 +110,8 @@ async def claim(
 ) -> None:
     """Attach the member's uploads to their post, in the order given (the caller commits).
 
-    Uploads already on another post, or someone else's, are refused.
+    Uploads already on another post, or someone else's, are refused. An upload a draft
+    held (an app reusing a withdrawn post's media) is no draft's once a post takes it.
     """
     ids = list(dict.fromkeys(media_ids))
     if len(ids) > MAX_ATTACHMENTS:
@@ -122,5 +126,5 @@ async def claim(
             raise Invalid(f"Media {attachment_id} does not exist.", field="media_ids")
         if item.post_id is not None and item.post_id != post_id:
             raise Invalid(f"Media {attachment_id} is on another post already.", field="media_ids")
-        item.post_id, item.position = post_id, position
+        item.post_id, item.position, item.draft_id = post_id, position, None
         session.add(item)

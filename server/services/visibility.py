@@ -17,7 +17,7 @@ OPEN = (Visibility.public, Visibility.unlisted)
 @lru_cache(maxsize=1024)
 def visible_to(viewer_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
     """The condition that a post may be shown to `viewer_id` (None: logged out; a bound
-    parameter in statements built once; a column when feeds find everyone who may).
+    parameter in statements built once; a column when many viewers are checked at once).
 
     Suspended people's posts reach nobody. A pending post is its author's alone; followers-only posts reach accepted followers
     and mentioned people; direct posts reach mentioned people; deleted posts reach nobody.

@@ -13,9 +13,10 @@ import logging
 import re
 from urllib.parse import unquote_to_bytes
 
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.json_response import JSONResponse
 from server.text import CONTROL_BYTES
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.json_response import JSONResponse
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,12 @@ from typing import cast
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ExceptionHandler
 from starlette.websockets import WebSocket
 
 from server.db import unavailable
+from server.json_response import JSONResponse
 from server.services.errors import RateLimited, ServiceError
 from server.web.context import db, redirect, render, viewer
 

@@ -13,6 +13,7 @@ from server import ROOT
 from server.clock import utcnow
 from server.services.cards import LINK
 from server.services.content import plain_html
+from server.web.fragments import post_part
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 # Templates change only with a deploy; checking their files on every render costs time.
@@ -78,4 +79,4 @@ def via_porch(content_html: str, post_id: int) -> Markup:
 templates.env.filters.update(
     ago=ago, long_ago=long_ago, iso=iso, plain_html=plain_html, html=html, via_porch=via_porch
 )
-templates.env.globals.update(seconds_until=seconds_until)
+templates.env.globals.update(seconds_until=seconds_until, post_part=post_part)

@@ -16,15 +16,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from server.api.mastodon import stream_limits, streaming
+from server.api.mastodon import stream_limits
 from server.models import MemberState
 from server.services import accounts
 from tests.api.conftest import Running, csrf
-
-
-@pytest.fixture(autouse=True)
-def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(streaming, "POLL_SECONDS", 0.1)
 
 
 class SSE:

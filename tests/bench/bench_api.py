@@ -55,7 +55,7 @@ from tests.bench.to_postgres import copy, create_database, drop_database  # noqa
 
 TARGET_HOME_RPS = 1000.0
 TARGET_HOME_P99_MS = 50.0
-TARGET_POST_RPS = 200.0
+TARGET_POST_RPS = 250.0
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write follow"
 TEXT = "An evening on the porch with tea, a book and a slow conversation, number {i}."

@@ -1,23 +1,26 @@
-"""Benchmark discovery: WebFinger and actor documents served by one `porch serve` process.
+"""Benchmark discovery: WebFinger, actor, NodeInfo and post documents from one `porch serve`.
 
 Run:  /tmp/venv/bin/python tests/bench/bench_discovery.py [--help]
 
 It starts `porch serve` (one uvicorn process, SQLite in a temporary data directory),
-creates the member ana, checks both answers once, then for each endpoint warms up and
-loads it with 32 keep-alive connections: GET /.well-known/webfinger?resource=acct:ana@…
-and GET /users/ana with Accept: application/activity+json. The load comes from wrk when
-it is installed (--tool), otherwise from a small asyncio HTTP/1.1 client. It prints
-requests per second, p50/p99 latency and server CPU next to the targets. Only prints:
-no timing assertions.
+creates the member ana, who writes one public post (with no pause), checks each answer
+once, then for each endpoint warms up and loads it with 32 keep-alive connections:
+GET /.well-known/webfinger?resource=acct:ana@…, GET /users/ana and the post with Accept:
+application/activity+json, GET /.well-known/nodeinfo and /nodeinfo/2.1. The load comes
+from wrk when it is installed (--tool), otherwise from a small asyncio HTTP/1.1 client.
+It prints requests per second, errors (anything but 2xx/3xx, timeouts, socket errors),
+p50/p99 latency and server CPU next to the targets. Only prints: no timing assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -37,6 +40,37 @@ from tests.bench.ceiling import baseline, load  # noqa: E402
 
 TARGET_RPS = 10000.0
 AS2 = "application/activity+json"
+PASSWORD = "bench-password-123"
+
+
+class DiscoveryServer(Server):
+    """`porch serve` where a post goes out at once (its document is one of the loads)."""
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "PORCH_PAUSE_POST_SECONDS": "0"}
+
+
+def public_post(base: str) -> str:
+    """Ana signs in and writes a public post; the path of its document once published."""
+    with httpx.Client(base_url=base, timeout=10.0) as client:
+        for page, form in (
+            ("/login", {"login": "ana", "password": PASSWORD, "next": "/"}),
+            ("/compose", {"text": "Bread is ready", "visibility": "public", "spoiler_text": ""}),
+        ):
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
+            if token is None:
+                raise RuntimeError(f"no form on {page}")
+            action = "/login" if page == "/login" else "/posts"
+            answer = client.post(action, data={**form, "csrf_token": token.group(1)})
+            if answer.status_code != 303:
+                raise RuntimeError(f"POST {action}: HTTP {answer.status_code}")
+        post_id = answer.headers["location"].rsplit("/", 1)[1]
+    path = f"/users/ana/statuses/{post_id}"
+    for _ in range(500):  # published by the job loop within moments
+        if httpx.get(base + path, headers={"Accept": AS2}).status_code == 200:
+            return path
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} was not published")
 
 
 def main() -> None:
@@ -54,7 +88,7 @@ def main() -> None:
         tool = "wrk" if shutil.which("wrk") else "asyncio"
 
     workdir = Path(tempfile.mkdtemp(prefix="porch-bench-discovery-"))
-    server = Server(workdir / "data", free_port(), args.log_level)
+    server = DiscoveryServer(workdir / "data", free_port(), args.log_level)
     server.data_dir.mkdir()
     print("Porch discovery benchmark\nMachine:")
     print("\n".join(f"  {key:<7} {value}" for key, value in machine().items()))
@@ -66,7 +100,7 @@ def main() -> None:
         server.start()
         subprocess.run(
             [str(PORCH), "user", "create", "ana", "--email", "ana@example.com", "--password-stdin"],
-            input="bench-password-123\n",
+            input=PASSWORD + "\n",
             text=True,
             cwd=ROOT,
             env=server.env(),
@@ -75,10 +109,15 @@ def main() -> None:
         )
         pid = server.pid()
         domain = f"localhost:{server.port}"
+        post = public_post(server.base)
         endpoints = [
             ("WebFinger", f"/.well-known/webfinger?resource=acct:ana@{domain}", None),
             ("Actor document", "/users/ana", AS2),
+            ("NodeInfo links", "/.well-known/nodeinfo", None),
+            ("NodeInfo 2.1", "/nodeinfo/2.1", None),
+            ("Post document", post, AS2),
         ]
+        summary: list[str] = []
         for label, target, accept in endpoints:
             headers = {"Accept": accept} if accept else {}
             check = httpx.get(server.base + target, headers=headers, timeout=10.0)
@@ -101,12 +140,19 @@ def main() -> None:
             line("throughput", f"{rps:.0f} req/s", f">= {TARGET_RPS:.0f} req/s", rps >= TARGET_RPS)
             if ceiling is not None:
                 line("share of the ceiling", ceiling.share(rps), "(info)")
-            line("requests / errors", f"{done} / {errors}", "(info)")
+            line("requests / errors", f"{done} / {errors}", "0 errors", errors == 0)
             line("latency p50", f"{p50:.2f} ms", "(info)")
             line("latency p99", f"{p99:.2f} ms", "(info)")
             line("server CPU during load", f"{cpu / elapsed * 100:.0f} %", "(100 % = one core)")
             line("server CPU per request", f"{cpu / max(done, 1) * 1000:.3f} ms", "(info)")
             print(flush=True)
+            share = f"{rps / ceiling.rps * 100:.0f} %" if ceiling is not None else "-"
+            summary.append(
+                f"  {label:<16} {rps:>8.0f} req/s  {share:>5} of ceiling  {errors} errors"
+            )
+        if ceiling is not None:
+            summary.insert(0, f"  {'ceiling':<16} {ceiling.rps:>8.0f} req/s")
+        print("Summary:\n" + "\n".join(summary))
     finally:
         server.stop()
         print(f"Load average at the end: {loadavg()}")

@@ -672,6 +672,11 @@ def main() -> None:
     print(f"  load    {loadavg()} (1/5/15 min; other work on the machine skews every figure)")
     print(flush=True)
     try:
+        # The same load on a bare Starlette endpoint: Porch's figures as a share of it.
+        from tests.bench.ceiling import baseline
+
+        tool = "wrk" if args.tool != "httpx" and shutil.which("wrk") else "asyncio"
+        ceiling = baseline(tool, workdir, args.concurrency, 3.0, args.log_level)
         # 1 and 2: cold start on an empty data directory, then idle memory.
         startup = server.start()
         pid = server.pid()
@@ -721,6 +726,18 @@ def main() -> None:
             stdin=subprocess.DEVNULL,
         )
         line("porch ranking rebuild", f"{time.perf_counter() - began:.1f} s", "(info)")
+        # Counts are kept in rows by the changes that make them; rows written straight
+        # into the database have none until they are recounted.
+        began = time.perf_counter()
+        subprocess.run(
+            [str(PORCH), "counters", "rebuild"],
+            cwd=ROOT,
+            env=server.env(),
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
+        line("porch counters rebuild", f"{time.perf_counter() - began:.1f} s", "(info)")
         restart = server.start()
         pid = server.pid()
         time.sleep(1.0)
@@ -746,6 +763,9 @@ def main() -> None:
             home.p99 < TARGET_HOME_P99_MS,
         )
         line("max / mean", f"{home.max:.0f} / {home.mean:.1f} ms", "(info)")
+        sequential = 1000 / home.mean if home.mean else 0.0
+        line("one connection", f"{sequential:.0f} req/s", "(info)")
+        line("share of the ceiling", ceiling.share(sequential), "(one connection vs 16)")
         line("server CPU per request", f"{home.server_cpu_ms:.1f} ms", "(info)")
         print(flush=True)
 
@@ -771,6 +791,7 @@ def main() -> None:
             f">= {TARGET_PROFILE_RPS:.0f} req/s",
             load.rps >= TARGET_PROFILE_RPS,
         )
+        line("share of the ceiling", ceiling.share(load.rps), "(info)")
         line("requests / errors", f"{load.requests} / {load.errors}", "(info)")
         line("server CPU during load", f"{load.server_cpu * 100:.0f} %", "(100 % = one core)")
         line("server CPU per request", f"{load.cpu_ms_per_request:.1f} ms", "(info)")

@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.accounts import credential_account, relationship
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
+from server.json_response import JSONResponse
 from server.models import Actor
 from server.services import (
     accounts,
@@ -26,7 +27,7 @@ from server.services import (
     stats,
     timelines,
 )
-from server.services.timelines import PostView
+from server.services.post_views import PostView
 
 Change = Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[Any]]
 

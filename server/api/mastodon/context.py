@@ -17,11 +17,12 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon.params import Params
 from server.config import Settings
 from server.ids import MAX_ID, MAX_SERIAL_ID, parse_id
+from server.json_response import JSONResponse
 from server.models import Actor, Member
 from server.services import norms, oauth_tokens, posting_rules
 from server.services.errors import RateLimited, ServiceError

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.entities import instance as entities
 from server.api.mastodon.entities.common import timestamp
+from server.json_response import JSONResponse
 from server.models import Marker
 from server.services import instance, markers
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from starlette.datastructures import UploadFile
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import media_attachment
+from server.json_response import JSONResponse
 from server.services import uploads
 
 

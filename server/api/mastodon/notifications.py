@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
+from server.json_response import JSONResponse
 from server.models import NotificationKind
 from server.services import notifications
 

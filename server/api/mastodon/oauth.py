@@ -13,11 +13,12 @@ from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.entities.apps import application, token
 from server.api.mastodon.params import Params
+from server.json_response import JSONResponse
 from server.services import oauth_apps, oauth_codes, oauth_tokens
 from server.services.errors import ServiceError
 from server.services.oauth_apps import OAuthError

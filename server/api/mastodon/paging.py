@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from server.api.mastodon.params import Params
 from server.ids import parse_id
+from server.json_response import JSONResponse
 from server.services.paging import Window
 
 

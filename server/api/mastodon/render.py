@@ -15,9 +15,10 @@ from server.api.mastodon.entities import statuses as status_entities
 from server.api.mastodon.entities.common import Site, timestamp
 from server.api.mastodon.entities.statuses import Figures
 from server.models import Actor, NotificationKind
+from server.render_cache import Lru, cache_of
 from server.services import bookmarks, post_reads, stats
 from server.services.notifications import NotificationView
-from server.services.timelines import PostView, views_of
+from server.services.post_views import PostView, views_of
 
 #: Porch's notification kinds under Mastodon's names.
 NOTIFICATION_TYPES = {
@@ -35,11 +36,26 @@ def site(call: Call) -> Site:
     return Site(call.urls)
 
 
+def _cache(call: Call, name: str) -> Lru[dict[str, Any]]:
+    return cache_of(call.request.app.state, name, call.settings.render_cache_entries)
+
+
 async def accounts(call: Call, people: Sequence[Actor]) -> list[dict[str, Any]]:
     ids = [a.id for a in people if a.id is not None]
     figures = await stats.of_accounts(call.session, ids)
     here = site(call)
-    return [account_entities.account(a, figures[a.id], here) for a in people if a.id is not None]
+    kept = _cache(call, "accounts")
+    found = []
+    for actor in people:
+        if actor.id is None:
+            continue
+        key = account_entities.account_key(actor)
+        base = kept.get(key)
+        if base is None:
+            base = account_entities.account_base(actor, here)
+            kept.put(key, base)
+        found.append(account_entities.with_counts(base, figures[actor.id]))
+    return found
 
 
 async def account(call: Call, actor: Actor) -> dict[str, Any]:
@@ -47,17 +63,33 @@ async def account(call: Call, actor: Actor) -> dict[str, Any]:
 
 
 async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]]:
+    """Statuses for posts the caller may see (`views` come from a read that checked):
+    each post's kept base (by post and version), with the counts, the authors' accounts
+    and the caller's own marks laid over it."""
     shown = [v.reblog or v for v in views]
     everyone = {v.author.id: v.author for v in [*views, *shown]}
     authors = await accounts(call, list(everyone.values()))
-    figures = Figures(
-        site=site(call),
-        # The page's views carry their media already.
-        details=await post_reads.details_of(
-            call.session, [v.post for v in shown], with_media=False
-        ),
-        accounts={int(a["id"]): a for a in authors},
-    )
+    here = site(call)
+    kept = _cache(call, "statuses")
+    bases: dict[int, dict[str, Any]] = {}
+    missing: dict[int, PostView] = {}
+    for view in [*views, *shown]:
+        base = kept.get(status_entities.status_key(view.post))
+        if base is None:
+            missing[view.post.id] = view
+        else:
+            bases[view.post.id] = base
+    if missing:
+        # Only posts rendered for the first time (or edited since) need their mentions,
+        # tags and parent read; the page's views carry their media already.
+        details = await post_reads.details_of(
+            call.session, [v.post for v in missing.values()], with_media=False
+        )
+        for post_id, view in missing.items():
+            base = status_entities.status_base(view.post, view.author, details[post_id], here)
+            kept.put(status_entities.status_key(view.post), base)
+            bases[post_id] = base
+    figures = Figures(site=here, accounts={int(a["id"]): a for a in authors}, bases=bases)
     if call.viewer_id is not None:
         figures.bookmarked = await bookmarks.among(
             call.session, call.viewer_id, [v.post.id for v in shown]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
+from server.json_response import JSONResponse
 from server.models import Actor, Post
 from server.services import remote_lookup, search
 from server.services.errors import ServiceError
-from server.services.timelines import views_of
+from server.services.post_views import views_of
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
+from server.json_response import JSONResponse
 from server.models import Post, PostState, Visibility
 from server.services import bookmarks, edits, post_reads, posts, reactions, timelines
 from server.services.posts import Composition

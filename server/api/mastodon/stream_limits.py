@@ -1,10 +1,12 @@
 """How much streaming one token and one address may hold open at once.
 
-Every subscription costs a few small queries each time its connection looks for news,
-so an app token (which anyone can get without an account) must not be able to open
-thousands of them. Mastodon's apps open one or two connections with a handful of
+Every connection holds a socket and every subscription a share of each event's audience
+check, so an app token (which anyone can get without an account) must not be able to
+open thousands of them. Mastodon's apps open one or two connections with a handful of
 streams each; these caps leave them plenty of room. They are counted per web process:
 with several processes behind a proxy each allows as much, which still bounds the work.
+PORCH_STREAMS_PER_ADDRESS raises the per-address cap (many members behind one NAT, or
+a benchmark); an address may then follow ten streams per connection.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ MAX_SUBSCRIPTIONS_PER_ADDRESS = 200
 class Slots:
     """The streaming connections and subscriptions open in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_address: int | None = None) -> None:
+        self._per_address = per_address
         self._tokens: Counter[int] = Counter()
         self._addresses: Counter[str] = Counter()
         self._subscriptions: Counter[str] = Counter()
@@ -38,11 +41,9 @@ class Slots:
                 f"This access token has {MAX_PER_TOKEN} streaming connections open already; "
                 "close one first"
             )
-        if self._addresses[address] >= MAX_PER_ADDRESS:
-            return (
-                f"Your address has {MAX_PER_ADDRESS} streaming connections open already; "
-                "close one first"
-            )
+        most = self._per_address or MAX_PER_ADDRESS
+        if self._addresses[address] >= most:
+            return f"Your address has {most} streaming connections open already; close one first"
         self._tokens[token_id] += 1
         self._addresses[address] += 1
         return None
@@ -61,11 +62,9 @@ class Slots:
                 f"A connection may follow at most {MAX_SUBSCRIPTIONS} streams; "
                 "unsubscribe from one first"
             )
-        if self._subscriptions[address] >= MAX_SUBSCRIPTIONS_PER_ADDRESS:
-            return (
-                f"Your address follows {MAX_SUBSCRIPTIONS_PER_ADDRESS} streams already; "
-                "unsubscribe from some first"
-            )
+        most = 10 * self._per_address if self._per_address else MAX_SUBSCRIPTIONS_PER_ADDRESS
+        if self._subscriptions[address] >= most:
+            return f"Your address follows {most} streams already; unsubscribe from some first"
         self._subscriptions[address] += 1
         return None
 
@@ -84,5 +83,5 @@ def slots(app: Any) -> Slots:
     """The app's slots, made on first use."""
     found = getattr(app.state, "stream_slots", None)
     if found is None:
-        found = app.state.stream_slots = Slots()
+        found = app.state.stream_slots = Slots(app.state.settings.streams_per_address)
     return found

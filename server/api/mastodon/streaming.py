@@ -1,12 +1,10 @@
 """Streaming: Mastodon's user, public, hashtag and list streams, over WebSocket and SSE.
 
-Each connection looks every few seconds, with a fresh session each time: first whether
-its token still holds (not revoked, its member not suspended; the stream closes
-otherwise), then what appeared since it last looked (`update`), what went out of sight
-(`delete`) and new notifications (`notification`), as stream_news.py tells. This works
-the same with one web process or many, with or without Redis; a community's handful of
-open apps costs a few small queries a second, and stream_limits.py caps what one token
-or address may hold open.
+A connection joins the process's stream hub (stream_hub.py) and waits for what the hub
+puts on its queue: `update`, `status.update`, `delete` and `notification` events as
+changes are committed, in this process or (through Redis) any other. It costs nothing
+while nothing happens but a heartbeat; the hub closes it when its access ends.
+stream_limits.py caps what one token or address may hold open.
 """
 
 from __future__ import annotations
@@ -23,17 +21,17 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.api.mastodon import stream_limits
-from server.api.mastodon.context import Call, bearer_token, error
-from server.api.mastodon.params import Params
-from server.api.mastodon.stream_news import Refused, Subscription, news, subscription
-from server.services import oauth_tokens
+from server.api.mastodon.context import bearer_token, error
+from server.api.mastodon.stream_hub import Connection, End, Message, hub
+from server.api.mastodon.stream_subscriptions import Refused, Subscription, subscription
+from server.services import lists, oauth_tokens
 from server.services.errors import ServiceError
 from server.services.oauth_tokens import Grant
 
 log = logging.getLogger(__name__)
 
-#: How often a connection looks for news, and how often an idle SSE stream says it lives.
-POLL_SECONDS = 2.0
+#: How often an idle SSE stream says it lives (as Mastodon's streaming server does;
+#: WebSockets are pinged by uvicorn, every 20 s by default).
 HEARTBEAT_SECONDS = 15.0
 #: SSE paths (/api/v1/streaming/<path>) and the streams they carry.
 SSE_PATHS = {
@@ -64,38 +62,6 @@ async def _grant(connection: HTTPConnection, token: str) -> Grant:
     if grant is None:
         raise Refused(401, "Invalid access token")
     return grant
-
-
-class Ended(Exception):
-    """The grant behind an open stream no longer holds: the token was revoked, or its
-    member suspended. The stream closes with this message."""
-
-    MESSAGE = "The access token was revoked or its account can no longer sign in"
-
-
-Looked = list[tuple[Subscription, list[tuple[str, str]] | None]]
-
-
-async def _look(connection: HTTPConnection, token: str, subs: list[Subscription]) -> Looked:
-    """Check the grant again, then what changed for each subscription (None for one
-    whose list was deleted meanwhile).
-
-    The grant is read from the database on every look, so a token revoked or a member
-    suspended by any process stops the stream before anything more is sent, even on a
-    connection that is idle.
-    """
-    async with connection.app.state.sessions() as session:
-        grant = await oauth_tokens.authenticate(session, token, connection.app.state.clock.now())
-        if grant is None:
-            raise Ended(Ended.MESSAGE)
-        call = Call(connection, session, Params(), grant)  # type: ignore[arg-type]
-        found: Looked = []
-        for sub in list(subs):  # the reader may change the list meanwhile
-            try:
-                found.append((sub, await news(call, sub)))
-            except ServiceError:
-                found.append((sub, None))
-        return found
 
 
 def _address(connection: HTTPConnection) -> str:
@@ -134,8 +100,7 @@ async def sse(request: Request) -> Response:
         sub = subscription(
             grant, stream, request.query_params.get("tag"), request.query_params.get("list")
         )
-        if (await _look(request, token, [sub]))[0][1] is None:  # note what is there now
-            raise Refused(404, "Record not found")
+        await _check_list(request, grant, sub)
         refusal = slots.open(grant.token_id, address)
         if refusal is None and (refusal := slots.subscribe(address, 0)) is not None:
             slots.close(grant.token_id, address)
@@ -143,37 +108,33 @@ async def sse(request: Request) -> Response:
             raise Refused(429, refusal)
     except (Refused, ServiceError) as exc:
         return error(exc.status, exc.message)
-    except Ended as exc:
-        return error(401, str(exc))
+    streams = hub(request.app)
+    connection = streams.join(grant, [sub])
 
     async def events() -> AsyncIterator[str]:
         yield ":)\n\n"
-        quiet = 0.0
         while True:
-            await asyncio.sleep(POLL_SECONDS)
-            if await request.is_disconnected():
-                return  # the app went away: give its slot back now, not at the next write
-            try:
-                found = (await _look(request, token, [sub]))[0][1]
-            except Ended as exc:
-                found, ended = None, str(exc)
-            else:
-                ended = "The list was deleted"
-            if found is None:
-                yield f"event: error\ndata: {json.dumps({'error': ended})}\n\n"
-                return
-            for event, payload in found:
-                yield f"event: {event}\ndata: {payload}\n\n"
-            quiet = 0.0 if found else quiet + POLL_SECONDS
-            if quiet >= HEARTBEAT_SECONDS:
+            item = await connection.get(HEARTBEAT_SECONDS)
+            if item is None:
                 yield ":thump\n\n"
-                quiet = 0.0
+            elif isinstance(item, End):
+                yield f"event: error\ndata: {json.dumps({'error': item.reason})}\n\n"
+                return
+            else:
+                yield f"event: {item.event}\ndata: {item.payload}\n\n"
 
-    return _HeldStream(events(), lambda: slots.close(grant.token_id, address, 1))
+    def release() -> None:
+        streams.leave(connection)
+        slots.close(grant.token_id, address, 1)
+
+    return _HeldStream(events(), release)
 
 
-#: WebSocket close codes are 4000 + the HTTP status that says why.
-CLOSE_UNAUTHORIZED = 4001
+async def _check_list(connection: HTTPConnection, grant: Grant, sub: Subscription) -> None:
+    """A list stream is its owner's alone: NotFound for anyone else's list."""
+    if sub.list_id is not None and grant.actor is not None and grant.actor.id is not None:
+        async with connection.app.state.sessions() as session:
+            await lists.own(session, grant.actor.id, sub.list_id)
 
 
 async def _refuse(socket: WebSocket, status: int, message: str) -> None:
@@ -202,25 +163,18 @@ async def websocket(socket: WebSocket) -> None:
         return
     protocol = socket.headers.get("sec-websocket-protocol")
     subs: list[Subscription] = []
+    streams = hub(socket.app)
     try:
         await socket.accept(subprotocol=protocol)
         first = socket.query_params.get("stream")
         if first:
             await _subscribe(socket, grant, subs, {"stream": first, **socket.query_params})
+        connection = streams.join(grant, subs)
         reader = asyncio.create_task(_read(socket, grant, subs))
         try:
-            while not reader.done():
-                for sub, found in await _look(socket, token, subs):
-                    if found is None:
-                        _drop(socket, subs, [sub])
-                        continue
-                    for event, payload in found:
-                        message = {"stream": sub.name, "event": event, "payload": payload}
-                        await socket.send_json(message)
-                await asyncio.wait({reader}, timeout=POLL_SECONDS)
-        except Ended as exc:
-            await socket.close(code=CLOSE_UNAUTHORIZED, reason=str(exc))
+            await _send(socket, connection, reader)
         finally:
+            streams.leave(connection)
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await reader
@@ -228,6 +182,23 @@ async def websocket(socket: WebSocket) -> None:
         pass  # the app went away
     finally:
         slots.close(grant.token_id, address, len(subs))
+
+
+async def _send(socket: WebSocket, connection: Connection, reader: asyncio.Task[None]) -> None:
+    """Send what the hub has for this connection until the app leaves or the hub ends it."""
+    while not reader.done():
+        waiting = asyncio.ensure_future(connection.get(None))
+        await asyncio.wait({reader, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            waiting.cancel()
+            return
+        item = waiting.result()
+        if isinstance(item, End):
+            await socket.close(code=item.code, reason=item.reason)
+            return
+        if isinstance(item, Message):
+            message = {"stream": item.stream, "event": item.event, "payload": item.payload}
+            await socket.send_json(message)
 
 
 async def _read(socket: WebSocket, grant: Grant, subs: list[Subscription]) -> None:
@@ -280,9 +251,7 @@ async def _subscribe(
         if refusal is not None:
             raise Refused(429, refusal)
         try:
-            async with socket.app.state.sessions() as session:
-                call = Call(socket, session, Params(), grant)  # type: ignore[arg-type]
-                await news(call, sub)  # note what is there now
+            await _check_list(socket, grant, sub)
         except ServiceError:
             stream_limits.slots(socket.app).unsubscribe(_address(socket))
             raise

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.paging import paged, window
+from server.json_response import JSONResponse
 from server.services import bookmarks, reactions, timelines
 from server.services.timelines import Page
 from server.text import clean

@@ -15,6 +15,35 @@ _BOTS = ("Service", "Application")
 
 def account(actor: Actor, stats: AccountStats, site: Site) -> dict[str, Any]:
     """A person, local or remote, as apps show them."""
+    return with_counts(account_base(actor, site), stats)
+
+
+def account_key(actor: Actor) -> tuple[Any, ...]:
+    """Everything `account_base` reads from the person: their rendered entity is kept
+    under it, so any change to their profile makes a new key."""
+    return (
+        actor.id,
+        actor.username,
+        actor.domain,
+        actor.display_name,
+        actor.locked,
+        actor.actor_type,
+        actor.discoverable,
+        actor.created_at,
+        actor.bio,
+        actor.uri,
+        actor.url,
+        actor.avatar_path,
+        actor.avatar_url,
+        actor.header_path,
+        actor.header_url,
+        tuple((f["name"], f["value"]) for f in actor.fields),
+    )
+
+
+def account_base(actor: Actor, site: Site) -> dict[str, Any]:
+    """The Account without its counts: the same for every viewer, so it may be kept
+    (under `account_key`) and the counts laid over it with `with_counts`."""
     if actor.domain is None:
         url, uri = site.urls.profile(actor.username), site.urls.actor(actor.username)
         avatar = site.media(actor.avatar_path) if actor.avatar_path else None
@@ -44,10 +73,10 @@ def account(actor: Actor, stats: AccountStats, site: Site) -> dict[str, Any]:
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
-        "followers_count": stats.followers,
-        "following_count": stats.following,
-        "statuses_count": stats.statuses,
-        "last_status_at": day(stats.last_status_at),
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": None,
         "hide_collections": False,
         "emojis": [],
         "fields": [
@@ -56,6 +85,16 @@ def account(actor: Actor, stats: AccountStats, site: Site) -> dict[str, Any]:
         ],
         "roles": [],
     }
+
+
+def with_counts(base: dict[str, Any], stats: AccountStats) -> dict[str, Any]:
+    """A new Account: `base` (left as it is) with the person's counts in place."""
+    found = dict(base)  # updating existing keys keeps their order
+    found["followers_count"] = stats.followers
+    found["following_count"] = stats.following
+    found["statuses_count"] = stats.statuses
+    found["last_status_at"] = day(stats.last_status_at)
+    return found
 
 
 def credential_account(

@@ -10,7 +10,7 @@ from server.api.mastodon.entities.common import Site, timestamp
 from server.models import Actor, Attachment, Poll, Post, PostEdit, Visibility
 from server.services.content import labels_html
 from server.services.post_reads import Details
-from server.services.timelines import PostView
+from server.services.post_views import PostView
 
 #: Porch's visibilities under Mastodon's names.
 VISIBILITY = {
@@ -31,6 +31,8 @@ class Figures:
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
     bookmarked: set[int] = field(default_factory=set)
     muted: set[int] = field(default_factory=set)
+    #: Kept `status_base`s by post id, for the posts whose base was found in the cache.
+    bases: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def media_type_name(mime: str) -> str:
@@ -102,10 +104,16 @@ def _mention(actor: Actor, site: Site) -> dict[str, Any]:
     return {"id": str(actor.id), "username": actor.username, "url": url, "acct": actor.handle}
 
 
-def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict[str, Any]:
-    """A Status; a boost carries the boosted post in `reblog`."""
-    post, author, site = view.post, view.author, figures.site
-    details = figures.details.get(post.id) or Details([], [], [], None)
+def status_key(post: Post) -> tuple[Any, ...]:
+    """What `status_base` is kept under: every edit bumps the version; the few columns
+    that change without an edit (publishing, a late parent) are named too."""
+    return (post.id, post.version, post.state, post.visibility, post.in_reply_to_id)
+
+
+def status_base(post: Post, author: Actor, details: Details, site: Site) -> dict[str, Any]:
+    """The Status without anything that changes between requests or viewers: no account,
+    counts, media, poll, boost or viewer's marks (`status` lays those over it). The same
+    for everyone who may see the post, so it may be kept under `status_key`."""
     if author.domain is None:
         uri = site.urls.post(author.username, post.id)
         url = site.urls.post_page(author.username, post.id)
@@ -120,34 +128,55 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
         # While the pause runs this is the moment the post will go out.
         "created_at": timestamp(post.published_at or post.publish_at),
         "edited_at": timestamp(post.edited_at),
-        "account": figures.accounts[post.actor_id],
+        "account": None,
         "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
         "visibility": VISIBILITY[post.visibility],
         "sensitive": post.sensitive or bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,
-        "media_attachments": [media_attachment(m, site) for m in view.media],
+        "media_attachments": [],
         "mentions": [_mention(a, site) for a in details.mentions],
         "tags": [{"name": t, "url": site.urls.tag(t)} for t in details.tags],
         "emojis": [],
-        "reblogs_count": view.boosts,
-        "favourites_count": view.likes,
-        "replies_count": view.replies,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "replies_count": 0,
         "quotes_count": 0,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": str(parent[1].id) if parent else None,
-        "reblog": status(view.reblog, figures, now_iso) if view.reblog else None,
+        "reblog": None,
         "quote": None,
-        "poll": poll(view.poll, post.id, now_iso) if view.poll else None,
+        "poll": None,
         "card": None,
         "language": post.language,
         "text": None,
-        "favourited": view.liked,
-        "reblogged": view.boosted,
+        "favourited": False,
+        "reblogged": False,
         "muted": False,
-        "bookmarked": post.id in figures.bookmarked,
+        "bookmarked": False,
         "pinned": False,
         "filtered": [],
     }
+
+
+def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict[str, Any]:
+    """A Status; a boost carries the boosted post in `reblog`."""
+    post, site = view.post, figures.site
+    base = figures.bases.get(post.id)
+    if base is None:
+        details = figures.details.get(post.id) or Details([], [], [], None)
+        base = status_base(post, view.author, details, site)
+    found = dict(base)  # a new dict: the kept base is never changed; keys keep their order
+    found["account"] = figures.accounts[post.actor_id]
+    found["media_attachments"] = [media_attachment(m, site) for m in view.media]
+    found["reblogs_count"] = view.boosts
+    found["favourites_count"] = view.likes
+    found["replies_count"] = view.replies
+    found["reblog"] = status(view.reblog, figures, now_iso) if view.reblog else None
+    found["poll"] = poll(view.poll, post.id, now_iso) if view.poll else None
+    found["favourited"] = view.liked
+    found["reblogged"] = view.boosted
+    found["bookmarked"] = post.id in figures.bookmarked
+    return found
 
 
 def source(post: Post) -> dict[str, Any]:
