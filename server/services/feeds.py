@@ -147,8 +147,9 @@ def _placing(dialect: str) -> tuple[Any, Any]:
 async def place(session: AsyncSession, post: Post, *, new: bool = False) -> None:
     """Put `post` in the feeds it belongs in now and take it out of the others: after it
     is created (its author's home only, in its pause), published, edited or deleted, or
-    arrives from elsewhere (`new`: it is in no feed yet, so nothing is taken out). Runs
-    in the caller's transaction; the caller commits."""
+    arrives from elsewhere. `new`: it is in no feed yet, or only in its author's home
+    (in its pause), which it stays in: nothing is taken out. Runs in the caller's
+    transaction; the caller commits."""
     await session.flush()
     adding, removing = _placing(session.get_bind().dialect.name)
     params = {"feed_post_id": post.id, "feed_author_id": post.actor_id}

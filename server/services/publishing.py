@@ -47,7 +47,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await notifications.for_new_post(session, post, now)
     await signal_upkeep.record(session, post)
     await counters.published(session, post)
-    await feeds.place(session, post)
+    await feeds.place(session, post, new=True)  # until now in its author's home only
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()
