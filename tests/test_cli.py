@@ -169,6 +169,7 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
         ("domain", "list"),
         ("token", "create", "backup", "--member", "ana"),
         ("ranking", "rebuild"),
+        ("feeds", "rebuild"),
         ("worker",),
     ],
 )
@@ -258,3 +259,17 @@ def test_a_server_database_without_porch_tables_is_refused(tmp_path: Path) -> No
     assert (
         last_line(result) == "porch: the database holds no Porch tables: run `porch migrate` first."
     )
+
+
+def test_admin_rebuilds_feeds_for_everyone_or_one_member(data: Path) -> None:
+    for name in ("ana", "ben"):
+        assert porch(data, "user", "create", name, "--email", f"{name}@example.com").returncode == 0
+    everyone = porch(data, "feeds", "rebuild")
+    assert everyone.returncode == 0, everyone.stderr
+    assert everyone.stderr.startswith("porch: data directory ")  # which data it rebuilt
+    assert "Rebuilt the home and list feeds of 2 member(s)" in everyone.stdout
+    one = porch(data, "feeds", "rebuild", "--member", "@ana")
+    assert "Rebuilt the home and list feeds of 1 member(s)" in one.stdout
+    nobody = porch(data, "feeds", "rebuild", "--member", "zed")
+    assert nobody.returncode == 2
+    assert last_line(nobody) == "porch: there is no member called zed."

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from server.clock import FrozenClock
 from server.models import Like, Mention, Notification, Post, PostTag, ReceivedActivity
-from server.services import accounts, norms, posting_rules, posts, publishing
+from server.services import accounts, feeds, norms, posting_rules, posts, publishing
 from server.services.posts import Composition
 from tests.conftest import PASSWORD
 from tests.federation.mastodon_double import (
@@ -27,22 +27,30 @@ from tests.federation.mastodon_double import (
 from tests.statements import statements
 
 #: The counts reached; an operation that grows past one has gained a statement.
-#: Composing: the day's budget, the people mentioned, the post, its mentions, its tags
-#: and its scheduled publish.
-COMPOSE = 6
+#: Composing: the day's budget, the people mentioned, the post, its mentions, its tags,
+#: its scheduled publish and its row in its author's home feed.
+COMPOSE = 7
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, their notifications, the thread's
-#: signals (two), the outbox row, the schedule row gone, and the author's counter row.
-PUBLISH = 9
+#: signals (two), the outbox row, the schedule row gone, the author's counter row, and
+#: its rows in the feeds it enters.
+PUBLISH = 10
 #: A reply arriving: the sender's domain policy and key, the activity id once, the
 #: tombstone and relevance checks, the people mentioned, the parent, the post if known,
 #: the post, its mentions and tags, replies waiting for it, who is told, their
-#: notifications, the thread's signals (three for a reply), and the counter rows of the
-#: author and of the post answered.
-INGEST = 19
+#: notifications, the thread's signals (three for a reply), the counter rows of the
+#: author and of the post answered, and its rows in the feeds it enters.
+INGEST = 20
 
 FRIENDS = [f"friend{i}" for i in range(10)]
+
+
+@pytest.fixture(autouse=True)
+def no_trimming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One post in feeds.TRIM_EVERY also cuts the feeds it enters back to their bound
+    (tests/test_feeds.py); the counts here are the other posts'."""
+    monkeypatch.setattr(feeds, "TRIM_EVERY", 2**64)
 
 
 async def members(app: Starlette, clock: FrozenClock, names: list[str]) -> None:

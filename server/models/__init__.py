@@ -14,6 +14,7 @@ from server.models.federation import (
     ReceivedActivity,
     Tombstone,
 )
+from server.models.feeds import FeedEntry, FeedFloor
 from server.models.follows import Follow, FollowState
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
@@ -40,6 +41,8 @@ from server.models.sessions import WebSession
 __all__ = [
     "ActorCounter",
     "PostCounter",
+    "FeedEntry",
+    "FeedFloor",
     "WebSession",
     "RankedSnapshot",
     "ReplyFact",

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, WebSession
 from server.models.actors import MEMBER_STATES
-from server.services import oauth_tokens, outbox, passwords, sessions, states, usernames
+from server.services import feeds, oauth_tokens, outbox, passwords, sessions, states, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 
@@ -355,6 +355,7 @@ async def set_state(
     found = await _find(session, username)
     if found is None or found.actor.domain is not None:
         raise NotFound(f"There is no member called {username}.")
+    assert found.actor.id is not None
     if state in (MemberState.suspended, MemberState.rejected):
         # Their sessions and app tokens end for good: reinstating restores the account,
         # not whatever browser or app was signed in when it was suspended.
@@ -362,8 +363,12 @@ async def set_state(
         await sessions.end_others(session, found.member.id, keep_key=None)
         await oauth_tokens.revoke_member_tokens(session, found.member.id, now)
         found.actor.suspended_at = found.actor.suspended_at or now
-    else:
+        await feeds.drop_author(session, found.actor.id)
+    elif found.actor.suspended_at is not None:
         found.actor.suspended_at = None
+        session.add(found.actor)
+        await session.flush()
+        await feeds.restore_author(session, found.actor.id)
     assert found.member.id is not None
     # Conditional: an admin acting on a standing another admin just changed is told so.
     if not await states.move(session, Member, found.member.id, found.member.state, state):

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import counters, lists, outbox, paging
+from server.services import counters, feeds, lists, outbox, paging
 from server.services.errors import Invalid
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -62,6 +62,8 @@ async def block(
     await lists.forget(session, actor.id, target.id)
     await lists.forget(session, target.id, actor.id)
     await session.flush()
+    for member_id in (actor.id, target.id):  # blocks work both ways
+        await feeds.refeed(session, member_id)
     if actor.is_local and not target.is_local:
         outbox.record(
             session,
@@ -90,6 +92,9 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
     gone = await session.exec(delete(Block).where(col(Block.id) == row.id))
     if gone.rowcount != 1:
         return
+    for member_id in (actor.id, target.id):
+        assert member_id is not None
+        await feeds.refeed(session, member_id)
     if actor.is_local and not target.is_local:
         outbox.record(
             session,

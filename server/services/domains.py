@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
-from server.services import counters
+from server.services import counters, feeds
 from server.services.errors import Invalid
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
@@ -47,12 +47,17 @@ async def set_policy(
             .where(or_(col(Follow.follower_id).in_(there), col(Follow.followed_id).in_(there)))
             .returning(col(Follow.follower_id), col(Follow.followed_id), col(Follow.state))
         )
-        await counters.follows_ended(session, ended.all())
+        ended_rows = ended.all()
+        await counters.follows_ended(session, ended_rows)
+        followers_here = sorted({follower for follower, _, _ in ended_rows})
         await session.exec(
             delete(Delivery).where(
                 col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending
             )
         )
+        await session.flush()
+        for member_id in followers_here:  # their home loses the server's people
+            await feeds.refeed(session, member_id)
     await session.commit()
     return row
 

@@ -25,7 +25,7 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import media_files, outbox, signal_upkeep, states, uploads
+from server.services import feeds, media_files, outbox, signal_upkeep, states, uploads
 from server.services.errors import Conflict, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.post_reads import get_visible
@@ -95,6 +95,7 @@ async def edit_pending(
         await _refuse(session, author, post_id, PostState.pending)
     await _replace_refs(session, post_id, mention_ids, rendered.tags)
     await _replace_media(session, author, post_id, draft.media_ids, now)
+    await feeds.place(session, await _fresh(session, post_id))
     await session.commit()
     return await get_visible(session, author.id, post_id)
 
@@ -161,9 +162,16 @@ async def edit_published(
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     await signal_upkeep.edited(session, post)
+    await feeds.place(session, post)  # its mentions may have changed
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
     announce(session, Event(EventKind.post_edited, post_id))
     await session.commit()
+    return post
+
+
+async def _fresh(session: AsyncSession, post_id: int) -> Post:
+    post = await session.get(Post, post_id, populate_existing=True)
+    assert post is not None  # just changed in this transaction
     return post
 
 

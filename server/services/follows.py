@@ -14,6 +14,7 @@ from server.models import Actor, Follow, FollowState, Notification, Notification
 from server.services import (
     blocks,
     counters,
+    feeds,
     lists,
     notifications,
     outbox,
@@ -74,6 +75,7 @@ async def follow(
     row = existing
     if row.state == FollowState.accepted:
         await counters.followed(session, follower.id, target.id, 1)
+        await feeds.refeed(session, follower.id)  # their posts come in, bounded
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
         notifications.add(
@@ -126,6 +128,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
     if gone is None:
         return
     await lists.forget(session, follower.id, target.id)  # lists hold people one follows
+    await feeds.refeed(session, follower.id)
     if follower.is_local and not target.is_local:
         outbox.record(
             session,
@@ -154,6 +157,7 @@ async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
             ),
         )
         await counters.followed(session, follow.follower_id, follow.followed_id, 1)
+        await feeds.refeed(session, follow.follower_id)
     await session.commit()
 
 
@@ -188,6 +192,7 @@ async def answer_request(
             raise NotFound("That follow request is not waiting any more.")
         await counters.followed(session, follower_id, target.id, 1)
         await session.refresh(row)
+        await feeds.refeed(session, follower_id)
         notifications.add(
             session,
             recipient_id=target.id,
@@ -234,6 +239,7 @@ async def remove(session: AsyncSession, follow: Follow) -> None:
             audience=(follow.follower_id, follow.followed_id),
         ),
     )
+    await feeds.refeed(session, follow.follower_id)
     await session.commit()
 
 

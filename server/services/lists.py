@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Follow, FollowState, ListMember, PersonList, RepliesPolicy
-from server.services import paging
+from server.services import feeds, paging
 from server.services.errors import Invalid, NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -92,6 +92,8 @@ async def change(
     if exclusive is not None:
         row.exclusive = exclusive
     session.add(row)
+    await session.flush()
+    await feeds.refeed(session, actor_id, home=exclusive is not None, lists=[list_id])
     await session.commit()
     return row
 
@@ -100,6 +102,10 @@ async def remove(session: AsyncSession, actor_id: int, list_id: int) -> None:
     row = await own(session, actor_id, list_id)
     await session.exec(delete(ListMember).where(col(ListMember.list_id) == list_id))
     await session.delete(row)
+    await feeds.drop_list(session, list_id)
+    if row.exclusive:  # its people come back to home
+        await session.flush()
+        await feeds.refeed(session, actor_id, lists=[])
     await session.commit()
 
 
@@ -137,6 +143,7 @@ async def add(
         raise Invalid("You can only put people you follow on a list.", field="account_ids")
     for person in ids:  # one statement each: adding at once from two apps is adding once
         await session.exec(insert_once(session, ListMember, list_id=list_id, actor_id=person))
+    await _refeed(session, actor_id, list_id)
     await session.commit()
 
 
@@ -149,7 +156,14 @@ async def take_off(
             col(ListMember.list_id) == list_id, col(ListMember.actor_id).in_(list(account_ids))
         )
     )
+    await _refeed(session, actor_id, list_id)
     await session.commit()
+
+
+async def _refeed(session: AsyncSession, actor_id: int, list_id: int) -> None:
+    """The list's people changed: its feed, and home if it is exclusive, are rebuilt."""
+    chosen = await own(session, actor_id, list_id)
+    await feeds.refeed(session, actor_id, home=chosen.exclusive, lists=[list_id])
 
 
 async def containing(session: AsyncSession, actor_id: int, person_id: int) -> list[PersonList]:

@@ -33,6 +33,7 @@ from server.services import (
     content,
     counters,
     drafts,
+    feeds,
     idempotency,
     media_files,
     outbox,
@@ -299,6 +300,7 @@ async def compose(
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
+    await feeds.place(session, post, new=True)  # in its pause: its author's home only
     await session.commit()
     await scheduler.schedule_publish(post_id, publish_at)
     return post
@@ -375,5 +377,6 @@ async def delete_published(
     await session.exec(delete(Notification).where(col(Notification.post_id) == post_id))
     await session.exec(delete(PostTag).where(col(PostTag.post_id) == post_id))
     await signal_upkeep.forget(session, post)
+    await feeds.place(session, post)  # deleted: out of every feed
     outbox.record(session, OutboxKind.delete, author.id, now=now, post_id=post_id)
     await session.commit()

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import OutboxKind, Post, PostState, ScheduledPublish
-from server.services import counters, notifications, outbox, signal_upkeep, states
+from server.services import counters, feeds, notifications, outbox, signal_upkeep, states
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await notifications.for_new_post(session, post, now)
     await signal_upkeep.record(session, post)
     await counters.published(session, post)
+    await feeds.place(session, post, new=True)  # until now in its author's home only
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()

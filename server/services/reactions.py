@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, counters, notifications, outbox, paging, signal_upkeep
+from server.services import blocks, counters, feeds, notifications, outbox, paging, signal_upkeep
 from server.services.errors import Forbidden, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -133,6 +133,7 @@ async def boost(
     await session.flush()
     await signal_upkeep.count_boost(session, post.id, 1)
     await counters.published(session, row)
+    await feeds.place(session, row, new=True)
     notifications.add(
         session,
         recipient_id=post.actor_id,

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, ActorKey, Follow, Like, Notification, Post, Tombstone
-from server.services import counters, statements
+from server.services import counters, feeds, statements
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     more is accepted from them unless their server serves the actor again.
     """
     assert actor.id is not None and actor.domain is not None
+    readers = await feeds.readers_of(session, actor.id)
     uris = await session.exec(
         select(Post.uri).where(Post.actor_id == actor.id, col(Post.uri).is_not(None))
     )
@@ -147,6 +148,8 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     # Many rows went at once: the counts they were part of are recounted.
     post_ids, actor_ids = touched
     await counters.recount(session, post_ids=post_ids, actor_ids=actor_ids | {actor.id})
+    for reader in readers:  # replies to their posts may read differently now
+        await feeds.refeed(session, reader)
     await session.commit()
 
 

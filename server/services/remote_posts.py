@@ -27,7 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import counters, due, notifications, signal_rebuild, signal_upkeep
+from server.services import counters, due, feeds, notifications, signal_rebuild, signal_upkeep
 from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
@@ -142,8 +142,11 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
             due.announce_work(session, due.FEDERATION)  # its parent is to be fetched
         moved = await _adopt_orphans(session, post)
         await counters.published(session, post)
-        if moved:  # replies that waited for it count now
+        await feeds.place(session, post, new=True)
+        if moved:  # replies that waited for it count now, and are replies now
             await counters.recount(session, post_ids=[post.id])
+            for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+                await feeds.place(session, child)
         await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
@@ -285,6 +288,7 @@ async def edit(
     await session.flush()
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
+    await feeds.place(session, post)  # its mentions may have changed
     announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True
@@ -315,6 +319,9 @@ async def remove(session: AsyncSession, post: Post, now: datetime) -> None:
     was_published = post.state == PostState.published
     await session.delete(post)
     await session.flush()
+    # A reply to a post that is gone no longer counts as a reply to its own author.
+    for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+        await feeds.place(session, child)
     if was_published:
         await counters.unpublished(session, post)
     if booster_ids:

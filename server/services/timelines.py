@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, literal, or_, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -15,17 +16,15 @@ from server.models import (
     Attachment,
     Domain,
     DomainPolicy,
-    Follow,
-    FollowState,
-    ListMember,
     PersonList,
     Post,
     PostState,
     PostTag,
-    RepliesPolicy,
     Visibility,
 )
-from server.services import mutes
+from server.models.feeds import HOME
+from server.services import feed_reads, feed_rules, mutes
+from server.services.feed_rules import NOT_REPLY_TO_OTHERS
 from server.services.paging import Window
 
 # Pages are completed in post_views; callers may still read these names from here.
@@ -45,6 +44,13 @@ async def _page(
     window: Window | None,
 ) -> Page:
     window = window or Window(limit=PAGE)
+    return await _paged(session, viewer_id, window, await _rows(session, viewer_id, where, window))
+
+
+async def _rows(
+    session: AsyncSession, viewer_id: int | None, where: list[ColumnElement[bool]], window: Window
+) -> list[tuple[Post, Actor]]:
+    """Up to limit + 1 (post, author) of the computed timeline, in reading order."""
     # Pick the page's ids first, then load just those rows: SQLite then walks the
     # (actor_id, id) or primary-key index instead of loading and sorting every candidate.
     ids = (
@@ -59,22 +65,42 @@ async def _page(
         .where(col(Post.id).in_(ids.scalar_subquery()))
         .order_by(col(Post.id).asc() if window.min_id is not None else col(Post.id).desc())
     )
-    rows = (await session.exec(query)).all()
+    return [(p, a) for p, a in (await session.exec(query)).all()]
+
+
+async def _paged(
+    session: AsyncSession, viewer_id: int | None, window: Window, rows: list[tuple[Post, Actor]]
+) -> Page:
     more = len(rows) > window.limit
     items = window.arrange([PostView(p, a) for p, a in rows[: window.limit]])
     next_max_id = items[-1].post.id if more and items and window.min_id is None else None
     return Page(await _complete(session, viewer_id, items), next_max_id)
 
 
-def _build_not_reply_to_others() -> ColumnElement[bool]:
-    # As in Mastodon's public feeds: replies to other people stay in their threads.
-    parent_post = aliased(Post)
-    parent = select(parent_post.actor_id).where(col(parent_post.id) == col(Post.in_reply_to_id))
-    return or_(col(Post.in_reply_to_id).is_(None), col(Post.actor_id) == parent.scalar_subquery())
-
-
-# Built once: constructing the aliased subquery costs milliseconds per request.
-NOT_REPLY_TO_OTHERS = _build_not_reply_to_others()
+async def _feed_page(
+    session: AsyncSession,
+    viewer_id: int,
+    feed: int,
+    where: Callable[[], list[ColumnElement[bool]]],
+    window: Window | None,
+    muted: SelectOfScalar[int] | None = None,
+) -> Page:
+    """A page of one of `viewer_id`'s feeds: the feed's rows (one statement), with the
+    computed timeline below the feed's floor (`where` builds its conditions, only when
+    needed). The rows still pass `visible_to`, so a feed missing a change can only make
+    a page short, never leak."""
+    window = window or Window(limit=PAGE)
+    rows, floor = await feed_reads.rows(session, viewer_id, feed, window, muted)
+    if floor is None:
+        return await _paged(session, viewer_id, window, rows)  # the feed holds it all
+    if window.min_id is not None and window.min_id < floor:
+        return await _page(session, viewer_id, where(), window)  # below what the feed holds
+    if len(rows) <= window.limit and window.min_id is None and (window.since_id or 0) < floor:
+        rest = replace(window, limit=window.limit - len(rows), max_id=floor)
+        if window.max_id is not None:
+            rest = replace(rest, max_id=min(window.max_id, floor))
+        rows += await _rows(session, viewer_id, where(), rest)
+    return await _paged(session, viewer_id, window, rows)
 
 
 async def home(
@@ -83,43 +109,23 @@ async def home(
     """Posts from the people `viewer` follows and from `viewer`, newest first; people
     they muted stay out."""
     assert viewer.id is not None
-    followed = select(Follow.followed_id).where(
-        Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
-    )
-    authors = col(Post.actor_id).in_(union_all(followed, select(literal(viewer.id))))
-    muted = col(Post.actor_id).not_in(mutes.muted_ids(viewer.id, now))
-    # People on an exclusive list are read there, not here.
-    listed = (
-        select(ListMember.actor_id)
-        .join(PersonList, col(PersonList.id) == ListMember.list_id)
-        .where(PersonList.actor_id == viewer.id, col(PersonList.exclusive).is_(True))
-    )
-    return await _page(
-        session, viewer.id, [authors, muted, col(Post.actor_id).not_in(listed)], window
-    )
+    viewer_id, muted = viewer.id, mutes.muted_ids(viewer.id, now)
+
+    def where() -> list[ColumnElement[bool]]:
+        return [*feed_rules.home(viewer_id), col(Post.actor_id).not_in(muted)]
+
+    return await _feed_page(session, viewer_id, HOME, where, window, muted)
 
 
 async def of_list(
     session: AsyncSession, viewer: Actor, chosen: PersonList, window: Window | None = None
 ) -> Page:
     """Posts by the people on one of the member's lists, with the replies it allows."""
-    assert viewer.id is not None
-    people = select(ListMember.actor_id).where(ListMember.list_id == chosen.id)
-    parent = aliased(Post)
-    parent_author = (
-        select(parent.actor_id).where(col(parent.id) == col(Post.in_reply_to_id)).scalar_subquery()
+    assert viewer.id is not None and chosen.id is not None
+    viewer_id = viewer.id
+    return await _feed_page(
+        session, viewer_id, chosen.id, lambda: feed_rules.of_list(viewer_id, chosen), window
     )
-    if chosen.replies_policy == RepliesPolicy.none:
-        replies = NOT_REPLY_TO_OTHERS
-    elif chosen.replies_policy == RepliesPolicy.list:
-        replies = or_(NOT_REPLY_TO_OTHERS, parent_author.in_(people))
-    else:
-        followed = select(Follow.followed_id).where(
-            Follow.follower_id == viewer.id, Follow.state == FollowState.accepted
-        )
-        replies = or_(NOT_REPLY_TO_OTHERS, parent_author.in_(followed), parent_author == viewer.id)
-    where = [col(Post.actor_id).in_(people), replies]
-    return await _page(session, viewer.id, where, window)
 
 
 async def local(session: AsyncSession, viewer_id: int | None, window: Window | None = None) -> Page:

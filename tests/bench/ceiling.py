@@ -53,12 +53,18 @@ def _ms(value: str, unit: str) -> float:
 
 
 def wrk_load(
-    url: str, accept: str | None, connections: int, seconds: float
+    url: str,
+    accept: str | None,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, int, float, float, float]:
     """(requests, errors, elapsed s, p50 ms, p99 ms) from one wrk run."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     if accept:
         command += ["-H", f"Accept: {accept}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     out = subprocess.run(
         [*command, "--timeout", "10s", url],
         capture_output=True,
@@ -81,10 +87,16 @@ def wrk_load(
 
 
 async def _asyncio_load(
-    port: int, target: str, accept: str | None, connections: int, seconds: float
+    port: int,
+    target: str,
+    accept: str | None,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, int, float, float, float]:
     """The same figures from raw HTTP/1.1 keep-alive connections (no client library)."""
     head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     request = (head + (f"Accept: {accept}\r\n" if accept else "") + "\r\n").encode()
     timings: list[float] = []
     errors = 0
@@ -112,11 +124,17 @@ async def _asyncio_load(
 
 
 def load(
-    tool: str, server: Server, target: str, accept: str | None, connections: int, seconds: float
+    tool: str,
+    server: Server,
+    target: str,
+    accept: str | None,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, int, float, float, float]:
     if tool == "wrk":
-        return wrk_load(server.base + target, accept, connections, seconds)
-    return asyncio.run(_asyncio_load(server.port, target, accept, connections, seconds))
+        return wrk_load(server.base + target, accept, connections, seconds, headers)
+    return asyncio.run(_asyncio_load(server.port, target, accept, connections, seconds, headers))
 
 
 def baseline(
