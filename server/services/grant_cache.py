@@ -1,14 +1,15 @@
-"""Grants kept in memory by token digest, so an app's requests need not read their token,
-app, member and actor again each time; all dropped the moment access or those rows change.
+"""Grants kept in memory, so an app's requests need not read their token, app, member and
+actor again each time, nor a browser's its session, member and actor; all dropped the
+moment access or those rows change.
 
 Every request still gets its own objects, attached to its own session, made from the
 kept column values: nothing one request changes reaches another. What is kept is dropped
 whole, at once and in every process that hears it, by any `access_changed` event (a
 token revoked, a member suspended or given a new password) and by a `stale` event with
 topic "grants", which any session announces by itself when it changes a member, a local
-actor, a token or an app (the hooks at the end: no service has to remember to). A change
-made where no bus reaches (a command run without Redis beside a server) shows within
-`KEPT_FOR`; while Redis is away nothing is kept at all.
+actor, a token or an app, or ends a web session (the hooks at the end: no service has
+to remember to). A change made where no bus reaches (a command run without Redis beside
+a server) shows within `KEPT_FOR`; while Redis is away nothing is kept at all.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Member, OAuthApp, OAuthToken
+from server.models import Actor, Member, OAuthApp, OAuthToken, WebSession
 from server.services.events import Event, EventKind, announce
 
 #: How long a kept grant is trusted without a word from the bus: the bound for changes
@@ -47,19 +48,21 @@ class Hearing(Protocol):
     def hearing(self) -> tuple[bool, int]: ...
 
 
+#: A grant's rows (token, app, member, actor; or member, actor, web session), any absent.
+Rows = tuple[SQLModel | None, ...]
+
+
 @dataclass(frozen=True)
 class Kept:
-    """A grant's rows as column values, and when they were read."""
+    """Rows as their models and column values, and when they were read."""
 
-    token: dict[str, Any]
-    app: dict[str, Any]
-    member: dict[str, Any] | None
-    actor: dict[str, Any] | None
+    rows: tuple[tuple[type[SQLModel] | None, dict[str, Any]], ...]
     read_at: datetime
 
 
 class GrantCache:
-    """Kept grants, bounded, newest use last; see the module's docstring for when they go."""
+    """Kept grants (an app's token, a browser's session), bounded, newest use last; see
+    the module's docstring for when they go."""
 
     def __init__(self, bus: Hearing, entries: int = ENTRIES) -> None:
         self._bus = bus
@@ -91,47 +94,32 @@ class GrantCache:
             self.drop_all()
         return hearing
 
-    def get(
-        self, session: AsyncSession, digest: str, now: datetime
-    ) -> tuple[OAuthToken, OAuthApp, Member | None, Actor | None] | None:
-        """The kept rows for the token with this digest, as new objects in `session`;
-        None when nothing fresh is kept (or the bus cannot be trusted now)."""
+    def get(self, session: AsyncSession, key: str, now: datetime) -> Rows | None:
+        """The rows kept under `key`, as new objects in `session`; None when nothing
+        fresh is kept (or the bus cannot be trusted now)."""
         if not self._trusted():
             return None
-        found = self._kept.get(digest)
+        found = self._kept.get(key)
         if found is None:
             return None
         if not found.read_at <= now < found.read_at + KEPT_FOR:
-            del self._kept[digest]
+            del self._kept[key]
             return None
-        self._kept.move_to_end(digest)
-        return (
-            _revived(session, OAuthToken, found.token),
-            _revived(session, OAuthApp, found.app),
-            _revived(session, Member, found.member) if found.member is not None else None,
-            _revived(session, Actor, found.actor) if found.actor is not None else None,
+        self._kept.move_to_end(key)
+        return tuple(
+            _revived(session, model, values) if model is not None else None
+            for model, values in found.rows
         )
 
-    def put(
-        self,
-        digest: str,
-        generation: int,
-        rows: tuple[OAuthToken, OAuthApp, Member | None, Actor | None],
-        now: datetime,
-    ) -> None:
+    def put(self, key: str, generation: int, rows: Rows, now: datetime) -> None:
         """Keep rows read since `generation` (nothing is kept if anything was dropped
         meanwhile: the read may predate the change that dropped it)."""
         if generation != self.generation or not self._trusted():
             return
-        token, app, member, actor = rows
-        self._kept[digest] = Kept(
-            _values(token),
-            _values(app),
-            _values(member) if member is not None else None,
-            _values(actor) if actor is not None else None,
-            now,
+        self._kept[key] = Kept(
+            tuple((type(r), _values(r)) if r is not None else (None, {}) for r in rows), now
         )
-        self._kept.move_to_end(digest)
+        self._kept.move_to_end(key)
         while len(self._kept) > self._entries:
             self._kept.popitem(last=False)
 
@@ -158,9 +146,9 @@ def _revived(session: AsyncSession, model: type[M], values: dict[str, Any]) -> M
 
 # --- Every change to what a grant holds announces itself -------------------------------
 
-WATCHED = (Member, Actor, OAuthToken, OAuthApp)
+WATCHED = (Member, Actor, OAuthToken, OAuthApp, WebSession)
 #: Written as things are used; no request's grant depends on them.
-UNWATCHED_COLUMNS = frozenset({"last_used_at", "last_login_at"})
+UNWATCHED_COLUMNS = frozenset({"last_used_at", "last_login_at", "last_seen_at"})
 
 
 def _changes_grants(rows: Iterable[object], session: Session) -> bool:
@@ -188,7 +176,10 @@ def _do_orm_execute(state: Any) -> None:
     if not (state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
-    if mapper is not None and mapper.class_ in WATCHED:
+    if mapper is None or mapper.class_ not in WATCHED:
+        return
+    # A web session's only UPDATE notes when it was last used (sessions.seen).
+    if state.is_delete or mapper.class_ is not WebSession:
         announce(state.session, Event(EventKind.stale, 0, topic=TOPIC))
 
 

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import col, select
@@ -116,14 +117,16 @@ async def authenticate(
     With `kept`, a grant read moments ago is taken from memory (server/services/grant_cache.py
     says when it is dropped)."""
     hashed = digest(access_token)
-    row = kept.get(session, hashed, now) if kept is not None else None
+    key = "token:" + hashed
+    row = kept.get(session, key, now) if kept is not None else None
     read, generation = row is None, kept.generation if kept is not None else 0
     if row is None:
         found = (await session.exec(TOKEN_GRANT, params={"hash": hashed})).first()
         if found is None:
             return None
         row = found[0], found[1], found[2], found[3]
-    token, app, member, actor = row
+    token, app = cast(OAuthToken, row[0]), cast(OAuthApp, row[1])
+    member, actor = cast(Member | None, row[2]), cast(Actor | None, row[3])
     if token.revoked_at is not None:
         return None
     if token.member_id is not None and (
@@ -137,7 +140,7 @@ async def authenticate(
         token.last_used_at = now
         await session.commit()
     if read and kept is not None:
-        kept.put(hashed, generation, row, now)
+        kept.put(key, generation, row, now)
     assert token.id is not None
     return Grant(token.id, app, frozenset(token.scopes.split()), member, actor)
 

@@ -164,9 +164,9 @@ async def test_a_suspension_on_one_process_refuses_the_app_on_the_other(
     two_processes: tuple[Starlette, Starlette], clock: FrozenClock
 ) -> None:
     one, two = two_processes
-    async with client_for(one) as browser:
+    async with client_for(two) as browser:  # all made on `two`: it has heard it all
         await sign_up(browser, "ana")
-    async with api(two, await token_for(one, "ana", clock)) as ana_on_two:
+    async with api(two, await token_for(two, "ana", clock)) as ana_on_two:
         assert (await me(ana_on_two)).status_code == 200
         assert len(two.state.grants) == 1
         generation = two.state.grants.generation
