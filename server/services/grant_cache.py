@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -135,6 +135,12 @@ def _revived(session: AsyncSession, model: type[M], values: dict[str, Any]) -> M
     # Made as the ORM makes a row it reads (no constructor, no validation: the values
     # were read from the database); lists and dicts (profile fields) are copied, so a
     # request changing its own cannot change what the next request is given.
+    mapper = inspect(model)
+    identity = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
+    )
+    if (held := session.sync_session.identity_map.get(identity)) is not None:
+        return cast(M, held)  # the session has it already (a second look in one request)
     row: M = manager_of_class(model).new_instance()
     instance_dict(row).update(
         {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in values.items()}

@@ -67,6 +67,19 @@ async def test_an_apps_next_request_does_not_read_its_token_again(
     assert token_reads(second) == []
 
 
+async def test_a_grant_looked_at_twice_in_one_request_is_the_same_rows(
+    app: Starlette, clock: FrozenClock, people: dict[str, object]
+) -> None:
+    token = await token_for(app, "ana", clock)
+    async with api(app, token) as ana:
+        assert (await me(ana)).status_code == 200  # kept now
+    async with app.state.sessions() as session:
+        first = await oauth_tokens.authenticate(session, token, clock.now(), app.state.grants)
+        again = await oauth_tokens.authenticate(session, token, clock.now(), app.state.grants)
+    assert first is not None and again is not None
+    assert first.actor is again.actor and first.member is again.member
+
+
 async def test_a_revoked_token_is_refused_on_the_next_request(
     app: Starlette, clock: FrozenClock, people: dict[str, object]
 ) -> None:
