@@ -8,8 +8,8 @@ whole, at once and in every process that hears it, by any `access_changed` event
 token revoked, a member suspended or given a new password) and by a `stale` event with
 topic "grants", which any session announces by itself when it changes a member, a local
 actor, a token or an app, or ends a web session (the hooks at the end: no service has
-to remember to). A change made where no bus reaches (a command run without Redis beside
-a server) shows within `KEPT_FOR`; while Redis is away nothing is kept at all.
+to remember to). A change made where no bus reaches (a `porch` command: commands
+announce to no bus) shows within `KEPT_FOR`; while Redis is away nothing is kept at all.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from server.models import Actor, Member, OAuthApp, OAuthToken, WebSession
 from server.services.events import Event, EventKind, announce
 
 #: How long a kept grant is trusted without a word from the bus: the bound for changes
-#: made by a process that announces to no one (`porch user suspend` without Redis).
+#: made by a process that announces to no one (a `porch user suspend` command).
 KEPT_FOR = timedelta(seconds=5)
 #: Grants kept per process (each a few hundred bytes of column values).
 ENTRIES = 10_000

@@ -141,7 +141,7 @@ async def test_any_change_to_a_member_drops_what_is_kept_without_being_told_to(
 async def test_a_change_announced_to_no_one_shows_once_the_kept_grant_is_old(
     app: Starlette, settings: Settings, clock: FrozenClock, people: dict[str, object]
 ) -> None:
-    """A command run beside the server without Redis (`porch user suspend`) has no bus to
+    """A command run beside the server (`porch user suspend`) has no bus to
     tell the server: a kept grant is trusted for KEPT_FOR at most."""
     async with api(app, await token_for(app, "ben", clock)) as ben:
         assert (await me(ben)).status_code == 200
