@@ -37,6 +37,17 @@ async def test_a_members_next_page_does_not_read_their_session_again(app: Starle
     assert session_reads(second) == []
 
 
+async def test_someone_logging_in_leaves_what_others_have_kept(app: Starlette) -> None:
+    """Ben logging in removes his own expired sessions, nobody's live grant: Ana's kept
+    session stays kept."""
+    async with client_for(app) as ana, client_for(app) as ben:
+        await sign_up(ana, "ana")
+        assert await signed_in_as(ana, "ana")
+        generation = app.state.grants.generation
+        await sign_up(ben, "ben")
+        assert app.state.grants.generation == generation
+
+
 async def test_a_session_ended_from_the_sessions_page_ends_on_its_next_page(
     app: Starlette,
 ) -> None:

@@ -37,6 +37,9 @@ KEPT_FOR = timedelta(seconds=5)
 ENTRIES = 10_000
 #: The topic of the `stale` event a change to what grants hold announces.
 TOPIC = "grants"
+#: An execution option marking a statement that changes no live grant (removing expired
+#: sessions at login), so it does not drop every kept grant.
+KEEPS_GRANTS = "porch_keeps_grants"
 
 
 class Hearing(Protocol):
@@ -179,7 +182,7 @@ def _before_flush(session: Session, context: Any, instances: Any) -> None:
 
 def _do_orm_execute(state: Any) -> None:
     # UPDATEs and DELETEs written as statements (state changes, revocations).
-    if not (state.is_update or state.is_delete):
+    if not (state.is_update or state.is_delete) or state.execution_options.get(KEEPS_GRANTS):
         return
     mapper = state.bind_mapper
     if mapper is None or mapper.class_ not in WATCHED:
