@@ -30,6 +30,7 @@ from server.jobs import ArqJobs, InProcessJobs
 from server.ratelimit import RateLimits
 from server.services import sessions
 from server.services.errors import ServiceError
+from server.services.grant_cache import GrantCache
 from server.urls import Urls
 from server.web import errors
 from server.web.addresses import RefuseControlCharacters
@@ -66,6 +67,7 @@ def create_app(
             bus = make_bus(settings.redis_url)
             await bus.start()
             app.state.bus = bus
+            app.state.grants = GrantCache(bus)
             sessions = make_sessions(engine, bus)
             app.state.engine = engine
             app.state.sessions = sessions

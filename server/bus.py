@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from server.outages import Outage, reconnect_delay, redis_errors
@@ -71,12 +71,29 @@ class LocalBus:
 
     def __init__(self) -> None:
         self._listeners: set[Listener] = set()
+        self._watchers: list[Callable[[Event], None]] = []
 
     def emit(self, events: Sequence[Event]) -> None:
         """Hand on the events of one commit. Called from the commit hook: never blocks."""
         self._deliver(events)
 
+    def watch(self, watcher: Callable[[Event], None]) -> None:
+        """Call `watcher` with every event as it is delivered, before any listener gets
+        it: in-memory state that must change before the next request reads it (the
+        commit that caused a local event has not even returned yet)."""
+        self._watchers.append(watcher)
+
+    @property
+    def hearing(self) -> tuple[bool, int]:
+        """Whether every event committed anywhere reaches this process now, and which
+        spell of hearing this is (a new number after each time events could have been
+        missed). One process hears all its events, always."""
+        return True, 0
+
     def _deliver(self, events: Sequence[Event]) -> None:
+        for watcher in self._watchers:
+            for item in events:
+                watcher(item)
         for listener in tuple(self._listeners):
             for item in events:
                 listener._put(item)
@@ -123,6 +140,13 @@ class RedisBus(LocalBus):
         #: Set while the subscription is lost (events from other processes are missed).
         self.unsubscribed = asyncio.Event()
         self.channel = CHANNEL.format(db=0)
+        self._spell = 0
+
+    @property
+    def hearing(self) -> tuple[bool, int]:
+        """Other processes' events arrive only while subscribed; each new subscription
+        starts a new spell (events sent while it was away are lost)."""
+        return self.subscribed.is_set(), self._spell
 
     def emit(self, events: Sequence[Event]) -> None:
         self._deliver(events)
@@ -168,6 +192,7 @@ class RedisBus(LocalBus):
             try:
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
+                    self._spell += 1
                     self.subscribed.set()
                     self.unsubscribed.clear()
                     self._outage.back()
@@ -177,6 +202,7 @@ class RedisBus(LocalBus):
             except redis_errors() as exc:
                 self.subscribed.clear()
                 self.unsubscribed.set()
+                self._spell += 1
                 self._outage.lost(exc)
                 attempt += 1
                 await asyncio.sleep(reconnect_delay(attempt))

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, func
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import RegistrationMode
-from server.models import Actor, Member, MemberRole, MemberState, OutboxKind, WebSession
+from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.models.actors import MEMBER_STATES
 from server.services import feeds, oauth_tokens, outbox, passwords, sessions, states, usernames
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -148,29 +148,6 @@ async def authenticate(
     session.add(found.member)
     await session.commit()
     return found
-
-
-#: Built once: every page a member opens starts with it. The session's row is joined in,
-#: so a session ended anywhere (logout, another device, suspension) ends here too.
-SESSION_MEMBER = (
-    select(Member, Actor, WebSession)
-    .join(Actor, col(Actor.id) == Member.actor_id)
-    .join(WebSession, col(WebSession.member_id) == Member.id)
-    .where(WebSession.key_hash == bindparam("key"))
-)
-
-
-async def member_for_session(session: AsyncSession, key: str, now: datetime) -> Signed | None:
-    """The active member whose live session the cookie's key names, or None."""
-    found = await session.exec(SESSION_MEMBER, params={"key": sessions.digest(key)})
-    row = found.first()
-    if row is None:
-        return None
-    member, actor, web_session = row
-    if member.state != MemberState.active or web_session.last_seen_at < now - sessions.LIFETIME:
-        return None
-    await sessions.seen(session, web_session, now)
-    return Signed(member, actor)
 
 
 async def change_password(

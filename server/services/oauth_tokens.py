@@ -9,13 +9,15 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Member, MemberState, OAuthApp, OAuthToken
 from server.services.events import Event, EventKind, announce
+from server.services.grant_cache import GrantCache
 from server.services.oauth_apps import OOB, OAuthError, digest, register_app
 from server.services.oauth_scopes import grants, parse_scopes
 
@@ -97,22 +99,36 @@ class Grant:
         return any(grants(self.scopes, r) for r in required.split("|"))
 
 
-async def authenticate(session: AsyncSession, access_token: str, now: datetime) -> Grant | None:
+#: One query for the token, its app, and the member and actor behind it.
+TOKEN_GRANT = (
+    select(OAuthToken, OAuthApp, Member, Actor)
+    .join(OAuthApp, col(OAuthApp.id) == OAuthToken.app_id)
+    .outerjoin(Member, col(Member.id) == OAuthToken.member_id)
+    .outerjoin(Actor, col(Actor.id) == Member.actor_id)
+    .where(OAuthToken.token_hash == bindparam("hash"))
+)
+
+
+async def authenticate(
+    session: AsyncSession, access_token: str, now: datetime, kept: GrantCache | None = None
+) -> Grant | None:
     """The grant behind a bearer token; None when it is unknown, revoked, or its member
-    can no longer sign in (suspended accounts lose their apps with their sessions)."""
-    # One query for the token, its app, and the member and actor behind it.
-    row = (
-        await session.exec(
-            select(OAuthToken, OAuthApp, Member, Actor)
-            .join(OAuthApp, col(OAuthApp.id) == OAuthToken.app_id)
-            .outerjoin(Member, col(Member.id) == OAuthToken.member_id)
-            .outerjoin(Actor, col(Actor.id) == Member.actor_id)
-            .where(OAuthToken.token_hash == digest(access_token))
-        )
-    ).first()
-    if row is None or row[0].revoked_at is not None:
+    can no longer sign in (suspended accounts lose their apps with their sessions).
+    With `kept`, a grant read moments ago is taken from memory (server/services/grant_cache.py
+    says when it is dropped)."""
+    hashed = digest(access_token)
+    key = "token:" + hashed
+    row = kept.get(session, key, now) if kept is not None else None
+    read, generation = row is None, kept.generation if kept is not None else 0
+    if row is None:
+        found = (await session.exec(TOKEN_GRANT, params={"hash": hashed})).first()
+        if found is None:
+            return None
+        row = found[0], found[1], found[2], found[3]
+    token, app = cast(OAuthToken, row[0]), cast(OAuthApp, row[1])
+    member, actor = cast(Member | None, row[2]), cast(Actor | None, row[3])
+    if token.revoked_at is not None:
         return None
-    token, app, member, actor = row
     if token.member_id is not None and (
         member is None
         or member.state != MemberState.active
@@ -123,6 +139,8 @@ async def authenticate(session: AsyncSession, access_token: str, now: datetime) 
     if token.last_used_at is None or now - token.last_used_at > USE_RESOLUTION:
         token.last_used_at = now
         await session.commit()
+    if read and kept is not None:
+        kept.put(key, generation, row, now)
     assert token.id is not None
     return Grant(token.id, app, frozenset(token.scopes.split()), member, actor)
 

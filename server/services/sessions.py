@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import WebSession
+from server.services.grant_cache import KEEPS_GRANTS
 
 #: A session nobody used for this long ends (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
@@ -37,10 +38,13 @@ async def start(
     """A new session for the member; returns the key for the cookie (shown only once)."""
     key = secrets.token_urlsafe(32)
     # The member's sessions that ran out go now, so the table holds only live ones.
+    # They were nobody's grant any more (member_for_session refuses them): kept grants stay.
     await session.exec(
-        delete(WebSession).where(
+        delete(WebSession)
+        .where(
             col(WebSession.member_id) == member_id, col(WebSession.last_seen_at) < now - LIFETIME
         )
+        .execution_options(**{KEEPS_GRANTS: True})
     )
     session.add(
         WebSession(

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.config import Settings
-from server.services import accounts, norms, notifications, posting_rules, sessions
+from server.services import norms, notifications, posting_rules, sessions, signed_in
 from server.services.accounts import Signed
 from server.services.posting_rules import Rules
 from server.web.forms import csrf_token
@@ -68,7 +68,7 @@ async def viewer(request: Request, session: AsyncSession) -> Signed | None:
     key = session_key(request)
     if key is None:
         return None
-    found = await accounts.member_for_session(session, key, now(request))
+    found = await signed_in.member_for_session(session, key, now(request), request.app.state.grants)
     if found is None:
         request.session.pop(SESSION_KEY, None)
     return found

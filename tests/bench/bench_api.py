@@ -137,6 +137,25 @@ def report(
     line(f"server CPU per {item}", f"{cpu / len(timings) * 1000:.2f} ms", "(info)")
 
 
+def fixed_cost(base: str, headers: dict[str, str], pid: int, requests: int, conns: int) -> None:
+    """What every API request pays around its own work: GET verify_credentials (the
+    grant, the member's own account) under the same load as the home phase."""
+    url = base + "/api/v1/accounts/verify_credentials"
+    warm = [httpx.Request("GET", url, headers=headers) for _ in range(100)]
+    if (warmed := asyncio.run(fire(warm, conns))[1]).get(200) != 100:
+        raise RuntimeError(f"verify_credentials warm-up answers: {warmed}")
+    gets = [httpx.Request("GET", url, headers=headers) for _ in range(requests)]
+    cpu_before = cpu_seconds(pid)
+    timings, statuses, elapsed = asyncio.run(fire(gets, conns))
+    cpu = cpu_seconds(pid) - cpu_before
+    print(
+        f"A cheap request (GET /api/v1/accounts/verify_credentials, {requests} requests over "
+        f"{conns} keep-alive connections, 100 warm-up first):"
+    )
+    report("request", timings, statuses, elapsed, cpu, TARGET_HOME_RPS)
+    print(flush=True)
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--posts", type=int, default=50_000, help="seeded posts")
@@ -271,6 +290,8 @@ def main() -> None:
         shown = f"{per_page} / {len(last)}"
         line("statuses a page, before / after", shown, "20", per_page == len(last) == 20)
         print(flush=True)
+
+        fixed_cost(server.base, headers, pid, args.requests, args.concurrency)
 
         # 2: posting, each with its own text (so no two are the same post).
         def posts(start: int, count: int) -> list[httpx.Request]:

@@ -170,7 +170,8 @@ async def _authenticate(request: Request, session: AsyncSession) -> Grant | None
     token = bearer_token(request)
     if token is None:
         return None
-    grant = await oauth_tokens.authenticate(session, token, request.app.state.clock.now())
+    state = request.app.state
+    grant = await oauth_tokens.authenticate(session, token, state.clock.now(), state.grants)
     if grant is None:
         raise ApiError(401, "The access token is invalid")
     return grant

@@ -14,7 +14,7 @@ from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
 from server.api.mastodon.entities.common import Site, timestamp
 from server.api.mastodon.entities.statuses import Figures
-from server.models import Actor, NotificationKind
+from server.models import Actor, NotificationKind, Post
 from server.render_cache import Lru, cache_of
 from server.services import bookmarks, post_reads, stats
 from server.services.notifications import NotificationView
@@ -62,10 +62,17 @@ async def account(call: Call, actor: Actor) -> dict[str, Any]:
     return (await accounts(call, [actor]))[0]
 
 
-async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]]:
+async def statuses(
+    call: Call,
+    views: Sequence[PostView],
+    *,
+    known: dict[int, post_reads.Details] | None = None,
+    unmarked: bool = False,
+) -> list[dict[str, Any]]:
     """Statuses for posts the caller may see (`views` come from a read that checked):
     each post's kept base (by post and version), with the counts, the authors' accounts
-    and the caller's own marks laid over it."""
+    and the caller's own marks laid over it. `known`: details the caller has read
+    already; `unmarked`: the caller knows none of the posts is bookmarked."""
     shown = [v.reblog or v for v in views]
     everyone = {v.author.id: v.author for v in [*views, *shown]}
     authors = await accounts(call, list(everyone.values()))
@@ -82,15 +89,17 @@ async def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]
     if missing:
         # Only posts rendered for the first time (or edited since) need their mentions,
         # tags and parent read; the page's views carry their media already.
-        details = await post_reads.details_of(
-            call.session, [v.post for v in missing.values()], with_media=False
-        )
+        details = known if known is not None and known.keys() >= missing.keys() else None
+        if details is None:
+            details = await post_reads.details_of(
+                call.session, [v.post for v in missing.values()], with_media=False
+            )
         for post_id, view in missing.items():
             base = status_entities.status_base(view.post, view.author, details[post_id], here)
             kept.put(status_entities.status_key(view.post), base)
             bases[post_id] = base
     figures = Figures(site=here, accounts={int(a["id"]): a for a in authors}, bases=bases)
-    if call.viewer_id is not None:
+    if call.viewer_id is not None and not unmarked:
         figures.bookmarked = await bookmarks.among(
             call.session, call.viewer_id, [v.post.id for v in shown]
         )
@@ -108,6 +117,17 @@ async def status_by_id(call: Call, post_id: int) -> dict[str, Any]:
     if not found:
         raise ApiError(404, "Record not found")
     return await status(call, found[0])
+
+
+async def new_status(call: Call, post: Post) -> dict[str, Any]:
+    """The status the caller has just written, rendered as `status_by_id` would render
+    it, without reading back what a new post cannot have yet: nobody, its author
+    included, has answered, liked, boosted or bookmarked it, and it has no poll. Its
+    mentions, tags, media and parent, and its author's account, are read as for any
+    status (and its base is kept for the reads that follow)."""
+    details = await post_reads.details_of(call.session, [post])
+    view = PostView(post, call.actor, media=details[post.id].attachments)
+    return (await statuses(call, [view], known=details, unmarked=True))[0]
 
 
 async def notifications(call: Call, items: Sequence[NotificationView]) -> list[dict[str, Any]]:

@@ -58,6 +58,7 @@ async def create(call: Call) -> Response:
     name = call.params.text("visibility") or "public"
     if name not in FROM_MASTODON:
         raise ApiError(422, "visibility must be public, unlisted, private or direct.")
+    key = call.request.headers.get("idempotency-key") or None
     post = await posts.compose(
         call.session,
         call.request.app.state.jobs,
@@ -66,9 +67,11 @@ async def create(call: Call) -> Response:
         _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
         await call.rules(),
         call.now,
-        idempotency_key=call.request.headers.get("idempotency-key") or None,
+        idempotency_key=key,
     )
-    return JSONResponse(await render.status_by_id(call, post.id))
+    if key is not None:  # a retry may get back a post made earlier, since marked or answered
+        return JSONResponse(await render.status_by_id(call, post.id))
+    return JSONResponse(await render.new_status(call, post))
 
 
 @endpoint("read:statuses", public=True)
