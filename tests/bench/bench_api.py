@@ -26,7 +26,6 @@ import html
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,12 +35,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench.bench_inbox import fire  # noqa: E402
-from tests.bench.bench_serve import (  # noqa: E402  # noqa: E402
+from tests.bench.bench_serve import (  # noqa: E402
     PORCH,
     READER,
     ROOT,
     Server,
     cpu_seconds,
+    derive,
     free_port,
     line,
     loadavg,
@@ -231,15 +231,7 @@ def main() -> None:
             f"{by_followed} by people the reader follows, {replies} replies, {public} public; "
             f"{stored} posts in the database"
         )
-        rebuilt = subprocess.run(
-            [str(PORCH), "feeds", "rebuild"],
-            cwd=ROOT,
-            env=server.env(),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        print(rebuilt.stdout.strip())
+        derive(server.env())
         server.start()
         pid = server.pid()
         token = oauth_token(server.base)

@@ -1,11 +1,13 @@
 """Benchmark the signed-in home, as HTML and through the client API, with and without the
-render caches (kept statuses, accounts and post-card parts).
+render caches (kept statuses, accounts and post-card parts); the Conversations list
+through the API and a signed-in profile page beside them.
 
 Run:  python tests/bench/bench_render.py [--posts 50000] [--duration 10]
 
 It seeds a community (tests/bench/bench_serve.py's generator), recounts the counter rows
 as `porch counters rebuild` does, then loads GET /home (newest first, signed in with a
-session cookie) and GET /api/v1/timelines/home (bearer token) under wrk, once with
+session cookie), GET /api/v1/timelines/home and /api/v1/timelines/list/conversations
+(bearer token) and the busiest member's profile page (signed in) under wrk, once with
 PORCH_RENDER_CACHE_ENTRIES at its default and once at 0. Each figure is printed beside
 the bare Starlette ceiling measured in the same run. It only prints: no assertions.
 """
@@ -31,6 +33,7 @@ from tests.bench.bench_serve import (  # noqa: E402
     ROOT,
     Server,
     cpu_seconds,
+    derive,
     free_port,
     line,
     loadavg,
@@ -42,6 +45,9 @@ from tests.bench.ceiling import _ms, baseline  # noqa: E402
 
 TARGET_WEB_RPS = 300.0
 TARGET_API_RPS = 1000.0
+#: The Conversations list through the API, and a signed-in profile page.
+TARGET_CONVERSATIONS_RPS = 300.0
+TARGET_PROFILE_RPS = 300.0
 
 
 @dataclass
@@ -131,24 +137,29 @@ def main() -> None:
         )
         with sqlite3.connect(data / "porch.db") as db:  # newest first: the post-card timeline
             db.execute("UPDATE members SET home_order = 'latest'")
-        for command in (["counters", "rebuild"], ["ranking", "rebuild"]):
-            subprocess.run(
-                [str(PORCH), *command], cwd=ROOT, env=first.env(), check=True, capture_output=True
-            )
+        derive(first.env())
         print(
             f"Seeded {seeded.members} members, {seeded.posts} posts; the reader follows "
             f"{seeded.reader_follows}.\n"
         )
         for label, entries in (("caches on", "2000"), ("caches off", "0")):
-            server = CacheServer(
-                data, free_port(), args.log_level, extra={"PORCH_RENDER_CACHE_ENTRIES": entries}
-            )
+            # The logged-out page cache is off: signed-in pages never use it, and the
+            # profile figure must not come from it.
+            extra = {"PORCH_RENDER_CACHE_ENTRIES": entries, "PORCH_PUBLIC_CACHE_SECONDS": "0"}
+            server = CacheServer(data, free_port(), args.log_level, extra=extra)
             server.start()
             try:
                 web, api = credentials(server)
                 for name, target, headers, goal in (
                     ("Web home (HTML)", "/", web, TARGET_WEB_RPS),
                     ("API home", "/api/v1/timelines/home", api, TARGET_API_RPS),
+                    (
+                        "Conversations (API)",
+                        "/api/v1/timelines/list/conversations",
+                        api,
+                        TARGET_CONVERSATIONS_RPS,
+                    ),
+                    ("Profile page, signed in", f"/@{seeded.busiest}", web, TARGET_PROFILE_RPS),
                 ):
                     check = httpx.get(server.base + target, headers=headers, timeout=10.0)
                     if check.status_code != 200:

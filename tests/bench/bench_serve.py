@@ -472,6 +472,26 @@ def seed(
 # --------------------------------------------------------------------------- measuring
 
 
+#: What Porch derives from posts and follows, as after an upgrade: rows written straight
+#: into the database have no thread signals, counts or feed entries until then.
+DERIVED = ("ranking", "counters", "feeds")
+
+
+def derive(env: dict[str, str]) -> None:
+    """Run `porch <kind> rebuild` for everything derived, printing how long each took."""
+    for kind in DERIVED:
+        began = time.perf_counter()
+        subprocess.run(
+            [str(PORCH), kind, "rebuild"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
+        line(f"porch {kind} rebuild", f"{time.perf_counter() - began:.1f} s", "(info)")
+
+
 def login(base: str, client: httpx.Client) -> None:
     page = client.get(base + "/login")
     page.raise_for_status()
@@ -713,31 +733,7 @@ def main() -> None:
             f"{seeded.reader_follows}), {seeded.posts} posts in {seeded.seconds:.1f} s",
             flush=True,
         )
-        # Conversations, the home members land on, ranks threads by the signals that
-        # replies leave; rows written straight into the database have none until they
-        # are derived, as after an upgrade.
-        began = time.perf_counter()
-        subprocess.run(
-            [str(PORCH), "ranking", "rebuild"],
-            cwd=ROOT,
-            env=server.env(),
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-        )
-        line("porch ranking rebuild", f"{time.perf_counter() - began:.1f} s", "(info)")
-        # Counts are kept in rows by the changes that make them; rows written straight
-        # into the database have none until they are recounted.
-        began = time.perf_counter()
-        subprocess.run(
-            [str(PORCH), "counters", "rebuild"],
-            cwd=ROOT,
-            env=server.env(),
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-        )
-        line("porch counters rebuild", f"{time.perf_counter() - began:.1f} s", "(info)")
+        derive(server.env())
         restart = server.start()
         pid = server.pid()
         time.sleep(1.0)
