@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,9 +44,6 @@ class Federation:
     heard_from: TTLCache[str, bool] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=600)
     )
-    #: SQLite has one writer: inbox writes in this process take turns instead of
-    #: waiting in SQLite's busy handler (which ends in "database is locked").
-    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(
@@ -73,8 +69,6 @@ class Federation:
         fed = cls(settings, sessions, clock, urls, make_client(policy, transport))
         if settings.public_cache_seconds > 0:
             fed.policies = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
-        if settings.is_sqlite:
-            fed.write_lock = asyncio.Lock()
         return fed
 
     async def policy_of(self, session: AsyncSession, domain: str) -> DomainPolicy:
