@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from server.outages import Outage, reconnect_delay, redis_errors
@@ -191,6 +191,34 @@ class RedisBus(LocalBus):
             self._deliver([Event.decode(raw)])
         except ValueError as exc:
             log.warning("ignored a message on %s: %s", self.channel, exc)
+
+
+class Watch:
+    """Whether an event of interest was committed since the last look, for something
+    kept in memory that a request checks before using it (no task: it reads the events
+    waiting for it). The first look, one after a restart, and one after falling behind
+    all say "changed"; so does any look while no bus runs."""
+
+    def __init__(self, interesting: Callable[[Event], bool]) -> None:
+        self._interesting = interesting
+        self._bus: LocalBus | None = None
+        self._listener: Listener | None = None
+
+    def changed(self, bus: LocalBus | None) -> bool:
+        if bus is None:
+            return True
+        if bus is not self._bus or self._listener is None:
+            if self._listener is not None:
+                self._listener.close()
+            self._bus, self._listener = bus, Listener(bus, QUEUE_SIZE)
+            bus._listeners.add(self._listener)
+            return True
+        listener = self._listener
+        waiting = listener.pending()
+        if listener.overflowed:
+            listener.overflowed = False
+            return True
+        return any(self._interesting(item) for item in waiting)
 
 
 def make_bus(redis_url: str | None) -> LocalBus:
