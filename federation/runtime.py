@@ -14,7 +14,9 @@ from federation.fetch import FetchPolicy, make_client
 from federation.keys import instance_key, local_key
 from federation.origins import fetch_object
 from federation.signatures import HttpSignatureAuth
+from federation.signer_cache import SignerCache
 from server import __version__
+from server.bus import LocalBus
 from server.clock import Clock
 from server.config import Settings
 from server.db import Sessions
@@ -38,8 +40,13 @@ class Federation:
     _auths: dict[int | None, HttpSignatureAuth] = field(default_factory=dict)
     #: Parent posts that could not be fetched, not tried again by this process.
     unreachable: set[str] = field(default_factory=set)
-    #: Domain policies, kept for PORCH_PUBLIC_CACHE_SECONDS (admins' changes apply that late).
+    #: Domain policies, kept for PORCH_PUBLIC_CACHE_SECONDS (admins' changes apply that
+    #: late, except that a signed request drops them on hearing of a change: the signers).
     policies: TTLCache[str, Any] | None = None
+    #: Who signs: key id → actor and key, until a change is announced (signer_cache.py).
+    signers: SignerCache = field(default_factory=SignerCache)
+    #: The app's bus, where the signer cache hears of changes (None in the worker).
+    bus: LocalBus | None = None
     #: Servers recently heard from: their "it is up" is written once in a while.
     heard_from: TTLCache[str, bool] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=600)

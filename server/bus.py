@@ -205,20 +205,26 @@ class Watch:
         self._listener: Listener | None = None
 
     def changed(self, bus: LocalBus | None) -> bool:
+        """Whether anything of interest happened since the last look."""
+        found = self.changes(bus)
+        return found is None or bool(found)
+
+    def changes(self, bus: LocalBus | None) -> list[Event] | None:
+        """The events of interest since the last look, or None: start afresh."""
         if bus is None:
-            return True
+            return None
         if bus is not self._bus or self._listener is None:
             if self._listener is not None:
                 self._listener.close()
             self._bus, self._listener = bus, Listener(bus, QUEUE_SIZE)
             bus._listeners.add(self._listener)
-            return True
+            return None
         listener = self._listener
         waiting = listener.pending()
         if listener.overflowed:
             listener.overflowed = False
-            return True
-        return any(self._interesting(item) for item in waiting)
+            return None
+        return [item for item in waiting if self._interesting(item)]
 
 
 def make_bus(redis_url: str | None) -> LocalBus:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
 from server.services.errors import Invalid
+from server.services.events import Event, EventKind, announce
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
 FAILURE_DAYS_THRESHOLD = 7
@@ -51,6 +52,8 @@ async def set_policy(
                 col(Delivery.domain) == name, col(Delivery.state) == DeliveryState.pending
             )
         )
+    # What is kept of its people (the signer cache) and of policies is judged afresh.
+    announce(session, Event(EventKind.stale, 0, topic="domain"))
     await session.commit()
     return row
 

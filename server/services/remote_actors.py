@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, ActorKey, Follow, Like, Notification, Post, Tombstone
+from server.services.events import Event, EventKind, announce
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
             .where(or_(col(Actor.uri).is_(None), col(Actor.uri) != profile.uri))
             .values(acct_key=Actor.acct_key + "~" + str(int(now.timestamp())))
         )
+        _changed(session, 0)  # some other actor, by handle
         await session.commit()
         return await store(session, profile, now)
     assert actor.id is not None
@@ -112,6 +114,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
         key = ActorKey(actor_id=actor.id, key_id=profile.key_id, public_pem=profile.public_pem)
     key.key_id, key.public_pem = profile.key_id, profile.public_pem
     session.add(key)
+    _changed(session, actor.id)
     await session.commit()
     return actor
 
@@ -141,4 +144,11 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     actor.display_name, actor.bio, actor.avatar_url = "", "", None
     actor.suspended_at = now
     session.add(actor)
+    _changed(session, actor.id)
     await session.commit()
+
+
+def _changed(session: AsyncSession, actor_id: int) -> None:
+    """What is kept of a remote actor and their key (the signer cache) is stale once this
+    commits; 0 for every remote actor."""
+    announce(session, Event(EventKind.stale, actor_id, topic="remote_actor"))
