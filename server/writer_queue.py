@@ -65,7 +65,7 @@ class WriterQueue:
         return self._lock
 
     async def take(self, holder: object) -> None:
-        """Wait for the turn for `holder` (a DBAPI connection)."""
+        """Wait for the turn for `holder` (a pooled connection's record)."""
         lock = self._current_lock()
         try:
             await asyncio.wait_for(lock.acquire(), self.wait_seconds)
@@ -100,21 +100,19 @@ def install(engine: AsyncEngine, wait_seconds: float) -> WriterQueue:
 
     @event.listens_for(sync_engine, "before_cursor_execute")
     def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        info = conn.connection.info  # the pooled connection's: lives as long as it does
-        if info.get(_HOLDS) or not _writes(statement) or not in_greenlet():
+        # Marked on the pool's record, which outlives an invalidated connection.
+        marks = conn.connection.record_info
+        if marks.get(_HOLDS) or not _writes(statement) or not in_greenlet():
             return
-        await_only(queue.take(conn.connection.dbapi_connection))
-        info[_HOLDS] = True
+        await_only(queue.take(marks))
+        marks[_HOLDS] = True
 
-    @event.listens_for(sync_engine, "checkin")
-    def checked_in(dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop(_HOLDS, None):
-            queue.give_back(dbapi_connection)
+    def ended(record: Any) -> None:
+        if record.record_info.pop(_HOLDS, None):
+            queue.give_back(record.record_info)
 
-    @event.listens_for(sync_engine, "close")
-    def closed(dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop(_HOLDS, None):
-            queue.give_back(dbapi_connection)
+    for name in ("checkin", "close", "invalidate"):
+        event.listen(sync_engine, name, lambda _dbapi, record, *_: ended(record))
 
     _QUEUES[sync_engine] = queue
     return queue

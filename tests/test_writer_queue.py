@@ -113,6 +113,27 @@ async def test_a_reader_never_waits_and_the_next_writer_waits_for_the_commit(
         assert (await accounts.local_actor(session, "cai")).display_name == "Cai"
 
 
+async def test_a_connection_lost_mid_write_gives_its_turn_back(
+    app: Starlette, clock: FrozenClock, database_url: str
+) -> None:
+    """Ana's connection breaks after she wrote: her turn ends with it, so Cai writes."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the writer queue is SQLite's")
+    await members(app, clock)
+    await without_busy_handler(app)
+    renamed = text("UPDATE actors SET display_name = :name WHERE username = :who")
+    async with app.state.sessions() as ana:
+        connection = await ana.connection()
+        await connection.execute(renamed, {"name": "Ana Lima", "who": "ana"})
+        await connection.invalidate()
+    async with app.state.sessions() as cai:
+        await (await cai.connection()).execute(renamed, {"name": "Cai", "who": "cai"})
+        await cai.commit()
+    async with app.state.sessions() as session:
+        assert (await accounts.local_actor(session, "cai")).display_name == "Cai"
+        assert (await accounts.local_actor(session, "ana")).display_name != "Ana Lima"
+
+
 async def test_a_session_left_open_stops_writes_only_for_a_while(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
