@@ -4,12 +4,18 @@ a profile update, and a server the admins block. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+
 from cachetools import TTLCache
 from sqlmodel import col
 
 from federation.signatures import KeyPair
-from server.models import DomainPolicy, Like
+from federation.signer_cache import SignerCache
+from server.bus import RedisBus
+from server.models import Actor, DomainPolicy, Like
 from server.services import domains
+from server.services.events import Event, EventKind
+from tests.conftest import REDIS_URL, need_service
 from tests.federation.mastodon_double import (
     MASTODON,
     ZOE,
@@ -101,3 +107,37 @@ async def test_a_server_blocked_by_the_admins_is_refused_on_its_next_request(
     refused = await scene.deliver("like")
     assert refused.status_code == 403, refused.text
     assert await scene.rows(Like, col(Like.id).is_not(None)) == []
+
+
+async def test_a_change_on_another_process_reaches_its_kept_signers_through_redis() -> None:
+    """Process one keeps Zoe as a signer; process two removes her account, then the
+    admins there block her server: one forgets her, then every signer and its cached
+    domain policies, as each event arrives."""
+    need_service("redis", REDIS_URL)
+    one, two = RedisBus(REDIS_URL), RedisBus(REDIS_URL)
+    await one.start()
+    await two.start()
+    try:
+        for bus in (one, two):
+            await asyncio.wait_for(bus.subscribed.wait(), 5)
+        signers = SignerCache()
+        policies: dict[str, DomainPolicy] = {MASTODON: DomainPolicy.none}
+        signers.catch_up(one, None)  # the first look starts afresh
+        zoe = Actor(id=7, uri=ZOE, username="zoe", domain=MASTODON, acct_key="zoe@" + MASTODON)
+        ola_uri = "https://other.test/users/ola"
+        ola = Actor(id=8, uri=ola_uri, username="ola", domain="other.test", acct_key="ola@o")
+        signers.keep(ZOE_KEY_ID, one, policies, (zoe, "PEM"), signers.generation)
+        signers.keep(ola_uri + "#main-key", one, policies, (ola, "PEM"), signers.generation)
+        assert len(signers) == 2
+        with one.listen() as heard_on_one:
+            two.emit([Event(EventKind.stale, 7, topic="remote_actor")])
+            await asyncio.wait_for(heard_on_one.get(), 5)
+            signers.catch_up(one, policies)
+            assert ZOE_KEY_ID not in signers and len(signers) == 1  # Ola is kept
+            two.emit([Event(EventKind.stale, 0, topic="domain")])
+            await asyncio.wait_for(heard_on_one.get(), 5)
+            signers.catch_up(one, policies)
+        assert len(signers) == 0 and policies == {}
+    finally:
+        await one.stop()
+        await two.stop()
