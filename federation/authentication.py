@@ -71,12 +71,15 @@ async def signer(fed: Federation, session: AsyncSession, signed: IncomingRequest
         raise Refused(401, str(exc)) from exc
     if not incoming.host(parsed.key_id):
         raise Refused(401, "The signature's keyId is not a URL.")
+    fed.signers.catch_up(fed.bus, fed.policies)
     if await fed.blocks(session, parsed.key_id):
         raise Refused(403, "This server does not accept requests from your domain.")
     now = fed.clock.now()
     for refresh in (False, True):
+        generation = fed.signers.generation
+        kept = None if refresh else await fed.signers.found(session, parsed.key_id)
         try:
-            actor, pem = await key_for(fed, session, parsed.key_id, refresh=refresh)
+            actor, pem = kept or await key_for(fed, session, parsed.key_id, refresh=refresh)
         except Unresolvable as exc:
             if exc.temporary:
                 raise Refused(503, f"Could not fetch the signing key now: {exc}") from exc
@@ -84,9 +87,12 @@ async def signer(fed: Federation, session: AsyncSession, signed: IncomingRequest
         try:
             verify_signature(signed, parsed, pem, now)
         except SignatureError as exc:
+            fed.signers.drop(parsed.key_id)
             if refresh:
                 raise Refused(401, str(exc)) from exc
             continue
+        if kept is None:
+            fed.signers.keep(parsed.key_id, fed.bus, fed.policies, (actor, pem), generation)
         return actor
     raise Refused(401, "The signature does not verify.")  # pragma: no cover (loop returns)
 

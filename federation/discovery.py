@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import context
-from server import __version__
+from server import __version__, norms_kept
 from server.config import RegistrationMode
 from server.json_response import JSONResponse
-from server.services import accounts, instance, norms
+from server.services import accounts, instance
 from server.services.errors import NotFound
 from server.text import has_controls
 from server.urls import Urls
@@ -139,7 +139,7 @@ async def nodeinfo(request: Request) -> Response:
     settings = context.settings(request)
     async with context.sessions(request)() as session:
         figures = await instance.usage(session, context.now(request))
-        found = await norms.current(session, settings)
+        found = await norms_kept.in_force(request.app.state, session)
     software: dict[str, str] = {"name": "porch", "version": __version__}
     if version == "2.1":
         software["homepage"] = context.urls(request).base + "/about"

@@ -81,17 +81,17 @@ async def receive(request: Request) -> Response:
             # would make Porch ignore that server's real activity when it comes.
             return _answer(400, "The activity's id must be on its actor's server.")
         try:
-            async with fed.write_lock or contextlib.nullcontext():
-                # Written first, so it commits with whatever the activity changes; one
-                # statement both remembers the id and tells a redelivery (PostgreSQL
-                # holds a concurrent one until the first commits, then it writes nothing).
-                if not await _first_time(fed, session, activity.id):
-                    return Response(status_code=202)  # a redelivery: already applied
-                with _rollbacks(session) as rolled_back:
-                    await dispatch.apply(fed, session, actor, activity)
-                if rolled_back:  # a refusal, or a retry inside, undid the row: write it again
-                    await _first_time(fed, session, activity.id)
-                await session.commit()
+            # Written first, so it commits with whatever the activity changes; one
+            # statement both remembers the id and tells a redelivery (PostgreSQL holds a
+            # concurrent one until the first commits, then it writes nothing; on SQLite
+            # writers take turns from here to the commit: server/writer_queue.py).
+            if not await _first_time(fed, session, activity.id):
+                return Response(status_code=202)  # a redelivery: already applied
+            with _rollbacks(session) as rolled_back:
+                await dispatch.apply(fed, session, actor, activity)
+            if rolled_back:  # a refusal, or a retry inside, undid the row: write it again
+                await _first_time(fed, session, activity.id)
+            await session.commit()
         except IntegrityError:
             await session.rollback()  # the same activity applied concurrently
         except Malformed as exc:

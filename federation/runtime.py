@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +14,9 @@ from federation.fetch import FetchPolicy, make_client
 from federation.keys import instance_key, local_key
 from federation.origins import fetch_object
 from federation.signatures import HttpSignatureAuth
+from federation.signer_cache import SignerCache
 from server import __version__
+from server.bus import LocalBus
 from server.clock import Clock
 from server.config import Settings
 from server.db import Sessions
@@ -39,15 +40,17 @@ class Federation:
     _auths: dict[int | None, HttpSignatureAuth] = field(default_factory=dict)
     #: Parent posts that could not be fetched, not tried again by this process.
     unreachable: set[str] = field(default_factory=set)
-    #: Domain policies, kept for PORCH_PUBLIC_CACHE_SECONDS (admins' changes apply that late).
+    #: Domain policies, kept for PORCH_PUBLIC_CACHE_SECONDS (admins' changes apply that
+    #: late, except that a signed request drops them on hearing of a change: the signers).
     policies: TTLCache[str, Any] | None = None
+    #: Who signs: key id → actor and key, until a change is announced (signer_cache.py).
+    signers: SignerCache = field(default_factory=SignerCache)
+    #: The app's bus, where the signer cache hears of changes (None in the worker).
+    bus: LocalBus | None = None
     #: Servers recently heard from: their "it is up" is written once in a while.
     heard_from: TTLCache[str, bool] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=600)
     )
-    #: SQLite has one writer: inbox writes in this process take turns instead of
-    #: waiting in SQLite's busy handler (which ends in "database is locked").
-    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(
@@ -73,8 +76,6 @@ class Federation:
         fed = cls(settings, sessions, clock, urls, make_client(policy, transport))
         if settings.public_cache_seconds > 0:
             fed.policies = TTLCache(maxsize=10_000, ttl=settings.public_cache_seconds)
-        if settings.is_sqlite:
-            fed.write_lock = asyncio.Lock()
         return fed
 
     async def policy_of(self, session: AsyncSession, domain: str) -> DomainPolicy:

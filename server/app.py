@@ -74,6 +74,7 @@ def create_app(
             federation = Federation.create(
                 settings, sessions, clock, federation_transport, urls=app.state.urls
             )
+            federation.bus = bus
             app.state.federation = federation
             app.state.remote_lookup = FederatedLookup(federation)
             app.state.jobs = (

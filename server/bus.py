@@ -223,6 +223,40 @@ class RedisBus(LocalBus):
             log.warning("ignored a message on %s: %s", self.channel, exc)
 
 
+class Watch:
+    """Whether an event of interest was committed since the last look, for something
+    kept in memory that a request checks before using it (no task: it reads the events
+    waiting for it). The first look, one after a restart, and one after falling behind
+    all say "changed"; so does any look while no bus runs."""
+
+    def __init__(self, interesting: Callable[[Event], bool]) -> None:
+        self._interesting = interesting
+        self._bus: LocalBus | None = None
+        self._listener: Listener | None = None
+
+    def changed(self, bus: LocalBus | None) -> bool:
+        """Whether anything of interest happened since the last look."""
+        found = self.changes(bus)
+        return found is None or bool(found)
+
+    def changes(self, bus: LocalBus | None) -> list[Event] | None:
+        """The events of interest since the last look, or None: start afresh."""
+        if bus is None:
+            return None
+        if bus is not self._bus or self._listener is None:
+            if self._listener is not None:
+                self._listener.close()
+            self._bus, self._listener = bus, Listener(bus, QUEUE_SIZE)
+            bus._listeners.add(self._listener)
+            return None
+        listener = self._listener
+        waiting = listener.pending()
+        if listener.overflowed:
+            listener.overflowed = False
+            return None
+        return [item for item in waiting if self._interesting(item)]
+
+
 def make_bus(redis_url: str | None) -> LocalBus:
     """The bus for this process: through Redis when one is configured."""
     return RedisBus(redis_url) if redis_url else LocalBus()

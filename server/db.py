@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import ROOT
+from server import ROOT, writer_queue
 from server.outages import Outage, reconnect_delay
 from server.services import events
 
@@ -35,10 +35,15 @@ class Emitter(Protocol):
 log = logging.getLogger(__name__)
 
 
+#: How long a writer waits for SQLite (its turn in the process, or another process).
+SQLITE_WAIT_SECONDS = 5
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers go on while the publisher writes; busy_timeout queues writers
-    # instead of failing them; SQLite leaves foreign keys off unless asked.
+    # WAL lets readers go on while the publisher writes; busy_timeout waits for writers
+    # in other processes (this one's take turns: server/writer_queue.py); SQLite leaves
+    # foreign keys off unless asked.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -49,8 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> AsyncEngine:
     """An async engine for `url`, with SQLite tuned for one web process."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 5})
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_WAIT_SECONDS})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        writer_queue.install(engine, SQLITE_WAIT_SECONDS)
         return engine
     # pool_pre_ping replaces connections that died while PostgreSQL was away, so the
     # process recovers by itself; the connect timeout keeps a request from hanging on an

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Delivery, DeliveryState, Domain, DomainPolicy, Follow
 from server.services import counters, feeds
 from server.services.errors import Invalid
+from server.services.events import Event, EventKind, announce
 
 #: Mastodon marks a server unavailable after deliveries ran out of retries on 7 days.
 FAILURE_DAYS_THRESHOLD = 7
@@ -58,6 +59,8 @@ async def set_policy(
         await session.flush()
         for member_id in followers_here:  # their home loses the server's people
             await feeds.refeed(session, member_id)
+    # What is kept of its people (the signer cache) and of policies is judged afresh.
+    announce(session, Event(EventKind.stale, 0, topic="domain"))
     await session.commit()
     return row
 

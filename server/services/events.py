@@ -42,7 +42,8 @@ class EventKind(StrEnum):
     #: a follow, block or mute was made or undone.
     relation_changed = "relation.changed"
     #: Cached bytes named by `topic` and `subject` are stale (a profile, a post's
-    #: document, the instance's description).
+    #: document, the instance's description; "remote_actor" and "domain": what is kept
+    #: of a remote signer, subject 0 for all).
     stale = "stale"
     #: Background work became due sooner than the sweeps expected (topic: which sweep).
     work_due = "work.due"

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, ActorKey, Follow, Like, Notification, Post, Tombstone
 from server.services import counters, feeds, statements
+from server.services.events import Event, EventKind, announce
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
             .where(or_(col(Actor.uri).is_(None), col(Actor.uri) != profile.uri))
             .values(acct_key=Actor.acct_key + "~" + str(int(now.timestamp())))
         )
+        _changed(session, 0)  # some other actor, by handle
         await session.commit()
         return await store(session, profile, now)
     assert actor.id is not None
@@ -113,6 +115,7 @@ async def store(session: AsyncSession, profile: RemoteProfile, now: datetime) ->
         key = ActorKey(actor_id=actor.id, key_id=profile.key_id, public_pem=profile.public_pem)
     key.key_id, key.public_pem = profile.key_id, profile.public_pem
     session.add(key)
+    _changed(session, actor.id)
     await session.commit()
     return actor
 
@@ -150,6 +153,7 @@ async def remove(session: AsyncSession, actor: Actor, now: datetime) -> None:
     await counters.recount(session, post_ids=post_ids, actor_ids=actor_ids | {actor.id})
     for reader in readers:  # replies to their posts may read differently now
         await feeds.refeed(session, reader)
+    _changed(session, actor.id)
     await session.commit()
 
 
@@ -169,3 +173,9 @@ async def _counted_with(session: AsyncSession, actor_id: int) -> tuple[set[int],
     followed = select(Follow.followed_id).where(col(Follow.follower_id) == actor_id)
     people = await statements.execute(session, union(boosters, followers, followed))
     return {int(i) for i in posts.scalars().all()}, {int(i) for i in people.scalars().all()}
+
+
+def _changed(session: AsyncSession, actor_id: int) -> None:
+    """What is kept of a remote actor and their key (the signer cache) is stale once this
+    commits; 0 for every remote actor."""
+    announce(session, Event(EventKind.stale, actor_id, topic="remote_actor"))

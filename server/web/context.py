@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server import norms_kept
 from server.config import Settings
 from server.services import norms, notifications, posting_rules, sessions, signed_in
 from server.services.accounts import Signed
@@ -35,11 +36,11 @@ def now(request: Request) -> datetime:
 
 
 async def community_norms(request: Request, session: AsyncSession) -> norms.Norms:
-    """The norms in force for this request: read once per request (so changes apply at
-    once) and shared by everything that renders it."""
+    """The norms in force for this request (kept until a change: server/norms_kept.py),
+    shared by everything that renders it."""
     found = getattr(request.state, "norms", None)
     if found is None:
-        found = await norms.current(session, settings(request))
+        found = await norms_kept.in_force(request.app.state, session)
         request.state.norms = found
     return found
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from server import norms_kept
 from server.api.mastodon.params import Params
 from server.config import Settings
 from server.ids import MAX_ID, MAX_SERIAL_ID, parse_id
@@ -72,8 +73,8 @@ class Call:
         return self.request.app.state.remote_lookup
 
     async def norms(self) -> norms.Norms:
-        """The norms in force (read each time: an admin's change applies at once)."""
-        return await norms.current(self.session, self.settings)
+        """The norms in force (kept until a change: server/norms_kept.py)."""
+        return await norms_kept.in_force(self.request.app.state, self.session)
 
     async def rules(self) -> Rules:
         return posting_rules.rules(await self.norms(), self.settings.base_url)
