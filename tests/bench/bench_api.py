@@ -162,6 +162,7 @@ def main() -> None:
     options.add_argument("--members", type=int, default=250, help="seeded members")
     options.add_argument("--follows", type=int, default=200, help="how many the reader follows")
     options.add_argument("--duration", type=float, default=10.0, help="seconds of home GETs")
+    options.add_argument("--requests", type=int, default=3000, help="timed cheap GETs")
     options.add_argument("--concurrency", type=int, default=16, help="connections for GETs")
     options.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto")
     options.add_argument("--no-baseline", action="store_true", help="skip the bare-app run")
