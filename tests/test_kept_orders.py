@@ -21,6 +21,7 @@ from server.models import Block, Mute, Post, PostState, RankedSnapshot
 from server.services import accounts, blocks, follows, lists, mutes, publishing
 from server.services.kept_orders import REUSE_FOR
 from tests.conftest import REDIS_URL, Person, client_for, need_service, publish_due, sign_up
+from tests.statements import statements
 from tests.test_conversations import _order
 
 
@@ -68,8 +69,11 @@ async def test_a_second_open_within_moments_reads_the_same_order_and_later_ranks
     seen, first = await opened(app, ana)
     assert seen == [post]
     clock.advance(REUSE_FOR.total_seconds() - 1)
-    seen, again = await opened(app, ana)
-    assert (seen, again) == ([post], first)  # no ranking, no new order kept
+    with statements(app.state.engine) as sent:
+        seen, again = await opened(app, ana)
+    assert (seen, again) == ([post], first)
+    # No ranking (relations, candidate threads), no new order written.
+    assert not [s for s in sent if "thread_signals" in s or s.startswith(("INSERT", "DELETE"))]
     clock.advance(1)
     seen, later = await opened(app, ana)
     assert seen == [post] and later > first
