@@ -7,7 +7,6 @@ shows what the member may no longer see."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,7 +19,7 @@ from server.clock import FrozenClock
 from server.config import Settings
 from server.models import Block, Mute, Post, PostState, RankedSnapshot
 from server.services import accounts, blocks, follows, lists, mutes, publishing
-from server.services.kept_orders import HEAD, REUSE_FOR, Order
+from server.services.kept_orders import REUSE_FOR
 from tests.conftest import REDIS_URL, Person, client_for, need_service, publish_due, sign_up
 from tests.statements import statements
 from tests.test_conversations import _order
@@ -75,8 +74,6 @@ async def test_a_second_open_within_moments_reads_the_same_order_and_later_ranks
     assert (seen, again) == ([post], first)
     # No ranking (relations, candidate threads), no new order written.
     assert not [s for s in sent if "thread_signals" in s or s.startswith(("INSERT", "DELETE"))]
-    # Nor the whole order: the first entries are kept in memory with it.
-    assert not [s for s in sent if "ranked_snapshots.items" in s]
     clock.advance(1)
     seen, later = await opened(app, ana)
     assert seen == [post] and later > first
@@ -230,16 +227,3 @@ async def test_a_mute_on_one_process_ranks_anew_on_the_other(
         await asyncio.wait_for(forgotten(two), 5)
         seen, after = await opened(two, ana)
         assert after > first and seen == []
-
-
-def test_an_order_gives_from_memory_only_the_entries_it_kept() -> None:
-    long = Order(1, json.dumps(list(range(HEAD))), HEAD + 10)
-    assert long.entries(0, HEAD) == list(range(HEAD))
-    assert long.entries(20, 20) == list(range(20, HEAD))
-    assert long.entries(1, HEAD) is None and long.entries(HEAD, 20) is None  # read it all
-    short = Order(2, json.dumps([7, 8, 9]), 3)
-    assert short.entries(1, HEAD) == [8, 9] and short.entries(5, HEAD) == []
-    given = long.entries(0, 2)
-    assert given is not None
-    given.append("changed")
-    assert long.entries(0, 2) == [0, 1]  # each caller gets its own copy

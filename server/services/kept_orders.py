@@ -22,9 +22,7 @@ event were lost.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -36,29 +34,8 @@ from server.services.events import Event, EventKind
 #: opens (tabs, reloads, apps polling) into one ranking, and is below the time anyone
 #: would notice an order that did not move.
 REUSE_FOR = timedelta(seconds=30)
-#: Members whose order is kept per process (a few kilobytes each).
-ENTRIES = 5_000
-#: How many of an order's first entries are kept in memory: a first page asks for at
-#: most 40 (the API's largest page), so a fresh open need not read the whole order.
-HEAD = 40
-
-
-@dataclass(frozen=True)
-class Order:
-    """A member's kept order: its snapshot, its first entries and how many it has."""
-
-    snapshot_id: int
-    #: The first `HEAD` entries as JSON: each request parses its own copy, so nothing
-    #: one request does to them reaches another.
-    head: str
-    total: int
-
-    def entries(self, offset: int, limit: int) -> list[Any] | None:
-        """Entries `offset` to `offset + limit`, or None when they are not all kept."""
-        if offset + limit > HEAD and self.total > HEAD:
-            return None
-        found: list[Any] = json.loads(self.head)
-        return found[offset : offset + limit]
+#: Members whose order is kept per process (two integers each).
+ENTRIES = 20_000
 
 
 class Hearing(Protocol):
@@ -76,8 +53,8 @@ class KeptOrders:
     def __init__(self, bus: Hearing, entries: int = ENTRIES) -> None:
         self._bus = bus
         self._entries = entries
-        #: Member's actor id -> the order they were last given.
-        self._kept: OrderedDict[int, Order] = OrderedDict()
+        #: Member's actor id -> the snapshot id they were last given.
+        self._kept: OrderedDict[int, int] = OrderedDict()
         #: Member's actor id -> the change count when a change last touched them; members
         #: forgotten here were last touched no later than `_floor`.
         self._touched: OrderedDict[int, int] = OrderedDict()
@@ -122,9 +99,9 @@ class KeptOrders:
         """Where the changes stand now; give it back to `keep` after ranking."""
         return self._changes
 
-    def kept(self, viewer_id: int) -> Order | None:
-        """The order `viewer_id` may be given again, if any (its age and the member's
-        own new posts are for the caller to check)."""
+    def kept(self, viewer_id: int) -> int | None:
+        """The snapshot id `viewer_id` may be given again, if any (its age and the
+        member's own new posts are for the caller to check)."""
         if not self._trusted():
             return None
         found = self._kept.get(viewer_id)
@@ -132,12 +109,12 @@ class KeptOrders:
             self._kept.move_to_end(viewer_id)
         return found
 
-    def keep(self, viewer_id: int, snapshot_id: int, items: list[Any], mark: int) -> None:
+    def keep(self, viewer_id: int, snapshot_id: int, mark: int) -> None:
         """Keep the snapshot ranked since `mark` (not if a change touched the member
         meanwhile: the ranking may have read what came before it)."""
         if not self._trusted() or self._touched.get(viewer_id, self._floor) > mark:
             return
-        self._kept[viewer_id] = Order(snapshot_id, json.dumps(items[:HEAD]), len(items))
+        self._kept[viewer_id] = snapshot_id
         self._kept.move_to_end(viewer_id)
         while len(self._kept) > self._entries:
             self._kept.popitem(last=False)

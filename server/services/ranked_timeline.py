@@ -192,18 +192,12 @@ async def page(
             offset = ids.index(after_post_id) + 1 if after_post_id in ids else len(ids)
     pending: list[PostView] = []
     fresh = snapshot is None
-    entries: list[Any] | None = None
-    if fresh and kept is not None and (order := kept.kept(viewer_id)) is not None:
-        if await _reusable(session, viewer_id, order.snapshot_id, now):
-            entries = order.entries(max(0, offset), limit)
-            if entries is None:  # further than the kept first entries: read the order
-                snapshot = await _snapshot(session, viewer_id, order.snapshot_id, now)
-            else:
-                total, the_id = order.total, order.snapshot_id
-        else:
+    if fresh and kept is not None and (reused := kept.kept(viewer_id)) is not None:
+        snapshot = await _reusable(session, viewer_id, reused, now)
+        if snapshot is None:
             kept.forget(viewer_id)
-    ranked_now = snapshot is None and entries is None
-    if ranked_now:
+    ranked_now = snapshot is None
+    if snapshot is None:
         mark = kept.mark() if kept is not None else 0
         ranked = await rank(session, viewer_id, now, w)
         # Keep a few recent orders (other tabs may still be paging through them).
@@ -238,14 +232,11 @@ async def page(
         session.add(snapshot)
         await session.commit()
         if kept is not None and snapshot.id is not None:
-            kept.keep(viewer_id, snapshot.id, snapshot.items, mark)
+            kept.keep(viewer_id, snapshot.id, mark)
     if fresh:
         pending = await _pending(session, viewer_id)
     offset = max(0, offset)
-    if entries is None:
-        assert snapshot is not None and snapshot.id is not None
-        entries = snapshot.items[offset : offset + limit]
-        total, the_id = len(snapshot.items), snapshot.id
+    entries = snapshot.items[offset : offset + limit]
     views = {v.post.id: v for v in await views_of(session, viewer_id, [e[0] for e in entries])}
     # The people the wording names: those the reader follows who are talking, and each
     # thread's author (who is not the shown post's once a first post is gone).
@@ -268,8 +259,9 @@ async def page(
         for e in entries
         if e[0] in views and e[5] not in hidden and views[e[0]].author.id not in hidden
     ]
-    more = offset + limit < total
-    return RankedPage(items, the_id, offset + limit if more else None, pending)
+    more = offset + limit < len(snapshot.items)
+    assert snapshot.id is not None
+    return RankedPage(items, snapshot.id, offset + limit if more else None, pending)
 
 
 async def _snapshot(
@@ -286,22 +278,24 @@ async def _snapshot(
     return (await session.exec(query)).first()
 
 
-async def _reusable(session: AsyncSession, viewer_id: int, snapshot_id: int, now: datetime) -> bool:
-    """Whether the kept snapshot is younger than `REUSE_FOR` and the reader has published
+async def _reusable(
+    session: AsyncSession, viewer_id: int, snapshot_id: int, now: datetime
+) -> RankedSnapshot | None:
+    """The kept snapshot, if it is younger than `REUSE_FOR` and the reader has published
     nothing since it was ranked (their own new thread belongs in their order at once)."""
     own_since = exists().where(
         col(Post.actor_id) == viewer_id,
         col(Post.state) == PostState.published,
         col(Post.published_at) >= RankedSnapshot.created_at,
     )
-    query = select(RankedSnapshot.id).where(
+    query = select(RankedSnapshot).where(
         col(RankedSnapshot.id) == snapshot_id,
         col(RankedSnapshot.viewer_id) == viewer_id,
         col(RankedSnapshot.created_at) > now - REUSE_FOR,
         col(RankedSnapshot.created_at) <= now,
         ~own_since,
     )
-    return (await session.exec(query)).first() is not None
+    return (await session.exec(query)).first()
 
 
 async def _hidden(
