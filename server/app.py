@@ -31,6 +31,7 @@ from server.ratelimit import RateLimits
 from server.services import sessions
 from server.services.errors import ServiceError
 from server.services.grant_cache import GrantCache
+from server.services.kept_orders import KeptOrders
 from server.urls import Urls
 from server.web import errors
 from server.web.addresses import RefuseControlCharacters
@@ -68,6 +69,7 @@ def create_app(
             await bus.start()
             app.state.bus = bus
             app.state.grants = GrantCache(bus)
+            app.state.orders = KeptOrders(bus)
             sessions = make_sessions(engine, bus)
             app.state.engine = engine
             app.state.sessions = sessions

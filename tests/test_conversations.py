@@ -184,9 +184,11 @@ async def test_a_member_keeps_only_a_few_ranked_orders(app, clock, people) -> No
 
     from server.models import RankedSnapshot
     from server.services import ranked_timeline
+    from server.services.kept_orders import REUSE_FOR
 
     for _ in range(ranked_timeline.SNAPSHOTS_KEPT + 3):
         await people["ana"].client.get("/")
+        clock.advance(REUSE_FOR.total_seconds())  # each open ranks anew
     async with app.state.sessions() as session:
         count = (await session.exec(select(func.count()).select_from(RankedSnapshot))).one()
     assert count == ranked_timeline.SNAPSHOTS_KEPT

@@ -39,7 +39,7 @@ class EventKind(StrEnum):
     #: revoked, a member suspended, a session ended. Streams look again at once.
     access_changed = "access.changed"
     #: What someone may see changed (subject: actor id; audience: who is affected):
-    #: a follow, block or mute was made or undone.
+    #: a follow, block or mute was made or undone, an exclusive list changed.
     relation_changed = "relation.changed"
     #: Cached bytes named by `topic` and `subject` are stale (a profile, a post's
     #: document, the instance's description; "remote_actor" and "domain": what is kept

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Follow, FollowState, ListMember, PersonList, RepliesPolicy
 from server.services import feeds, paging
 from server.services.errors import Invalid, NotFound
+from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -90,6 +91,8 @@ async def change(
     if replies_policy is not None:
         row.replies_policy = _policy(replies_policy)
     if exclusive is not None:
+        if row.exclusive != exclusive:
+            _home_changed(session, actor_id)
         row.exclusive = exclusive
     session.add(row)
     await session.flush()
@@ -104,6 +107,7 @@ async def remove(session: AsyncSession, actor_id: int, list_id: int) -> None:
     await session.delete(row)
     await feeds.drop_list(session, list_id)
     if row.exclusive:  # its people come back to home
+        _home_changed(session, actor_id)
         await session.flush()
         await feeds.refeed(session, actor_id, lists=[])
     await session.commit()
@@ -163,7 +167,14 @@ async def take_off(
 async def _refeed(session: AsyncSession, actor_id: int, list_id: int) -> None:
     """The list's people changed: its feed, and home if it is exclusive, are rebuilt."""
     chosen = await own(session, actor_id, list_id)
+    if chosen.exclusive:
+        _home_changed(session, actor_id)
     await feeds.refeed(session, actor_id, home=chosen.exclusive, lists=[list_id])
+
+
+def _home_changed(session: AsyncSession, actor_id: int) -> None:
+    # Who is read on home (and in Conversations) changed: a kept order is out of date.
+    announce(session, Event(EventKind.relation_changed, actor_id, audience=(actor_id,)))
 
 
 async def containing(session: AsyncSession, actor_id: int, person_id: int) -> list[PersonList]:

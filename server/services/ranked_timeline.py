@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, literal, union, union_all
+from sqlalchemy import delete, exists, literal, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +22,7 @@ from server.models import (
     Follow,
     FollowState,
     ListMember,
+    Mute,
     PersonList,
     Post,
     PostState,
@@ -30,6 +31,7 @@ from server.models import (
     ThreadSignals,
 )
 from server.services import mutes
+from server.services.kept_orders import REUSE_FOR, KeptOrders
 from server.services.post_views import PostView, views_of
 from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
 from server.services.timelines import PAGE
@@ -171,12 +173,14 @@ async def page(
     offset: int = 0,
     after_post_id: int | None = None,
     limit: int = PAGE,
+    kept: KeptOrders | None = None,
 ) -> RankedPage:
     """One page of the reader's Conversations timeline.
 
     Without a snapshot (a fresh look) the order is computed and kept; `snapshot_id`
     and `offset` (web) or `after_post_id` (apps, which page by the last post they
-    showed) continue that order.
+    showed) continue that order. With `kept`, a fresh look reuses the order ranked
+    for the reader moments ago while nothing has changed it (server/services/kept_orders.py).
     """
     snapshot = None
     if snapshot_id is not None or after_post_id is not None:
@@ -187,10 +191,17 @@ async def page(
             ids = [entry[0] for entry in snapshot.items]
             offset = ids.index(after_post_id) + 1 if after_post_id in ids else len(ids)
     pending: list[PostView] = []
+    fresh = snapshot is None
+    if fresh and kept is not None and (reused := kept.kept(viewer_id)) is not None:
+        snapshot = await _reusable(session, viewer_id, reused, now)
+        if snapshot is None:
+            kept.forget(viewer_id)
+    ranked_now = snapshot is None
     if snapshot is None:
+        mark = kept.mark() if kept is not None else 0
         ranked = await rank(session, viewer_id, now, w)
         # Keep a few recent orders (other tabs may still be paging through them).
-        kept = (
+        recent = (
             select(RankedSnapshot.id)
             .where(col(RankedSnapshot.viewer_id) == viewer_id)
             .order_by(col(RankedSnapshot.id).desc())
@@ -199,7 +210,7 @@ async def page(
         await session.exec(
             delete(RankedSnapshot).where(
                 col(RankedSnapshot.viewer_id) == viewer_id,
-                col(RankedSnapshot.id).not_in(kept.scalar_subquery())
+                col(RankedSnapshot.id).not_in(recent.scalar_subquery())
                 | (col(RankedSnapshot.created_at) < now - SNAPSHOT_LIFE),
             )
         )
@@ -220,6 +231,9 @@ async def page(
         )
         session.add(snapshot)
         await session.commit()
+        if kept is not None and snapshot.id is not None:
+            kept.keep(viewer_id, snapshot.id, mark)
+    if fresh:
         pending = await _pending(session, viewer_id)
     offset = max(0, offset)
     entries = snapshot.items[offset : offset + limit]
@@ -227,19 +241,23 @@ async def page(
     # The people the wording names: those the reader follows who are talking, and each
     # thread's author (who is not the shown post's once a first post is gone).
     people_ids = {i for e in entries for i in e[3]} | {e[5] for e in entries}
+    people_ids |= {v.author.id for v in views.values() if v.author.id is not None}
     rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
     people = {a.id: a for a in rows.all() if a.id is not None}
+    # The order was ranked earlier: who the reader blocks or mutes now is looked at again,
+    # so a block or mute shows on the next read even if no event told of it.
+    hidden = set() if ranked_now else await _hidden(session, viewer_id, people_ids, now)
     items = [
         Ranked(
             views[e[0]],
             e[1],
             e[2],
-            [people[i] for i in e[3] if i in people],
+            [people[i] for i in e[3] if i in people and i not in hidden],
             e[4],
             people.get(e[5], views[e[0]].author),
         )
         for e in entries
-        if e[0] in views
+        if e[0] in views and e[5] not in hidden and views[e[0]].author.id not in hidden
     ]
     more = offset + limit < len(snapshot.items)
     assert snapshot.id is not None
@@ -258,6 +276,44 @@ async def _snapshot(
     else:
         query = query.order_by(col(RankedSnapshot.id).desc()).limit(1)
     return (await session.exec(query)).first()
+
+
+async def _reusable(
+    session: AsyncSession, viewer_id: int, snapshot_id: int, now: datetime
+) -> RankedSnapshot | None:
+    """The kept snapshot, if it is younger than `REUSE_FOR` and the reader has published
+    nothing since it was ranked (their own new thread belongs in their order at once)."""
+    own_since = exists().where(
+        col(Post.actor_id) == viewer_id,
+        col(Post.state) == PostState.published,
+        col(Post.published_at) >= RankedSnapshot.created_at,
+    )
+    query = select(RankedSnapshot).where(
+        col(RankedSnapshot.id) == snapshot_id,
+        col(RankedSnapshot.viewer_id) == viewer_id,
+        col(RankedSnapshot.created_at) > now - REUSE_FOR,
+        col(RankedSnapshot.created_at) <= now,
+        ~own_since,
+    )
+    return (await session.exec(query)).first()
+
+
+async def _hidden(
+    session: AsyncSession, viewer_id: int, among: set[int], now: datetime
+) -> set[int]:
+    """Who of `among` the reader blocks, mutes, or is blocked by, now."""
+    if not among:
+        return set()
+    found = union_all(
+        select(Block.target_id).where(
+            col(Block.actor_id) == viewer_id, col(Block.target_id).in_(among)
+        ),
+        select(Block.actor_id).where(
+            col(Block.target_id) == viewer_id, col(Block.actor_id).in_(among)
+        ),
+        mutes.muted_ids(viewer_id, now).where(col(Mute.target_id).in_(among)),
+    ).subquery()
+    return set((await session.exec(select(found.c[0]))).all())
 
 
 async def _pending(session: AsyncSession, viewer_id: int) -> list[PostView]:

@@ -48,6 +48,7 @@ async def home(request: Request) -> Response:
                 ranking.weights(found),
                 snapshot_id=query_id(request, "snapshot", most=MAX_SERIAL_ID),
                 offset=query_id(request, "offset") or 0,
+                kept=request.app.state.orders,
             )
             context |= {"ranked": ranked, "explain": explanations}
             return await render(request, session, "conversations.html", context, me=me)

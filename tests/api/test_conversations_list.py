@@ -58,3 +58,43 @@ def test_conversations_is_a_built_in_list_that_apps_can_read_and_page(server: Ru
         stream = client.get("/api/v1/streaming/list", params={"list": "conversations"})
         assert stream.status_code == 400 and "ranked" in stream.json()["error"]
     assert ana.lists()[0]["id"] == "conversations"  # still there after the refusals
+
+
+def test_an_app_opening_conversations_again_gets_the_kept_order_until_a_mute(
+    server: Running,
+) -> None:
+    """Apps poll: each first page within moments reads the order ranked for the member a
+    moment ago; muting someone ranks anew, and their thread is gone at once."""
+    from sqlmodel import func, select
+
+    from server.models import RankedSnapshot
+
+    def newest() -> int:
+        async def read() -> int:
+            async with server.app.state.sessions() as session:
+                found = await session.exec(select(func.max(RankedSnapshot.id)))
+                return int(found.one() or 0)
+
+        return server.run(read())
+
+    for name in ("ana", "ben", "cleo"):
+        server.member(name)
+    ana, ben, cleo = (server.mastodon(name) for name in ("ana", "ben", "cleo"))
+    ben_id = ben.account_verify_credentials()["id"]
+    ana.account_follow(ben_id)
+    ana.account_follow(cleo.account_verify_credentials()["id"])
+    bens = ben.status_post("Bread rose twice as high with the new flour.")
+    cleos = cleo.status_post("The heron is back on the pond.")
+    server.publish_due(31)
+
+    first = ana.timeline_list("conversations")
+    ranked = newest()
+    assert {s["id"] for s in first} == {str(bens["id"]), str(cleos["id"])}
+    server.clock.advance(10)
+    assert ana.timeline_list("conversations") == first
+    assert newest() == ranked  # read, not ranked again
+
+    ana.account_mute(ben_id)
+    after = ana.timeline_list("conversations")
+    assert [s["id"] for s in after] == [str(cleos["id"])]
+    assert newest() > ranked

@@ -173,6 +173,7 @@ async def _conversations(call: Call) -> Response:
         ranking.weights(await call.norms()),
         after_post_id=page.max_id,
         limit=page.limit,
+        kept=call.request.app.state.orders,
     )
     views = [item.view for item in ranked.items]
     body = await render.statuses(call, views)
