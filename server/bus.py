@@ -93,7 +93,10 @@ class LocalBus:
     def _deliver(self, events: Sequence[Event]) -> None:
         for watcher in self._watchers:
             for item in events:
-                watcher(item)
+                try:
+                    watcher(item)
+                except Exception:  # one faulty watcher must not deafen the others
+                    log.exception("a watcher failed on %s", item)
         for listener in tuple(self._listeners):
             for item in events:
                 listener._put(item)
@@ -199,7 +202,11 @@ class RedisBus(LocalBus):
                     attempt = 0
                     async for message in self._messages(pubsub):
                         self._received(message)
-            except redis_errors() as exc:
+            except Exception as exc:
+                # Anything else is a fault here, not Redis away: said, and still retried,
+                # since a dead receiver would leave this process deaf for good.
+                if not isinstance(exc, redis_errors()):
+                    log.exception("receiving events from Redis failed; subscribing again")
                 self.subscribed.clear()
                 self.unsubscribed.set()
                 self._spell += 1

@@ -166,6 +166,21 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette
         yield application
 
 
+@pytest.fixture
+async def two_processes(
+    settings: Settings, clock: FrozenClock
+) -> AsyncIterator[tuple[Starlette, Starlette]]:
+    """Two Porch web apps on one database, hearing each other through Redis."""
+    need_service("redis", REDIS_URL)
+    shared = settings.model_copy(update={"redis_url": REDIS_URL})
+    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
+    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
+    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
+        for each in (one, two):
+            await asyncio.wait_for(each.state.bus.subscribed.wait(), 5)
+        yield one, two
+
+
 @dataclass
 class Person:
     """A browser-like client signed in as one member."""

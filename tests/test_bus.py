@@ -89,3 +89,21 @@ async def test_instances_on_other_redis_databases_do_not_hear_each_other() -> No
     finally:
         await one.stop()
         await two.stop()
+
+
+def test_a_failing_watcher_neither_stops_delivery_nor_reaches_the_committer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = LocalBus()
+    seen: list[Event] = []
+
+    def broken(event: Event) -> None:
+        raise RuntimeError("a bug in one cache")
+
+    bus.watch(broken)
+    bus.watch(seen.append)
+    with bus.listen() as listener:
+        bus.emit([PUBLISHED])
+        assert listener.pending() == [PUBLISHED]
+    assert seen == [PUBLISHED]
+    assert "a watcher failed" in caplog.text

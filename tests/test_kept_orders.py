@@ -7,20 +7,17 @@ shows what the member may no longer see."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 from starlette.applications import Starlette
 
-from server.app import create_app
 from server.clock import FrozenClock
-from server.config import Settings
 from server.models import Block, Mute, Post, PostState, RankedSnapshot
 from server.services import accounts, blocks, follows, lists, mutes, publishing
 from server.services.kept_orders import REUSE_FOR
-from tests.conftest import REDIS_URL, Person, client_for, need_service, publish_due, sign_up
+from tests.conftest import Person, client_for, publish_due, sign_up
 from tests.statements import statements
 from tests.test_conversations import _order
 
@@ -185,21 +182,6 @@ async def test_a_reused_order_never_shows_a_deleted_or_narrowed_post(app, clock,
         await session.commit()
     seen, again = await opened(app, ana)
     assert again == first and ben_post not in seen and ben_reply not in seen
-
-
-@pytest.fixture
-async def two_processes(
-    settings: Settings, clock: FrozenClock
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    """Two Porch web apps on one database, hearing each other through Redis."""
-    need_service("redis", REDIS_URL)
-    shared = settings.model_copy(update={"redis_url": REDIS_URL})
-    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
-        for each in (one, two):
-            await asyncio.wait_for(each.state.bus.subscribed.wait(), 5)
-        yield one, two
 
 
 async def forgotten(app: Starlette) -> None:

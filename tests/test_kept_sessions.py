@@ -5,17 +5,14 @@ ends on the very next page, in this process and, through Redis, in another one."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from starlette.applications import Starlette
 
-from server.app import create_app
 from server.clock import FrozenClock
-from server.config import Settings
 from server.models import MemberState
 from server.services import accounts
-from tests.conftest import REDIS_URL, client_for, csrf_from, need_service
+from tests.api.test_grant_cache import heard
+from tests.conftest import client_for, csrf_from
 from tests.statements import statements
 from tests.test_auth import sign_up
 from tests.test_sessions import copy_of, signed_in_as
@@ -72,27 +69,6 @@ async def test_a_suspended_member_is_signed_out_on_their_next_page(
         assert not await signed_in_as(ben, "ben")
 
 
-@pytest.fixture
-async def two_processes(
-    settings: Settings, clock: FrozenClock
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    """Two Porch web apps on one database, hearing each other through Redis."""
-    need_service("redis", REDIS_URL)
-    shared = settings.model_copy(update={"redis_url": REDIS_URL})
-    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
-        for each in (one, two):
-            await asyncio.wait_for(each.state.bus.subscribed.wait(), 5)
-        yield one, two
-
-
-async def dropped(app: Starlette, generation: int) -> None:
-    """Until the app's kept grants were dropped (Redis is another process's pace)."""
-    while app.state.grants.generation == generation:
-        await asyncio.sleep(0.01)
-
-
 async def test_a_logout_on_one_process_ends_the_copied_cookie_on_the_other(
     two_processes: tuple[Starlette, Starlette],
 ) -> None:
@@ -103,5 +79,5 @@ async def test_a_logout_on_one_process_ends_the_copied_cookie_on_the_other(
             assert await signed_in_as(thief, "ana")
             generation = two.state.grants.generation
             await ana.post("/logout", data={"csrf_token": await csrf_from(ana, "/")})
-            await asyncio.wait_for(dropped(two, generation), 5)
+            await asyncio.wait_for(heard(two, generation), 5)
             assert not await signed_in_as(thief, "ana")

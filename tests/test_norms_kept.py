@@ -4,17 +4,13 @@ the very next request, in this process and (through Redis) in another one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
-from server.app import create_app
 from server.clock import FrozenClock
-from server.config import Settings
 from server.services import accounts
-from tests.conftest import PASSWORD, REDIS_URL, csrf_from, need_service
+from tests.conftest import PASSWORD, csrf_from
 from tests.statements import statements
 from tests.test_admin import make_admin
 from tests.test_exactly_once import bearer
@@ -60,21 +56,6 @@ async def test_norms_are_read_once_until_an_admin_changes_them(
         assert refused.status_code == 422, refused.text
         assert reads_norms(seen)  # the change was heard: read afresh
     await admin.aclose()
-
-
-@pytest.fixture
-async def two_processes(
-    settings: Settings, clock: FrozenClock
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    """Two Porch web apps on one database, hearing each other through Redis."""
-    need_service("redis", REDIS_URL)
-    shared = settings.model_copy(update={"redis_url": REDIS_URL})
-    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
-        for app in (one, two):
-            await asyncio.wait_for(app.state.bus.subscribed.wait(), 5)
-        yield one, two
 
 
 async def test_a_norm_changed_on_one_process_applies_on_the_others_next_request(

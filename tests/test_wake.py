@@ -3,6 +3,7 @@ makes work due sooner wakes it, in this process or, through Redis, in another.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -162,26 +163,28 @@ async def test_a_post_on_one_process_wakes_a_worker_in_another(
     """A worker's sweeps sleep the safety bound; Ana posts through a web process with no
     pause; the web process's event reaches the worker through Redis, and the worker's
     sweep publishes the post without waiting out its bound (no queue worker runs)."""
-    web = create_app(redis_settings, clock=clock, apply_migrations=False)
-    resources = await open_resources(redis_settings, clock)
-    sweeps = jobs.InProcessJobs(
-        resources["sessions"], clock, resources["federation"], resources["bus"]
-    )
-    try:
-        async with web.router.lifespan_context(web):
-            await resources["bus"].subscribed.wait()
-            await sweeps.start()
+    # Bounded: a wait that never ends fails here, with the await it was stuck in.
+    async with asyncio.timeout(60):
+        web = create_app(redis_settings, clock=clock, apply_migrations=False)
+        resources = await open_resources(redis_settings, clock)
+        sweeps = jobs.InProcessJobs(
+            resources["sessions"], clock, resources["federation"], resources["bus"]
+        )
+        try:
+            async with web.router.lifespan_context(web):
+                await asyncio.wait_for(resources["bus"].subscribed.wait(), 10)
+                await sweeps.start()
 
-            async def idle() -> bool:
-                return sweeps.waits.get(due.PUBLISH) == SAFETY_SECONDS
+                async def idle() -> bool:
+                    return sweeps.waits.get(due.PUBLISH) == SAFETY_SECONDS
 
-            await eventually(idle, "the worker's publish sweep sleeps", seconds=10)
-            post_id = await ana_posts(web, "Heard across processes")
+                await eventually(idle, "the worker's publish sweep sleeps", seconds=10)
+                post_id = await ana_posts(web, "Heard across processes")
 
-            async def published() -> bool:
-                return await state_of(web, post_id) == PostState.published
+                async def published() -> bool:
+                    return await state_of(web, post_id) == PostState.published
 
-            await eventually(published, "the worker published it", seconds=10)
-    finally:
-        await sweeps.stop()
-        await close_resources(resources)
+                await eventually(published, "the worker published it", seconds=10)
+        finally:
+            await sweeps.stop()
+            await close_resources(resources)

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Block, Follow, OutboxKind
 from server.services import counters, feeds, lists, outbox, paging
 from server.services.errors import Invalid
-from server.services.events import Event, EventKind, announce
+from server.services.events import announce, relation_changed
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -73,7 +73,7 @@ async def block(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
-    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
+    announce(session, relation_changed(actor.id, target.id))
     await session.commit()
     return row
 
@@ -104,7 +104,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
-    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
+    announce(session, relation_changed(actor.id, target.id))
     await session.commit()
 
 

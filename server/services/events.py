@@ -74,6 +74,12 @@ class Event:
             raise ValueError(f"not a Porch event: {raw!r:.200}") from exc
 
 
+def relation_changed(actor_id: int, *others: int) -> Event:
+    """`actor_id` followed, blocked, muted or listed someone (`others`), or undid it: what
+    both may see changed."""
+    return Event(EventKind.relation_changed, actor_id, audience=(actor_id, *others))
+
+
 def announce(session: AsyncSession | Session, *events: Event) -> None:
     """Announce `events` when `session` commits (nothing happens if it rolls back)."""
     info = session.info

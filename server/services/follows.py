@@ -23,7 +23,7 @@ from server.services import (
     stats,
 )
 from server.services.errors import Forbidden, Invalid, NotFound
-from server.services.events import Event, EventKind, announce
+from server.services.events import announce, relation_changed
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -96,9 +96,7 @@ async def follow(
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=row.activity_id),
         )
-    announce(
-        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
-    )
+    announce(session, relation_changed(follower.id, target.id))
     await session.commit()
     return row
 
@@ -138,9 +136,7 @@ async def unfollow(session: AsyncSession, follower: Actor, target: Actor, now: d
             target_actor_id=target.id,
             payload=outbox.Sent(activity_id=existing.activity_id),
         )
-    announce(
-        session, Event(EventKind.relation_changed, follower.id, audience=(follower.id, target.id))
-    )
+    announce(session, relation_changed(follower.id, target.id))
     await session.commit()
 
 
@@ -150,11 +146,7 @@ async def accepted_by_remote(session: AsyncSession, follow: Follow) -> None:
     if await states.move(session, Follow, follow.id, FollowState.requested, FollowState.accepted):
         announce(
             session,
-            Event(
-                EventKind.relation_changed,
-                follow.follower_id,
-                audience=(follow.follower_id, follow.followed_id),
-            ),
+            relation_changed(follow.follower_id, follow.followed_id),
         )
         await counters.followed(session, follow.follower_id, follow.followed_id, 1)
         await feeds.refeed(session, follow.follower_id)
@@ -204,7 +196,7 @@ async def answer_request(
         await _answer_remote(session, row, target, now)
         announce(
             session,
-            Event(EventKind.relation_changed, follower_id, audience=(follower_id, target.id)),
+            relation_changed(follower_id, target.id),
         )
     else:
         if not await states.leave(session, Follow, row.id, FollowState.requested):
@@ -233,11 +225,7 @@ async def remove(session: AsyncSession, follow: Follow) -> None:
     await _delete(session, follow)
     announce(
         session,
-        Event(
-            EventKind.relation_changed,
-            follow.follower_id,
-            audience=(follow.follower_id, follow.followed_id),
-        ),
+        relation_changed(follow.follower_id, follow.followed_id),
     )
     await feeds.refeed(session, follow.follower_id)
     await session.commit()

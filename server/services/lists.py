@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import Actor, Follow, FollowState, ListMember, PersonList, RepliesPolicy
 from server.services import feeds, paging
 from server.services.errors import Invalid, NotFound
-from server.services.events import Event, EventKind, announce
+from server.services.events import announce, relation_changed
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -174,7 +174,7 @@ async def _refeed(session: AsyncSession, actor_id: int, list_id: int) -> None:
 
 def _home_changed(session: AsyncSession, actor_id: int) -> None:
     # Who is read on home (and in Conversations) changed: a kept order is out of date.
-    announce(session, Event(EventKind.relation_changed, actor_id, audience=(actor_id,)))
+    announce(session, relation_changed(actor_id))
 
 
 async def containing(session: AsyncSession, actor_id: int, person_id: int) -> list[PersonList]:

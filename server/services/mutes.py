@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from server.models import Actor, Mute
 from server.services import paging
 from server.services.errors import Invalid
-from server.services.events import Event, EventKind, announce
+from server.services.events import announce, relation_changed
 from server.services.paging import Window
 from server.services.rows import insert_once
 
@@ -56,7 +56,7 @@ async def mute(
             .where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
             .values(notifications=notifications, expires_at=expires_at)
         )
-    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id, target.id)))
+    announce(session, relation_changed(actor.id, target.id))
     await session.commit()
     row = (
         await session.exec(
@@ -73,7 +73,7 @@ async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: dateti
     await session.exec(
         delete(Mute).where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
     )
-    announce(session, Event(EventKind.relation_changed, actor.id, audience=(actor.id,)))
+    announce(session, relation_changed(actor.id))
     await session.commit()
 
 

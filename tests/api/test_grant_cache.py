@@ -5,10 +5,8 @@ in this process and, through Redis, in another one; while Redis is away nothing 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from server.app import create_app
@@ -18,7 +16,7 @@ from server.db import make_sessions
 from server.models import MemberState
 from server.services import accounts, oauth_tokens
 from server.services.grant_cache import KEPT_FOR
-from tests.conftest import BASE, REDIS_URL, client_for, need_service, sign_up
+from tests.conftest import BASE, client_for, sign_up
 from tests.statements import statements
 
 
@@ -150,21 +148,6 @@ async def test_a_change_announced_to_no_one_shows_once_the_kept_grant_is_old(
         assert (await me(ben)).status_code == 200  # the bound: kept, and nobody said
         clock.advance(KEPT_FOR.total_seconds())
         assert (await me(ben)).status_code == 401
-
-
-@pytest.fixture
-async def two_processes(
-    settings: Settings, clock: FrozenClock
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    """Two Porch web apps on one database, hearing each other through Redis."""
-    need_service("redis", REDIS_URL)
-    shared = settings.model_copy(update={"redis_url": REDIS_URL})
-    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
-        for each in (one, two):
-            await asyncio.wait_for(each.state.bus.subscribed.wait(), 5)
-        yield one, two
 
 
 async def heard(app: Starlette, generation: int) -> None:

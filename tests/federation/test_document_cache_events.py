@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from PIL import Image
 from starlette.applications import Starlette
 
-from server.app import create_app
 from server.clock import FrozenClock
-from server.config import Settings
 from server.services import accounts
 from server.services.events import EventKind
 from tests.conftest import (
-    REDIS_URL,
     Person,
     client_for,
     csrf_from,
-    need_service,
     publish_due,
     sign_up,
 )
@@ -234,21 +228,6 @@ async def test_a_followers_only_post_is_never_kept_and_a_blocked_server_stays_re
             assert "outbox" not in short
         signed_actor = await net.get(actor_url, headers={"Accept": AS2}, auth=as_ben)
         assert signed_actor.status_code == 403
-
-
-@pytest.fixture
-async def two_processes(
-    settings: Settings, clock: FrozenClock
-) -> AsyncIterator[tuple[Starlette, Starlette]]:
-    """Two Porch web apps on one database, hearing each other through Redis."""
-    need_service("redis", REDIS_URL)
-    shared = settings.model_copy(update={"redis_url": REDIS_URL})
-    one = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    two = create_app(shared, clock=clock, apply_migrations=False, run_jobs=False)
-    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
-        for app in (one, two):
-            await asyncio.wait_for(app.state.bus.subscribed.wait(), 5)
-        yield one, two
 
 
 async def test_a_profile_edit_on_one_process_shows_on_the_others_next_read(
