@@ -15,7 +15,6 @@ the bare Starlette ceiling measured in the same run. It only prints: no assertio
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -41,7 +40,7 @@ from tests.bench.bench_serve import (  # noqa: E402
     machine,
     seed,
 )
-from tests.bench.ceiling import _ms, baseline  # noqa: E402
+from tests.bench.ceiling import baseline, wrk_load  # noqa: E402
 
 TARGET_WEB_RPS = 300.0
 TARGET_API_RPS = 1000.0
@@ -58,32 +57,6 @@ class CacheServer(Server):
 
     def env(self) -> dict[str, str]:
         return {**super().env(), **self.extra}
-
-
-def wrk(
-    url: str, headers: dict[str, str], connections: int, seconds: float
-) -> tuple[int, int, float, float, float]:
-    """(requests, errors, elapsed s, p50 ms, p99 ms) from one wrk run with `headers`."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(
-        [*command, "--timeout", "10s", url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    ).stdout
-    total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
-    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s|m)\b", out)
-    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
-    if total is None or p50 is None or p99 is None:
-        raise RuntimeError(f"unreadable wrk output:\n{out}")
-    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses:|timeout) (\d+)", out))
-    if sock := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+)", out):
-        errors += sum(int(g) for g in sock.groups())
-    elapsed = _ms(total.group(2), total.group(3)) / 1000
-    return int(total.group(1)), errors, elapsed, _ms(*p50.groups()), _ms(*p99.groups())
 
 
 def credentials(server: Server) -> tuple[dict[str, str], dict[str, str]]:
@@ -164,11 +137,11 @@ def main() -> None:
                     check = httpx.get(server.base + target, headers=headers, timeout=10.0)
                     if check.status_code != 200:
                         raise RuntimeError(f"{target}: HTTP {check.status_code}")
-                    wrk(server.base + target, headers, args.connections, args.warmup)
+                    wrk_load(server.base + target, None, args.connections, args.warmup, headers)
                     pid = server.pid()
                     before = cpu_seconds(pid)
-                    done, errors, elapsed, p50, p99 = wrk(
-                        server.base + target, headers, args.connections, args.duration
+                    done, errors, elapsed, p50, p99 = wrk_load(
+                        server.base + target, None, args.connections, args.duration, headers
                     )
                     cpu = cpu_seconds(pid) - before
                     rps = done / elapsed
