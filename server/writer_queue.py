@@ -90,7 +90,8 @@ class WriterQueue:
 
 
 def _writes(statement: str) -> bool:
-    return not statement.lstrip().upper().startswith(_READS)
+    # Only the first word matters; upper-casing a whole statement per call would not.
+    return not statement.lstrip()[:8].upper().startswith(_READS)
 
 
 def install(engine: AsyncEngine, wait_seconds: float) -> WriterQueue:
