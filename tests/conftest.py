@@ -99,7 +99,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
-    "feed_entries, feed_floors, post_counters, actor_counters, "
+    "hidden_replies, feed_entries, feed_floors, post_counters, actor_counters, "
     "ranked_snapshots, reply_facts, thread_signals, "
     "link_opens, "
     "care_events, "

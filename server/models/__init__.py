@@ -37,8 +37,10 @@ from server.models.posts import (
 )
 from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
+from server.models.stewardship import HiddenReply
 
 __all__ = [
+    "HiddenReply",
     "ActorCounter",
     "PostCounter",
     "FeedEntry",

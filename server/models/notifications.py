@@ -19,6 +19,8 @@ class NotificationKind(StrEnum):
     favourite = "favourite"
     reblog = "reblog"
     update = "update"
+    #: The thread's author hid the recipient's reply (only where the norm tells them).
+    reply_hidden = "reply_hidden"
 
 
 class Notification(SQLModel, table=True):

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Block, Follow, OutboxKind
-from server.services import counters, feeds, lists, outbox, paging
+from server.services import counters, feeds, lists, outbox, paging, stewardship
 from server.services.errors import Invalid
 from server.services.events import announce, relation_changed
 from server.services.paging import Window
@@ -64,6 +64,7 @@ async def block(
     await session.flush()
     for member_id in (actor.id, target.id):  # blocks work both ways
         await feeds.refeed(session, member_id)
+    await stewardship.blocked_or_unblocked(session, actor, target.id)
     if actor.is_local and not target.is_local:
         outbox.record(
             session,
@@ -95,6 +96,7 @@ async def unblock(session: AsyncSession, actor: Actor, target: Actor, now: datet
     for member_id in (actor.id, target.id):
         assert member_id is not None
         await feeds.refeed(session, member_id)
+    await stewardship.blocked_or_unblocked(session, actor, target.id)
     if actor.is_local and not target.is_local:
         outbox.record(
             session,

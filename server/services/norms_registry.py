@@ -453,6 +453,17 @@ REGISTRY: tuple[Norm, ...] = (
         choices=("hidden", "shown"),
     ),
     Norm(
+        "replies.hidden_told",
+        "Posts",
+        "Telling a hidden reply's author",
+        "silent: when a thread's author hides a reply, its author is not told (they still "
+        "see their reply, marked as hidden); told: they get a notification saying the "
+        "thread's author hid it, and nothing more.",
+        "choice",
+        "silent",
+        choices=("silent", "told"),
+    ),
+    Norm(
         "timeline.default",
         "Members",
         "The timeline members land on",

@@ -34,6 +34,7 @@ from server.services import mutes
 from server.services.kept_orders import REUSE_FOR, KeptOrders
 from server.services.post_views import PostView, views_of
 from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
+from server.services.signal_statements import counted_fact
 from server.services.timelines import PAGE
 from server.services.visibility import visible_to
 
@@ -104,6 +105,7 @@ async def candidates(
         col(ReplyFact.actor_id).in_(followed),
         col(ReplyFact.at) >= since,
         col(ReplyFact.visibility).in_(READABLE),
+        counted_fact(),  # a hidden reply brings no one's thread in
     )
     # People on an exclusive list are read there, as on the Latest timeline.
     listed = (

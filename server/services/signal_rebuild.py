@@ -32,6 +32,7 @@ from server.services.signal_statements import (
     REPLY_FACTS,
     THREAD_SIGNALS,
     UPDATE_SUMS,
+    counted_fact,
     update_params,
 )
 from server.services.signal_upkeep import (
@@ -264,8 +265,9 @@ async def _sum_all(session: AsyncSession, t: Thresholds, batch: int) -> None:
             await session.exec(
                 select(*FACT_KEYS, *FACT_COLUMNS)
                 .where(
+                    counted_fact(),
                     (col(ReplyFact.root_id) > after[0])
-                    | ((col(ReplyFact.root_id) == after[0]) & (col(ReplyFact.post_id) > after[1]))
+                    | ((col(ReplyFact.root_id) == after[0]) & (col(ReplyFact.post_id) > after[1])),
                 )
                 .order_by(col(ReplyFact.root_id), col(ReplyFact.post_id))
                 .limit(batch)

@@ -9,12 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Table, bindparam, exists, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, exists, func, or_
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 
-from server.models import Actor, Follow, FollowState, NormValue, Post, ReplyFact, ThreadSignals
+from server.models import (
+    Actor,
+    Block,
+    Follow,
+    FollowState,
+    HiddenReply,
+    NormValue,
+    Post,
+    ReplyFact,
+    ThreadSignals,
+)
 from server.services.thread_sums import SIGNAL_NORMS, Sums
 
 #: The columns of `ThreadSignals` that summing a thread writes.
@@ -44,6 +54,25 @@ FACT_COLUMNS: tuple[Any, ...] = (
     ReplyFact.followed_here,
     ReplyFact.tied,
 )
+
+
+def counted_fact() -> ColumnElement[bool]:
+    """The condition that a reply's fact counts in its thread's signals: the thread's
+    author did not hide it, nor block its author as a member here
+    (server/services/stewardship.py). Hidden facts are kept, so showing the reply again
+    only sums the thread again."""
+    hidden = exists(select(HiddenReply.post_id).where(HiddenReply.post_id == ReplyFact.post_id))
+    steward = aliased(Actor)
+    blocked = exists(
+        select(Block.id)
+        .join(steward, col(steward.id) == Block.actor_id)
+        .where(
+            col(Block.actor_id) == ReplyFact.root_author_id,
+            col(Block.target_id) == ReplyFact.actor_id,
+            col(steward.domain).is_(None),
+        )
+    )
+    return ~hidden & ~blocked
 
 
 def core_table(model: type[SQLModel]) -> Table:
@@ -145,12 +174,14 @@ def _build_facts() -> Select[Any]:
         changed.scalar_subquery(),
         changed.with_only_columns(func.max(NormValue.updated_at)).scalar_subquery(),
     )
-    return select(*FACT_COLUMNS, *context).where(col(ReplyFact.root_id) == root_id)
+    return select(*FACT_COLUMNS, *context).where(col(ReplyFact.root_id) == root_id, counted_fact())
 
 
 INSERT_FACT = _build_insert()
 FACTS_WITH_CONTEXT = _build_facts()
-FACTS_OF = select(*FACT_COLUMNS).where(col(ReplyFact.root_id) == bindparam("root_id"))
+FACTS_OF = select(*FACT_COLUMNS).where(
+    col(ReplyFact.root_id) == bindparam("root_id"), counted_fact()
+)
 #: Core, with bind names of their own (an ORM bulk update would sync the session).
 UPDATE_SUMS = (
     THREAD_SIGNALS.update()

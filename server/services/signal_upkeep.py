@@ -29,6 +29,7 @@ from server.services.signal_statements import (
     FACTS_WITH_CONTEXT,
     INSERT_FACT,
     UPDATE_SUMS,
+    counted_fact,
     sum_values,
     update_params,
 )
@@ -223,7 +224,11 @@ async def _hand_on(session: AsyncSession, signals: ThreadSignals, gone: int | No
     now. False (and the thread forgotten) when none is left."""
     query = (
         select(ReplyFact.post_id)
-        .where(col(ReplyFact.root_id) == signals.root_id, col(ReplyFact.visibility).in_(OPEN))
+        .where(
+            col(ReplyFact.root_id) == signals.root_id,
+            col(ReplyFact.visibility).in_(OPEN),
+            counted_fact(),
+        )
         .order_by(col(ReplyFact.at))
         .limit(1)
     )

@@ -23,7 +23,7 @@ from server.models import (
     Visibility,
 )
 from server.models.feeds import HOME
-from server.services import feed_reads, feed_rules, mutes
+from server.services import feed_reads, feed_rules, mutes, stewardship
 from server.services.feed_rules import NOT_REPLY_TO_OTHERS
 from server.services.paging import Window
 
@@ -196,11 +196,15 @@ async def tagged(
     return await _page(session, viewer_id, where, window)
 
 
-async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> list[PostView]:
+async def thread(
+    session: AsyncSession, viewer_id: int | None, post: Post
+) -> list[stewardship.ThreadView]:
     """The thread around `post`, flattened in reading order with depths.
 
     Ancestors come first (depth 0 up to the post), then the post's replies as a tree.
-    Posts the viewer may not see are left out together with the replies under them.
+    Posts the viewer may not see are left out together with the replies under them;
+    replies the thread's author hid, or wrote while blocked by them, are collapsed
+    (server/services/stewardship.py).
     """
     rows = (
         await session.exec(
@@ -224,7 +228,9 @@ async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> li
     out = [PostView(v.post, v.author, v.replies, [], 0) for v in ancestors]
     here = views.get(post.id)
     if here is None:
-        return out
+        return stewardship.arrange(
+            out, await stewardship.collapsed_in(session, post.root_id), viewer_id
+        )
 
     def walk(view: PostView, depth: int) -> None:
         out.append(PostView(view.post, view.author, view.replies, [], depth))
@@ -233,17 +239,24 @@ async def thread(session: AsyncSession, viewer_id: int | None, post: Post) -> li
 
     walk(here, 0)
     await _attach_extras(session, out, viewer_id)
-    return out
+    return stewardship.arrange(
+        out, await stewardship.collapsed_in(session, post.root_id), viewer_id
+    )
 
 
 async def public_replies(
     session: AsyncSession, post_id: int, *, limit: int = PAGE
 ) -> list[tuple[Post, Actor]]:
-    """Public and unlisted replies to a post, oldest first."""
+    """Public and unlisted replies to a post, oldest first (not those its thread's author
+    hid or whose authors they blocked)."""
     rows = await session.exec(
         select(Post, Actor)
         .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.in_reply_to_id) == post_id, visible_to(None))
+        .where(
+            col(Post.in_reply_to_id) == post_id,
+            visible_to(None),
+            stewardship.shown_in_thread(),
+        )
         .order_by(col(Post.id))
         .limit(limit)
     )

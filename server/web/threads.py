@@ -7,9 +7,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import MemberRole
-from server.services import accounts, post_reads, slow_mode, timelines
+from server.services import accounts, post_reads, slow_mode, stewardship, timelines
 from server.web.about import duration
-from server.web.context import db, flash, now, redirect, render, require_member, rules, viewer
+from server.web.context import (
+    community_norms,
+    db,
+    flash,
+    now,
+    redirect,
+    render,
+    require_member,
+    rules,
+    viewer,
+)
 from server.web.forms import read_form
 from server.web.pagecache import public_page
 from server.web.params import path_id
@@ -35,6 +45,9 @@ async def post(request: Request) -> Response:
             "post": found,
             "thread": thread,
             "focus": found.id,
+            # Opened at a reply collapsed for this reader: nothing of it, not even a way
+            # to answer it (the composer shows what it answers).
+            "focus_collapsed": any(v.collapsed for v in thread if v.post.id == found.id),
             "history": history,
             "slow": slow,
             "slow_interval": duration(int(limits.interval.total_seconds())),
@@ -42,6 +55,8 @@ async def post(request: Request) -> Response:
             "can_slow": root is not None
             and me is not None
             and (moderator or me.actor.id == root.actor_id),
+            # Only the author of the thread's first post hides its replies.
+            "can_hide": root is not None and me is not None and me.actor.id == root.actor_id,
         }
         return await render(request, session, "post.html", context, me=me)
 
@@ -66,3 +81,26 @@ async def set_slow_mode(request: Request) -> Response:
         root = await post_reads.get_visible(session, me.actor.id, root_id)
         author = await accounts.actor_by_id(session, root.actor_id)
         return redirect(f"/@{author.handle}/{root_id}")
+
+
+async def hide_reply(request: Request) -> Response:
+    """POST /posts/{post_id}/hide: the thread's author hides a reply in it."""
+    await read_form(request)
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        norms = await community_norms(request, session)
+        reply = await stewardship.hide(session, me.actor, post_id, norms, now(request))
+        flash(request, "The reply is hidden: others here see that you hid it, not what it says.")
+        return redirect(f"/@{me.actor.handle}/{reply.root_id}#hidden-{reply.id}")
+
+
+async def show_reply(request: Request) -> Response:
+    """POST /posts/{post_id}/unhide: the thread's author shows a hidden reply again."""
+    await read_form(request)
+    post_id = path_id(request, "post_id")
+    async with db(request) as session:
+        me = await require_member(request, session)
+        reply = await stewardship.unhide(session, me.actor, post_id)
+        flash(request, "The reply shows in your thread again.")
+        return redirect(f"/@{me.actor.handle}/{reply.root_id}#post-{reply.id}")

@@ -141,6 +141,8 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
         note = item.notification
         if item.post is not None and item.post.id not in rendered:
             continue  # the post went out of sight (deleted, or its author blocked)
+        if note.kind not in NOTIFICATION_TYPES:
+            continue  # a kind Mastodon has no type for: shown on the web only
         entity = {
             "id": str(note.id),
             "type": NOTIFICATION_TYPES[note.kind],

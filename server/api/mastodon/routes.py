@@ -13,6 +13,7 @@ from server.api.mastodon import (
     oauth,
     search,
     statuses,
+    stewardship,
     streaming,
     timelines,
 )
@@ -104,6 +105,8 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/statuses/{{id}}/unbookmark", statuses.unbookmark, methods=POST),
     Route(f"{V1}/statuses/{{id}}/pin", statuses.pin, methods=POST),
     Route(f"{V1}/statuses/{{id}}/unpin", statuses.unpin, methods=POST),
+    Route(f"{V1}/statuses/{{id}}/hide", stewardship.hide, methods=POST),
+    Route(f"{V1}/statuses/{{id}}/unhide", stewardship.unhide, methods=POST),
     Route(f"{V1}/statuses/{{id}}/favourited_by", statuses.favourited_by, methods=GET),
     Route(f"{V1}/statuses/{{id}}/reblogged_by", statuses.reblogged_by, methods=GET),
     # Timelines and what a member kept

@@ -8,6 +8,7 @@ from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.stewardship import mark_hidden
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import Post, PostState, Visibility
@@ -116,9 +117,16 @@ async def update(call: Call) -> Response:
 async def context(call: Call) -> Response:
     post = await post_reads.get_visible(call.session, call.viewer_id, call.status_id())
     thread = await timelines.thread(call.session, call.viewer_id, post)
-    rendered = await render.statuses(call, thread)
     here = next((i for i, v in enumerate(thread) if v.post.id == post.id), len(thread))
-    return JSONResponse({"ancestors": rendered[:here], "descendants": rendered[here + 1 :]})
+    # Replies collapsed for this reader (hidden by the thread's author) are left out.
+    above = [v for v in thread[:here] if not v.collapsed]
+    below = [v for v in thread[here + 1 :] if not v.collapsed]
+    rendered = await render.statuses(call, above + below)
+    for view, entity in zip(above + below, rendered, strict=True):
+        mark_hidden(view, entity, call.viewer_id)
+    return JSONResponse(
+        {"ancestors": rendered[: len(above)], "descendants": rendered[len(above) :]}
+    )
 
 
 @endpoint("read:statuses")
