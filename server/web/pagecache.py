@@ -5,7 +5,10 @@ couple of seconds instead of for each of them keeps Porch responsive on a small 
 Only requests without a session cookie are served from or stored in the cache, and only
 200 responses that set no cookie, so nothing personal is ever cached. Logged-out visitors
 see only public and unlisted posts, so a cached page can show nothing private; the cost
-is that a deletion reaches them up to PORCH_PUBLIC_CACHE_SECONDS later.
+is that a deletion reaches them up to PORCH_PUBLIC_CACHE_SECONDS later. What a thread
+shows its readers (a reply hidden or shown again by the thread's author, or their block
+made or lifted) may not wait: a `stale`/"thread" event empties the cache, and a page
+rendered while one arrived is not kept.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from cachetools import TTLCache
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.bus import LocalBus, Watch
 from server.clock import Clock
+from server.services.events import Event, EventKind
 
 SESSION_COOKIE = "porch_session"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -31,11 +36,24 @@ class _Page:
     media_type: str | None
 
 
+def _thread_changed(event: Event) -> bool:
+    return event.kind is EventKind.stale and event.topic == "thread"
+
+
 class PublicPageCache:
     def __init__(self, seconds: float, clock: Clock, size: int = 2048) -> None:
         self._pages: TTLCache[str, _Page] | None = None
+        self._watch = Watch(_thread_changed)
         if seconds > 0:
             self._pages = TTLCache(size, seconds, timer=lambda: clock.now().timestamp())
+
+    def forget_if_stale(self, bus: LocalBus | None) -> bool:
+        """Empty the cache if what a thread shows changed since the last look; whether it
+        did (hides and blocks are rare next to reads: everything goes)."""
+        if self._pages is None or not self._watch.changed(bus):
+            return False
+        self._pages.clear()
+        return True
 
     def get(self, key: str) -> Response | None:
         page = self._pages.get(key) if self._pages is not None else None
@@ -58,11 +76,14 @@ def public_page(handler: Handler) -> Handler:
         if SESSION_COOKIE in request.cookies:
             return await handler(request)
         key = f"{request.url.path}?{request.url.query}"
+        bus = getattr(request.app.state, "bus", None)
+        cache.forget_if_stale(bus)
         cached = cache.get(key)
         if cached is not None:
             return cached
         response = await handler(request)
-        cache.put(key, response)
+        if not cache.forget_if_stale(bus):  # rendered while a thread changed: not kept
+            cache.put(key, response)
         return response
 
     return wrapper
