@@ -271,3 +271,25 @@ async def test_bens_author_is_told_only_where_the_norm_says_so(app, clock, peopl
         assert all(n["type"] != "reply_hidden" for n in listed.json())
     await _act(ana, harsh, "unhide", f"/@ana/{root}")
     assert await told() == []  # shown again: the notice goes
+
+
+async def test_a_thread_led_by_a_reply_ana_blocked_leaves_conversations(app, clock, people) -> None:
+    """Ana deleted her post, so Ben's reply leads the thread in the Conversations of Cleo,
+    who follows them both; once Ana blocks Ben, it leads nothing."""
+    ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
+    await cleo.follow("ana")
+    await cleo.follow("ben")
+    root = await ana.post("Is it too late to plant garlic?")
+    await publish_due(app, clock, 31)
+    harsh = await ben.post(HARSH, reply_to=root)
+    await publish_due(app, clock, 61)
+    token = await csrf_from(ana.client, f"/@ana/{root}")
+    await ana.client.post(f"/posts/{root}/delete", data={"csrf_token": token})
+    async with await bearer(app, "cleo", clock) as client:
+        listed = (await client.get("/api/v1/timelines/list/conversations")).json()
+        assert [s["id"] for s in listed] == [str(harsh)]
+        async with await bearer(app, "ana", clock) as by_ana:
+            ben_id = await _actor_id(app, "ben")
+            assert (await by_ana.post(f"/api/v1/accounts/{ben_id}/block")).status_code == 200
+        clock.advance(31)  # past the kept order's reuse: ranked afresh
+        assert (await client.get("/api/v1/timelines/list/conversations")).json() == []

@@ -30,7 +30,7 @@ from server.models import (
     ReplyFact,
     ThreadSignals,
 )
-from server.services import mutes
+from server.services import mutes, stewardship
 from server.services.kept_orders import REUSE_FOR, KeptOrders
 from server.services.post_views import PostView, views_of
 from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
@@ -129,6 +129,8 @@ async def candidates(
             col(ThreadSignals.author_id).not_in(listed),
             col(Post.state) == PostState.published,
             visible_to(rel.viewer_id),
+            # A thread whose first post is gone is led by a reply: never a collapsed one.
+            stewardship.shown_in_thread(),
         )
     )
     hidden = rel.hidden

@@ -221,11 +221,6 @@ async def unhide(session: AsyncSession, steward: Actor, post_id: int) -> Post:
     return reply
 
 
-async def is_hidden(session: AsyncSession, post_id: int) -> bool:
-    """Whether the thread's author hid this reply."""
-    return await session.get(HiddenReply, post_id) is not None
-
-
 async def blocked_or_unblocked(session: AsyncSession, actor: Actor, target_id: int) -> None:
     """`actor` blocked `target_id` or lifted a block (the caller commits): when `actor`
     is a member here, the target's replies in their threads leave or rejoin the threads'
@@ -238,16 +233,14 @@ async def blocked_or_unblocked(session: AsyncSession, actor: Actor, target_id: i
         .distinct()
     )
     found = list(roots.all())
-    for root_id in found:
-        await _resum(session, root_id)
+    if found:
+        t = await signal_upkeep.thresholds(session)
+        for root_id in found:
+            await signal_upkeep.resum(session, root_id, t)
     announce(session, Event(EventKind.stale, 0, topic=TOPIC))
 
 
 async def _changed(session: AsyncSession, root_id: int) -> None:
     await session.flush()
-    await _resum(session, root_id)
-    announce(session, Event(EventKind.stale, root_id, topic=TOPIC))
-
-
-async def _resum(session: AsyncSession, root_id: int) -> None:
     await signal_upkeep.resum(session, root_id, await signal_upkeep.thresholds(session))
+    announce(session, Event(EventKind.stale, root_id, topic=TOPIC))
