@@ -4,12 +4,21 @@ blocked leave her threads, for every reader here but their authors."""
 from __future__ import annotations
 
 import httpx
-from sqlmodel import select
+from sqlmodel import func, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import HiddenReply, Notification, NotificationKind, ThreadSignals
-from server.services import accounts, norms, signal_rebuild
+from server.models import (
+    Actor,
+    HiddenReply,
+    Notification,
+    NotificationKind,
+    OutboxItem,
+    ThreadSignals,
+    Visibility,
+)
+from server.services import accounts, norms, remote_posts, signal_rebuild
+from server.services.remote_posts import RemotePost
 from server.services.thread_sums import Thresholds
 from tests.conftest import Person, csrf_from, publish_due
 from tests.test_exactly_once import bearer
@@ -293,3 +302,49 @@ async def test_a_thread_led_by_a_reply_ana_blocked_leaves_conversations(app, clo
             assert (await by_ana.post(f"/api/v1/accounts/{ben_id}/block")).status_code == 200
         clock.advance(31)  # past the kept order's reuse: ranked afresh
         assert (await client.get("/api/v1/timelines/list/conversations")).json() == []
+
+
+async def test_ana_hides_a_reply_from_mastodon_and_nothing_is_sent_anywhere(
+    app, clock, people, visitor
+) -> None:
+    """Zoe on mastodon.test answers Ana's post; Ana hides it. It collapses here, and no
+    activity about it goes out: hiding is local."""
+    ana = people["ana"]
+    root = await ana.post("The first tomatoes of the summer are in!")
+    await publish_due(app, clock, 31)
+    async with app.state.sessions() as session:
+        zoe = Actor(
+            username="zoe",
+            domain="mastodon.test",
+            acct_key="zoe@mastodon.test",
+            uri="https://mastodon.test/users/zoe",
+            inbox_url="https://mastodon.test/users/zoe/inbox",
+        )
+        session.add(zoe)
+        await session.commit()
+        reply = await remote_posts.ingest(
+            session,
+            zoe,
+            RemotePost(
+                uri="https://mastodon.test/users/zoe/statuses/1",
+                url=None,
+                content_html=f"<p>{HARSH}</p>",
+                text=HARSH,
+                spoiler_text="",
+                sensitive=False,
+                visibility=Visibility.public,
+                published_at=clock.now(),
+                language=None,
+                in_reply_to_id=root,
+                in_reply_to_uri=None,
+            ),
+            clock.now(),
+        )
+        outbox_before = (await session.exec(select(func.count()).select_from(OutboxItem))).one()
+    assert HARSH in (await visitor.get(f"/@ana/{root}")).text
+    assert (await _act(ana, reply.id, "hide", f"/@ana/{root}")).status_code == 303
+    shown = (await visitor.get(f"/@ana/{root}")).text
+    assert HARSH not in shown and PLACEHOLDER in shown
+    async with app.state.sessions() as session:
+        outbox_after = (await session.exec(select(func.count()).select_from(OutboxItem))).one()
+    assert outbox_after == outbox_before
