@@ -190,7 +190,7 @@ async def hide(
         )
     )
     if written.rowcount == 1:
-        await _changed(session, reply.root_id)
+        await _changed(session, reply.root_id, steward.id)
         replier = await session.get(Actor, reply.actor_id)
         if norms["replies.hidden_told"] == "told" and replier is not None and replier.is_local:
             notifications.add(
@@ -208,6 +208,7 @@ async def hide(
 async def unhide(session: AsyncSession, steward: Actor, post_id: int) -> Post:
     """`steward` shows a reply they hid again; a notice its author got goes too."""
     reply = await _reply_in_own_thread(session, steward, post_id)
+    assert steward.id is not None
     gone = await session.exec(delete(HiddenReply).where(col(HiddenReply.post_id) == reply.id))
     if gone.rowcount == 1:
         await session.exec(
@@ -216,7 +217,7 @@ async def unhide(session: AsyncSession, steward: Actor, post_id: int) -> Post:
                 col(Notification.kind) == NotificationKind.reply_hidden,
             )
         )
-        await _changed(session, reply.root_id)
+        await _changed(session, reply.root_id, steward.id)
     await session.commit()
     return reply
 
@@ -227,6 +228,7 @@ async def blocked_or_unblocked(session: AsyncSession, actor: Actor, target_id: i
     signals, and the threads' pages kept for visitors go."""
     if not actor.is_local:
         return
+    assert actor.id is not None
     roots = await session.exec(
         select(ReplyFact.root_id)
         .where(col(ReplyFact.root_author_id) == actor.id, col(ReplyFact.actor_id) == target_id)
@@ -237,10 +239,18 @@ async def blocked_or_unblocked(session: AsyncSession, actor: Actor, target_id: i
         t = await signal_upkeep.thresholds(session)
         for root_id in found:
             await signal_upkeep.resum(session, root_id, t)
+        announce(session, _orders_changed(actor.id))
     announce(session, Event(EventKind.stale, 0, topic=TOPIC))
 
 
-async def _changed(session: AsyncSession, root_id: int) -> None:
+async def _changed(session: AsyncSession, root_id: int, steward_id: int) -> None:
     await session.flush()
     await signal_upkeep.resum(session, root_id, await signal_upkeep.thresholds(session))
-    announce(session, Event(EventKind.stale, root_id, topic=TOPIC))
+    announce(session, Event(EventKind.stale, root_id, topic=TOPIC), _orders_changed(steward_id))
+
+
+def _orders_changed(steward_id: int) -> Event:
+    """Anyone's Conversations may have shown the thread (and named the replier as talking
+    in it): a relation change naming no audience makes every kept order rank afresh.
+    Hides are rare next to reads."""
+    return Event(EventKind.relation_changed, steward_id)
