@@ -244,7 +244,9 @@ async def test_a_hidden_reply_brings_no_one_ana_s_thread_in_conversations(
         assert str(root) not in [s["id"] for s in listed]
 
 
-async def test_bens_author_is_told_only_where_the_norm_says_so(app, clock, people) -> None:
+async def test_ben_is_told_his_reply_was_hidden_only_where_the_norm_says_so(
+    app, clock, people
+) -> None:
     ana, ben = people["ana"], people["ben"]
     root, harsh, _ = await _thread(app, clock, people)
     await _act(ana, harsh, "hide", f"/@ana/{root}")
