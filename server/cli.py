@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_counters, cli_feeds, datadir
+from server import cli_counters, cli_feeds, cli_roles, datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
@@ -332,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
         sub = user.add_parser(name, help=f"{name} a member")
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
+    cli_roles.register(user)
     norm = commands.add_parser("norms", help="the community's norms").add_subparsers(
         dest="norms_command", required=True
     )

@@ -19,6 +19,20 @@ from server.models.follows import Follow, FollowState
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
 from server.models.markers import Marker
+from server.models.moderation import (
+    AccountNote,
+    ActionKind,
+    Appeal,
+    AppealState,
+    AuditEntry,
+    ModerationAction,
+    ModerationNotice,
+    NoticeKind,
+    Report,
+    ReportCategory,
+    ReportedPost,
+    ReportState,
+)
 from server.models.norms import NormChange, NormValue
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
@@ -39,6 +53,18 @@ from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
 
 __all__ = [
+    "AccountNote",
+    "ActionKind",
+    "Appeal",
+    "AppealState",
+    "AuditEntry",
+    "ModerationAction",
+    "ModerationNotice",
+    "NoticeKind",
+    "Report",
+    "ReportCategory",
+    "ReportedPost",
+    "ReportState",
     "ActorCounter",
     "PostCounter",
     "FeedEntry",

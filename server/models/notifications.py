@@ -19,6 +19,11 @@ class NotificationKind(StrEnum):
     favourite = "favourite"
     reblog = "reblog"
     update = "update"
+    #: Moderation: an action about the member, the outcome of their report or appeal
+    #: (what it says is in a ModerationNotice).
+    warning = "warning"  # Mastodon's moderation_warning
+    report_outcome = "report_outcome"
+    appeal_outcome = "appeal_outcome"
 
 
 class Notification(SQLModel, table=True):

@@ -831,6 +831,18 @@ REGISTRY: tuple[Norm, ...] = (
         1.0,
     ),
     Norm(
+        "reports.per_day",
+        "Moderation",
+        "Reports a member can file in a day",
+        "How many reports one member can send in 24 hours; more wait until the next day, "
+        "so the queue stays something moderators can read.",
+        "int",
+        20,
+        1,
+        1000,
+        unit="reports",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",
