@@ -267,3 +267,18 @@ async def test_the_last_admin_keeps_the_role(app, clock, people) -> None:
             )
         actor = (await session.exec(select(Actor).where(Actor.username == "ana"))).one()
         assert actor.limited_at is None
+
+
+async def test_a_moderator_can_slow_a_thread_down_as_admins_can(app, clock, people) -> None:
+    ana, cleo = people["ana"], people["cleo"]
+    root = await ana.post("A thread that may run hot")
+    await publish_due(app, clock, 31)
+    assert "Slow this thread down" not in (await cleo.client.get(f"/@ana/{root}")).text
+    await make_moderator(app, clock, "cleo")
+    page = await cleo.client.get(f"/@ana/{root}")
+    assert "Slow this thread down" in page.text
+    token = await cleo.token(f"/@ana/{root}")
+    turned = await cleo.client.post(
+        f"/threads/{root}/slow_mode", data={"on": "on", "csrf_token": token}
+    )
+    assert turned.status_code == 303

@@ -89,6 +89,7 @@ def test_a_moderator_works_the_queue_through_the_admin_api(server: Running) -> N
     ben_id = ben.account_verify_credentials()["id"]
     filed = ana.report(ben_id, status_ids=[reply["id"]], rule_ids=["1"], comment="Rude")
     cleo = Mastodon(access_token=admin_token(server, "cleo"), api_base_url=server.base)
+    assert cleo.account_verify_credentials()["role"]["name"] == "Moderator"
 
     queue = cleo.admin_reports()
     assert [str(r["id"]) for r in queue] == [str(filed["id"])]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.api.mastodon.entities.accounts import role
 from server.api.mastodon.entities.common import timestamp
 from server.models import (
     ActionKind,
     Actor,
     Appeal,
     Member,
-    MemberRole,
     MemberState,
     ModerationAction,
     Report,
@@ -25,7 +25,6 @@ WARNING_ACTIONS = {
     ActionKind.limit: "silence",
     ActionKind.suspend: "suspend",
 }
-_ROLE_IDS = {MemberRole.member: "-99", MemberRole.moderator: "2", MemberRole.admin: "3"}
 
 
 def report(row: Report, status_ids: list[int], target: dict[str, Any]) -> dict[str, Any]:
@@ -41,18 +40,6 @@ def report(row: Report, status_ids: list[int], target: dict[str, Any]) -> dict[s
         "status_ids": [str(i) for i in status_ids] or None,
         "rule_ids": list(row.rule_ids) or None,
         "target_account": target,
-    }
-
-
-def role(member: Member | None) -> dict[str, Any]:
-    """Mastodon's Role entity for a member's role."""
-    name = MemberRole(member.role) if member else MemberRole.member
-    return {
-        "id": _ROLE_IDS[name],
-        "name": "" if name is MemberRole.member else name.value.capitalize(),
-        "color": "",
-        "permissions": {"member": "0", "moderator": "1024", "admin": "1"}[name.value],
-        "highlighted": name is not MemberRole.member,
     }
 
 
