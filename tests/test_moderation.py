@@ -27,7 +27,7 @@ from server.services import (
     reports,
     roles,
 )
-from server.services.errors import Conflict, Invalid, RateLimited
+from server.services.errors import Conflict, Forbidden, Invalid, RateLimited
 from tests.conftest import publish_due
 
 
@@ -282,3 +282,44 @@ async def test_a_moderator_can_slow_a_thread_down_as_admins_can(app, clock, peop
         f"/threads/{root}/slow_mode", data={"on": "on", "csrf_token": token}
     )
     assert turned.status_code == 303
+
+
+async def test_only_moderators_act_and_only_admins_act_on_moderators(
+    app, settings, clock, people
+) -> None:
+    await make_moderator(app, clock, "cleo")
+    ana_id, ben_id, cleo_id = await ids(app, "ana", "ben", "cleo")
+    async with app.state.sessions() as session:
+        with pytest.raises(Forbidden, match="Only moderators and admins"):
+            await moderation.act(
+                session,
+                settings,
+                moderator_id=ana_id,
+                target_id=ben_id,
+                kind=ActionKind.warn,
+                reason="Ana is not a moderator",
+                now=clock.now(),
+            )
+        await roles.set_role(session, "ben", MemberRole.admin, by_actor_id=None, now=clock.now())
+        with pytest.raises(Forbidden, match="Only admins can act on moderators"):
+            await moderation.act(
+                session,
+                settings,
+                moderator_id=cleo_id,
+                target_id=ben_id,
+                kind=ActionKind.suspend,
+                reason="A moderator suspending an admin",
+                now=clock.now(),
+            )
+        # Ben, an admin, may warn Cleo, a moderator.
+        await moderation.act(
+            session,
+            settings,
+            moderator_id=ben_id,
+            target_id=cleo_id,
+            kind=ActionKind.warn,
+            reason="Mind the tone in the queue",
+            now=clock.now(),
+        )
+        kinds = (await session.exec(select(ModerationAction.kind))).all()
+        assert kinds == ["warn"]
