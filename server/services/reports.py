@@ -234,13 +234,15 @@ async def receive_flag(
     session: AsyncSession,
     *,
     origin_domain: str,
+    sender_id: int | None,
     uri: str,
     target_id: int,
     post_ids: Sequence[int],
     comment: str,
     now: datetime,
 ) -> Report:
-    """Another server reports a member here (a Flag); commits. The same Flag twice makes
+    """Another server (`sender_id`, who sent the Flag) reports a member here; commits.
+    The same Flag twice makes
     one report. Posts must be the member's; the comment is cut to the limit (a remote
     server is not asked to fix it)."""
     known = (await session.exec(select(Report).where(Report.uri == uri))).first()
@@ -256,6 +258,7 @@ async def receive_flag(
         category=ReportCategory.other,
         comment=comment.strip()[:MAX_COMMENT],
         origin_domain=origin_domain.lower(),
+        flagged_by_id=sender_id,
         uri=uri,
         norm_version=await citations.version_of(session, citations.RULES),
         state=REPORT_STATES.start(ReportState.open),

@@ -9,6 +9,7 @@ from mastodon import Mastodon, MastodonAPIError
 from server.models import MemberRole
 from server.services import accounts, oauth_tokens, roles
 from tests.api.conftest import Running
+from tests.api.schemas import assert_list_of, assert_shape
 
 ADMIN_SCOPES = "read write follow admin:read admin:write"
 
@@ -80,6 +81,9 @@ def test_reports_refuse_oneself_and_others_posts_with_a_message(server: Running)
         ana.report(ben_id, comment="x" * 1001)
     with server.api("ana") as api:
         assert api.post("/api/v1/reports", data={"account_id": "nobody"}).status_code == 422
+        made = api.post("/api/v1/reports", data={"account_id": ben_id, "comment": "Raw"})
+        assert made.status_code == 200, made.text
+        assert_shape("Report", made.json())
 
 
 def test_a_moderator_works_the_queue_through_the_admin_api(server: Running) -> None:
@@ -109,13 +113,25 @@ def test_a_moderator_works_the_queue_through_the_admin_api(server: Running) -> N
 
     # A warning, answering the report: Ben reads it with the rule cited, Ana the outcome.
     cleo.admin_account_moderate(ben_id, "none", report_id=filed["id"], text="No name-calling")
+    # The raw JSON has Mastodon's documented shapes.
+    with httpx.Client(
+        base_url=server.base, headers={"Authorization": f"Bearer {admin_token(server, 'cleo')}"}
+    ) as raw:
+        assert_list_of("Admin_Report", raw.get("/api/v1/admin/reports?resolved=true").json())
+    with server.api("ben") as api:
+        warned = api.get("/api/v1/notifications", params={"types[]": "moderation_warning"})
+        assert_shape("Notification", warned.json()[0])
+        assert_shape("AccountWarning", warned.json()[0]["moderation_warning"])
     warning = ben.notifications(types=["moderation_warning"])[0]
     assert warning["moderation_warning"]["action"] == "none"
     assert "No name-calling" in warning["moderation_warning"]["text"]
     assert "Be kind." in warning["moderation_warning"]["text"]
     assert warning["moderation_warning"]["appeal"] is None
     with server.api("ana") as api:
-        told = api.get("/api/v1/notifications").json()
+        # Porch's own type reaches only apps that ask for it.
+        usual = api.get("/api/v1/notifications").json()
+        assert "report_outcome" not in [n["type"] for n in usual]
+        told = api.get("/api/v1/notifications", params={"types[]": "report_outcome"}).json()
     outcome = [n for n in told if n["type"] == "report_outcome"]
     assert "took action" in outcome[0]["moderation_notice"]["text"]
     assert "ben" not in outcome[0]["moderation_notice"]["text"]

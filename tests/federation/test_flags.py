@@ -67,6 +67,7 @@ async def test_a_flag_from_a_mastodon_server_lands_in_the_queue(scene: Scene) ->
     ana = await scene.actor("ana")
     assert report.target_id == ana.id and report.reporter_id is None
     assert report.origin_domain == MASTODON
+    assert report.flagged_by_id == (await scene.actor(INSTANCE)).id
     assert report.comment == "Name-calling in a reply to one of our members"
     posts = await scene.rows(ReportedPost)
     assert [p.post_id for p in posts] == [scene.ana_post_id]

@@ -67,7 +67,7 @@ async def _entities(call: Call, found: list[Report]) -> list[dict[str, Any]]:
     wanted = {
         i
         for r in found
-        for i in (r.reporter_id, r.target_id, r.assignee_id, r.resolved_by_id)
+        for i in (r.reporter_id, r.flagged_by_id, r.target_id, r.assignee_id, r.resolved_by_id)
         if i is not None
     }
     people = list((await call.session.exec(select(Actor).where(col(Actor.id).in_(wanted)))).all())
@@ -78,7 +78,7 @@ async def _entities(call: Call, found: list[Report]) -> list[dict[str, Any]]:
         out.append(
             entities.admin_report(
                 row,
-                reporter=admin.get(row.reporter_id) if row.reporter_id else None,
+                reporter=admin.get(row.reporter_id or row.flagged_by_id or 0),
                 target=admin[row.target_id],
                 assignee=admin.get(row.assignee_id) if row.assignee_id else None,
                 resolver=admin.get(row.resolved_by_id) if row.resolved_by_id else None,

@@ -31,11 +31,12 @@ NOTIFICATION_TYPES = {
     NotificationKind.reblog: "reblog",
     NotificationKind.update: "update",
     NotificationKind.warning: "moderation_warning",
-    # Porch's own: the outcome of the member's report or appeal (apps show unknown types
-    # plainly or skip them).
+    # Porch's own: the outcome of the member's report or appeal.
     NotificationKind.report_outcome: "report_outcome",
     NotificationKind.appeal_outcome: "appeal_outcome",
 }
+#: Listed only for apps that ask for them in `types[]`.
+PORCH_ONLY_TYPES = frozenset({NotificationKind.report_outcome, NotificationKind.appeal_outcome})
 
 
 def site(call: Call) -> Site:

@@ -79,8 +79,9 @@ def admin_report(
     statuses: list[dict[str, Any]],
     rules: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Admin::Report. `reporter` is None for a report another server sent (Porch keeps no
-    account for it; `origin_domain` says which server)."""
+    """Admin::Report. For a report another server sent, `account` is whoever sent the
+    Flag (Mastodon's instance actor), as Mastodon shows it, and `origin_domain` says
+    which server."""
     return {
         "id": str(row.id),
         "action_taken": row.state == ReportState.resolved,
@@ -118,7 +119,7 @@ def account_warning(
         "id": str(action.id),
         "action": WARNING_ACTIONS[ActionKind(action.kind)],
         "text": text,
-        "status_ids": [str(i) for i in action.post_ids] or None,
+        "status_ids": [str(i) for i in action.post_ids],
         "target_account": target,
         "appeal": appeal(found),
         "created_at": timestamp(action.created_at),
