@@ -163,6 +163,7 @@ async def test_a_warning_cites_the_norm_tells_both_and_is_appealed_once(
         assert report.state == ReportState.resolved
         told_ben = await moderation_notices.for_member(session, ben_id)
         assert told_ben[0].kind == NoticeKind.warning and "Be kind." in told_ben[0].text
+        assert "ana" not in told_ben[0].text.lower()  # never who reported
         told_ana = await moderation_notices.for_member(session, ana_id)
         assert told_ana[0].kind == NoticeKind.report_outcome
         assert "took action" in told_ana[0].text and "ben" not in told_ana[0].text
@@ -323,3 +324,22 @@ async def test_only_moderators_act_and_only_admins_act_on_moderators(
         )
         kinds = (await session.exec(select(ModerationAction.kind))).all()
         assert kinds == ["warn"]
+
+
+async def test_a_post_the_reporter_cannot_see_cannot_be_reported(
+    app, settings, clock, people
+) -> None:
+    ben = people["ben"]
+    hidden = await ben.post("For my followers only", visibility="followers")
+    await publish_due(app, clock, 30)
+    ana_id, ben_id = await ids(app, "ana", "ben")
+    async with app.state.sessions() as session:
+        with pytest.raises(Invalid, match=f"Post {hidden} is not one of @ben's posts you can see"):
+            await reports.file(
+                session,
+                settings,
+                reporter_id=ana_id,
+                target_id=ben_id,
+                post_ids=[hidden],
+                now=clock.now(),
+            )
