@@ -69,6 +69,7 @@ async def on_flag(
         try:
             await reports.receive_flag(
                 session,
+                fed.settings,
                 origin_domain=origin,
                 sender_id=signer.id,
                 uri=uri,

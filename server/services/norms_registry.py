@@ -843,6 +843,18 @@ REGISTRY: tuple[Norm, ...] = (
         unit="reports",
     ),
     Norm(
+        "reports.flags_per_day",
+        "Moderation",
+        "Reports another server can send in a day",
+        "How many reports (Flags) one other server can add to the queue in 24 hours; "
+        "more are refused, so no server can flood the moderators.",
+        "int",
+        50,
+        1,
+        10000,
+        unit="reports",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -232,6 +232,7 @@ async def forward(
 
 async def receive_flag(
     session: AsyncSession,
+    settings: Settings,
     *,
     origin_domain: str,
     sender_id: int | None,
@@ -248,6 +249,21 @@ async def receive_flag(
     known = (await session.exec(select(Report).where(Report.uri == uri))).first()
     if known is not None:
         return known
+    limit = int((await norms.current(session, settings))["reports.flags_per_day"])
+    recent = await session.exec(
+        select(func.count())
+        .select_from(Report)
+        .where(
+            Report.origin_domain == origin_domain.lower(),
+            col(Report.created_at) > now - timedelta(days=1),
+        )
+    )
+    if int(recent.one()) >= limit:
+        raise RateLimited(
+            f"{origin_domain} has sent as many reports today as this server takes from one "
+            f"server in a day ({limit}).",
+            retry_after=24 * 3600,
+        )
     target = await _target(session, target_id)
     if not target.is_local:
         raise Invalid("A Flag can only report someone on this server.")

@@ -23,7 +23,7 @@ from server.models import (
     Report,
     ReportedPost,
 )
-from server.services import domains, moderation, reports
+from server.services import domains, moderation, norms, reports
 from tests.federation.conftest import World
 from tests.federation.mastodon_double import MASTODON, Scene, scene_fixture  # noqa: F401
 from tests.federation.test_flows import find_and_follow
@@ -185,3 +185,26 @@ async def test_a_suspended_remote_account_stops_federating_here(scene: Scene) ->
     assert await scene.rows(Like) == []
     assert (await scene.ana.client.get(page)).status_code == 404  # her posts are gone
     assert await scene.rows(Follow) == []  # follows both ways ended
+
+
+async def test_a_server_cannot_flood_the_queue_with_flags(scene: Scene) -> None:
+    key = serve_instance_actor(scene)
+    async with scene.session() as session:
+        await norms.change(
+            session,
+            scene.app.state.settings,
+            "reports.flags_per_day",
+            "1",
+            reason="a small community",
+            actor_id=None,
+            now=scene.clock.now(),
+        )
+    assert (await flag(scene, key)).status_code == 202
+    again = await flag(scene, key, id=f"https://{MASTODON}/flags/again")
+    assert again.status_code == 400
+    assert "as many reports today" in again.json()["error"]
+    assert len(await scene.rows(Report)) == 1
+    scene.clock.advance(24 * 3600 + 1)
+    later = await flag(scene, key, id=f"https://{MASTODON}/flags/tomorrow")
+    assert later.status_code == 202, later.text
+    assert len(await scene.rows(Report)) == 2
