@@ -14,12 +14,19 @@ from server.models import Appeal, ModerationAction, NoticeKind
 from server.services import moderation_notices
 from server.services.notifications import NotificationView
 
+MODERATION_KINDS = frozenset(moderation_notices.KINDS.values())
+
 
 async def of_notifications(
     session: AsyncSession, items: Sequence[NotificationView], accounts: dict[int, dict[str, Any]]
 ) -> dict[int, dict[str, Any]]:
     """Extra fields by notification id, for the moderation notifications among `items`."""
-    ids = [i.notification.id for i in items if i.notification.id is not None]
+    # Only moderation kinds have a notice: most pages cost no query at all.
+    ids = [
+        i.notification.id
+        for i in items
+        if i.notification.id is not None and i.notification.kind in MODERATION_KINDS
+    ]
     notices = await moderation_notices.of(session, ids) if ids else {}
     if not notices:
         return {}
