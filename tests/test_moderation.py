@@ -164,8 +164,11 @@ async def test_a_warning_cites_the_norm_tells_both_and_is_appealed_once(
         told_ben = await moderation_notices.for_member(session, ben_id)
         assert told_ben[0].kind == NoticeKind.warning and "Be kind." in told_ben[0].text
         assert "ana" not in told_ben[0].text.lower()  # never who reported
+        told_cleo = await moderation_notices.for_member(session, cleo_id)
+        assert [n.kind for n in told_cleo] == [NoticeKind.new_report]
+        assert told_cleo[0].report_id == report.id
         told_ana = await moderation_notices.for_member(session, ana_id)
-        assert told_ana[0].kind == NoticeKind.report_outcome
+        assert [n.kind for n in told_ana] == [NoticeKind.report_outcome]
         assert "took action" in told_ana[0].text and "ben" not in told_ana[0].text
         # Ben appeals, once.
         made = await appeals.appeal(

@@ -189,6 +189,7 @@ class NoticeKind(StrEnum):
     warning = "warning"  # an action about them (a warning, a limit, deleted posts)
     report_outcome = "report_outcome"  # their report was handled
     appeal_outcome = "appeal_outcome"  # their appeal was decided
+    new_report = "new_report"  # to moderators: a report arrived
 
 
 class ModerationNotice(SQLModel, table=True):

@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     warning = "warning"  # Mastodon's moderation_warning
     report_outcome = "report_outcome"
     appeal_outcome = "appeal_outcome"
+    new_report = "new_report"  # to moderators: Mastodon's admin.report
 
 
 class Notification(SQLModel, table=True):

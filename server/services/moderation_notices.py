@@ -13,12 +13,21 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, ModerationNotice, NoticeKind, Notification, NotificationKind
+from server.models import (
+    Actor,
+    ModerationNotice,
+    NoticeKind,
+    Notification,
+    NotificationKind,
+    Report,
+)
+from server.services import roles
 
 KINDS = {
     NoticeKind.warning: NotificationKind.warning,
     NoticeKind.report_outcome: NotificationKind.report_outcome,
     NoticeKind.appeal_outcome: NotificationKind.appeal_outcome,
+    NoticeKind.new_report: NotificationKind.new_report,
 }
 
 
@@ -32,15 +41,17 @@ async def tell(
     action_id: int | None = None,
     report_id: int | None = None,
     appeal_id: int | None = None,
+    from_actor_id: int | None = None,
 ) -> ModerationNotice | None:
-    """Tell a local member, in the caller's transaction; None for people elsewhere."""
+    """Tell a local member, in the caller's transaction; None for people elsewhere. The
+    notification comes from the member's own account unless `from_actor_id` says who."""
     recipient = await session.get(Actor, recipient_id)
     if recipient is None or not recipient.is_local:
         return None
     note = Notification(
         recipient_id=recipient_id,
         kind=KINDS[kind],
-        from_actor_id=recipient_id,
+        from_actor_id=from_actor_id or recipient_id,
         post_id=None,
         created_at=now,
     )
@@ -57,6 +68,28 @@ async def tell(
     )
     session.add(notice)
     return notice
+
+
+async def tell_moderators(session: AsyncSession, report: Report, now: datetime) -> None:
+    """Tell every moderator and admin (but the reporter and the person reported) that a
+    report arrived, in the caller's transaction; as Mastodon, it comes from whoever
+    reported (the sending server's actor for a Flag)."""
+    target = await session.get(Actor, report.target_id)
+    sender = report.reporter_id or report.flagged_by_id or report.target_id
+    where = f" from {report.origin_domain}" if report.origin_domain else ""
+    text = f"A report{where} about @{target.handle if target else 'someone'} is in the queue."
+    for moderator in await roles.moderators(session):
+        if moderator.id is None or moderator.id in (report.reporter_id, report.target_id):
+            continue
+        await tell(
+            session,
+            recipient_id=moderator.id,
+            kind=NoticeKind.new_report,
+            text=text,
+            report_id=report.id,
+            from_actor_id=sender,
+            now=now,
+        )
 
 
 async def of(

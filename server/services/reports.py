@@ -27,7 +27,7 @@ from server.models import (
     ReportState,
 )
 from server.models.moderation import REPORT_STATES
-from server.services import audit, citations, norms, outbox, roles, states
+from server.services import audit, citations, moderation_notices, norms, outbox, roles, states
 from server.services.errors import Conflict, Invalid, NotFound, RateLimited
 from server.services.visibility import visible_to
 
@@ -170,6 +170,7 @@ async def file(
     await _store(session, report, snapshots)
     if report.forward:
         await _send_flag(session, report, reporter_id, now)
+    await moderation_notices.tell_moderators(session, report, now)
     await session.commit()
     return report
 
@@ -282,6 +283,7 @@ async def receive_flag(
         updated_at=now,
     )
     await _store(session, report, snapshots)
+    await moderation_notices.tell_moderators(session, report, now)
     await session.commit()
     return report
 

@@ -95,6 +95,16 @@ def test_a_moderator_works_the_queue_through_the_admin_api(server: Running) -> N
     cleo = Mastodon(access_token=admin_token(server, "cleo"), api_base_url=server.base)
     assert cleo.account_verify_credentials()["role"]["name"] == "Moderator"
 
+    # Cleo, a moderator, is told a report arrived, as Mastodon's admin.report.
+    with httpx.Client(
+        base_url=server.base, headers={"Authorization": f"Bearer {admin_token(server, 'cleo')}"}
+    ) as raw:
+        told = raw.get("/api/v1/notifications", params={"types[]": "admin.report"}).json()
+    assert [n["report"]["id"] for n in told] == [str(filed["id"])]
+    assert told[0]["account"]["username"] == "ana"
+    assert told[0]["report"]["target_account"]["username"] == "ben"
+    assert_shape("Notification", told[0])
+    assert_shape("Report", told[0]["report"])
     queue = cleo.admin_reports()
     assert [str(r["id"]) for r in queue] == [str(filed["id"])]
     shown = cleo.admin_report(filed["id"])

@@ -10,7 +10,7 @@ from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import NotificationKind
-from server.services import notifications
+from server.services import notifications, roles
 
 
 def _kinds(call: Call) -> set[NotificationKind] | None:
@@ -22,6 +22,10 @@ def _kinds(call: Call) -> set[NotificationKind] | None:
     wanted, unwanted = call.params.texts("types"), call.params.texts("exclude_types")
     names = render.NOTIFICATION_TYPES
     usual = set(names) - render.PORCH_ONLY_TYPES
+    if not roles.can_moderate(call.member):
+        # Someone who no longer moderates no longer reads the reports they were told of.
+        names = {k: n for k, n in names.items() if k is not NotificationKind.new_report}
+        usual.discard(NotificationKind.new_report)
     if not wanted and not unwanted:
         return usual
     kinds = {k for k, name in names.items() if name in wanted} if wanted else usual

@@ -34,6 +34,7 @@ NOTIFICATION_TYPES = {
     # Porch's own: the outcome of the member's report or appeal.
     NotificationKind.report_outcome: "report_outcome",
     NotificationKind.appeal_outcome: "appeal_outcome",
+    NotificationKind.new_report: "admin.report",
 }
 #: Listed only for apps that ask for them in `types[]`.
 PORCH_ONLY_TYPES = frozenset({NotificationKind.report_outcome, NotificationKind.appeal_outcome})
@@ -143,7 +144,9 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
     rendered = {int(s["id"]): s for s in await statuses(call, list(views.values()))}
     people = await accounts(call, list({n.from_actor.id: n.from_actor for n in items}.values()))
     by_id = {int(a["id"]): a for a in people}
-    warnings = await moderation_render.of_notifications(call.session, items, by_id)
+    warnings = await moderation_render.of_notifications(
+        call.session, items, by_id, lambda people: accounts(call, people)
+    )
     out = []
     for item in items:
         note = item.notification
