@@ -150,6 +150,9 @@ def test_a_moderator_works_the_queue_through_the_admin_api(server: Running) -> N
     cleo.admin_account_moderate(ben_id, "silence", text="Keeps at it")
     second = ana.report(ben_id, comment="Again")
     assert cleo.admin_report(second["id"])["target_account"]["silenced"] is True
+    shown_ben = cleo.admin_account(ben_id)
+    assert shown_ben["silenced"] is True and shown_ben["suspended"] is False
+    assert shown_ben["email"] == "ben@example.com"
 
 
 def test_members_are_refused_every_admin_route(server: Running) -> None:
@@ -164,6 +167,7 @@ def test_members_are_refused_every_admin_route(server: Running) -> None:
         ("POST", f"/api/v1/admin/reports/{filed['id']}/unassign"),
         ("POST", f"/api/v1/admin/reports/{filed['id']}/resolve"),
         ("POST", f"/api/v1/admin/reports/{filed['id']}/reopen"),
+        ("GET", f"/api/v1/admin/accounts/{ben_id}"),
         ("POST", f"/api/v1/admin/accounts/{ben_id}/action"),
     ]
     with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}) as client:

@@ -160,6 +160,16 @@ async def reopen(call: Call) -> Response:
     return await _one(call, done.id)
 
 
+@endpoint("admin:read:accounts")
+async def show_account(call: Call) -> Response:
+    """GET /api/v1/admin/accounts/:id: anyone Porch knows, with their standing here."""
+    _moderator(call)
+    actor = await call.session.get(Actor, call.path_id())
+    if actor is None or actor.acct_key.startswith("!"):
+        raise ApiError(404, "Record not found")
+    return JSONResponse((await _admin_accounts(call, [actor]))[actor.id or 0])
+
+
 @endpoint("admin:write:accounts")
 async def account_action(call: Call) -> Response:
     """POST /api/v1/admin/accounts/:id/action: none (a warning), silence (limit), disable

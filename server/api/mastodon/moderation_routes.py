@@ -19,5 +19,6 @@ routes: list[BaseRoute] = [
     Route(f"{REPORTS}/unassign", admin.unassign, methods=POST),
     Route(f"{REPORTS}/resolve", admin.resolve, methods=POST),
     Route(f"{REPORTS}/reopen", admin.reopen, methods=POST),
+    Route("/api/v1/admin/accounts/{id}", admin.show_account, methods=GET),
     Route("/api/v1/admin/accounts/{id}/action", admin.account_action, methods=POST),
 ]
