@@ -91,6 +91,9 @@ async def signer(fed: Federation, session: AsyncSession, signed: IncomingRequest
             if refresh:
                 raise Refused(401, str(exc)) from exc
             continue
+        if actor.suspended_at is not None:
+            # Suspended by moderators here (or gone): nothing more from them is taken.
+            raise Refused(403, "This account is suspended on this server.")
         if kept is None:
             fed.signers.keep(parsed.key_id, fed.bus, fed.policies, (actor, pem), generation)
         return actor

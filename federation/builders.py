@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import outgoing
+from federation import keys, outgoing
 from federation.documents import note_source, person_document
 from federation.runtime import Federation
-from server.models import Actor, OutboxItem, OutboxKind, Post, Visibility
+from server.models import Actor, OutboxItem, OutboxKind, Post, Report, ReportedPost, Visibility
 from server.services import follows, outbox
 from server.urls import Urls
 
@@ -58,6 +59,8 @@ class Built:
 
     activity: dict[str, Any]
     inboxes: list[str]
+    #: Who signs it when not the row's actor: the instance, for a forwarded report.
+    signer_id: int | None = None
 
 
 Builder = Callable[[Outgoing], Awaitable[Built | None]]
@@ -227,6 +230,29 @@ async def build_update_actor(out: Outgoing) -> Built | None:
     return Built(outgoing.update_from_person(doc, followers, token), await followers_inboxes(out))
 
 
+async def build_flag(out: Outgoing) -> Built | None:
+    """A report forwarded to the reported person's server, as Mastodon sends it: from the
+    instance actor, signed by it, naming the account and posts, never the reporter."""
+    flagged = outbox.read(out.item, outbox.Flagged)
+    report = await out.session.get(Report, flagged.report_id)
+    target = await out.target()
+    if report is None or target is None or not target.uri or not target.inbox_url:
+        return None
+    uris = await out.session.exec(
+        select(ReportedPost.uri)
+        .where(ReportedPost.report_id == report.id, col(ReportedPost.uri).is_not(None))
+        .order_by(col(ReportedPost.id))
+    )
+    instance = await keys.instance_actor(out.session, out.urls)
+    activity = outgoing.flag_from_report(
+        out.urls.activity("flag", flagged.activity_id),
+        out.urls.instance_actor(),
+        [target.uri, *(u for u in uris.all() if u)],
+        report.comment,
+    )
+    return Built(activity, [target.inbox_url], signer_id=instance.id)
+
+
 async def build_nothing(out: Outgoing) -> Built | None:
     """Kinds recorded but not (yet) sent to anyone."""
     return None
@@ -248,4 +274,5 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.undo_block: undoing(build_block),
     OutboxKind.update_actor: build_update_actor,
     OutboxKind.delete_actor: build_nothing,
+    OutboxKind.flag: build_flag,
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import deletions, incoming
+from federation import deletions, flags, incoming
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
@@ -382,4 +382,5 @@ HANDLERS: dict[str, Handler] = {
     "Like": on_like,
     "Announce": on_announce,
     "Block": on_block,
+    "Flag": flags.on_flag,
 }

@@ -71,7 +71,7 @@ async def _fan_out(fed: Federation, session: AsyncSession, item: OutboxItem) -> 
         session.add(
             Delivery(
                 outbox_item_id=item.id,
-                actor_id=item.actor_id,
+                actor_id=built.signer_id or item.actor_id,
                 inbox_url=inbox,
                 domain=domain,
                 body=body,

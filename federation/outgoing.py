@@ -338,6 +338,22 @@ def update_from_person(actor_doc: dict[str, Any], followers: str, token: str) ->
     )
 
 
+def flag_from_report(
+    activity_id: str, instance_actor: str, objects: list[str], comment: str
+) -> dict[str, Any]:
+    """Flag of an account and its posts (`objects`, the account first), as Mastodon's
+    ActivityPub::FlagSerializer sends it: from the instance actor, the comment as content."""
+    return document(
+        {
+            "id": activity_id,
+            "type": "Flag",
+            "actor": instance_actor,
+            "content": comment,
+            "object": objects,
+        }
+    )
+
+
 def ordered_collection(collection_id: str, total: int, first: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"id": collection_id, "type": "OrderedCollection", "totalItems": total}
     if first is not None:

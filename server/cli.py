@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_counters, cli_feeds, datadir
+from server import cli_counters, cli_feeds, cli_roles, datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
@@ -177,7 +177,7 @@ def cmd_user_list(args: argparse.Namespace) -> None:
         print("No members yet. Create one with: porch user create NAME --email E --admin")
     for item in found:
         print(
-            f"{item.actor.username:<30} {item.member.email:<40} {item.member.role:<7} {item.member.state}"
+            f"{item.actor.username:<30} {item.member.email:<40} {item.member.role:<9} {item.member.state}"
         )
 
 
@@ -332,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
         sub = user.add_parser(name, help=f"{name} a member")
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
+    cli_roles.register(user)
     norm = commands.add_parser("norms", help="the community's norms").add_subparsers(
         dest="norms_command", required=True
     )

@@ -99,6 +99,8 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "moderation_notices, audit_entries, appeals, account_notes, reported_posts, "
+    "moderation_actions, reports, "
     "hidden_replies, feed_entries, feed_floors, post_counters, actor_counters, "
     "ranked_snapshots, reply_facts, thread_signals, "
     "link_opens, "

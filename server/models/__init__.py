@@ -19,6 +19,20 @@ from server.models.follows import Follow, FollowState
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
 from server.models.markers import Marker
+from server.models.moderation import (
+    AccountNote,
+    ActionKind,
+    Appeal,
+    AppealState,
+    AuditEntry,
+    ModerationAction,
+    ModerationNotice,
+    NoticeKind,
+    Report,
+    ReportCategory,
+    ReportedPost,
+    ReportState,
+)
 from server.models.norms import NormChange, NormValue
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
@@ -41,6 +55,18 @@ from server.models.stewardship import HiddenReply
 
 __all__ = [
     "HiddenReply",
+    "AccountNote",
+    "ActionKind",
+    "Appeal",
+    "AppealState",
+    "AuditEntry",
+    "ModerationAction",
+    "ModerationNotice",
+    "NoticeKind",
+    "Report",
+    "ReportCategory",
+    "ReportedPost",
+    "ReportState",
     "ActorCounter",
     "PostCounter",
     "FeedEntry",

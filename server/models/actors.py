@@ -35,6 +35,9 @@ class Actor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     #: Set while the person is suspended: their posts disappear from every read path.
     suspended_at: datetime | None = Field(default=None)
+    #: Set while moderators limit the person: their posts stay off public timelines and
+    #: out of the notifications of people who do not follow them (as a limited server's).
+    limited_at: datetime | None = Field(default=None)
     #: "Person" for members; remote actors keep their type ("Service" is a bot).
     actor_type: str = Field(default="Person", max_length=32)
     discoverable: bool = Field(default=True)
@@ -80,6 +83,7 @@ class ActorKey(SQLModel, table=True):
 
 class MemberRole(StrEnum):
     member = "member"
+    moderator = "moderator"  # handles reports; cannot change norms or roles
     admin = "admin"
 
 

@@ -30,6 +30,7 @@ class OutboxKind(StrEnum):
     undo_block = "undo_block"
     update_actor = "update_actor"
     delete_actor = "delete_actor"
+    flag = "flag"  # a report forwarded to the reported account's server
 
 
 class OutboxItem(SQLModel, table=True):

@@ -21,6 +21,12 @@ class NotificationKind(StrEnum):
     update = "update"
     #: The thread's author hid the recipient's reply (only where the norm tells them).
     reply_hidden = "reply_hidden"
+    #: Moderation: an action about the member, the outcome of their report or appeal
+    #: (what it says is in a ModerationNotice).
+    warning = "warning"  # Mastodon's moderation_warning
+    report_outcome = "report_outcome"
+    appeal_outcome = "appeal_outcome"
+    new_report = "new_report"  # to moderators: Mastodon's admin.report
 
 
 class Notification(SQLModel, table=True):

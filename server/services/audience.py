@@ -132,7 +132,7 @@ async def _public_ones(session: AsyncSession, facts: _Facts, wanting: set[Reader
     post, author = facts.post, facts.author
     if post.visibility != Visibility.public or not wanting:
         return set()
-    limited = await _limited(session, author.domain)
+    limited = author.limited_at is not None or await _limited(session, author.domain)
     local = author.domain is None
     tags: set[str] = set()
     if any(r.tag is not None for r in wanting):

@@ -842,6 +842,30 @@ REGISTRY: tuple[Norm, ...] = (
         1.0,
     ),
     Norm(
+        "reports.per_day",
+        "Moderation",
+        "Reports a member can file in a day",
+        "How many reports one member can send in 24 hours; more wait until the next day, "
+        "so the queue stays something moderators can read.",
+        "int",
+        20,
+        1,
+        1000,
+        unit="reports",
+    ),
+    Norm(
+        "reports.flags_per_day",
+        "Moderation",
+        "Reports another server can send in a day",
+        "How many reports (Flags) one other server can add to the queue in 24 hours; "
+        "more are refused, so no server can flood the moderators.",
+        "int",
+        50,
+        1,
+        10000,
+        unit="reports",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    and_,
     bindparam,
     delete,
     event,
@@ -165,7 +166,8 @@ def add(
 
 
 def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> ColumnElement[bool]:
-    """People on limited servers reach a member's notifications only if followed."""
+    """People on limited servers, and people moderators limited, reach a member's
+    notifications only if followed."""
     limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
     followed = exists(
         select(Follow.id).where(
@@ -174,7 +176,12 @@ def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> Colu
             Follow.state == FollowState.accepted,
         )
     )
-    return or_(col(sender.domain).is_(None), col(sender.domain).not_in(limited), followed)
+    not_limited = and_(
+        col(sender.limited_at).is_(None),
+        or_(col(sender.domain).is_(None), col(sender.domain).not_in(limited)),
+    )
+    # A member's own moderation notices come from their own account.
+    return or_(not_limited, followed, col(sender.id) == recipient_id)
 
 
 async def for_member(

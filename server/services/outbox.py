@@ -61,6 +61,12 @@ class Unboost(Payload):
     post_id: int
 
 
+class Flagged(Minted):
+    """A report forwarded to another server: the report is read when the Flag is built."""
+
+    report_id: int
+
+
 #: Which payload each kind keeps; `record` refuses any other.
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.create: Nothing,
@@ -78,6 +84,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.undo_block: Sent,
     OutboxKind.update_actor: Minted,
     OutboxKind.delete_actor: Nothing,
+    OutboxKind.flag: Flagged,
 }
 
 

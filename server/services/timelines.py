@@ -157,6 +157,8 @@ async def public(
         where += [col(Actor.domain).is_not(None), col(Actor.domain).not_in(_limited())]
     else:
         where.append(or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(_limited())))
+    # People moderators limited stay out, as a limited server's do.
+    where.append(col(Actor.limited_at).is_(None))
     if only_media:
         where.append(col(Post.id).in_(select(Attachment.post_id)))
     return await _page(session, viewer_id, where, window)
@@ -192,6 +194,7 @@ async def tagged(
         col(Post.visibility) == Visibility.public,
         # Limited servers stay out of public timelines (their followers still see them).
         or_(col(Actor.domain).is_(None), col(Actor.domain).not_in(limited)),
+        col(Actor.limited_at).is_(None),
     ]
     return await _page(session, viewer_id, where, window)
 

@@ -10,16 +10,25 @@ from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import NotificationKind
-from server.services import notifications
+from server.services import notifications, roles
 
 
 def _kinds(call: Call) -> set[NotificationKind] | None:
-    """Porch's kinds for `types[]` and `exclude_types[]` (unknown Mastodon types match none)."""
+    """Porch's kinds for `types[]` and `exclude_types[]` (unknown Mastodon types match none).
+
+    Porch's own types (the outcome of a report or an appeal) reach only apps that ask for
+    them by name: an app that decodes the type strictly would fail on the whole list.
+    """
     wanted, unwanted = call.params.texts("types"), call.params.texts("exclude_types")
-    if not wanted and not unwanted:
-        return None
     names = render.NOTIFICATION_TYPES
-    kinds = {k for k, name in names.items() if name in wanted} if wanted else set(names)
+    usual = set(names) - render.PORCH_ONLY_TYPES
+    if not roles.can_moderate(call.member):
+        # Someone who no longer moderates no longer reads the reports they were told of.
+        names = {k: n for k, n in names.items() if k is not NotificationKind.new_report}
+        usual.discard(NotificationKind.new_report)
+    if not wanted and not unwanted:
+        return usual
+    kinds = {k for k, name in names.items() if name in wanted} if wanted else usual
     return {k for k in kinds if names[k] not in unwanted}
 
 

@@ -9,6 +9,7 @@ from server.api.mastodon import (
     instance,
     lists,
     media,
+    moderation_routes,
     notifications,
     oauth,
     search,
@@ -142,4 +143,5 @@ routes: list[BaseRoute] = [
     Route("/api/v2/media", media.upload, methods=POST),
     Route(f"{V1}/media/{{id}}", media.show, methods=GET),
     Route(f"{V1}/media/{{id}}", media.update, methods=PUT),
+    *moderation_routes.routes,
 ]
