@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from server.models import Actor, MemberRole, ModerationAction, Report
-from server.services import audit, roles
+from server.services import audit, reports, roles
 from tests.conftest import Person, csrf_from
 from tests.test_admin import make_admin
 from tests.test_web_reports import actor_id, harsh_reply, send_report
@@ -224,8 +224,8 @@ async def test_an_admin_reads_and_searches_the_audit_log(app, clock, people) -> 
     assert "warned" in by_kind and "resolved a report" not in by_kind
     # An account matches what they did and what was done to them.
     by_person = (await admin.get("/admin/audit?q=@cleo")).text
-    assert "warned" in by_person and "changed a role" in by_person  # Cleo made a moderator
-    assert "changed a role" not in (await admin.get("/admin/audit?q=@ben")).text
+    assert "warned" in by_person and "changed the role of" in by_person  # Cleo made a moderator
+    assert "changed the role of" not in (await admin.get("/admin/audit?q=@ben")).text
     assert "Nothing matches." in (await admin.get("/admin/audit?q=nobody_here")).text
     assert (await admin.get("/admin/audit?verb=drop")).status_code == 400
     await admin.aclose()
@@ -311,3 +311,47 @@ async def test_a_report_that_does_not_exist_is_a_404(app, clock, people) -> None
     await make_moderator(app, clock, "cleo")
     assert (await people["cleo"].client.get("/moderation/reports/424242")).status_code == 404
     assert (await people["cleo"].client.get("/moderation/reports/nope")).status_code == 404
+
+
+async def test_a_report_from_another_server_shows_the_server_not_a_person(
+    app, clock, people
+) -> None:
+    await make_moderator(app, clock, "cleo")
+    ben_id = await actor_id(app, "ben")
+    async with app.state.sessions() as session:
+        flagged = await reports.receive_flag(
+            session,
+            origin_domain="mastodon.example",
+            uri="https://mastodon.example/flags/1",
+            target_id=ben_id,
+            post_ids=[],
+            comment="<script>alert('spam')</script> from our side",
+            now=clock.now(),
+        )
+    queue = (await people["cleo"].client.get("/moderation")).text
+    assert "from mastodon.example" in queue
+    page = (await people["cleo"].client.get(f"/moderation/reports/{flagged.id}")).text
+    assert "sent by the server mastodon.example" in page
+    # What another server wrote is shown as text, never run as markup.
+    assert "&lt;script&gt;alert(&#39;spam&#39;)&lt;/script&gt; from our side" in page
+    assert "<script>alert" not in page
+    assert "Send it to" not in page  # a Flag is not sent back
+
+
+async def test_deleting_the_reported_posts_from_the_report_page(app, clock, people) -> None:
+    report_id, reply = await reported(app, clock, people)
+    done = await decide(people["cleo"], report_id, kind="delete_posts", norm="rule:1", reason="Jab")
+    assert done.status_code == 303
+    assert (await people["ana"].client.get(f"/@ben/{reply}")).status_code == 404
+    page = (await people["cleo"].client.get(f"/moderation/reports/{report_id}")).text
+    assert "what a silly take, honestly" in page and "deleted since" in page
+    standing = (await people["ben"].client.get("/settings/standing")).text
+    assert "Some of your posts were removed" in standing
+
+
+async def test_suspending_from_the_report_page_ends_bens_session(app, clock, people) -> None:
+    report_id, _ = await reported(app, clock, people)
+    done = await decide(people["cleo"], report_id, kind="suspend", norm="rule:1", reason="Again")
+    assert done.status_code == 303
+    assert 'href="/@ben"' not in (await people["ben"].client.get("/")).text
+    assert (await people["ben"].client.get("/settings/standing")).status_code == 303

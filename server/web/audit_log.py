@@ -33,6 +33,25 @@ VERBS = {
     "role.set": "Changed a role",
 }
 
+#: How an entry reads: "@cleo warned @ben", "@cleo resolved a report about @ben".
+SENTENCES = {
+    "action.dismiss": "dismissed a report about",
+    "action.warn": "warned",
+    "action.delete_posts": "deleted posts of",
+    "action.limit": "limited",
+    "action.suspend": "suspended",
+    "report.resolve": "resolved a report about",
+    "report.assign": "took a report about",
+    "report.unassign": "let go of a report about",
+    "report.reopen": "reopened a report about",
+    "report.forward": "forwarded a report about",
+    "appeal.file": "appealed a decision",
+    "appeal.approve": "granted the appeal of",
+    "appeal.reject": "turned down the appeal of",
+    "note.add": "added a note on",
+    "role.set": "changed the role of",
+}
+
 
 async def audit_page(request: Request) -> Response:
     """GET /admin/audit?q=&verb=&before=: entries matching a handle or words, by kind."""
@@ -56,4 +75,5 @@ async def audit_page(request: Request) -> Response:
                 {"q": words, "verb": verb, "before": found[-1].entry.id}
             )
         context = {"entries": found, "q": words, "verb": verb, "verbs": VERBS, "older": older}
+        context["sentences"] = SENTENCES
         return await render(request, session, "admin_audit.html", context, me=me)
