@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from server.models import Actor, MemberRole, ModerationAction, Report
+from server.models import MemberRole, ModerationAction, Report
 from server.services import audit, reports, roles
 from tests.conftest import Person, csrf_from
 from tests.test_admin import make_admin
@@ -137,50 +137,6 @@ async def test_a_refused_decision_says_why_and_keeps_the_choices(app, clock, peo
         assert (await session.exec(select(ModerationAction))).all() == []
         report = await session.get(Report, report_id)
         assert report is not None and report.state == "open"
-
-
-async def test_ben_appeals_once_and_cleo_grants_it_lifting_the_limit(app, clock, people) -> None:
-    report_id, _ = await reported(app, clock, people)
-    ben, cleo = people["ben"], people["cleo"]
-    limited = await decide(cleo, report_id, kind="limit", norm="rule:1", reason="Repeated jabs")
-    assert limited.status_code == 303
-    standing = (await ben.client.get("/settings/standing")).text
-    assert "Your account is limited for now." in standing
-    action = int(re.search(r'id="action-(\d+)"', standing).group(1))  # type: ignore[union-attr]
-
-    token = await csrf_from(ben.client, "/settings/standing")
-    empty = await ben.client.post(
-        f"/settings/standing/{action}/appeal", data={"csrf_token": token, "text": " "}
-    )
-    assert empty.status_code == 422 and "Say why the decision should change." in empty.text
-    sent = await ben.client.post(
-        f"/settings/standing/{action}/appeal",
-        data={"csrf_token": token, "text": "It was a joke between neighbours."},
-    )
-    assert sent.status_code == 303
-    again = await ben.client.post(
-        f"/settings/standing/{action}/appeal", data={"csrf_token": token, "text": "Please"}
-    )
-    assert again.status_code == 409 and "appealed this decision already" in again.text
-
-    queue = (await cleo.client.get("/moderation")).text
-    assert "It was a joke between neighbours." in queue
-    appeal = int(re.search(r'action="/moderation/appeals/(\d+)"', queue).group(1))  # type: ignore[union-attr]
-    token = await csrf_from(cleo.client, "/moderation")
-    granted = await cleo.client.post(
-        f"/moderation/appeals/{appeal}",
-        data={"csrf_token": token, "decision": "approve", "outcome": "Fair: it reads as a joke."},
-    )
-    assert granted.status_code == 303
-    assert "No appeals are waiting." in (await cleo.client.get("/moderation")).text
-    told = (await ben.client.get("/notifications")).text
-    assert "Moderators granted your appeal" in told and "Fair: it reads as a joke." in told
-    standing = (await ben.client.get("/settings/standing")).text
-    assert "Your account is limited" not in standing.split("<h2")[0]
-    assert "granted" in standing
-    async with app.state.sessions() as session:
-        ben_actor = await session.get(Actor, await actor_id(app, "ben"))
-        assert ben_actor is not None and ben_actor.limited_at is None
 
 
 async def test_moderators_take_reports_keep_notes_and_reopen(app, clock, people) -> None:
@@ -347,11 +303,3 @@ async def test_deleting_the_reported_posts_from_the_report_page(app, clock, peop
     assert "what a silly take, honestly" in page and "deleted since" in page
     standing = (await people["ben"].client.get("/settings/standing")).text
     assert "Some of your posts were removed" in standing
-
-
-async def test_suspending_from_the_report_page_ends_bens_session(app, clock, people) -> None:
-    report_id, _ = await reported(app, clock, people)
-    done = await decide(people["cleo"], report_id, kind="suspend", norm="rule:1", reason="Again")
-    assert done.status_code == 303
-    assert 'href="/@ben"' not in (await people["ben"].client.get("/")).text
-    assert (await people["ben"].client.get("/settings/standing")).status_code == 303

@@ -81,6 +81,8 @@ routes = [
     Route("/reports", reporting.sent, methods=["GET"]),
     Route("/settings/standing", standing.standing_page, methods=["GET"]),
     Route("/settings/standing/{action_id}/appeal", standing.appeal, methods=["POST"]),
+    Route("/suspended", standing.suspended_page, methods=["GET"]),
+    Route("/suspended/{action_id}/appeal", standing.appeal, methods=["POST"]),
     Route("/moderation", moderating.queue, methods=["GET"]),
     Route("/moderation/reports/{report_id}", moderating.report, methods=["GET"]),
     *(
