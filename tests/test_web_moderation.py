@@ -303,3 +303,32 @@ async def test_deleting_the_reported_posts_from_the_report_page(app, clock, peop
     assert "what a silly take, honestly" in page and "deleted since" in page
     standing = (await people["ben"].client.get("/settings/standing")).text
     assert "Some of your posts were removed" in standing
+
+
+async def test_a_moderator_reported_never_learns_by_whom_nor_decides_it(app, clock, people) -> None:
+    await make_moderator(app, clock, "cleo")
+    cleo_id = await actor_id(app, "cleo")
+    sent = await send_report(people["ben"], cleo_id, category="other", comment="Cleo was curt")
+    assert sent.status_code == 303
+    async with app.state.sessions() as session:
+        (report,) = (await session.exec(select(Report))).all()
+    cleo = people["cleo"]
+    queue = (await cleo.client.get("/moderation")).text
+    assert "A report about you" in queue
+    assert "@ben" not in queue and f"/moderation/reports/{report.id}" not in queue
+    page = await cleo.client.get(f"/moderation/reports/{report.id}")
+    assert page.status_code == 403 and "Cleo was curt" not in page.text
+    token = await csrf_from(cleo.client, "/moderation")
+    for form in ("act", "assign", "reopen", "forward", "note"):
+        refused = await cleo.client.post(
+            f"/moderation/reports/{report.id}/{form}",
+            data={"csrf_token": token, "kind": "dismiss", "to": "me", "note": "fine"},
+        )
+        assert refused.status_code == 403, form
+    # Another moderator reads it and decides.
+    await make_moderator(app, clock, "ana")
+    other = (await people["ana"].client.get(f"/moderation/reports/{report.id}")).text
+    assert "Cleo was curt" in other and 'href="/@ben"' in other
+    async with app.state.sessions() as session:
+        again = await session.get(Report, report.id)
+        assert again is not None and again.state == "open" and again.assignee_id is None

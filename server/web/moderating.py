@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.models import ActionKind, ReportState
+from server.models import ActionKind, Report, ReportState
 from server.services import (
     accounts,
     appeals,
@@ -77,6 +77,15 @@ async def queue(request: Request) -> Response:
         return await render(request, session, "moderation_queue.html", context, me=me)
 
 
+async def _report_for(session: AsyncSession, me: Signed, report_id: int) -> Report:
+    """The report, unless it is about the moderator at hand: they never learn who reported
+    them, nor decide about themselves."""
+    found = await reports.get(session, report_id)
+    if found.target_id == me.actor_id:
+        raise HTTPException(403, "This report is about you: another moderator handles it.")
+    return found
+
+
 def _citations(found: norms.Norms) -> list[tuple[str, str]]:
     """What an action can cite: each of the community's rules, then every other norm."""
     cited = [(f"rule:{r.id}", f"Rule {r.id}: {r.text}") for r in instance.rules(found)]
@@ -93,6 +102,7 @@ async def _report_page(
     error: ServiceError | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response:
+    await _report_for(session, me, report_id)
     shown = await report_files.show(session, report_id)
     people = {a.id for a in shown.actions if a.moderator_id} | {
         n.author_id for n in shown.notes if n.author_id
@@ -141,7 +151,7 @@ async def act(request: Request) -> Response:
     typed = {k: text(form, k) for k in ("kind", "norm", "reason")}
     async with db(request) as session:
         me = await require_moderator(request, session)
-        found = await reports.get(session, report_id)
+        found = await _report_for(session, me, report_id)
         try:
             kind = moderation.parse_kind(typed["kind"])
             norm_key, rule_id = cited(typed["norm"])
@@ -173,6 +183,7 @@ async def assign(request: Request) -> Response:
     report_id = path_id(request, "report_id")
     async with db(request) as session:
         me = await require_moderator(request, session)
+        await _report_for(session, me, report_id)
         mine = text(form, "to") == "me"
         await reports.assign(
             session, report_id, me.actor_id if mine else None, by_id=me.actor_id, now=now(request)
@@ -187,6 +198,7 @@ async def reopen(request: Request) -> Response:
     report_id = path_id(request, "report_id")
     async with db(request) as session:
         me = await require_moderator(request, session)
+        await _report_for(session, me, report_id)
         await reports.reopen(session, report_id, moderator_id=me.actor_id, now=now(request))
     flash(request, "The report is open again.")
     return redirect(f"/moderation/reports/{report_id}")
@@ -198,6 +210,7 @@ async def forward(request: Request) -> Response:
     report_id = path_id(request, "report_id")
     async with db(request) as session:
         me = await require_moderator(request, session)
+        await _report_for(session, me, report_id)
         sent = await reports.forward(session, report_id, moderator_id=me.actor_id, now=now(request))
         target = await accounts.actor_by_id(session, sent.target_id)
     flash(request, f"The report is on its way to {target.domain}, from the community.")
@@ -211,7 +224,7 @@ async def note(request: Request) -> Response:
     typed = {"note": text(form, "note")}
     async with db(request) as session:
         me = await require_moderator(request, session)
-        found = await reports.get(session, report_id)
+        found = await _report_for(session, me, report_id)
         try:
             await moderation.add_note(
                 session,
