@@ -70,6 +70,7 @@ async def on_flag(
             await reports.receive_flag(
                 session,
                 origin_domain=origin,
+                sender_id=signer.id,
                 uri=uri,
                 target_id=target_id,
                 post_ids=theirs,

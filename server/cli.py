@@ -177,7 +177,7 @@ def cmd_user_list(args: argparse.Namespace) -> None:
         print("No members yet. Create one with: porch user create NAME --email E --admin")
     for item in found:
         print(
-            f"{item.actor.username:<30} {item.member.email:<40} {item.member.role:<7} {item.member.state}"
+            f"{item.actor.username:<30} {item.member.email:<40} {item.member.role:<9} {item.member.state}"
         )
 
 

@@ -273,3 +273,17 @@ def test_admin_rebuilds_feeds_for_everyone_or_one_member(data: Path) -> None:
     nobody = porch(data, "feeds", "rebuild", "--member", "zed")
     assert nobody.returncode == 2
     assert last_line(nobody) == "porch: there is no member called zed."
+
+
+def test_admin_makes_a_member_a_moderator_and_keeps_the_last_admin(data: Path) -> None:
+    porch(data, "user", "create", "ana", "--email", "ana@example.com", "--admin")
+    porch(data, "user", "create", "ben", "--email", "ben@example.com")
+    made = porch(data, "user", "role", "ben", "moderator")
+    assert made.returncode == 0, made.stderr
+    assert "@ben is now a moderator." in made.stdout
+    assert "moderator" in porch(data, "user", "list").stdout
+    refused = porch(data, "user", "role", "ana", "member")
+    assert refused.returncode != 0
+    assert "@ana is the last admin; make another admin first." in last_line(refused)
+    wrong = porch(data, "user", "role", "ben", "king")
+    assert wrong.returncode != 0 and "invalid choice" in wrong.stderr

@@ -27,7 +27,7 @@ from server.services import (
     reports,
     roles,
 )
-from server.services.errors import Conflict, Invalid, RateLimited
+from server.services.errors import Conflict, Forbidden, Invalid, RateLimited
 from tests.conftest import publish_due
 
 
@@ -163,6 +163,7 @@ async def test_a_warning_cites_the_norm_tells_both_and_is_appealed_once(
         assert report.state == ReportState.resolved
         told_ben = await moderation_notices.for_member(session, ben_id)
         assert told_ben[0].kind == NoticeKind.warning and "Be kind." in told_ben[0].text
+        assert "ana" not in told_ben[0].text.lower()  # never who reported
         told_ana = await moderation_notices.for_member(session, ana_id)
         assert told_ana[0].kind == NoticeKind.report_outcome
         assert "took action" in told_ana[0].text and "ben" not in told_ana[0].text
@@ -267,3 +268,78 @@ async def test_the_last_admin_keeps_the_role(app, clock, people) -> None:
             )
         actor = (await session.exec(select(Actor).where(Actor.username == "ana"))).one()
         assert actor.limited_at is None
+
+
+async def test_a_moderator_can_slow_a_thread_down_as_admins_can(app, clock, people) -> None:
+    ana, cleo = people["ana"], people["cleo"]
+    root = await ana.post("A thread that may run hot")
+    await publish_due(app, clock, 31)
+    assert "Slow this thread down" not in (await cleo.client.get(f"/@ana/{root}")).text
+    await make_moderator(app, clock, "cleo")
+    page = await cleo.client.get(f"/@ana/{root}")
+    assert "Slow this thread down" in page.text
+    token = await cleo.token(f"/@ana/{root}")
+    turned = await cleo.client.post(
+        f"/threads/{root}/slow_mode", data={"on": "on", "csrf_token": token}
+    )
+    assert turned.status_code == 303
+
+
+async def test_only_moderators_act_and_only_admins_act_on_moderators(
+    app, settings, clock, people
+) -> None:
+    await make_moderator(app, clock, "cleo")
+    ana_id, ben_id, cleo_id = await ids(app, "ana", "ben", "cleo")
+    async with app.state.sessions() as session:
+        with pytest.raises(Forbidden, match="Only moderators and admins"):
+            await moderation.act(
+                session,
+                settings,
+                moderator_id=ana_id,
+                target_id=ben_id,
+                kind=ActionKind.warn,
+                reason="Ana is not a moderator",
+                now=clock.now(),
+            )
+        await roles.set_role(session, "ben", MemberRole.admin, by_actor_id=None, now=clock.now())
+        with pytest.raises(Forbidden, match="Only admins can act on moderators"):
+            await moderation.act(
+                session,
+                settings,
+                moderator_id=cleo_id,
+                target_id=ben_id,
+                kind=ActionKind.suspend,
+                reason="A moderator suspending an admin",
+                now=clock.now(),
+            )
+        # Ben, an admin, may warn Cleo, a moderator.
+        await moderation.act(
+            session,
+            settings,
+            moderator_id=ben_id,
+            target_id=cleo_id,
+            kind=ActionKind.warn,
+            reason="Mind the tone in the queue",
+            now=clock.now(),
+        )
+        kinds = (await session.exec(select(ModerationAction.kind))).all()
+        assert kinds == ["warn"]
+
+
+async def test_a_post_the_reporter_cannot_see_cannot_be_reported(
+    app, settings, clock, people
+) -> None:
+    ben = people["ben"]
+    hidden = await ben.post("For my followers only", visibility="followers")
+    await publish_due(app, clock, 30)
+    ana_id, ben_id = await ids(app, "ana", "ben")
+    async with app.state.sessions() as session:
+        with pytest.raises(Invalid, match=f"Post {hidden} is not one of @ben's posts you can see"):
+            await reports.file(
+                session,
+                settings,
+                reporter_id=ana_id,
+                target_id=ben_id,
+                post_ids=[hidden],
+                now=clock.now(),
+            )

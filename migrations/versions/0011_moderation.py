@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("forward", sa.Boolean(), nullable=False),
         sa.Column("forwarded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("origin_domain", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("flagged_by_id", sa.Integer(), nullable=True),
         sa.Column("uri", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
@@ -60,6 +61,10 @@ def upgrade() -> None:
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
+            ["actors.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["flagged_by_id"],
             ["actors.id"],
         ),
         sa.ForeignKeyConstraint(

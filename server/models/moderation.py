@@ -63,6 +63,8 @@ class Report(SQLModel, table=True):
     forwarded_at: datetime | None = Field(default=None)
     #: The server that sent it (incoming Flags); None for members' reports.
     origin_domain: str | None = Field(default=None, max_length=255)
+    #: Who on that server sent the Flag (Mastodon: its instance actor).
+    flagged_by_id: int | None = Field(default=None, foreign_key="actors.id")
     #: The Flag's id: the sender's for incoming ones, Porch's for forwarded ones.
     uri: str | None = Field(default=None, max_length=2048, unique=True)
     assignee_id: int | None = Field(default=None, foreign_key="actors.id")

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Appeal, AppealState, ModerationAction, NoticeKind
 from server.models.moderation import APPEAL_STATES, APPEALABLE
-from server.services import audit, moderation_notices, sanctions, states
+from server.services import audit, moderation_notices, roles, sanctions, states
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_TEXT = 2000
@@ -77,6 +77,7 @@ async def decide(
 ) -> Appeal:
     """Grant or turn down an appeal, telling the member why; commits. Granting lifts
     the action where it can be lifted."""
+    await roles.moderating(session, moderator_id)
     row = await session.get(Appeal, appeal_id)
     if row is None:
         raise NotFound("There is no such appeal.")

@@ -32,6 +32,7 @@ from server.services import (
     moderation_notices,
     report_files,
     reports,
+    roles,
     sanctions,
     states,
 )
@@ -103,6 +104,8 @@ async def act(
     elsewhere stops federating here. With `report_id` the report is resolved and its
     reporter told the outcome. Every action but dismiss needs a reason.
     """
+    acting = await roles.moderating(session, moderator_id)
+    await roles.may_act_on(session, acting, target_id)
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
         raise Invalid(f"Keep the reason to {MAX_REASON} characters.", field="reason")
@@ -226,6 +229,7 @@ async def resolve(
     session: AsyncSession, report_id: int, *, moderator_id: int | None, now: datetime
 ) -> Report:
     """Resolve a report without (further) action; its reporter is told; commits."""
+    await roles.moderating(session, moderator_id)
     report = await reports.get(session, report_id)
     if report.state != ReportState.open:
         raise Conflict("This report is resolved already.")
@@ -239,6 +243,7 @@ async def add_note(
     session: AsyncSession, *, author_id: int, target_id: int, text: str, now: datetime
 ) -> AccountNote:
     """A moderator's note on an account, seen only by moderators; commits."""
+    await roles.moderating(session, author_id)
     text = text.strip()
     if not text:
         raise Invalid("Write the note first.", field="text")

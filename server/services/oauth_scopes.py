@@ -21,9 +21,18 @@ _GRANULAR = {
         "mutes notifications reports statuses"
     ),
 }
+#: The admin API's scopes, as Mastodon names them (only moderators and admins may use them).
+ADMIN_SCOPES = (
+    "admin:read",
+    "admin:write",
+    "admin:read:reports",
+    "admin:read:accounts",
+    "admin:write:reports",
+    "admin:write:accounts",
+)
 #: Every scope Porch understands; apps asking for others are refused, as Mastodon does.
 KNOWN_SCOPES = frozenset(
-    ["read", "write", "follow", "push", "profile"]
+    ["read", "write", "follow", "push", "profile", *ADMIN_SCOPES]
     + [f"{top}:{part}" for top, parts in _GRANULAR.items() for part in parts.split()]
 )
 #: The legacy "follow" scope stands for these.
@@ -46,7 +55,9 @@ def grants(scopes: Iterable[str], required: str) -> bool:
     held = set(scopes)
     if required in held:
         return True
-    top = required.split(":", 1)[0]
-    if ":" in required and top in held:
+    # Each shorter prefix grants: "read" grants "read:statuses", "admin:read" grants
+    # "admin:read:reports" (but "read" never grants an admin scope: "admin" is no scope).
+    parts = required.split(":")
+    if any(":".join(parts[:n]) in held for n in range(1, len(parts))):
         return True
     return "follow" in held and required in _FOLLOW

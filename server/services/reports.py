@@ -27,7 +27,7 @@ from server.models import (
     ReportState,
 )
 from server.models.moderation import REPORT_STATES
-from server.services import audit, citations, norms, outbox, states
+from server.services import audit, citations, norms, outbox, roles, states
 from server.services.errors import Conflict, Invalid, NotFound, RateLimited
 from server.services.visibility import visible_to
 
@@ -206,6 +206,7 @@ async def forward(
     session: AsyncSession, report_id: int, *, moderator_id: int, now: datetime
 ) -> Report:
     """A moderator forwards a report about someone elsewhere to their server; commits."""
+    await roles.moderating(session, moderator_id)
     report = await get(session, report_id)
     target = await _target(session, report.target_id)
     if target.is_local:
@@ -233,13 +234,15 @@ async def receive_flag(
     session: AsyncSession,
     *,
     origin_domain: str,
+    sender_id: int | None,
     uri: str,
     target_id: int,
     post_ids: Sequence[int],
     comment: str,
     now: datetime,
 ) -> Report:
-    """Another server reports a member here (a Flag); commits. The same Flag twice makes
+    """Another server (`sender_id`, who sent the Flag) reports a member here; commits.
+    The same Flag twice makes
     one report. Posts must be the member's; the comment is cut to the limit (a remote
     server is not asked to fix it)."""
     known = (await session.exec(select(Report).where(Report.uri == uri))).first()
@@ -255,6 +258,7 @@ async def receive_flag(
         category=ReportCategory.other,
         comment=comment.strip()[:MAX_COMMENT],
         origin_domain=origin_domain.lower(),
+        flagged_by_id=sender_id,
         uri=uri,
         norm_version=await citations.version_of(session, citations.RULES),
         state=REPORT_STATES.start(ReportState.open),
@@ -309,6 +313,8 @@ async def assign(
     session: AsyncSession, report_id: int, moderator_id: int | None, *, by_id: int, now: datetime
 ) -> Report:
     """Assign the report to a moderator (None: to nobody); commits."""
+    await roles.moderating(session, by_id)
+    await roles.moderating(session, moderator_id)
     report = await get(session, report_id)
     state = ReportState(report.state)
     verb = "report.assign" if moderator_id is not None else "report.unassign"
@@ -327,6 +333,7 @@ async def reopen(
     session: AsyncSession, report_id: int, *, moderator_id: int, now: datetime
 ) -> Report:
     """Put a resolved report back in the queue; commits."""
+    await roles.moderating(session, moderator_id)
     report = await get(session, report_id)
     if report.state != ReportState.resolved:
         raise Conflict("This report is open already.")

@@ -39,6 +39,27 @@ def require_admin(member: Member) -> None:
         raise Forbidden("Only admins can do this.")
 
 
+async def moderating(session: AsyncSession, actor_id: int | None) -> Member | None:
+    """The member behind `actor_id` if they handle reports; Forbidden otherwise. None
+    stands for the command line, which may do anything."""
+    if actor_id is None:
+        return None
+    member = (await session.exec(select(Member).where(Member.actor_id == actor_id))).first()
+    if member is None or not can_moderate(member):
+        raise Forbidden("Only moderators and admins can do this.")
+    return member
+
+
+async def may_act_on(session: AsyncSession, by: Member | None, target_id: int) -> None:
+    """Forbidden when a moderator acts on a moderator or an admin: only admins act on the
+    people who moderate."""
+    if by is None or is_admin(by):
+        return
+    target = (await session.exec(select(Member).where(Member.actor_id == target_id))).first()
+    if target is not None and MemberRole(target.role) in MODERATING:
+        raise Forbidden("Only admins can act on moderators and admins.")
+
+
 def parse_role(raw: str) -> MemberRole:
     """The role named `raw`, or Invalid listing the roles."""
     try:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.services import moderation_figures
 from server.services.dashboard import Figures, Share, figures
 from server.web import charts
 from server.web.admin import _require_admin
@@ -56,7 +57,9 @@ async def dashboard(request: Request) -> Response:
     async with db(request) as session:
         me = await _require_admin(request, session)
         found = await figures(session, now(request))
-        context = {"panels": panels(found), "first": found.days[0], "last": found.days[-1]}
+        moderated = await moderation_figures.figures(session, now(request))
+        shown = [*panels(found), moderation_panel(moderated)]
+        context = {"panels": shown, "first": found.days[0], "last": found.days[-1]}
         return await render(request, session, "admin_dashboard.html", context, me=me)
 
 
@@ -210,3 +213,38 @@ def panels(found: Figures) -> list[Panel]:
             rows=_share_rows(reach.parts, reply_words),
         ),
     ]
+
+
+MODERATION_WORDS = {
+    "suspend": "suspended",
+    "limit": "limited",
+    "delete_posts": "posts deleted",
+    "warn": "warned",
+    "dismiss": "dismissed",
+    "resolved": "resolved, no action",
+    "open": "still open",
+}
+
+
+def moderation_panel(found: moderation_figures.ModerationFigures) -> Panel:
+    """Reports per 1,000 posts, time to first action, and what became of the reports."""
+    wait = found.hours_to_first_action
+    waited = f"{wait} hours" if wait is not None else "no report handled yet"
+    return Panel(
+        id="reports",
+        heading="Reports and what became of them",
+        summary=(
+            f"{count(found.reports, 'report', 'reports')} "
+            f"({found.per_thousand_posts:.1f} per 1,000 posts); "
+            f"median time to a moderator's first action: {waited}."
+        ),
+        chart=charts.share_bar(
+            "reports-chart",
+            "Reports by outcome",
+            f"{found.reports} reports, split by the strongest action taken on each.",
+            [(MODERATION_WORDS[s.name], s.count) for s in found.outcomes],
+            quiet_last=True,
+        ),
+        columns=("Outcome", "Reports", "Share"),
+        rows=_share_rows(found.outcomes, MODERATION_WORDS),
+    )

@@ -6,8 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.models import MemberRole
-from server.services import accounts, post_reads, slow_mode, timelines
+from server.services import accounts, post_reads, roles, slow_mode, timelines
 from server.web.about import duration
 from server.web.context import db, flash, now, redirect, render, require_member, rules, viewer
 from server.web.forms import read_form
@@ -30,7 +29,7 @@ async def post(request: Request) -> Response:
         root = next((v.post for v in thread if v.post.id == found.root_id), None)
         limits = (await rules(request, session)).slow_limits
         slow = await slow_mode.of(session, root, limits, now(request)) if root else None
-        moderator = me is not None and me.member.role == MemberRole.admin
+        moderator = me is not None and roles.can_moderate(me.member)
         context = {
             "post": found,
             "thread": thread,
@@ -57,7 +56,7 @@ async def set_slow_mode(request: Request) -> Response:
         await slow_mode.set_by_hand(
             session,
             me.actor.id,
-            me.member.role == MemberRole.admin,
+            roles.can_moderate(me.member),
             root_id,
             turn_on,
             now(request),

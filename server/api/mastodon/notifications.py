@@ -14,12 +14,17 @@ from server.services import notifications
 
 
 def _kinds(call: Call) -> set[NotificationKind] | None:
-    """Porch's kinds for `types[]` and `exclude_types[]` (unknown Mastodon types match none)."""
+    """Porch's kinds for `types[]` and `exclude_types[]` (unknown Mastodon types match none).
+
+    Porch's own types (the outcome of a report or an appeal) reach only apps that ask for
+    them by name: an app that decodes the type strictly would fail on the whole list.
+    """
     wanted, unwanted = call.params.texts("types"), call.params.texts("exclude_types")
-    if not wanted and not unwanted:
-        return None
     names = render.NOTIFICATION_TYPES
-    kinds = {k for k, name in names.items() if name in wanted} if wanted else set(names)
+    usual = set(names) - render.PORCH_ONLY_TYPES
+    if not wanted and not unwanted:
+        return usual
+    kinds = {k for k, name in names.items() if name in wanted} if wanted else usual
     return {k for k in kinds if names[k] not in unwanted}
 
 

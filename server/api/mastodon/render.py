@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from server.api.mastodon import moderation_render
 from server.api.mastodon.context import ApiError, Call
 from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
@@ -29,7 +30,13 @@ NOTIFICATION_TYPES = {
     NotificationKind.favourite: "favourite",
     NotificationKind.reblog: "reblog",
     NotificationKind.update: "update",
+    NotificationKind.warning: "moderation_warning",
+    # Porch's own: the outcome of the member's report or appeal.
+    NotificationKind.report_outcome: "report_outcome",
+    NotificationKind.appeal_outcome: "appeal_outcome",
 }
+#: Listed only for apps that ask for them in `types[]`.
+PORCH_ONLY_TYPES = frozenset({NotificationKind.report_outcome, NotificationKind.appeal_outcome})
 
 
 def site(call: Call) -> Site:
@@ -136,6 +143,7 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
     rendered = {int(s["id"]): s for s in await statuses(call, list(views.values()))}
     people = await accounts(call, list({n.from_actor.id: n.from_actor for n in items}.values()))
     by_id = {int(a["id"]): a for a in people}
+    warnings = await moderation_render.of_notifications(call.session, items, by_id)
     out = []
     for item in items:
         note = item.notification
@@ -150,5 +158,6 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
         }
         if item.post is not None:
             entity["status"] = rendered[item.post.id]
+        entity.update(warnings.get(note.id or 0, {}))
         out.append(entity)
     return out

@@ -9,6 +9,7 @@ from server.api.mastodon import (
     instance,
     lists,
     media,
+    moderation_routes,
     notifications,
     oauth,
     search,
@@ -139,4 +140,5 @@ routes: list[BaseRoute] = [
     Route("/api/v2/media", media.upload, methods=POST),
     Route(f"{V1}/media/{{id}}", media.show, methods=GET),
     Route(f"{V1}/media/{{id}}", media.update, methods=PUT),
+    *moderation_routes.routes,
 ]

@@ -67,6 +67,10 @@ DEVIATIONS: dict[str, set[str]] = {
         "$.quoted_status.account: 'uri' is a required property",
         "$.quoted_status.account.last_status_at: '2019-12-10T08:14:44.811Z' is not a 'date'",
     },
+    "Report": {
+        "$.target_account: 'hide_collections' is a required property",  # 4.3.0
+        "$.target_account: 'uri' is a required property",  # 4.2.0
+    },
     # Relationship.languages (4.0.0) is missing although the example shows requested_by (4.1.0).
     "Relationship": {"$: 'languages' is a required property"},
     "Status": {

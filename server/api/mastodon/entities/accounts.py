@@ -117,14 +117,24 @@ def credential_account(
         "follow_requests_count": follow_requests,
         "attribution_domains": [],
     }
-    found["role"] = {
-        "id": "1" if member.role == "admin" else "0",
-        "name": "Admin" if member.role == "admin" else "",
-        "color": "",
-        "permissions": "1" if member.role == "admin" else "0",
-        "highlighted": member.role == "admin",
-    }
+    found["role"] = role(member)
     return found
+
+
+#: Mastodon's Role for each of Porch's roles. A moderator's permissions are Mastodon's
+#: manage_reports, manage_appeals and manage_users flags (16 | 512 | 1024); an admin's
+#: is the administrator flag, which holds them all.
+ROLES = {
+    "member": {"id": "0", "name": "", "permissions": "0", "highlighted": False},
+    "moderator": {"id": "2", "name": "Moderator", "permissions": "1552", "highlighted": True},
+    "admin": {"id": "1", "name": "Admin", "permissions": "1", "highlighted": True},
+}
+
+
+def role(member: Member | None) -> dict[str, Any]:
+    """The Role entity of a member's role (a member's for people elsewhere)."""
+    found = ROLES[str(member.role) if member is not None else "member"]
+    return {**found, "color": ""}
 
 
 def relationship(found: Relationship) -> dict[str, Any]:
