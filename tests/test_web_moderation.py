@@ -278,6 +278,7 @@ async def test_a_report_from_another_server_shows_the_server_not_a_person(
         flagged = await reports.receive_flag(
             session,
             origin_domain="mastodon.example",
+            sender_id=None,
             uri="https://mastodon.example/flags/1",
             target_id=ben_id,
             post_ids=[],
