@@ -333,3 +333,17 @@ async def test_a_moderator_reported_never_learns_by_whom_nor_decides_it(app, clo
     async with app.state.sessions() as session:
         again = await session.get(Report, report.id)
         assert again is not None and again.state == "open" and again.assignee_id is None
+
+
+async def test_only_admins_act_on_moderators_and_the_page_says_so(app, clock, people) -> None:
+    await make_moderator(app, clock, "cleo")
+    await make_moderator(app, clock, "ben")
+    sent = await send_report(people["ana"], await actor_id(app, "ben"), category="spam")
+    assert sent.status_code == 303
+    async with app.state.sessions() as session:
+        (report,) = (await session.exec(select(Report))).all()
+    assert report.id is not None
+    refused = await decide(people["cleo"], report.id, kind="warn", norm="rule:1", reason="Ads")
+    assert refused.status_code == 403
+    assert "Only admins can act on moderators and admins." in refused.text
+    assert ">Ads</textarea>" in refused.text

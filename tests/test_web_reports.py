@@ -188,3 +188,12 @@ async def test_the_report_pages_need_a_member_and_the_form_a_token(app, people, 
     assert (await people["ana"].client.get("/report")).status_code == 400
     assert (await people["ana"].client.get("/report?account=999999")).status_code == 404
     assert await reports_in(app) == []
+
+
+async def test_what_ben_wrote_is_offered_as_text_never_as_markup(app, clock, people) -> None:
+    ana, ben = people["ana"], people["ben"]
+    await ben.post("<img src=x onerror=alert(1)> hello")
+    await publish_due(app, clock, 30)
+    page = await report_form(ana, await actor_id(app, "ben"))
+    assert "&lt;img src=x onerror=alert(1)&gt; hello" in page
+    assert "<img src=x" not in page
