@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from server.models import MemberRole, ModerationAction, Report
-from server.services import audit, reports, roles
+from server.services import audit, moderation, reports, roles
 from tests.conftest import Person, csrf_from
 from tests.test_admin import make_admin
 from tests.test_web_reports import actor_id, harsh_reply, send_report
@@ -347,3 +347,44 @@ async def test_only_admins_act_on_moderators_and_the_page_says_so(app, clock, pe
     assert refused.status_code == 403
     assert "Only admins can act on moderators and admins." in refused.text
     assert ">Ads</textarea>" in refused.text
+
+
+async def test_the_queue_pages_fifty_reports_at_a_time(app, clock, people) -> None:
+    await make_moderator(app, clock, "cleo")
+    ben_id = await actor_id(app, "ben")
+    async with app.state.sessions() as session:
+        flagged = [
+            await reports.receive_flag(
+                session,
+                origin_domain="mastodon.example",
+                sender_id=None,
+                uri=f"https://mastodon.example/flags/{n}",
+                target_id=ben_id,
+                post_ids=[],
+                comment=f"flag {n}",
+                now=clock.now(),
+            )
+            for n in range(55)
+        ]
+    ids = [r.id for r in flagged]
+    cleo = people["cleo"].client
+    first = (await cleo.get("/moderation")).text
+    listed = [int(i) for i in re.findall(r'href="/moderation/reports/(\d+)"', first)]
+    assert listed == ids[:50]  # the oldest first
+    later = re.search(r'href="(/moderation\?after=\d+)">Later reports', first)
+    assert later is not None
+    rest = (await cleo.get(later.group(1))).text
+    assert [int(i) for i in re.findall(r'href="/moderation/reports/(\d+)"', rest)] == ids[50:]
+    assert "Later reports" not in rest
+
+    async with app.state.sessions() as session:
+        for report_id in ids:
+            assert report_id is not None
+            await moderation.resolve(session, report_id, moderator_id=None, now=clock.now())
+    decided = (await cleo.get("/moderation?state=resolved")).text
+    newest = [int(i) for i in re.findall(r'href="/moderation/reports/(\d+)"', decided)]
+    assert newest == ids[::-1][:50]
+    older = re.search(r'href="(/moderation\?state=resolved&amp;before=\d+)">Older', decided)
+    assert older is not None
+    oldest = (await cleo.get(older.group(1).replace("&amp;", "&"))).text
+    assert [int(i) for i in re.findall(r'href="/moderation/reports/(\d+)"', oldest)] == ids[4::-1]

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.ids import MAX_SERIAL_ID
 from server.models import ActionKind, Report, ReportState
 from server.services import (
     accounts,
@@ -25,7 +26,7 @@ from server.services.errors import Invalid, ServiceError
 from server.web.context import community_norms, db, flash, now, redirect, render, require_member
 from server.web.context import settings as settings_of
 from server.web.forms import read_form, text
-from server.web.params import path_id
+from server.web.params import path_id, query_id
 
 #: The actions as the report page offers them, mildest first.
 ACTIONS = [
@@ -55,22 +56,40 @@ async def require_moderator(request: Request, session: AsyncSession) -> Signed:
     return me
 
 
+#: Reports a page of the queue lists.
+QUEUE_PAGE = 50
+
+
 async def queue(request: Request) -> Response:
-    """GET /moderation: open reports oldest first, and appeals waiting; ?state=resolved
-    lists decided reports, newest first."""
+    """GET /moderation: open reports oldest first (?after= the last one seen), and
+    appeals waiting; ?state=resolved lists decided reports, newest first (?before=)."""
     resolved = request.query_params.get("state") == "resolved"
+    cursor = query_id(request, "before" if resolved else "after", most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_moderator(request, session)
         listed = await report_files.listing(
             session,
             state=ReportState.resolved if resolved else ReportState.open,
             newest_first=resolved,
-            limit=100,
+            after_id=None if resolved else cursor,
+            before_id=cursor if resolved else None,
+            limit=QUEUE_PAGE + 1,
         )
+        more = len(listed) > QUEUE_PAGE
+        listed = listed[:QUEUE_PAGE]
+        following = None
+        if more:
+            last = listed[-1].report.id
+            following = (
+                f"/moderation?state=resolved&before={last}"
+                if resolved
+                else (f"/moderation?after={last}")
+            )
         context = {
             "reports": listed,
             "resolved": resolved,
-            "appeals": [] if resolved else await appeals.pending(session),
+            "following": following,
+            "appeals": [] if resolved or cursor else await appeals.pending(session),
             "kind_words": KIND_WORDS,
             "is_admin": roles.is_admin(me.member),
         }
