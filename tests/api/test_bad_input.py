@@ -811,7 +811,7 @@ def test_registering_an_app_with_invalid_parameters_is_422(server: Running) -> N
         {"client_name": "App", "redirect_uris": ""},
         {"client_name": "App", "redirect_uris": "not a uri"},
         {"client_name": "App", "redirect_uris": "https://app.example/cb#fragment"},
-        {"client_name": "App", "redirect_uris": REDIRECT, "scopes": "read admin:read"},
+        {"client_name": "App", "redirect_uris": REDIRECT, "scopes": "read admin:everything"},
         {"client_name": "App", "redirect_uris": REDIRECT, "scopes": "everything"},
         {"client_name": "App", "redirect_uris": REDIRECT, "scopes": "read:everything"},
     ):
