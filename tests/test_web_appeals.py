@@ -7,6 +7,7 @@ import re
 
 from server.models import Actor
 from tests.conftest import PASSWORD, csrf_from
+from tests.statements import statements
 from tests.test_web_moderation import KIND_RULE, decide, reported
 from tests.test_web_reports import actor_id
 
@@ -124,3 +125,20 @@ async def test_a_suspended_members_page_closes_after_an_hour(app, clock, people)
     assert (await ben.client.get("/suspended")).status_code == 200
     clock.advance(3601)
     assert (await ben.client.get("/suspended")).headers["location"] == "/login"
+
+
+async def test_notifications_read_moderation_notices_only_when_there_are_some(
+    app, clock, people
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    await ben.follow("ana")
+    with statements(app.state.engine) as plain:
+        assert "followed you" in (await ana.client.get("/notifications")).text
+    assert not [s for s in plain if "moderation_notices" in s]
+
+    report_id, _ = await reported(app, clock, people)
+    await decide(people["cleo"], report_id, kind="warn", norm="rule:1", reason="A jab")
+    with statements(app.state.engine) as told:
+        page = (await ben.client.get("/notifications")).text
+    assert "From the moderators" in page and "A jab" in page
+    assert len([s for s in told if "moderation_notices" in s]) == 1
