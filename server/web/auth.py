@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import MemberState
-from server.services import accounts
-from server.services.errors import ServiceError
+from server.services import accounts, suspended_access
+from server.services.errors import Forbidden, ServiceError
+from server.web import standing
 from server.web.context import (
     client_address,
     community_norms,
@@ -103,6 +104,13 @@ async def login(request: Request) -> Response:
             )
         except ServiceError as error:
             log.info("login refused for %r: %s", login_name, error.message)
+            if isinstance(error, Forbidden):  # a suspended member may still read why
+                held = await suspended_access.suspended_member(
+                    session, login=login_name, password=text(form, "password")
+                )
+                if held is not None:
+                    standing.let_appeal(request, held.actor_id, now(request))
+                    return redirect(standing.SUSPENDED)
             context = {"values": values, "error": error, "next": target}
             return await render(request, session, "login.html", context, status=error.status)
         await sign_in(request, session, found)

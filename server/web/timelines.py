@@ -7,9 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID
+from server.models import NotificationKind
 from server.services import (
     accounts,
     explanations,
+    moderation_notices,
     norms,
     notifications,
     ranked_timeline,
@@ -116,4 +118,13 @@ async def notifications_page(request: Request) -> Response:
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view.
         await notifications.mark_all_read(session, me.actor.id, now(request))
-        return await render(request, session, "notifications.html", {"items": items}, me=me)
+        told = [i.notification.id for i in items if i.notification.kind in MODERATION_KINDS]
+        notices = await moderation_notices.of(session, [i for i in told if i is not None])
+        context = {"items": items, "notices": notices}
+        return await render(request, session, "notifications.html", context, me=me)
+
+
+#: Notifications whose words are a moderation notice (they come from no one else).
+MODERATION_KINDS = frozenset(
+    {NotificationKind.warning, NotificationKind.report_outcome, NotificationKind.appeal_outcome}
+)
