@@ -124,7 +124,12 @@ async def notifications_page(request: Request) -> Response:
         return await render(request, session, "notifications.html", context, me=me)
 
 
-#: Notifications whose words are a moderation notice (they come from no one else).
+#: Notifications whose words are a moderation notice (to moderators, a new report).
 MODERATION_KINDS = frozenset(
-    {NotificationKind.warning, NotificationKind.report_outcome, NotificationKind.appeal_outcome}
+    {
+        NotificationKind.warning,
+        NotificationKind.report_outcome,
+        NotificationKind.appeal_outcome,
+        NotificationKind.new_report,
+    }
 )
