@@ -277,6 +277,7 @@ async def test_a_report_from_another_server_shows_the_server_not_a_person(
     async with app.state.sessions() as session:
         flagged = await reports.receive_flag(
             session,
+            app.state.settings,
             origin_domain="mastodon.example",
             sender_id=None,
             uri="https://mastodon.example/flags/1",
@@ -354,11 +355,13 @@ async def test_the_queue_pages_fifty_reports_at_a_time(app, clock, people) -> No
     ben_id = await actor_id(app, "ben")
     async with app.state.sessions() as session:
         flagged = [
+            # Two servers: one server's Flags a day are bounded (reports.flags_per_day).
             await reports.receive_flag(
                 session,
-                origin_domain="mastodon.example",
+                app.state.settings,
+                origin_domain=f"mastodon{n % 2}.example",
                 sender_id=None,
-                uri=f"https://mastodon.example/flags/{n}",
+                uri=f"https://mastodon{n % 2}.example/flags/{n}",
                 target_id=ben_id,
                 post_ids=[],
                 comment=f"flag {n}",
