@@ -20,6 +20,12 @@ from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
 from server.models.markers import Marker
 from server.models.norms import NormChange, NormValue
+from server.models.notification_policies import (
+    NotificationPermission,
+    NotificationPolicy,
+    PolicyAction,
+    ThreadMute,
+)
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from server.models.posts import (
@@ -80,6 +86,10 @@ __all__ = [
     "MemberState",
     "Mention",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "PolicyAction",
+    "ThreadMute",
     "NotificationKind",
     "OutboxItem",
     "OutboxKind",

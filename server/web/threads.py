@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import MemberRole
-from server.services import accounts, post_reads, slow_mode, timelines
+from server.services import accounts, post_reads, slow_mode, thread_mutes, timelines
 from server.web.about import duration
 from server.web.context import db, flash, now, redirect, render, require_member, rules, viewer
 from server.web.forms import read_form
@@ -39,6 +39,7 @@ async def post(request: Request) -> Response:
             "slow": slow,
             "slow_interval": duration(int(limits.interval.total_seconds())),
             "root_id": found.root_id,
+            "thread_muted": bool(me and await thread_mutes.among(session, me.actor_id, [found])),
             "can_slow": root is not None
             and me is not None
             and (moderator or me.actor.id == root.actor_id),

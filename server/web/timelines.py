@@ -11,6 +11,7 @@ from server.services import (
     accounts,
     explanations,
     norms,
+    notification_requests,
     notifications,
     ranked_timeline,
     ranking,
@@ -110,10 +111,11 @@ async def notifications_page(request: Request) -> Response:
         if me is None:
             return redirect("/login?next=/notifications")
         assert me.actor.id is not None
-        items = await notifications.for_member(
-            session, me.actor.id, Window(limit=30, max_id=query_id(request, "max_id"))
-        )
+        window = Window(limit=30, max_id=query_id(request, "max_id"))
+        items = await notifications.for_member(session, me.actor.id, window, now=now(request))
+        waiting = await notification_requests.summary(session, me.actor.id)
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view.
         await notifications.mark_all_read(session, me.actor.id, now(request))
-        return await render(request, session, "notifications.html", {"items": items}, me=me)
+        context = {"items": items, "waiting": waiting}
+        return await render(request, session, "notifications.html", context, me=me)
