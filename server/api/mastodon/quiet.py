@@ -157,7 +157,9 @@ async def dismiss(call: Call) -> Response:
 
 
 def _ids(call: Call) -> list[int]:
-    parsed = (parse_id(raw, most=MAX_SERIAL_ID) for raw in call.params.texts("id"))
+    # Mastodon.py (2.x) sends its batch as `id[][]`: its own list suffix on top of ours.
+    raw_ids = call.params.texts("id") + call.params.texts("id[]")
+    parsed = (parse_id(raw, most=MAX_SERIAL_ID) for raw in dict.fromkeys(raw_ids))
     ids = [i for i in parsed if i is not None]
     if not ids:
         raise ApiError(422, "Name the requests with id[].")
