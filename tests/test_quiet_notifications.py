@@ -9,7 +9,7 @@ from sqlmodel import col, func, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Actor, Notification
+from server.models import Actor, Domain, DomainPolicy, Notification, NotificationKind
 from server.services import norms, notifications
 from tests.conftest import Person, publish_due
 
@@ -261,3 +261,39 @@ async def test_people_are_counted_per_person_in_the_filtered_inbox(
             select(func.count()).select_from(Notification).where(col(Notification.filtered))
         )
         assert total.one() == 4
+
+
+async def test_people_on_a_limited_server_wait_apart_unless_the_member_lets_them_in(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Zoe is on a server this community limits; Ana does not follow her."""
+    ana = people["ana"]
+    ana_id = await actor_id(app, "ana")
+    async with app.state.sessions() as session:
+        session.add(Domain(domain="loud.example", policy=DomainPolicy.limit))
+        zoe = Actor(username="zoe", domain="loud.example", acct_key="zoe@loud.example")
+        session.add(zoe)
+        await session.commit()
+        zoe_id = zoe.id
+        assert zoe_id is not None
+
+    async def zoe_follows_ana() -> None:
+        async with app.state.sessions() as session:
+            await notifications.add(
+                session,
+                recipient_id=ana_id,
+                kind=NotificationKind.follow,
+                from_actor_id=zoe_id,
+                post_id=None,
+                now=clock.now(),
+            )
+            await session.commit()
+
+    await zoe_follows_ana()  # the community's default: kept apart
+    assert [n.filtered for n in await stored_for(app, "ana")] == [True]
+    assert "followed you" not in await notifications_of(ana)
+    assert "@zoe@loud.example" in (await ana.client.get("/notifications/filtered")).text
+
+    await set_filters(ana, for_limited_accounts="accept")
+    await zoe_follows_ana()
+    assert "followed you" in await notifications_of(ana)

@@ -350,3 +350,24 @@ def unmuted(actor_id: int, now: datetime) -> list[ColumnElement[bool]]:
         col(Notification.from_actor_id).not_in(muted_people),
         or_(col(Post.id).is_(None), col(Post.root_id).not_in(muted_threads)),
     ]
+
+
+def accepts_limited(
+    recipient_id: int | BindParameter[int], sender: type[Actor]
+) -> ColumnElement[bool]:
+    """Whether the recipient lets people on limited servers in: that person accepted from
+    the filtered inbox, or `for_limited_accounts` set to accept in their own policy."""
+    return or_(
+        exists(
+            select(NotificationPermission.id).where(
+                col(NotificationPermission.actor_id) == recipient_id,
+                col(NotificationPermission.from_actor_id) == sender.id,
+            )
+        ),
+        exists(
+            select(NotificationPolicy.actor_id).where(
+                col(NotificationPolicy.actor_id) == recipient_id,
+                col(NotificationPolicy.for_limited_accounts) == PolicyAction.accept,
+            )
+        ),
+    )

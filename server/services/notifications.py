@@ -174,7 +174,8 @@ async def add(
 
 
 def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> ColumnElement[bool]:
-    """People on limited servers reach a member's notifications only if followed."""
+    """People on limited servers reach a member's notifications only if followed, or if
+    the member accepts them (that person, or limited accounts in their policy)."""
     limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
     followed = exists(
         select(Follow.id).where(
@@ -183,7 +184,12 @@ def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> Colu
             Follow.state == FollowState.accepted,
         )
     )
-    return or_(col(sender.domain).is_(None), col(sender.domain).not_in(limited), followed)
+    return or_(
+        col(sender.domain).is_(None),
+        col(sender.domain).not_in(limited),
+        followed,
+        notification_policy.accepts_limited(recipient_id, sender),
+    )
 
 
 async def for_member(
