@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
 from sqlmodel import col, func, select
 from starlette.applications import Starlette
 
@@ -297,3 +298,25 @@ async def test_people_on_a_limited_server_wait_apart_unless_the_member_lets_them
     await set_filters(ana, for_limited_accounts="accept")
     await zoe_follows_ana()
     assert "followed you" in await notifications_of(ana)
+
+
+async def test_a_blocked_or_suspended_stranger_leaves_the_filtered_inbox_at_once(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
+    await set_filters(ana, for_not_following="filter")
+    await ben.post("@ana you again")
+    await cleo.post("@ana me too")
+    await publish_due(app, clock, 30)
+    inbox = (await ana.client.get("/notifications/filtered")).text
+    assert "@ben" in inbox and "@cleo" in inbox
+
+    await act(ana, "/@ben/block", "/@ben")
+    async with app.state.sessions() as session:
+        await session.exec(
+            update(Actor).where(col(Actor.username) == "cleo").values(suspended_at=clock.now())
+        )
+        await session.commit()
+    inbox = (await ana.client.get("/notifications/filtered")).text
+    assert "@ben" not in inbox and "@cleo" not in inbox
+    assert "Filtered notifications:" not in (await ana.client.get("/notifications")).text

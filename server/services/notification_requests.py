@@ -12,12 +12,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, Notification, NotificationPermission, Post
-from server.services import paging
+from server.clock import utcnow
+from server.models import Actor, Block, Notification, NotificationPermission, Post
+from server.services import mutes, paging
 from server.services.errors import NotFound
 from server.services.paging import Window
 from server.services.rows import insert_once
@@ -39,9 +40,27 @@ class Request:
         return self.from_actor.id
 
 
-async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[Request]:
+def _waiting(actor_id: int, now: datetime | None) -> list[ColumnElement[bool]]:
+    """The member's filtered notifications from people they neither blocked nor muted
+    with their notifications, and who are not suspended (those wait for nothing)."""
+    sender = col(Notification.from_actor_id)
+    blocked = select(Block.target_id).where(col(Block.actor_id) == actor_id)
+    suspended = select(Actor.id).where(col(Actor.suspended_at).is_not(None))
+    muted = mutes.muted_ids(actor_id, now or utcnow(), notifications=True)
+    return [
+        col(Notification.recipient_id) == actor_id,
+        col(Notification.filtered).is_(True),
+        sender.not_in(blocked),
+        sender.not_in(suspended),
+        sender.not_in(muted),
+    ]
+
+
+async def listed(
+    session: AsyncSession, actor_id: int, window: Window, now: datetime | None = None
+) -> list[Request]:
     """The member's requests, one per person, by person id newest first (as Mastodon
-    pages requests by id)."""
+    pages requests by id); people muted at `now` are left out."""
     sender = col(Notification.from_actor_id)
     query = (
         select(
@@ -50,7 +69,7 @@ async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[R
             func.max(Notification.created_at),
             func.max(Notification.post_id),
         )
-        .where(col(Notification.recipient_id) == actor_id, col(Notification.filtered).is_(True))
+        .where(*_waiting(actor_id, now))
         .group_by(sender)
     )
     rows = await paging.rows(session, query, sender, window)
@@ -67,10 +86,12 @@ async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[R
     ]
 
 
-async def one(session: AsyncSession, actor_id: int, request_id: int) -> Request:
+async def one(
+    session: AsyncSession, actor_id: int, request_id: int, now: datetime | None = None
+) -> Request:
     """The member's request from person `request_id`; NotFound when none waits."""
     found = await listed(
-        session, actor_id, Window(limit=1, max_id=request_id + 1, since_id=request_id - 1)
+        session, actor_id, Window(limit=1, max_id=request_id + 1, since_id=request_id - 1), now
     )
     if not found:
         raise NotFound("There is no such notification request.")
@@ -132,16 +153,14 @@ class Summary:
     notifications: int
 
 
-async def summary(session: AsyncSession, actor_id: int) -> Summary:
+async def summary(session: AsyncSession, actor_id: int, now: datetime | None = None) -> Summary:
     """The number of people and of notifications waiting in the member's filtered inbox."""
     row = (
         await session.exec(
             select(
                 func.count(func.distinct(Notification.from_actor_id)),
                 func.count(col(Notification.id)),
-            ).where(
-                col(Notification.recipient_id) == actor_id, col(Notification.filtered).is_(True)
-            )
+            ).where(*_waiting(actor_id, now))
         )
     ).one()
     return Summary(int(row[0]), int(row[1]))

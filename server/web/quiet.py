@@ -95,7 +95,7 @@ async def filtered_page(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         window = Window(limit=40, max_id=query_id(request, "max_id"))
-        waiting = await notification_requests.listed(session, me.actor_id, window)
+        waiting = await notification_requests.listed(session, me.actor_id, window, now(request))
         context = {"waiting": waiting, "more": len(waiting) == window.limit}
         return await render(request, session, "notifications_filtered.html", context, me=me)
 
@@ -110,7 +110,7 @@ async def answer(request: Request) -> Response:
     accepting = action == "accept"
     async with db(request) as session:
         me = await require_member(request, session)
-        found = await notification_requests.one(session, me.actor_id, from_id)
+        found = await notification_requests.one(session, me.actor_id, from_id, now(request))
         if accepting:
             await notification_requests.accept(session, me.actor_id, [from_id], now(request))
             flash(request, f"Accepted @{found.from_actor.handle}: their notifications are in.")

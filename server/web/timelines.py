@@ -113,7 +113,7 @@ async def notifications_page(request: Request) -> Response:
         assert me.actor.id is not None
         window = Window(limit=30, max_id=query_id(request, "max_id"))
         items = await notifications.for_member(session, me.actor.id, window, now=now(request))
-        waiting = await notification_requests.summary(session, me.actor.id)
+        waiting = await notification_requests.summary(session, me.actor.id, now(request))
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view.
         await notifications.mark_all_read(session, me.actor.id, now(request))

@@ -42,7 +42,7 @@ async def unmute_conversation(call: Call) -> Response:
 
 async def _policy_v2(call: Call, policy: Policy) -> dict[str, Any]:
     assert call.actor.id is not None
-    waiting = await notification_requests.summary(call.session, call.actor.id)
+    waiting = await notification_requests.summary(call.session, call.actor.id, call.now)
     found: dict[str, Any] = {name: str(policy[name]) for name in FILTERS}
     found["summary"] = {
         "pending_requests_count": waiting.requests,
@@ -127,14 +127,14 @@ async def _requests(call: Call, items: list[Request]) -> list[dict[str, Any]]:
 async def requests(call: Call) -> Response:
     assert call.actor.id is not None
     page = window(call.params, default=40, most=80)
-    items = await notification_requests.listed(call.session, call.actor.id, page)
+    items = await notification_requests.listed(call.session, call.actor.id, page, call.now)
     return paged(call.request, await _requests(call, items), [r.id for r in items])
 
 
 @endpoint("read:notifications")
 async def request(call: Call) -> Response:
     assert call.actor.id is not None
-    item = await notification_requests.one(call.session, call.actor.id, call.path_id())
+    item = await notification_requests.one(call.session, call.actor.id, call.path_id(), call.now)
     return JSONResponse((await _requests(call, [item]))[0])
 
 
