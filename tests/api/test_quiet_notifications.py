@@ -76,6 +76,10 @@ def test_a_muted_conversation_says_so_and_stops_notifying(server: Running) -> No
     # Every post of the thread reads as muted for Ana, and for nobody else.
     assert ana.status(answer["id"])["muted"] is True
     assert ben.status(answer["id"])["muted"] is False
+    # Both of the viewer's marks come from one read, and neither hides the other.
+    marked = ana.status_bookmark(answer["id"])
+    assert marked["bookmarked"] is True and marked["muted"] is True
+    assert ana.status(asked["id"])["bookmarked"] is False
     assert ana.status_unmute(asked["id"])["muted"] is False
     # What came during the mute was never kept; what comes after notifies again.
     assert ana.notifications() == []
