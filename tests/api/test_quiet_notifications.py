@@ -163,7 +163,7 @@ def test_a_dropping_policy_stores_nothing_and_bad_values_are_refused(server: Run
         assert v1["filter_not_following"] is True and v1["filter_new_accounts"] is False
 
 
-def test_a_filtered_notification_is_never_streamed_but_an_accepted_one_is(
+def test_a_filtered_notification_is_never_streamed_but_a_friends_is(
     server: Running, listen: Any
 ) -> None:
     people = community(server, "ana", "ben", "cleo")
