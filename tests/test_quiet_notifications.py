@@ -320,3 +320,16 @@ async def test_a_blocked_or_suspended_stranger_leaves_the_filtered_inbox_at_once
     inbox = (await ana.client.get("/notifications/filtered")).text
     assert "@ben" not in inbox and "@cleo" not in inbox
     assert "Filtered notifications:" not in (await ana.client.get("/notifications")).text
+
+
+async def test_a_deleted_post_leaves_the_filtered_inbox_with_its_notification(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    await set_filters(ana, for_not_following="filter")
+    post_id = await ben.post("@ana something I regret")
+    await publish_due(app, clock, 30)
+    assert "@ben" in (await ana.client.get("/notifications/filtered")).text
+    await act(ben, f"/posts/{post_id}/delete", f"/@ben/{post_id}")
+    assert "@ben" not in (await ana.client.get("/notifications/filtered")).text
+    assert await stored_for(app, "ana") == []

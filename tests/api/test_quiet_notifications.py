@@ -188,3 +188,17 @@ def test_a_muted_person_is_not_streamed_as_a_notification(server: Running, liste
     server.publish_due(31)
     last = marker(server)
     assert ids(until(stream, last), "notification") == set()
+
+
+def test_a_request_shows_its_last_post_only_while_the_member_may_see_it(
+    server: Running,
+) -> None:
+    people = members(server, "ana", "ben")
+    ana, ben = server.mastodon("ana"), server.mastodon("ben")
+    ana.update_notifications_policy(for_not_following="filter")
+    ben.status_post("@ana a thought for you")
+    server.publish_due(31)
+    assert "a thought" in ana.notification_requests()[0]["last_status"]["content"]
+    # Ben blocks Ana: she may no longer open his post, and the request no longer shows it.
+    ben.account_block(people["ana"])
+    assert ana.notification_request(people["ben"])["last_status"] is None
