@@ -106,6 +106,7 @@ TABLES = (
     "link_opens, "
     "care_events, "
     "thread_settings, "
+    "notification_permissions, notification_policies, thread_mutes, "
     "norm_changes, norm_values, "
     "web_sessions, oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "
     "list_members, lists, "

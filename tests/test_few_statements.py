@@ -32,10 +32,10 @@ from tests.statements import statements
 COMPOSE = 7
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
-#: Publishing: the state move, the post, who is told, their notifications, the thread's
-#: signals (two), the outbox row, the schedule row gone, the author's counter row, and
-#: its rows in the feeds it enters.
-PUBLISH = 10
+#: Publishing: the state move, the post, who is told, what their notification policies
+#: say, their notifications, the thread's signals (two), the outbox row, the schedule row
+#: gone, the author's counter row, and its rows in the feeds it enters.
+PUBLISH = 11
 #: A reply arriving: the sender's domain policy and key, the activity id once, the
 #: tombstone and relevance checks, the people mentioned, the parent, the post if known,
 #: the post, its mentions and tags, replies waiting for it, who is told, their

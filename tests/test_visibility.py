@@ -21,6 +21,8 @@ async def test_followers_only_posts_reach_followers_alone(app, clock, people, vi
 async def test_direct_posts_reach_only_the_people_mentioned(app, clock, people, visitor) -> None:
     ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
     await cleo.follow("ana")
+    # Ben follows Ana: her private mention is not unsolicited, so no filter holds it back.
+    await ben.follow("ana")
     post_id = await ana.post("@ben are you free on Sunday?", visibility="direct")
     await publish_due(app, clock, 30)
     assert (await ben.client.get(f"/@ana/{post_id}")).status_code == 200

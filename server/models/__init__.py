@@ -34,6 +34,12 @@ from server.models.moderation import (
     ReportState,
 )
 from server.models.norms import NormChange, NormValue
+from server.models.notification_policies import (
+    NotificationPermission,
+    NotificationPolicy,
+    PolicyAction,
+    ThreadMute,
+)
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from server.models.posts import (
@@ -108,6 +114,10 @@ __all__ = [
     "MemberState",
     "Mention",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "PolicyAction",
+    "ThreadMute",
     "NotificationKind",
     "OutboxItem",
     "OutboxKind",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from server.clock import utcnow
@@ -31,7 +32,17 @@ class NotificationKind(StrEnum):
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_recipient_id_id", "recipient_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
+        # The filtered inbox: few rows, counted per person on the notifications page.
+        Index(
+            "ix_notifications_filtered",
+            "recipient_id",
+            "from_actor_id",
+            sqlite_where=text("filtered"),
+            postgresql_where=text("filtered"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="actors.id")
@@ -43,3 +54,6 @@ class Notification(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = Field(default=None)
+    #: Held in the filtered inbox by the member's notification policy (see
+    #: server/services/notification_policy.py) until they accept its sender.
+    filtered: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})

@@ -78,7 +78,7 @@ async def follow(
         await feeds.refeed(session, follower.id)  # their posts come in, bounded
     if target.is_local:
         kind = NotificationKind.follow_request if requested else NotificationKind.follow
-        notifications.add(
+        await notifications.add(
             session,
             recipient_id=target.id,
             kind=kind,
@@ -185,7 +185,7 @@ async def answer_request(
         await counters.followed(session, follower_id, target.id, 1)
         await session.refresh(row)
         await feeds.refeed(session, follower_id)
-        notifications.add(
+        await notifications.add(
             session,
             recipient_id=target.id,
             kind=NotificationKind.follow,

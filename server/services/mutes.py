@@ -69,6 +69,7 @@ async def mute(
 
 
 async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: datetime) -> None:
+    """End `actor`'s mute of `target` (nothing to do if there is none)."""
     assert actor.id is not None
     await session.exec(
         delete(Mute).where(col(Mute.actor_id) == actor.id, col(Mute.target_id) == target.id)
@@ -88,11 +89,32 @@ def muted_ids(actor_id: int, now: datetime, *, notifications: bool = False) -> S
     return query
 
 
-async def listed(session: AsyncSession, actor_id: int, window: Window) -> list[tuple[int, Actor]]:
-    """(mute id, person) the member muted, most recent first."""
+async def listed(
+    session: AsyncSession, actor_id: int, window: Window, now: datetime
+) -> list[tuple[int, Actor, datetime | None]]:
+    """(mute id, person, when the mute ends or None) for the people the member mutes at
+    `now`, most recent first; mutes that have ended are not listed."""
     query = (
-        select(Mute.id, Actor)
+        select(Mute.id, Actor, Mute.expires_at)
         .join(Actor, col(Actor.id) == Mute.target_id)
-        .where(Mute.actor_id == actor_id)
+        .where(
+            Mute.actor_id == actor_id,
+            or_(col(Mute.expires_at).is_(None), col(Mute.expires_at) > now),
+        )
     )
-    return [(int(i or 0), a) for i, a in await paging.rows(session, query, col(Mute.id), window)]
+    rows = await paging.rows(session, query, col(Mute.id), window)
+    return [(int(i or 0), a, e) for i, a, e in rows]
+
+
+async def muting(
+    session: AsyncSession, actor_id: int, target_id: int, now: datetime
+) -> Mute | None:
+    """The member's mute of `target_id` in force at `now`, if any."""
+    found = await session.exec(
+        select(Mute).where(
+            Mute.actor_id == actor_id,
+            Mute.target_id == target_id,
+            or_(col(Mute.expires_at).is_(None), col(Mute.expires_at) > now),
+        )
+    )
+    return found.first()

@@ -841,6 +841,54 @@ REGISTRY: tuple[Norm, ...] = (
         0.0,
         1.0,
     ),
+    *(
+        Norm(
+            f"notifications.{name}",
+            "Notifications",
+            label,
+            f"{what} accept: shown as any other; filter: kept apart in the member's filtered "
+            "inbox, counted per person, until they accept or dismiss them; drop: never kept. "
+            "Each member can choose otherwise for themselves.",
+            "choice",
+            default,
+            choices=("accept", "filter", "drop"),
+        )
+        for name, label, what, default in (
+            (
+                "for_not_following",
+                "Notifications from people the member does not follow",
+                "Notifications from people the member does not follow.",
+                "accept",
+            ),
+            (
+                "for_not_followers",
+                "Notifications from people who do not follow the member",
+                "Notifications from people who do not follow the member, or began to less "
+                "than 3 days ago.",
+                "accept",
+            ),
+            (
+                "for_new_accounts",
+                "Notifications from new accounts",
+                "Notifications from accounts younger than 30 days (for people elsewhere: "
+                "first seen here less than 30 days ago).",
+                "accept",
+            ),
+            (
+                "for_private_mentions",
+                "Unsolicited private mentions",
+                "Direct posts mentioning the member from someone they do not follow, unless "
+                "the post answers one of the member's own.",
+                "filter",
+            ),
+            (
+                "for_limited_accounts",
+                "Notifications from limited accounts",
+                "Notifications from people on limited servers whom the member does not follow.",
+                "filter",
+            ),
+        )
+    ),
     Norm(
         "reports.per_day",
         "Moderation",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.clock import utcnow
 from server.models import (
     Actor,
     Domain,
@@ -35,6 +36,7 @@ from server.models import (
     NotificationKind,
     Post,
 )
+from server.services import notification_policy
 from server.services.errors import NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -72,8 +74,12 @@ async def add_many(
     now: datetime,
 ) -> list[int]:
     """Write one notification per (recipient, kind) in `told` with one INSERT, in the
-    caller's transaction; returns their ids in the same order."""
-    if not told:
+    caller's transaction, as each recipient's notification policy has it (some kept in
+    their filtered inbox, some never written); returns the ids written."""
+    kept = await notification_policy.sort(
+        session, told, from_actor_id=from_actor_id, post_id=post_id, now=now
+    )
+    if not kept:
         return []
     rows = [
         {
@@ -82,8 +88,9 @@ async def add_many(
             "from_actor_id": from_actor_id,
             "post_id": post_id,
             "created_at": now,
+            "filtered": filtered,
         }
-        for recipient_id, kind in told
+        for recipient_id, kind, filtered in kept
     ]
     statement = insert(Notification).values(rows)
     written = await session.exec(
@@ -91,10 +98,13 @@ async def add_many(
     )
     # RETURNING's order is not promised (SQLite says so): pair ids by recipient.
     by_recipient = {recipient_id: notification_id for notification_id, recipient_id in written}
-    ids = [by_recipient[recipient_id] for recipient_id, _kind in told]
-    # Written past the ORM, so the flush hook below does not see them: told here.
-    announce(session, *(Event(EventKind.notification, by_recipient[r], (r,)) for r, _ in told))
-    return ids
+    # Written past the ORM, so the flush hook below does not see them: told here. A
+    # filtered notification is not news: it waits in the filtered inbox, unstreamed.
+    announce(
+        session,
+        *(Event(EventKind.notification, by_recipient[r], (r,)) for r, _, f in kept if not f),
+    )
+    return [by_recipient[recipient_id] for recipient_id, _kind, _f in kept]
 
 
 def _told_of_new_post() -> Any:
@@ -131,7 +141,11 @@ class NotificationView:
 def _announce_new(session: Session, _context: Any) -> None:
     """Every notification written is news for its owner's open streams. After the
     flush, so each carries its id; whichever service wrote it, however."""
-    made = [n for n in session.new if isinstance(n, Notification) and n.id is not None]
+    made = [
+        n
+        for n in session.new
+        if isinstance(n, Notification) and n.id is not None and not n.filtered
+    ]
     if made:
         announce(
             session,
@@ -142,7 +156,7 @@ def _announce_new(session: Session, _context: Any) -> None:
 event.listen(Session, "after_flush", _announce_new)
 
 
-def add(
+async def add(
     session: AsyncSession,
     *,
     recipient_id: int,
@@ -151,23 +165,19 @@ def add(
     post_id: int | None,
     now: datetime,
 ) -> None:
-    """Queue a notification in the caller's transaction; nobody is told of their own acts."""
+    """Write a notification in the caller's transaction, as the recipient's policy has
+    it; nobody is told of their own acts."""
     if recipient_id == from_actor_id:
         return
-    session.add(
-        Notification(
-            recipient_id=recipient_id,
-            kind=kind,
-            from_actor_id=from_actor_id,
-            post_id=post_id,
-            created_at=now,
-        )
+    await add_many(
+        session, [(recipient_id, kind)], from_actor_id=from_actor_id, post_id=post_id, now=now
     )
 
 
 def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> ColumnElement[bool]:
     """People on limited servers, and people moderators limited, reach a member's
-    notifications only if followed."""
+    notifications only if followed, or if the member accepts them (that person, or limited
+    accounts in their policy)."""
     limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
     followed = exists(
         select(Follow.id).where(
@@ -180,8 +190,13 @@ def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> Colu
         col(sender.limited_at).is_(None),
         or_(col(sender.domain).is_(None), col(sender.domain).not_in(limited)),
     )
-    # A member's own moderation notices come from their own account.
-    return or_(not_limited, followed, col(sender.id) == recipient_id)
+    return or_(
+        not_limited,
+        followed,
+        notification_policy.accepts_limited(recipient_id, sender),
+        # A member's own moderation notices come from their own account.
+        col(sender.id) == recipient_id,
+    )
 
 
 async def for_member(
@@ -191,16 +206,27 @@ async def for_member(
     *,
     kinds: Collection[NotificationKind] | None = None,
     from_actor_id: int | None = None,
+    filtered: bool | None = False,
+    now: datetime | None = None,
 ) -> list[NotificationView]:
-    """A member's notifications, newest first; `kinds` keeps only those kinds."""
+    """A member's notifications, newest first; `kinds` keeps only those kinds;
+    `filtered`: False for the main list, True for the filtered inbox, None for both.
+    Notifications from people the member mutes with their notifications (at `now`) and
+    from threads they muted stay out, from the moment of the mute."""
     window = window or Window(limit=30)
     sender = aliased(Actor)
     query = (
         select(Notification, sender, Post)
         .join(sender, col(sender.id) == Notification.from_actor_id)
         .outerjoin(Post, col(Post.id) == Notification.post_id)
-        .where(Notification.recipient_id == actor_id, _wanted(actor_id, sender))
+        .where(
+            Notification.recipient_id == actor_id,
+            _wanted(actor_id, sender),
+            *notification_policy.unmuted(actor_id, now or utcnow()),
+        )
     )
+    if filtered is not None:
+        query = query.where(col(Notification.filtered).is_(filtered))
     if kinds is not None:
         query = query.where(col(Notification.kind).in_(list(kinds)))
     if from_actor_id is not None:
@@ -249,6 +275,7 @@ def _unread_statement() -> Any:
         .where(
             Notification.recipient_id == recipient,
             col(Notification.read_at).is_(None),
+            col(Notification.filtered).is_(False),
             _wanted(recipient, Actor),
         )
     )

@@ -36,7 +36,7 @@ async def like(
         return row
     await signal_upkeep.count_like(session, post.id, 1)
     await counters.add_to_post(session, post.id, favourites_count=1)
-    notifications.add(
+    await notifications.add(
         session,
         recipient_id=post.actor_id,
         kind=NotificationKind.favourite,
@@ -134,7 +134,7 @@ async def boost(
     await signal_upkeep.count_boost(session, post.id, 1)
     await counters.published(session, row)
     await feeds.place(session, row, new=True)
-    notifications.add(
+    await notifications.add(
         session,
         recipient_id=post.actor_id,
         kind=NotificationKind.reblog,

@@ -26,7 +26,9 @@ from sqlalchemy import (
 )
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.sqltypes import UTCDateTime
 
+from server.clock import utcnow
 from server.models import Block, Follow, FollowState, Mute, ReplyFact
 
 
@@ -46,6 +48,7 @@ class Relationship:
 def _between_statement() -> Any:
     viewer: BindParameter[int] = bindparam("viewer")
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     # One statement for follows both ways, blocks both ways and mutes.
     return union_all(
         select(literal("out"), Follow.followed_id, Follow.state).where(
@@ -61,7 +64,10 @@ def _between_statement() -> Any:
             col(Block.target_id) == viewer, col(Block.actor_id).in_(ids)
         ),
         select(literal("muting"), Mute.target_id, cast(Mute.notifications, String)).where(
-            col(Mute.actor_id) == viewer, col(Mute.target_id).in_(ids)
+            col(Mute.actor_id) == viewer,
+            col(Mute.target_id).in_(ids),
+            # A mute past its end is over, whether or not its row is still there.
+            or_(col(Mute.expires_at).is_(None), col(Mute.expires_at) > now),
         ),
     )
 
@@ -70,13 +76,19 @@ BETWEEN = _between_statement()
 
 
 async def between(
-    session: AsyncSession, viewer_id: int, target_ids: Sequence[int]
+    session: AsyncSession,
+    viewer_id: int,
+    target_ids: Sequence[int],
+    now: datetime | None = None,
 ) -> list[Relationship]:
-    """The viewer's relationship with each of `target_ids`, in that order."""
+    """The viewer's relationship with each of `target_ids`, in that order, at `now`
+    (a mute that ended by then is over)."""
     ids = list(dict.fromkeys(target_ids))
     if not ids:
         return []
-    rows = await session.exec(BETWEEN, params={"viewer": viewer_id, "ids": ids})
+    rows = await session.exec(
+        BETWEEN, params={"viewer": viewer_id, "ids": ids, "now": now or utcnow()}
+    )
     outgoing: dict[int, str] = {}
     incoming: dict[int, str] = {}
     blocking: set[int] = set()

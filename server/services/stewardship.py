@@ -193,7 +193,7 @@ async def hide(
         await _changed(session, reply.root_id, steward.id)
         replier = await session.get(Actor, reply.actor_id)
         if norms["replies.hidden_told"] == "told" and replier is not None and replier.is_local:
-            notifications.add(
+            await notifications.add(
                 session,
                 recipient_id=reply.actor_id,
                 kind=NotificationKind.reply_hidden,

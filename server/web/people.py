@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import Actor
-from server.services import accounts, blocks, follows, timelines
+from server.services import accounts, blocks, follows, mutes, timelines
 from server.services.paging import Window
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
@@ -37,15 +37,18 @@ async def profile(request: Request) -> Response:
         counts = await follows.counts(session, actor.id)
         following = None
         blocking = False
+        muting = None
         if viewer_id is not None and viewer_id != actor.id:
             following = await follows.find(session, viewer_id, actor.id)
             blocking = actor.id in await blocks.blocked_ids(session, viewer_id)
+            muting = await mutes.muting(session, viewer_id, actor.id, now(request))
         context = {
             "actor": actor,
             "page": page,
             "counts": counts,
             "following": following,
             "blocking": blocking,
+            "muting": muting,
             "with_replies": with_replies,
         }
         return await render(request, session, "profile.html", context, me=me)

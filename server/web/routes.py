@@ -18,6 +18,7 @@ from server.web import (
     oauth,
     people,
     profile,
+    quiet,
     reporting,
     sessions,
     social,
@@ -34,6 +35,7 @@ routes = [
     Route("/local", timelines.local, name="local"),
     Route("/tags/{tag}", timelines.tag, name="tag"),
     Route("/notifications", timelines.notifications_page, name="notifications"),
+    *quiet.routes,
     Route("/signup", auth.signup_page, methods=["GET"]),
     Route("/signup", auth.signup, methods=["POST"]),
     Route("/login", auth.login_page, methods=["GET"]),
@@ -104,5 +106,7 @@ routes = [
         Route(f"/@{{username}}/{name}", people.relate, methods=["POST"])
         for name in people.RELATIONS
     ),
+    Route("/@{username}/mute", quiet.mute, methods=["POST"]),
+    Route("/@{username}/unmute", quiet.unmute, methods=["POST"]),
     Route("/@{username}/{post_id}", threads.post, name="post"),
 ]

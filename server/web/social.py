@@ -46,7 +46,7 @@ async def authorize_interaction(request: Request) -> Response:
     return redirect("/search?" + urlencode({"q": uri}))
 
 
-def _back(request: Request, fallback: str) -> Response:
+def back(request: Request, fallback: str) -> Response:
     # Back to the page the button was on; only same-site paths.
     target = request.headers.get("referer", "")
     path = "/" + target.split("://", 1)[-1].split("/", 1)[-1] if "://" in target else fallback
@@ -71,7 +71,7 @@ async def react(request: Request) -> Response:
             await reactions.unboost(session, me.actor, post_id, moment)
         else:
             raise NotFound("There is no such thing to do with a post.")
-    return _back(request, "/")
+    return back(request, "/")
 
 
 async def follow_requests(request: Request) -> Response:

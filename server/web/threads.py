@@ -6,7 +6,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import accounts, post_reads, roles, slow_mode, stewardship, timelines
+from server.services import (
+    accounts,
+    post_reads,
+    roles,
+    slow_mode,
+    stewardship,
+    thread_mutes,
+    timelines,
+)
 from server.web.about import duration
 from server.web.context import (
     community_norms,
@@ -51,6 +59,7 @@ async def post(request: Request) -> Response:
             "slow": slow,
             "slow_interval": duration(int(limits.interval.total_seconds())),
             "root_id": found.root_id,
+            "thread_muted": bool(me and await thread_mutes.among(session, me.actor_id, [found])),
             "can_slow": root is not None
             and me is not None
             and (moderator or me.actor.id == root.actor_id),

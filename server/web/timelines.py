@@ -13,6 +13,7 @@ from server.services import (
     explanations,
     moderation_notices,
     norms,
+    notification_requests,
     notifications,
     ranked_timeline,
     ranking,
@@ -112,15 +113,15 @@ async def notifications_page(request: Request) -> Response:
         if me is None:
             return redirect("/login?next=/notifications")
         assert me.actor.id is not None
-        items = await notifications.for_member(
-            session, me.actor.id, Window(limit=30, max_id=query_id(request, "max_id"))
-        )
+        window = Window(limit=30, max_id=query_id(request, "max_id"))
+        items = await notifications.for_member(session, me.actor.id, window, now=now(request))
+        waiting = await notification_requests.summary(session, me.actor.id, now(request))
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view.
         await notifications.mark_all_read(session, me.actor.id, now(request))
         told = [i.notification.id for i in items if i.notification.kind in MODERATION_KINDS]
         notices = await moderation_notices.of(session, [i for i in told if i is not None])
-        context = {"items": items, "notices": notices}
+        context = {"items": items, "notices": notices, "waiting": waiting}
         return await render(request, session, "notifications.html", context, me=me)
 
 

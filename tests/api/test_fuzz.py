@@ -273,8 +273,28 @@ TARGETS = {
             "types[]": st.sampled_from(KINDS) | values,
             "exclude_types": st.lists(st.sampled_from(KINDS) | values, max_size=4) | values,
             "account_id": ids(s),
+            "include_filtered": st.sampled_from(["true", "false", "1"]) | values,
             **paging(s),
         },
+    ),
+    "notification policy": Target(
+        "PATCH",
+        "/api/v2/notifications/policy",
+        lambda s: {
+            name: st.sampled_from(["accept", "filter", "drop", "default"]) | values
+            for name in (
+                "for_not_following",
+                "for_not_followers",
+                "for_new_accounts",
+                "for_private_mentions",
+                "for_limited_accounts",
+            )
+        },
+    ),
+    "accept notification requests": Target(
+        "POST",
+        "/api/v1/notifications/requests/accept",
+        lambda s: {"id": st.lists(ids(s), max_size=3) | values, "id[]": ids(s)},
     ),
 }
 

@@ -143,6 +143,8 @@ async def test_a_direct_message_reaches_only_the_person_mentioned(world: World) 
     cleo = await a.sign_up("cleo")
     ben = await b.sign_up("ben")
     await find_and_follow(world, "cleo", "@ben@porch-b.test")
+    # Ana follows Ben: his private mention is not unsolicited, so no filter holds it back.
+    await find_and_follow(world, "ana", "@ben@porch-b.test")
     await world.settle()
     await ben.post("@ana@porch-a.test just between us", visibility="direct")
     await world.settle(31)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from server.api.mastodon import render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.accounts import credential_account, relationship
+from server.api.mastodon.entities.common import timestamp
 from server.api.mastodon.paging import paged, window
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
@@ -156,7 +157,7 @@ async def following(call: Call) -> Response:
 
 async def _relationship_with(call: Call, target: Actor) -> Response:
     assert call.actor.id is not None and target.id is not None
-    found = await relationships.between(call.session, call.actor.id, [target.id])
+    found = await relationships.between(call.session, call.actor.id, [target.id], call.now)
     return JSONResponse(relationship(found[0]))
 
 
@@ -209,7 +210,7 @@ async def relationships_of(call: Call) -> Response:
     parsed = (parse_id(raw, most=MAX_SERIAL_ID) for raw in call.params.texts("id"))
     ids = [i for i in parsed if i is not None]
     assert call.actor.id is not None
-    found = await relationships.between(call.session, call.actor.id, ids[:100])
+    found = await relationships.between(call.session, call.actor.id, ids[:100], call.now)
     return JSONResponse([relationship(r) for r in found])
 
 
@@ -260,6 +261,8 @@ async def blocked(call: Call) -> Response:
 async def muted(call: Call) -> Response:
     assert call.actor.id is not None
     page = window(call.params, default=40, most=80)
-    rows = await mutes.listed(call.session, call.actor.id, page)
-    body = await render.accounts(call, [a for _, a in rows])
-    return paged(call.request, body, [i for i, _ in rows])
+    rows = await mutes.listed(call.session, call.actor.id, page, call.now)
+    body = await render.accounts(call, [a for _, a, _ in rows])
+    for account, (_, _, ends) in zip(body, rows, strict=True):
+        account["mute_expires_at"] = timestamp(ends) if ends else None
+    return paged(call.request, body, [i for i, _, _ in rows])

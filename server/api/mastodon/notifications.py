@@ -45,6 +45,10 @@ async def listing(call: Call) -> Response:
         window(call.params, default=40, most=80),
         kinds=_kinds(call),
         from_actor_id=from_actor_id,
+        # The filtered inbox joins the list when asked for, or when the app reads one
+        # person's notifications (a request's, as Mastodon 4.3 does).
+        filtered=None if call.params.flag("include_filtered") or from_actor_id else False,
+        now=call.now,
     )
     body = await render.notifications(call, items)
     return paged(call.request, body, [i.notification.id or 0 for i in items])

@@ -17,7 +17,7 @@ from server.api.mastodon.entities.common import Site, timestamp
 from server.api.mastodon.entities.statuses import Figures
 from server.models import Actor, NotificationKind, Post
 from server.render_cache import Lru, cache_of
-from server.services import bookmarks, post_reads, stats
+from server.services import post_reads, stats, thread_mutes
 from server.services.notifications import NotificationView
 from server.services.post_views import PostView, views_of
 
@@ -108,8 +108,8 @@ async def statuses(
             bases[post_id] = base
     figures = Figures(site=here, accounts={int(a["id"]): a for a in authors}, bases=bases)
     if call.viewer_id is not None and not unmarked:
-        figures.bookmarked = await bookmarks.among(
-            call.session, call.viewer_id, [v.post.id for v in shown]
+        figures.bookmarked, figures.muted = await thread_mutes.marks(
+            call.session, call.viewer_id, [v.post for v in shown]
         )
     now_iso = timestamp(call.now)
     return [status_entities.status(v, figures, now_iso) for v in views]

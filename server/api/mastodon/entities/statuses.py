@@ -176,6 +176,7 @@ def status(view: PostView, figures: Figures, now_iso: str | None = None) -> dict
     found["favourited"] = view.liked
     found["reblogged"] = view.boosted
     found["bookmarked"] = post.id in figures.bookmarked
+    found["muted"] = post.id in figures.muted
     return found
 
 
