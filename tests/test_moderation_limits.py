@@ -7,6 +7,7 @@ from server.models import ActionKind, ModerationAction
 from server.services import accounts, moderation, notifications, sanctions, timelines
 from server.services.audience import Reader, readers
 from tests.conftest import publish_due
+from tests.test_quiet_notifications import notifications_of, set_filters, stored_for
 
 
 async def limit_ben(app, settings, clock) -> ModerationAction:
@@ -74,3 +75,21 @@ async def test_a_limited_member_reaches_only_followers_notifications(
         assert await notifications.unread_count(session, cleo_actor.id) == 0
         heard = [n.post.id for n in await notifications.for_member(session, ana_actor.id) if n.post]
         assert heard == [after, before]
+
+
+async def test_a_limited_members_mention_waits_in_a_strangers_filtered_inbox(
+    app, settings, clock, people
+) -> None:
+    """Limited by moderators counts as limited in Cleo's notification filters, as a
+    limited server does: kept apart by default, and in her list once she lets Ben in."""
+    ben, cleo = people["ben"], people["cleo"]
+    await limit_ben(app, settings, clock)
+    await ben.post("@cleo hello")
+    await publish_due(app, clock, 30)
+    assert [n.filtered for n in await stored_for(app, "cleo")] == [True]
+    assert "hello" not in await notifications_of(cleo)
+    assert "@ben" in (await cleo.client.get("/notifications/filtered")).text
+    await set_filters(cleo, for_limited_accounts="accept")
+    await ben.post("@cleo hello again")
+    await publish_due(app, clock, 30)
+    assert "hello again" in await notifications_of(cleo)
