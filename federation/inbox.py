@@ -22,7 +22,7 @@ from server.json_response import JSONResponse
 from server.models import ReceivedActivity
 from server.services import accounts, remote_actors
 from server.services.errors import NotFound
-from server.services.rows import insert_once
+from server.services.rows import write_once
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,7 @@ async def receive(request: Request) -> Response:
 
 async def _first_time(fed: Federation, session: AsyncSession, activity_id: str) -> bool:
     """Remember that `activity_id` arrived (the caller commits); False if it had already."""
-    row = {"uri": activity_id, "received_at": fed.clock.now()}
-    written = await session.exec(insert_once(session, ReceivedActivity, **row))
-    return bool(written.rowcount)
+    return await write_once(session, ReceivedActivity, uri=activity_id, received_at=fed.clock.now())
 
 
 @contextlib.contextmanager
