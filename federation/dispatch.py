@@ -120,7 +120,7 @@ async def store_note(
     if require_relevance and not await _relevant(fed, session, note, known):
         log.info("ignoring %s: it concerns nobody here", note.id)
         return None
-    if known.stored_id is not None:
+    if known.stored_id is not None and not known.waiting_roots:
         return known.stored_id  # stored already (a redelivery, or passed on)
     # ingest returns the stored post when this one was stored meanwhile.
     post = await remote_posts.ingest(

@@ -141,6 +141,11 @@ async def ingest(
         if found.stored_id is not None:
             existing = await session.get(Post, found.stored_id)
             if existing is not None:
+                # Replies stored while it was (they found no parent yet) join it now.
+                if moved := await _adopt_orphans(session, existing, found.waiting_roots):
+                    await _replies_joined(session, existing)
+                    await signal_rebuild.rethread(session, moved | {existing.root_id})
+                    await session.commit()
                 return existing
         post = await _new_post(session, author_id, note, now)
         session.add(post)
@@ -157,10 +162,8 @@ async def ingest(
         moved = await _adopt_orphans(session, post, found.waiting_roots)
         await counters.published(session, post)
         await feeds.place(session, post, new=True)
-        if moved:  # replies that waited for it count now, and are replies now
-            await counters.recount(session, post_ids=[post.id])
-            for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
-                await feeds.place(session, child)
+        if moved:
+            await _replies_joined(session, post)
         await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
@@ -171,6 +174,13 @@ async def ingest(
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
     raise RuntimeError(f"no free id for {note.uri} after {ID_ATTEMPTS} tries")
+
+
+async def _replies_joined(session: AsyncSession, post: Post) -> None:
+    """Replies that waited for `post` count now, and are replies now (in the feeds)."""
+    await counters.recount(session, post_ids=[post.id])
+    for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+        await feeds.place(session, child)
 
 
 async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now: datetime) -> Post:
