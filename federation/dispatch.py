@@ -18,6 +18,7 @@ from federation.runtime import Federation
 from server.models import Actor, Follow, Post
 from server.services import (
     accounts,
+    arrivals,
     blocks,
     follows,
     mentions,
@@ -25,6 +26,7 @@ from server.services import (
     remote_actors,
     remote_posts,
 )
+from server.services.arrivals import Arrival
 from server.services.errors import ServiceError
 from server.services.remote_posts import RemotePost
 
@@ -93,11 +95,10 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
     await store_note(fed, session, author, note, require_relevance=True)
 
 
-async def _relevant(fed: Federation, session: AsyncSession, author: Actor, note: NoteDoc) -> bool:
+async def _relevant(fed: Federation, session: AsyncSession, note: NoteDoc, known: Arrival) -> bool:
     """Mastodon keeps only posts that concern someone here: a local follower of the
     author, a local person addressed or mentioned, or a reply to a local post."""
-    assert author.id is not None
-    if await follows.has_local_follower(session, author.id):
+    if known.followed_here:
         return True
     if any(fed.urls.username_of(u) for u in note.to + note.cc + note.mentions):
         return True
@@ -113,14 +114,17 @@ async def store_note(
     require_relevance: bool,
 ) -> int | None:
     """Ingest a note by `author`; returns the post id, None when ignored."""
-    if await remote_posts.is_tombstoned(session, note.id):
+    known = await arrivals.arrival(session, _id(author), note.id)
+    if known.tombstoned:
         return None
-    if require_relevance and not await _relevant(fed, session, author, note):
+    if require_relevance and not await _relevant(fed, session, note, known):
         log.info("ignoring %s: it concerns nobody here", note.id)
         return None
-    # ingest returns the stored post when this one is known already.
+    if known.stored_id is not None and not known.waiting_roots:
+        return known.stored_id  # stored already (a redelivery, or passed on)
+    # ingest returns the stored post when this one was stored meanwhile.
     post = await remote_posts.ingest(
-        session, author, await _remote_post(fed, session, author, note), fed.clock.now()
+        session, author, await _remote_post(fed, session, author, note), fed.clock.now(), known
     )
     return post.id
 

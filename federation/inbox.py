@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,7 +22,7 @@ from server.json_response import JSONResponse
 from server.models import ReceivedActivity
 from server.services import accounts, remote_actors
 from server.services.errors import NotFound
-from server.services.rows import insert_once
+from server.services.rows import write_once
 
 log = logging.getLogger(__name__)
 
@@ -108,24 +108,29 @@ async def receive(request: Request) -> Response:
 
 async def _first_time(fed: Federation, session: AsyncSession, activity_id: str) -> bool:
     """Remember that `activity_id` arrived (the caller commits); False if it had already."""
-    row = {"uri": activity_id, "received_at": fed.clock.now()}
-    written = await session.exec(insert_once(session, ReceivedActivity, **row))
-    return bool(written.rowcount)
+    return await write_once(session, ReceivedActivity, uri=activity_id, received_at=fed.clock.now())
+
+
+#: Where a session counts its rollbacks (one listener for all sessions: adding and
+#: removing one per request cost more than the count).
+_ROLLBACKS = "porch.inbox.rollbacks"
+
+
+@event.listens_for(Session, "after_rollback")
+def _count_rollback(session: Session) -> None:
+    session.info[_ROLLBACKS] = session.info.get(_ROLLBACKS, 0) + 1
 
 
 @contextlib.contextmanager
 def _rollbacks(session: AsyncSession) -> Iterator[list[bool]]:
     """A list that gets an item for each rollback of `session` while the block runs."""
+    info = session.sync_session.info
+    before = info.get(_ROLLBACKS, 0)
     seen: list[bool] = []
-
-    def rolled_back(_session: Any) -> None:
-        seen.append(True)
-
-    event.listen(session.sync_session, "after_rollback", rolled_back)
     try:
         yield seen
     finally:
-        event.remove(session.sync_session, "after_rollback", rolled_back)
+        seen.extend([True] * (info.get(_ROLLBACKS, 0) - before))
 
 
 def _self_delete(body: bytes) -> str | None:

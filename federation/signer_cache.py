@@ -20,18 +20,17 @@ judged by the new state; other processes hear through RedisBus.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from typing import Any
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.bus import LocalBus, Watch
 from server.models import Actor
 from server.services.events import Event, EventKind
+from server.services.kept_rows import revive
 
 #: Signers kept (a few hundred bytes each).
 SIZE = 10_000
@@ -93,9 +92,7 @@ class SignerCache:
             return None
         self._entries.move_to_end(key_id)
         values, pem = kept
-        actor = Actor(**{name: copy.copy(value) for name, value in values.items()})
-        make_transient_to_detached(actor)
-        return await session.merge(actor, load=False), pem
+        return revive(session, Actor, values), pem
 
     def keep(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import ROOT, writer_queue
+from server import ROOT, sqlite_driver, writer_queue
 from server.outages import Outage, reconnect_delay
 from server.services import events
 
@@ -54,7 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> AsyncEngine:
     """An async engine for `url`, with SQLite tuned for one web process."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_WAIT_SECONDS})
+        engine = create_async_engine(
+            url, module=sqlite_driver.dbapi(), connect_args={"timeout": SQLITE_WAIT_SECONDS}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         writer_queue.install(engine, SQLITE_WAIT_SECONDS)
         return engine

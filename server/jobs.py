@@ -122,6 +122,7 @@ class InProcessJobs:
         #: How long each sweep chose to sleep last (seconds), for the curious and tests.
         self.waits: dict[str, float] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._database = Outage(log, "The database", "the sweeps try again every second")
 
     async def schedule_publish(self, post_id: int, at: datetime) -> None:
@@ -135,6 +136,7 @@ class InProcessJobs:
         return published
 
     async def start(self) -> None:
+        self._stopping = False
         with self._failures("job sweep"):  # the database may be away at start
             await publish_due(self.sessions, self.clock)
         # One loop per sweep: a remote server that is slow to answer a delivery must not
@@ -155,8 +157,13 @@ class InProcessJobs:
             self._tasks.append(asyncio.create_task(self._watch(self.bus), name="porch-redis"))
 
     async def stop(self) -> None:
+        # Python 3.11's wait_for returns instead of raising when the cancel meets a
+        # wake-up in the same turn of the loop (fixed in 3.12), and the sweep would go on:
+        # a sweep told to stop also sees the flag, and is woken to see it.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
+        self._wake_all()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -180,7 +187,7 @@ class InProcessJobs:
         next_due: Callable[[AsyncSession, datetime], Awaitable[datetime | None]],
     ) -> None:
         wake = self._wakes[queue]
-        while True:
+        while not self._stopping:
             # Cleared before looking: a wake-up during the sweep makes it look again.
             wake.clear()
             wait = RETRY_SECONDS

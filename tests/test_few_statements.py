@@ -33,15 +33,17 @@ COMPOSE = 7
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, what their notification policies
-#: say, their notifications, the thread's signals (two), the outbox row, the schedule row
-#: gone, the author's counter row, and its rows in the feeds it enters.
-PUBLISH = 11
-#: A reply arriving: the sender's domain policy and key, the activity id once, the
-#: tombstone and relevance checks, the people mentioned, the parent, the post if known,
-#: the post, its mentions and tags, replies waiting for it, who is told, their
-#: notifications, the thread's signals (three for a reply), the counter rows of the
-#: author and of the post answered, and its rows in the feeds it enters.
-INGEST = 20
+#: say, their notifications, the thread's signals (one INSERT that counts the author's
+#: recent posts), the outbox row, the schedule row gone, the author's counter row, and
+#: its rows in the feeds it enters.
+PUBLISH = 10
+#: A reply arriving: the sender's domain policy, the activity id once, what Porch knows
+#: of the note (tombstone, a follower here, stored already, replies waiting for it: one
+#: statement, server/services/arrivals.py), the people mentioned, the parent, the post,
+#: its mentions and tags, who is told, what their notification policies say, their
+#: notifications, the thread's signals (three for a reply), the counter rows of the author
+#: and of the post answered, and its rows in the feeds it enters.
+INGEST = 17
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 

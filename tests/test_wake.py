@@ -188,3 +188,24 @@ async def test_a_post_on_one_process_wakes_a_worker_in_another(
         finally:
             await sweeps.stop()
             await close_resources(resources)
+
+
+async def test_stopping_as_a_sweep_is_woken_still_ends_every_sweep(running_app) -> None:
+    """The server stops in the very moment Ana's post wakes the publish sweep: Python
+    3.11's wait_for then returns from the wake-up and drops the cancel, yet the sweeps end
+    and the stop returns (before, the stop waited for ever on the sweep)."""
+    sweeps = running_app.state.jobs
+
+    async def asleep() -> bool:
+        return due.PUBLISH in sweeps.waits and due.FEDERATION in sweeps.waits
+
+    await eventually(asleep, "both sweeps are asleep")
+    for wake in sweeps._wakes.values():
+        wake.set()  # the wake-up and the cancel below meet in one turn of the loop
+    stopping = asyncio.create_task(sweeps.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=10)
+    if not done:  # the sweep dropped the cancel: cancel again so the test can end
+        for task in sweeps._tasks:
+            task.cancel()
+        await stopping
+    assert done and all(task.done() for task in sweeps._tasks)

@@ -41,31 +41,36 @@ async def of(
     pending ones count, and so do deleted ones (deleting does not refill the day)."""
     newcomer = now - author.created_at < timedelta(days=newcomer_days)
     limit = newcomer_daily if newcomer else daily
-    counted = select(func.count(), func.min(Post.created_at)).where(
-        col(Post.actor_id) == author.id,
-        col(Post.in_reply_to_id).is_(None),
-        col(Post.reblog_of_id).is_(None),
-        col(Post.created_at) > now - WINDOW,
-    )
-    used, oldest = (await session.exec(counted)).one()
+    params = {"author": author.id, "since": now - WINDOW}
+    used, oldest = (await session.exec(USED, params=params)).one()
     next_free = None
     if used >= limit:
         # The place that frees first is the oldest post inside the window.
-        rows = await session.exec(
-            select(Post.created_at)
-            .where(
-                col(Post.actor_id) == author.id,
-                col(Post.in_reply_to_id).is_(None),
-                col(Post.reblog_of_id).is_(None),
-                col(Post.created_at) > now - WINDOW,
-            )
-            .order_by(col(Post.created_at).desc())
-            .offset(limit - 1)
-            .limit(1)
-        )
+        rows = await session.exec(NTH_NEWEST, params=params | {"nth": limit - 1})
         anchor = rows.first() or oldest
         next_free = anchor + WINDOW if anchor else None
     return Budget(limit, int(used), next_free)
+
+
+def _counted() -> Any:
+    """The top-level posts of `author` written since `since` (withdrawn ones aside)."""
+    return (
+        col(Post.actor_id) == bindparam("author"),
+        col(Post.in_reply_to_id).is_(None),
+        col(Post.reblog_of_id).is_(None),
+        col(Post.created_at) > bindparam("since"),
+    )
+
+
+#: Built once: every post asks, and building the statement cost more than running it.
+USED = select(func.count(), func.min(Post.created_at)).where(*_counted())
+NTH_NEWEST = (
+    select(Post.created_at)
+    .where(*_counted())
+    .order_by(col(Post.created_at).desc())
+    .offset(bindparam("nth"))
+    .limit(1)
+)
 
 
 def _written_statement() -> Any:

@@ -29,6 +29,11 @@ class Rendered:
     tags: list[str] = field(default_factory=list)  # lower-cased hashtags
 
 
+def names_nothing(text: str) -> bool:
+    """Whether `text` can hold no mention and no hashtag (so its post has none)."""
+    return MENTION.search(text) is None and HASHTAG.search(text) is None
+
+
 def mentioned_handles(text: str) -> set[str]:
     """Lower-cased handles @mentioned in `text`: "name" for people here, "name@domain"
     for people elsewhere."""

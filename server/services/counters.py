@@ -19,9 +19,21 @@ count names no one, and a lifted suspension needs no recount.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, case, delete, func, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,33 +61,47 @@ def counts_as_reply(post: Post) -> bool:
     return post.in_reply_to_id is not None and post.reblog_of_id is None and post.visibility in OPEN
 
 
-def _upsert(session: AsyncSession, table: Table, key: str, key_value: int, **deltas: Any) -> Any:
-    """One statement: create the row with `deltas` (never below zero), or add them."""
-    dialect = session.get_bind().dialect.name
+@cache
+def _upsert_statement(dialect: str, table: Table, key: str, names: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE adding `names` to `table`'s row, built once per
+    shape (building and keying it cost more than running it): parameters `key`, `v_<name>`
+    (the new row's value) and `d_<name>` (what is added)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {
-        name: (max(delta, 0) if isinstance(delta, int) else delta) for name, delta in deltas.items()
-    }
-    statement = insert(table).values({key: key_value, **values})
+    statement = insert(table).values(
+        {key: bindparam(key), **{name: bindparam(f"v_{name}") for name in names}}
+    )
     changes: dict[str, Any] = {}
-    for name, delta in deltas.items():
+    for name in names:
         column = table.c[name]
         if name == "last_status_at":
             newer = or_(column.is_(None), column < statement.excluded[name])
             changes[name] = case((newer, statement.excluded[name]), else_=column)
         else:
-            changes[name] = column + delta
+            changes[name] = column + bindparam(f"d_{name}", type_=column.type)
     return statement.on_conflict_do_update(index_elements=[table.c[key]], set_=changes)
+
+
+async def _upsert(
+    session: AsyncSession, table: Table, key: str, key_value: int, **deltas: Any
+) -> None:
+    """One statement: create the row with `deltas` (never below zero), or add them."""
+    names = tuple(sorted(deltas))
+    statement = _upsert_statement(session.get_bind().dialect.name, table, key, names)
+    params: dict[str, Any] = {key: key_value}
+    for name, delta in deltas.items():
+        params[f"v_{name}"] = max(delta, 0) if isinstance(delta, int) else delta
+        params[f"d_{name}"] = delta
+    await session.exec(statement, params=params)
 
 
 async def add_to_post(session: AsyncSession, post_id: int, **deltas: int) -> None:
     """Add `deltas` (e.g. favourites_count=1) to a post's counts."""
-    await session.exec(_upsert(session, POSTS, "post_id", post_id, **deltas))
+    await _upsert(session, POSTS, "post_id", post_id, **deltas)
 
 
 async def add_to_actor(session: AsyncSession, actor_id: int, **deltas: Any) -> None:
     """Add `deltas` to a person's counts; a `last_status_at` keeps the later time."""
-    await session.exec(_upsert(session, ACTORS, "actor_id", actor_id, **deltas))
+    await _upsert(session, ACTORS, "actor_id", actor_id, **deltas)
 
 
 async def published(session: AsyncSession, post: Post) -> None:

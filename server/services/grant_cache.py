@@ -14,21 +14,20 @@ announce to no bus) shows within `KEPT_FOR`; while Redis is away nothing is kept
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, manager_of_class
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Member, OAuthApp, OAuthToken, WebSession
 from server.services.events import Event, EventKind, announce
+from server.services.kept_rows import revive
 
 #: How long a kept grant is trusted without a word from the bus: the bound for changes
 #: made by a process that announces to no one (a `porch user suspend` command).
@@ -110,7 +109,7 @@ class GrantCache:
             return None
         self._kept.move_to_end(key)
         return tuple(
-            _revived(session, model, values) if model is not None else None
+            revive(session, model, values) if model is not None else None
             for model, values in found.rows
         )
 
@@ -129,28 +128,6 @@ class GrantCache:
 
 def _values(row: SQLModel) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in inspect(type(row)).column_attrs}
-
-
-M = TypeVar("M", bound=SQLModel)
-
-
-def _revived(session: AsyncSession, model: type[M], values: dict[str, Any]) -> M:
-    # Made as the ORM makes a row it reads (no constructor, no validation: the values
-    # were read from the database); lists and dicts (profile fields) are copied, so a
-    # request changing its own cannot change what the next request is given.
-    mapper = inspect(model)
-    identity = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
-    )
-    if (held := session.sync_session.identity_map.get(identity)) is not None:
-        return cast(M, held)  # the session has it already (a second look in one request)
-    row: M = manager_of_class(model).new_instance()
-    instance_dict(row).update(
-        {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in values.items()}
-    )
-    make_transient_to_detached(row)  # its identity set, nothing pending
-    session.add(row)  # in this request's session, as if read by it
-    return row
 
 
 # --- Every change to what a grant holds announces itself -------------------------------

@@ -27,7 +27,15 @@ from server.models import (
     Tombstone,
     Visibility,
 )
-from server.services import counters, due, feeds, notifications, signal_rebuild, signal_upkeep
+from server.services import (
+    counters,
+    due,
+    feeds,
+    notifications,
+    signal_rebuild,
+    signal_upkeep,
+)
+from server.services.arrivals import Arrival, arrival
 from server.services.events import Event, EventKind, announce
 
 #: Tries at a fresh id when two posts collide on one.
@@ -112,22 +120,33 @@ async def local_reader(session: AsyncSession, post: Post) -> Actor | None:
     return named.first()
 
 
-async def is_tombstoned(session: AsyncSession, uri: str) -> bool:
-    return await session.get(Tombstone, uri) is not None
-
-
-async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: datetime) -> Post:
+async def ingest(
+    session: AsyncSession,
+    author: Actor,
+    note: RemotePost,
+    now: datetime,
+    known: Arrival | None = None,
+) -> Post:
     """Store a remote post once; a second delivery returns the stored one unchanged.
 
     Replies that arrived before this post are attached to it, so threads come whole
-    whatever order their posts arrive in.
+    whatever order their posts arrive in. `known`: what the caller read of the note
+    (`arrivals.arrival`) in this transaction, so it is not read twice.
     """
     author_id = author.id  # read once: a rollback below expires the row
     assert author_id is not None
     for _ in range(ID_ATTEMPTS):
-        existing = await by_uri(session, note.uri)
-        if existing is not None:
-            return existing
+        found = known or await arrival(session, author_id, note.uri)
+        known = None  # a retry, after a rollback, reads again
+        if found.stored_id is not None:
+            existing = await session.get(Post, found.stored_id)
+            if existing is not None:
+                # Replies stored while it was (they found no parent yet) join it now.
+                if moved := await _adopt_orphans(session, existing, found.waiting_roots):
+                    await _replies_joined(session, existing)
+                    await signal_rebuild.rethread(session, moved | {existing.root_id})
+                    await session.commit()
+                return existing
         post = await _new_post(session, author_id, note, now)
         session.add(post)
         try:
@@ -140,13 +159,11 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
         _attach(session, post.id, note)
         if post.in_reply_to_uri is not None:
             due.announce_work(session, due.FEDERATION)  # its parent is to be fetched
-        moved = await _adopt_orphans(session, post)
+        moved = await _adopt_orphans(session, post, found.waiting_roots)
         await counters.published(session, post)
         await feeds.place(session, post, new=True)
-        if moved:  # replies that waited for it count now, and are replies now
-            await counters.recount(session, post_ids=[post.id])
-            for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
-                await feeds.place(session, child)
+        if moved:
+            await _replies_joined(session, post)
         await notifications.for_new_post(session, post, now, note.mention_ids)
         if moved:
             await signal_rebuild.rethread(session, moved | {post.root_id})
@@ -157,6 +174,13 @@ async def ingest(session: AsyncSession, author: Actor, note: RemotePost, now: da
         return post
     # Not a ServiceError: the sender should hear "try again later" (503), not a refusal.
     raise RuntimeError(f"no free id for {note.uri} after {ID_ATTEMPTS} tries")
+
+
+async def _replies_joined(session: AsyncSession, post: Post) -> None:
+    """Replies that waited for `post` count now, and are replies now (in the feeds)."""
+    await counters.recount(session, post_ids=[post.id])
+    for child in await session.exec(select(Post).where(Post.in_reply_to_id == post.id)):
+        await feeds.place(session, child)
 
 
 async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now: datetime) -> Post:
@@ -225,16 +249,11 @@ def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
         )
 
 
-async def _adopt_orphans(session: AsyncSession, parent: Post) -> set[int]:
-    """Attach replies that arrived before `parent`; returns the threads they led."""
-    if parent.uri is None:
-        return set()
-    waiting = await session.exec(
-        select(Post.root_id).where(Post.in_reply_to_uri == parent.uri).distinct()
-    )
-    moved = set(waiting.all())
-    if not moved:
-        return moved  # the usual case: nobody answered it before it arrived
+async def _adopt_orphans(session: AsyncSession, parent: Post, moved: set[int]) -> set[int]:
+    """Attach replies that arrived before `parent` (`moved`: the threads they lead, read
+    with its arrival); returns those threads."""
+    if parent.uri is None or not moved:
+        return set()  # the usual case: nobody answered it before it arrived
     await session.exec(
         update(Post)
         .where(col(Post.in_reply_to_uri) == parent.uri)

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, exists, func, or_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
@@ -22,6 +32,7 @@ from server.models import (
     HiddenReply,
     NormValue,
     Post,
+    PostState,
     ReplyFact,
     ThreadSignals,
 )
@@ -177,7 +188,51 @@ def _build_facts() -> Select[Any]:
     return select(*FACT_COLUMNS, *context).where(col(ReplyFact.root_id) == root_id, counted_fact())
 
 
+def _build_start() -> Any:
+    """A thread's `ThreadSignals` before anything is summed, with its author's top-level
+    posts of the week up to its start ("posts rarely") counted inside the INSERT."""
+    recent = (
+        select(func.count())
+        .select_from(Post)
+        .where(
+            col(Post.actor_id) == bindparam("author"),
+            col(Post.state) == PostState.published,
+            col(Post.published_at) > bindparam("since"),
+            col(Post.published_at) <= bindparam("until"),
+            col(Post.in_reply_to_id).is_(None),
+            col(Post.in_reply_to_uri).is_(None),
+            col(Post.reblog_of_id).is_(None),
+        )
+        .scalar_subquery()
+    )
+    # Every column given: the table's defaults are the model's, which Core does not run.
+    values: dict[str, Any] = {name: bindparam(name) for name in START_COLUMNS}
+    values["author_recent_posts"] = case((recent > 1, recent), else_=1)
+    return THREAD_SIGNALS.insert().values(values)
+
+
+#: The columns of a new thread's `ThreadSignals` given as parameters to `START_THREAD`.
+START_COLUMNS = (
+    "root_id",
+    "item_id",
+    "author_id",
+    "started_at",
+    "last_activity",
+    "replies",
+    "voices",
+    "author_answered",
+    "median_length",
+    "pileon",
+    "dominated",
+    "likes",
+    "boosts",
+    "people",
+    "quiet_people",
+    "pairs",
+    "updated_at",
+)
 INSERT_FACT = _build_insert()
+START_THREAD = _build_start()
 FACTS_WITH_CONTEXT = _build_facts()
 FACTS_OF = select(*FACT_COLUMNS).where(
     col(ReplyFact.root_id) == bindparam("root_id"), counted_fact()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +28,8 @@ from server.services.signal_statements import (
     FACTS_OF,
     FACTS_WITH_CONTEXT,
     INSERT_FACT,
+    START_COLUMNS,
+    START_THREAD,
     UPDATE_SUMS,
     counted_fact,
     sum_values,
@@ -57,50 +59,48 @@ async def thresholds(session: AsyncSession) -> Thresholds:
     return thresholds_from(values)
 
 
+def new_values(
+    root_id: int, item_id: int, author_id: int, started: datetime, recent: int
+) -> dict[str, Any]:
+    """The columns of a thread's `ThreadSignals` before anything is summed."""
+    # Every field given: letting the model fill its JSON defaults costs more than the row.
+    return {
+        "root_id": root_id,
+        "item_id": item_id,
+        "author_id": author_id,
+        "started_at": started,
+        "last_activity": started,
+        "author_recent_posts": max(1, recent),
+        "replies": 0,
+        "voices": 0.0,
+        "author_answered": 0,
+        "median_length": 0,
+        "pileon": False,
+        "dominated": False,
+        "likes": 0,
+        "boosts": 0,
+        "people": {},
+        "quiet_people": [],
+        "pairs": [],
+        "updated_at": started,
+    }
+
+
 def new_signals(
     root_id: int, item_id: int, author_id: int, started: datetime, recent: int
 ) -> ThreadSignals:
     """A thread's `ThreadSignals` before anything is summed."""
-    # Every field given: letting the model fill its JSON defaults costs more than the row.
-    return ThreadSignals(
-        root_id=root_id,
-        item_id=item_id,
-        author_id=author_id,
-        started_at=started,
-        last_activity=started,
-        author_recent_posts=max(1, recent),
-        replies=0,
-        voices=0.0,
-        author_answered=0,
-        median_length=0,
-        pileon=False,
-        dominated=False,
-        likes=0,
-        boosts=0,
-        people={},
-        quiet_people=[],
-        pairs=[],
-        updated_at=started,
-    )
+    return ThreadSignals(**new_values(root_id, item_id, author_id, started, recent))
 
 
 async def start_thread(session: AsyncSession, post: Post) -> None:
-    """A top-level post was published: its thread starts with nothing to sum yet."""
+    """A top-level post was published: its thread starts with nothing to sum yet (one
+    statement, which counts the author's recent posts as it inserts)."""
     started = post.published_at or post.created_at
-    recent = await session.exec(
-        select(func.count())
-        .select_from(Post)
-        .where(
-            col(Post.actor_id) == post.actor_id,
-            col(Post.state) == PostState.published,
-            col(Post.published_at) > started - RECENT_POSTS,
-            col(Post.published_at) <= started,
-            col(Post.in_reply_to_id).is_(None),
-            col(Post.in_reply_to_uri).is_(None),
-            col(Post.reblog_of_id).is_(None),
-        )
-    )
-    session.add(new_signals(post.id, post.id, post.actor_id, started, int(recent.one())))
+    row = new_values(post.id, post.id, post.actor_id, started, 1)
+    params = {name: row[name] for name in START_COLUMNS}
+    params |= {"author": post.actor_id, "since": started - RECENT_POSTS, "until": started}
+    await session.exec(START_THREAD, params=params)
 
 
 async def record(session: AsyncSession, post: Post, t: Thresholds | None = None) -> None:

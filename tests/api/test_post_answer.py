@@ -112,3 +112,33 @@ async def test_the_answer_reads_only_what_a_new_post_can_have(
     assert [s for s in seen if s.startswith("SELECT") and any(t in s for t in never_read)] == []
     # The post's own row is not read back either: composing holds it.
     assert not [s for s in seen if s.startswith("SELECT") and "FROM posts JOIN actors" in s]
+
+
+async def test_a_plain_post_reads_no_mentions_tags_or_media(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ana's plain words name nobody and no tag, answer nobody and carry no picture:
+    answering her reads none of those tables, and still says what a read says."""
+    async with await bearer(app, "ana", clock) as ana:
+        await ana.get("/api/v1/accounts/verify_credentials")  # the token's first use written
+        with statements(app.state.engine) as seen:
+            answer = await ana.post("/api/v1/statuses", data={"status": "A quiet evening"})
+        read = await ana.get(f"/api/v1/statuses/{answer.json()['id']}")
+        app.state.render_caches.clear()
+        fresh = await ana.get(f"/api/v1/statuses/{answer.json()['id']}")
+    assert answer.status_code == 200, answer.text
+    details = ("FROM mentions", "FROM post_tags", "FROM attachments")
+    assert [s for s in seen if s.startswith("SELECT") and any(t in s for t in details)] == []
+    assert answer.json() == read.json() == fresh.json()
+    assert answer.json()["mentions"] == answer.json()["tags"] == []
+
+
+@pytest.mark.parametrize("text", ["Tea with @ben", "Tea #evening", "Tea with @zed@far.example"])
+async def test_a_post_that_may_name_someone_reads_what_it_names(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person], text: str
+) -> None:
+    """Ana's words that name a person or a tag (known or not) are answered from the rows,
+    so the answer holds exactly what a read right after holds."""
+    async with await bearer(app, "ana", clock) as ana:
+        answer, kept, fresh = await posted_and_read(app, ana, {"status": text})
+    assert answer == kept == fresh

@@ -17,7 +17,7 @@ from server.api.mastodon.entities.common import Site, timestamp
 from server.api.mastodon.entities.statuses import Figures
 from server.models import Actor, NotificationKind, Post
 from server.render_cache import Lru, cache_of
-from server.services import post_reads, stats, thread_mutes
+from server.services import content, post_reads, stats, thread_mutes
 from server.services.notifications import NotificationView
 from server.services.post_views import PostView, views_of
 
@@ -127,13 +127,18 @@ async def status_by_id(call: Call, post_id: int) -> dict[str, Any]:
     return await status(call, found[0])
 
 
-async def new_status(call: Call, post: Post) -> dict[str, Any]:
+async def new_status(call: Call, post: Post, *, with_media: bool = True) -> dict[str, Any]:
     """The status the caller has just written, rendered as `status_by_id` would render
     it, without reading back what a new post cannot have yet: nobody, its author
     included, has answered, liked, boosted or bookmarked it, and it has no poll. Its
     mentions, tags, media and parent, and its author's account, are read as for any
-    status (and its base is kept for the reads that follow)."""
-    details = await post_reads.details_of(call.session, [post])
+    status (and its base is kept for the reads that follow), except when it can have
+    none: a post that answers nobody, carries no media (`with_media` False) and whose
+    text names nobody and no tag (the plainest, most common post) reads none of them."""
+    if not with_media and post.in_reply_to_id is None and content.names_nothing(post.text):
+        details = {post.id: post_reads.Details([], [], [], None)}
+    else:
+        details = await post_reads.details_of(call.session, [post])
     view = PostView(post, call.actor, media=details[post.id].attachments)
     return (await statuses(call, [view], known=details, unmarked=True))[0]
 

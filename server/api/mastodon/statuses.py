@@ -60,19 +60,20 @@ async def create(call: Call) -> Response:
     if name not in FROM_MASTODON:
         raise ApiError(422, "visibility must be public, unlisted, private or direct.")
     key = call.request.headers.get("idempotency-key") or None
+    draft = _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call))
     post = await posts.compose(
         call.session,
         call.request.app.state.jobs,
         call.remote_lookup,
         actor,
-        _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call)),
+        draft,
         await call.rules(),
         call.now,
         idempotency_key=key,
     )
     if key is not None:  # a retry may get back a post made earlier, since marked or answered
         return JSONResponse(await render.status_by_id(call, post.id))
-    return JSONResponse(await render.new_status(call, post))
+    return JSONResponse(await render.new_status(call, post, with_media=bool(draft.media_ids)))
 
 
 @endpoint("read:statuses", public=True)
