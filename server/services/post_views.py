@@ -7,14 +7,15 @@ every viewer, so renderings may cache everything else and lay the counts over it
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from server.models import Actor, Attachment, Like, Poll, Post
-from server.services import statements, stats
+from server.models import Actor, Attachment, Poll, Post
+from server.services import page_figures
 from server.services.visibility import visible_to
 
 
@@ -37,6 +38,8 @@ class PostView:
     #: How many people liked and boosted it.
     likes: int = 0
     boosts: int = 0
+    #: Whether the viewer bookmarked it (None: not read, or no viewer).
+    bookmarked: bool | None = None
 
 
 @dataclass
@@ -61,12 +64,7 @@ async def views_of(
     """The posts `viewer_id` may see among `post_ids`, in that order, ready to render."""
     if not post_ids:
         return []
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(post_ids), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    found = await _visible(session, viewer_id, post_ids)
     return await complete(session, viewer_id, [found[i] for i in post_ids if i in found])
 
 
@@ -74,37 +72,29 @@ async def attach_extras(
     session: AsyncSession, views: list[PostView], viewer_id: int | None, *, replies: bool = False
 ) -> None:
     """Counts, attachments and polls (for the few posts that have them), and what the
-    viewer already liked or boosted. `replies`: take the reply counts from the counter
-    rows too (a thread counts the replies it shows instead)."""
-    by_id = {v.post.id: v for v in views}
+    viewer already liked, boosted or bookmarked. `replies`: take the reply counts from the
+    counter rows too (a thread counts the replies it shows instead)."""
+    # A post can be on a page twice (itself, and boosted by someone): both get it all.
+    by_id: dict[int, list[PostView]] = {}
+    for view in views:
+        by_id.setdefault(view.post.id, []).append(view)
     if not by_id:
         return
-    for post_id, figures in (await stats.of_posts(session, by_id)).items():
-        view = by_id[post_id]
-        view.likes, view.boosts = figures.favourites, figures.reblogs
-        if replies:
-            view.replies = figures.replies
-    if viewer_id is not None:
-        liked = select(Like.post_id, literal("liked")).where(
-            Like.actor_id == viewer_id, col(Like.post_id).in_(by_id)
-        )
-        boosted = select(Post.reblog_of_id, literal("boosted")).where(
-            Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
-        )
-        marks = await statements.execute(session, union_all(liked, boosted))
-        for post_id, mark in marks.all():
-            if post_id in by_id:
-                setattr(by_id[post_id], mark, True)
-    media = await session.exec(
-        select(Attachment)
-        .where(col(Attachment.post_id).in_(by_id))
-        .order_by(col(Attachment.position))
-    )
-    for item in media.all():
-        assert item.post_id is not None  # chosen by post_id above
-        by_id[item.post_id].media.append(item)
-    for poll in (await session.exec(select(Poll).where(col(Poll.post_id).in_(by_id)))).all():
-        by_id[poll.post_id].poll = poll
+    found = await page_figures.of_page(session, viewer_id, by_id)
+    for post_id, figures in found.items():
+        for view in by_id[post_id]:
+            view.likes, view.boosts = figures.favourites, figures.reblogs
+            if replies:
+                view.replies = figures.replies
+            view.liked, view.boosted = figures.liked, figures.boosted
+            view.bookmarked = figures.bookmarked if viewer_id is not None else None
+    for item in await page_figures.media_of(session, [i for i, f in found.items() if f.has_media]):
+        assert item.post_id is not None  # chosen by post_id
+        for view in by_id[item.post_id]:
+            view.media.append(item)
+    for poll in await page_figures.polls_of(session, [i for i, f in found.items() if f.has_poll]):
+        for view in by_id[poll.post_id]:
+            view.poll = poll
 
 
 async def attach_reblogs(
@@ -114,12 +104,30 @@ async def attach_reblogs(
     wanted = {v.post.reblog_of_id for v in items if v.post.reblog_of_id is not None}
     if not wanted:
         return
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(wanted), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    found = await _visible(session, viewer_id, wanted)
     for view in items:
         if view.post.reblog_of_id is not None:
             view.reblog = found.get(view.post.reblog_of_id)
+
+
+def _posts_seen_by(anonymous: bool) -> Select[Post, Actor]:
+    viewer = None if anonymous else page_figures.VIEWER
+    return (
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.id).in_(page_figures.IDS), visible_to(viewer))
+    )
+
+
+#: Posts with their authors among ids, as a visitor or as the viewer may see them.
+_SEEN = {anonymous: _posts_seen_by(anonymous) for anonymous in (True, False)}
+
+
+async def _visible(
+    session: AsyncSession, viewer_id: int | None, post_ids: Collection[int]
+) -> dict[int, PostView]:
+    """The posts among `post_ids` that `viewer_id` may see, by id."""
+    rows = await session.exec(
+        _SEEN[viewer_id is None], params={"ids": list(post_ids), "viewer": viewer_id}
+    )
+    return {p.id: PostView(p, a) for p, a in rows.all()}

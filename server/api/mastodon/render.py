@@ -100,9 +100,12 @@ async def statuses(
             bases[post_id] = base
     figures = Figures(site=here, accounts={int(a["id"]): a for a in authors}, bases=bases)
     if call.viewer_id is not None and not unmarked:
-        figures.bookmarked = await bookmarks.among(
-            call.session, call.viewer_id, [v.post.id for v in shown]
-        )
+        if all(v.bookmarked is not None for v in shown):  # read with the page's figures
+            figures.bookmarked = {v.post.id for v in shown if v.bookmarked}
+        else:
+            figures.bookmarked = await bookmarks.among(
+                call.session, call.viewer_id, [v.post.id for v in shown]
+            )
     now_iso = timestamp(call.now)
     return [status_entities.status(v, figures, now_iso) for v in views]
 
