@@ -1,6 +1,6 @@
 """What a page of posts needs beside the posts, in one statement built once: each post's
-counts, whether the viewer liked, boosted or bookmarked it, and whether it has media or
-a poll (read next, only for the few posts that have them).
+counts and its author's, whether the viewer liked, boosted or bookmarked it, and whether
+it has media or a poll (read next, only for the few posts that have them).
 
 The statements here are built at import with bound parameters: SQLAlchemy then neither
 builds them nor works out their cache keys again on each request, which cost more than
@@ -18,8 +18,9 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Attachment, Bookmark, Like, Poll, Post, PostCounter
+from server.models import ActorCounter, Attachment, Bookmark, Like, Poll, Post, PostCounter
 from server.services import statements
+from server.services.stats import NO_ACCOUNT_STATS, AccountStats
 
 #: The page's post ids, and the viewer (NULL for a visitor: then nothing is marked).
 IDS = bindparam("ids", expanding=True, type_=BigInteger)
@@ -38,9 +39,14 @@ _FIGURES = (
         exists().where(col(Bookmark.actor_id) == VIEWER, col(Bookmark.post_id) == col(Post.id)),
         exists().where(col(Attachment.post_id) == col(Post.id)),
         exists().where(col(Poll.post_id) == col(Post.id)),
+        col(ActorCounter.statuses_count),
+        col(ActorCounter.followers_count),
+        col(ActorCounter.following_count),
+        col(ActorCounter.last_status_at),
     )
     .select_from(Post)
     .outerjoin(PostCounter, col(PostCounter.post_id) == col(Post.id))
+    .outerjoin(ActorCounter, col(ActorCounter.actor_id) == col(Post.actor_id))
     .where(col(Post.id).in_(IDS))
 )
 
@@ -64,6 +70,8 @@ class Figures:
     bookmarked: bool
     has_media: bool
     has_poll: bool
+    #: The author's counts (the same for every viewer).
+    author: AccountStats
 
 
 async def of_page(
@@ -73,12 +81,27 @@ async def of_page(
     if not post_ids:
         return {}
     rows = await statements.execute(session, _FIGURES, {"ids": list(post_ids), "viewer": viewer_id})
-    return {
-        int(post_id): Figures(
-            int(likes), int(boosts), int(replies), *(bool(flag) for flag in flags)
+    found = {}
+    for row in rows.all():
+        post_id, likes, boosts, replies, liked, boosted, bookmarked, media, poll = row[:9]
+        statuses, followers, following, last = row[9:]
+        author = (
+            NO_ACCOUNT_STATS
+            if statuses is None
+            else AccountStats(statuses, followers, following, last)
         )
-        for post_id, likes, boosts, replies, *flags in rows.all()
-    }
+        found[int(post_id)] = Figures(
+            int(likes),
+            int(boosts),
+            int(replies),
+            bool(liked),
+            bool(boosted),
+            bool(bookmarked),
+            bool(media),
+            bool(poll),
+            author,
+        )
+    return found
 
 
 async def media_of(session: AsyncSession, post_ids: Collection[int]) -> list[Attachment]:

@@ -7,7 +7,7 @@ every viewer, so renderings may cache everything else and lay the counts over it
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import col, select
@@ -16,6 +16,7 @@ from sqlmodel.sql.expression import Select
 
 from server.models import Actor, Attachment, Poll, Post
 from server.services import page_figures
+from server.services.stats import AccountStats
 from server.services.visibility import visible_to
 
 
@@ -40,6 +41,8 @@ class PostView:
     boosts: int = 0
     #: Whether the viewer bookmarked it (None: not read, or no viewer).
     bookmarked: bool | None = None
+    #: The author's counts, when read with the page.
+    author_stats: AccountStats | None = None
 
 
 @dataclass
@@ -54,7 +57,10 @@ async def complete(
     """Boosted posts, counts (replies too), media, polls and the viewer's likes and boosts."""
     await attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
-    await attach_extras(session, [v.reblog or v for v in items], viewer_id, replies=True)
+    boosts = [v for v in items if v.reblog is not None]
+    await attach_extras(
+        session, [v.reblog or v for v in items], viewer_id, replies=True, authors_of=boosts
+    )
     return items
 
 
@@ -69,30 +75,42 @@ async def views_of(
 
 
 async def attach_extras(
-    session: AsyncSession, views: list[PostView], viewer_id: int | None, *, replies: bool = False
+    session: AsyncSession,
+    views: list[PostView],
+    viewer_id: int | None,
+    *,
+    replies: bool = False,
+    authors_of: Sequence[PostView] = (),
 ) -> None:
-    """Counts, attachments and polls (for the few posts that have them), and what the
-    viewer already liked, boosted or bookmarked. `replies`: take the reply counts from the
-    counter rows too (a thread counts the replies it shows instead)."""
+    """Counts, attachments and polls (for the few posts that have them), what the
+    viewer already liked, boosted or bookmarked, and the authors' counts. `replies`: take
+    the reply counts from the counter rows too (a thread counts the replies it shows
+    instead); `authors_of`: views that need only their author's counts (boosts)."""
     # A post can be on a page twice (itself, and boosted by someone): both get it all.
     by_id: dict[int, list[PostView]] = {}
     for view in views:
         by_id.setdefault(view.post.id, []).append(view)
     if not by_id:
         return
-    found = await page_figures.of_page(session, viewer_id, by_id)
+    others = {v.post.id: v for v in authors_of}
+    found = await page_figures.of_page(session, viewer_id, by_id.keys() | others.keys())
     for post_id, figures in found.items():
-        for view in by_id[post_id]:
+        if post_id in others:
+            others[post_id].author_stats = figures.author
+        for view in by_id.get(post_id, ()):
+            view.author_stats = figures.author
             view.likes, view.boosts = figures.favourites, figures.reblogs
             if replies:
                 view.replies = figures.replies
             view.liked, view.boosted = figures.liked, figures.boosted
             view.bookmarked = figures.bookmarked if viewer_id is not None else None
-    for item in await page_figures.media_of(session, [i for i, f in found.items() if f.has_media]):
+    with_media = [i for i, f in found.items() if f.has_media and i in by_id]
+    for item in await page_figures.media_of(session, with_media):
         assert item.post_id is not None  # chosen by post_id
         for view in by_id[item.post_id]:
             view.media.append(item)
-    for poll in await page_figures.polls_of(session, [i for i, f in found.items() if f.has_poll]):
+    with_poll = [i for i, f in found.items() if f.has_poll and i in by_id]
+    for poll in await page_figures.polls_of(session, with_poll):
         for view in by_id[poll.post_id]:
             view.poll = poll
 

@@ -19,6 +19,7 @@ from server.render_cache import Lru, cache_of
 from server.services import bookmarks, post_reads, stats
 from server.services.notifications import NotificationView
 from server.services.post_views import PostView, views_of
+from server.services.stats import AccountStats
 
 #: Porch's notification kinds under Mastodon's names.
 NOTIFICATION_TYPES = {
@@ -40,9 +41,14 @@ def _cache(call: Call, name: str) -> Lru[dict[str, Any]]:
     return cache_of(call.request.app.state, name, call.settings.render_cache_entries)
 
 
-async def accounts(call: Call, people: Sequence[Actor]) -> list[dict[str, Any]]:
-    ids = [a.id for a in people if a.id is not None]
-    figures = await stats.of_accounts(call.session, ids)
+async def accounts(
+    call: Call, people: Sequence[Actor], known: dict[int, AccountStats] | None = None
+) -> list[dict[str, Any]]:
+    """Accounts for `people`, with their counts (`known`: counts the caller read already)."""
+    figures = dict(known or {})
+    unknown = [a.id for a in people if a.id is not None and a.id not in figures]
+    if unknown:
+        figures |= await stats.of_accounts(call.session, unknown)
     here = site(call)
     kept = _cache(call, "accounts")
     found = []
@@ -75,7 +81,8 @@ async def statuses(
     already; `unmarked`: the caller knows none of the posts is bookmarked."""
     shown = [v.reblog or v for v in views]
     everyone = {v.author.id: v.author for v in [*views, *shown]}
-    authors = await accounts(call, list(everyone.values()))
+    read = {v.post.actor_id: v.author_stats for v in [*views, *shown] if v.author_stats is not None}
+    authors = await accounts(call, list(everyone.values()), read)
     here = site(call)
     kept = _cache(call, "statuses")
     bases: dict[int, dict[str, Any]] = {}
