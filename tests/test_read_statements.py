@@ -143,4 +143,25 @@ async def test_a_conversations_page_reads_in_few_statements(
         seen, page = await read(app, ben, "/api/v1/timelines/list/conversations")
 
     assert len(seen) <= CONVERSATIONS, seen
+    assert not any("ranked_snapshots.items" in statement for statement in seen)  # kept
     assert {"<p>Porch thought 1</p>", "<p>Tea or coffee?</p>"} <= {s["content"] for s in page}
+
+
+async def test_a_post_deleted_after_the_order_was_kept_is_gone_on_the_next_open(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ben opens Conversations, then Ana deletes one of her posts on it: Ben's next open,
+    from the order kept moments ago, no longer shows it."""
+    await a_full_porch(app, clock, people)
+    async with (
+        await bearer(app, "ben", clock) as ben,
+        await bearer(app, "ana", clock) as ana,
+    ):
+        _, before = await read(app, ben, "/api/v1/timelines/list/conversations")
+        [gone] = [s["id"] for s in before if s["content"] == "<p>Porch thought 3</p>"]
+        assert (await ana.delete(f"/api/v1/statuses/{gone}")).status_code == 200
+        clock.advance(5)
+        _, after = await read(app, ben, "/api/v1/timelines/list/conversations")
+
+    assert gone not in {s["id"] for s in after}
+    assert len(after) == len(before) - 1
