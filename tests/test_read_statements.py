@@ -14,7 +14,7 @@ import httpx
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from tests.conftest import Person, publish_due
+from tests.conftest import Person, client_for, publish_due
 from tests.statements import statements
 from tests.test_exactly_once import bearer
 from tests.test_media_files import png
@@ -165,3 +165,47 @@ async def test_a_post_deleted_after_the_order_was_kept_is_gone_on_the_next_open(
 
     assert gone not in {s["id"] for s in after}
     assert len(after) == len(before) - 1
+
+
+async def test_a_profile_is_read_page_by_page_showing_each_reader_what_they_may_see(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Ana writes to everyone, to her followers, and answers Cleo. Ben follows her; Cleo
+    does not. Each reads Ana's posts two at a time, with and without replies, and a
+    visitor reads them too: every page shows only what its reader may see, in order,
+    and the pages neither repeat nor skip."""
+    await people["ben"].follow("ana")
+    cleos = await people["cleo"].post("Anyone for tea?")
+    await publish_due(app, clock, 31)
+    written = []
+    for text, visibility, reply_to in [
+        ("Morning, porch", "public", None),
+        ("For my followers", "followers", None),
+        ("Yes please", "public", cleos),
+        ("Evening, porch", "public", None),
+    ]:
+        written.append(await people["ana"].post(text, visibility=visibility, reply_to=reply_to))
+        await publish_due(app, clock, 31)
+    async with await bearer(app, "ana", clock) as ana:
+        ana_id = (await ana.get("/api/v1/accounts/verify_credentials")).json()["id"]
+
+    async def pages(client: httpx.AsyncClient, query: str) -> list[int]:
+        shown: list[int] = []
+        path = f"/api/v1/accounts/{ana_id}/statuses?limit=2{query}"
+        while True:
+            answer = await client.get(path)
+            assert answer.status_code == 200, answer.text
+            if not answer.json():
+                return shown
+            shown += [int(s["id"]) for s in answer.json()]
+            path = f"/api/v1/accounts/{ana_id}/statuses?limit=2{query}&max_id={shown[-1]}"
+
+    morning, followers_only, reply, evening = written
+    async with await bearer(app, "ben", clock) as ben, await bearer(app, "cleo", clock) as cleo:
+        assert await pages(ben, "") == [evening, reply, followers_only, morning]
+        assert await pages(ben, "&exclude_replies=true") == [evening, followers_only, morning]
+        assert await pages(cleo, "") == [evening, reply, morning]
+        newer = await cleo.get(f"/api/v1/accounts/{ana_id}/statuses?min_id={morning}&limit=1")
+        assert [int(s["id"]) for s in newer.json()] == [reply]
+    async with client_for(app) as visitor:
+        assert await pages(visitor, "") == [evening, reply, morning]

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import BigInteger, BindParameter, Integer, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from server.ids import MAX_ID
 from server.models import Actor, FeedEntry, FeedFloor, Post
 from server.services.mutes import muted_ids
 from server.services.paging import Window
@@ -58,18 +56,6 @@ def _page(*, muting: bool, ascending: bool) -> Select[Post, Actor]:
     return query.order_by(position.asc() if ascending else position.desc()).limit(_LIMIT)
 
 
-def _bounds(window: Window) -> dict[str, Any]:
-    """The window's cursors as the page statement's exclusive bounds (post ids are
-    positive and at most MAX_ID)."""
-    lower = [min(c, MAX_ID) for c in (window.since_id, window.min_id) if c is not None]
-    return {
-        "above": max(lower, default=-1),
-        # With no max_id: MAX_ID, as MAX_ID + 1 does not fit a BIGINT (ids are made from
-        # the time and never reach it).
-        "below": MAX_ID if window.max_id is None else min(window.max_id, MAX_ID),
-    }
-
-
 async def rows(
     session: AsyncSession,
     owner_id: int,
@@ -89,7 +75,7 @@ async def rows(
         "owner": owner_id,
         "feed": feed,
         "limit": window.limit + 1,
-        **_bounds(window),
+        **window.bounds(),
         **({"now": muted_at} if muted_at is not None else {}),
     }
     found = [(p, a) for p, a in (await session.exec(statement, params=params)).all()]

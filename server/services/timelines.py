@@ -23,7 +23,7 @@ from server.models import (
     Visibility,
 )
 from server.models.feeds import HOME
-from server.services import feed_reads, feed_rules, mutes
+from server.services import feed_reads, feed_rules, mutes, profile_reads
 from server.services.feed_rules import NOT_REPLY_TO_OTHERS
 from server.services.paging import Window
 
@@ -176,10 +176,12 @@ async def profile(
     window: Window | None = None,
 ) -> Page:
     """One person's posts that `viewer_id` may see, newest first."""
-    where: list[ColumnElement[bool]] = [col(Post.actor_id) == actor.id]
-    if not with_replies:
-        where.append(NOT_REPLY_TO_OTHERS)
-    return await _page(session, viewer_id, where, window)
+    assert actor.id is not None
+    window = window or Window(limit=PAGE)
+    found = await profile_reads.rows(
+        session, viewer_id, actor.id, window, with_replies=with_replies
+    )
+    return await _paged(session, viewer_id, window, found)
 
 
 async def tagged(
