@@ -12,11 +12,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import event, exc, inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import ROOT, sqlite_driver, writer_queue
+from server import ROOT, sqlite_trips, writer_queue
 from server.outages import Outage, reconnect_delay
 from server.services import events
 
@@ -54,9 +54,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> AsyncEngine:
     """An async engine for `url`, with SQLite tuned for one web process."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url, module=sqlite_driver.dbapi(), connect_args={"timeout": SQLITE_WAIT_SECONDS}
-        )
+        address = make_url(url)
+        if address.query:  # SQLite URI options: the driver as SQLAlchemy connects it
+            engine = create_async_engine(url, connect_args={"timeout": SQLITE_WAIT_SECONDS})
+        else:
+            engine = create_async_engine(
+                url,
+                async_creator=sqlite_trips.connector(
+                    address.database or ":memory:",
+                    timeout=SQLITE_WAIT_SECONDS,
+                    check_same_thread=False,
+                ),
+            )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         writer_queue.install(engine, SQLITE_WAIT_SECONDS)
         return engine

@@ -22,6 +22,7 @@ event were lost.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Protocol
@@ -36,6 +37,10 @@ from server.services.events import Event, EventKind
 REUSE_FOR = timedelta(seconds=30)
 #: Members whose order is kept per process (two integers each).
 ENTRIES = 20_000
+#: Members whose order's first entries are kept too (a few kilobytes of JSON each), and
+#: how many: a fresh open reads its page from them instead of decoding the whole order.
+HEADS = 2_000
+HEAD = 40
 
 
 class Hearing(Protocol):
@@ -58,6 +63,9 @@ class KeptOrders:
         #: Member's actor id -> the change count when a change last touched them; members
         #: forgotten here were last touched no later than `_floor`.
         self._touched: OrderedDict[int, int] = OrderedDict()
+        #: Member's actor id -> (their kept snapshot id, its first entries as JSON, how
+        #: many entries it has). Snapshots never change once written.
+        self._heads: OrderedDict[int, tuple[int, str, int]] = OrderedDict()
         self._floor = 0
         self._changes = 0
         self._spell = bus.hearing[1]
@@ -75,6 +83,7 @@ class KeptOrders:
             return
         for actor_id in item.audience:
             self._kept.pop(actor_id, None)
+            self._heads.pop(actor_id, None)
             self._touched[actor_id] = self._changes
             self._touched.move_to_end(actor_id)
         while len(self._touched) > self._entries:
@@ -85,6 +94,7 @@ class KeptOrders:
         """Forget every kept order, and count everyone as changed now."""
         self._changes += 1
         self._kept.clear()
+        self._heads.clear()
         self._touched.clear()
         self._floor = self._changes
 
@@ -122,3 +132,22 @@ class KeptOrders:
     def forget(self, viewer_id: int) -> None:
         """Give `viewer_id` a new order on their next open."""
         self._kept.pop(viewer_id, None)
+        self._heads.pop(viewer_id, None)
+
+    def keep_head(self, viewer_id: int, snapshot_id: int, items: list[Any]) -> None:
+        """Keep the first entries of the snapshot kept for `viewer_id` (not of another)."""
+        if self._kept.get(viewer_id) != snapshot_id:
+            return
+        self._heads[viewer_id] = (snapshot_id, json.dumps(items[:HEAD]), len(items))
+        self._heads.move_to_end(viewer_id)
+        while len(self._heads) > HEADS:
+            self._heads.popitem(last=False)
+
+    def head(self, viewer_id: int, snapshot_id: int, wanted: int) -> tuple[list[Any], int] | None:
+        """The first `wanted` entries of the kept snapshot and how many it has, if they
+        are kept."""
+        found = self._heads.get(viewer_id)
+        if found is None or found[0] != snapshot_id or wanted > HEAD:
+            return None
+        self._heads.move_to_end(viewer_id)
+        return json.loads(found[1])[:wanted], found[2]

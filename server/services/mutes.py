@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import ColumnElement, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -78,8 +78,14 @@ async def unmute(session: AsyncSession, actor: Actor, target: Actor, now: dateti
     await session.commit()
 
 
-def muted_ids(actor_id: int, now: datetime, *, notifications: bool = False) -> SelectOfScalar[int]:
-    """The people `actor_id` has muted now (a subquery for `not_in`)."""
+def muted_ids(
+    actor_id: int | ColumnElement[int],
+    now: datetime | ColumnElement[datetime],
+    *,
+    notifications: bool = False,
+) -> SelectOfScalar[int]:
+    """The people `actor_id` has muted now (a subquery for `not_in`; either may be a bound
+    parameter in a statement built once)."""
     query = select(Mute.target_id).where(
         Mute.actor_id == actor_id,
         or_(col(Mute.expires_at).is_(None), col(Mute.expires_at) > now),

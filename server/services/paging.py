@@ -47,6 +47,17 @@ class Window:
         ordered = column.asc() if self.min_id is not None else column.desc()
         return query.where(*self.where(column)).order_by(ordered).limit(self.limit + extra)
 
+    def bounds(self) -> dict[str, int]:
+        """The cursors as exclusive bounds of a post id, for statements built once with
+        `above` and `below` parameters (post ids are positive and at most MAX_ID; with
+        no max_id the bound is MAX_ID itself, as MAX_ID + 1 does not fit a BIGINT: ids
+        are made from the time and never reach it)."""
+        lower = [min(c, MAX_ID) for c in (self.since_id, self.min_id) if c is not None]
+        return {
+            "above": max(lower, default=-1),
+            "below": MAX_ID if self.max_id is None else min(self.max_id, MAX_ID),
+        }
+
     def arrange(self, rows: list[T]) -> list[T]:
         """Rows as the page shows them: newest first, whichever way they were read."""
         return list(reversed(rows)) if self.min_id is not None else rows

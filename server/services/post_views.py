@@ -7,14 +7,16 @@ every viewer, so renderings may cache everything else and lay the counts over it
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from server.models import Actor, Attachment, Like, Poll, Post
-from server.services import statements, stats
+from server.models import Actor, Attachment, Poll, Post
+from server.services import page_figures
+from server.services.stats import AccountStats
 from server.services.visibility import visible_to
 
 
@@ -37,6 +39,12 @@ class PostView:
     #: How many people liked and boosted it.
     likes: int = 0
     boosts: int = 0
+    #: Whether the viewer bookmarked it (None: not read, or no viewer).
+    bookmarked: bool | None = None
+    #: Whether the viewer muted its conversation (read with `bookmarked`).
+    muted: bool | None = None
+    #: The author's counts, when read with the page.
+    author_stats: AccountStats | None = None
 
 
 @dataclass
@@ -51,7 +59,10 @@ async def complete(
     """Boosted posts, counts (replies too), media, polls and the viewer's likes and boosts."""
     await attach_reblogs(session, viewer_id, items)
     items = [v for v in items if v.post.reblog_of_id is None or v.reblog is not None]
-    await attach_extras(session, [v.reblog or v for v in items], viewer_id, replies=True)
+    boosts = [v for v in items if v.reblog is not None]
+    await attach_extras(
+        session, [v.reblog or v for v in items], viewer_id, replies=True, authors_of=boosts
+    )
     return items
 
 
@@ -61,50 +72,50 @@ async def views_of(
     """The posts `viewer_id` may see among `post_ids`, in that order, ready to render."""
     if not post_ids:
         return []
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(post_ids), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    found = await _visible(session, viewer_id, post_ids)
     return await complete(session, viewer_id, [found[i] for i in post_ids if i in found])
 
 
 async def attach_extras(
-    session: AsyncSession, views: list[PostView], viewer_id: int | None, *, replies: bool = False
+    session: AsyncSession,
+    views: list[PostView],
+    viewer_id: int | None,
+    *,
+    replies: bool = False,
+    authors_of: Sequence[PostView] = (),
 ) -> None:
-    """Counts, attachments and polls (for the few posts that have them), and what the
-    viewer already liked or boosted. `replies`: take the reply counts from the counter
-    rows too (a thread counts the replies it shows instead)."""
-    by_id = {v.post.id: v for v in views}
+    """Counts, attachments and polls (for the few posts that have them), what the
+    viewer already liked, boosted or bookmarked, and the authors' counts. `replies`: take
+    the reply counts from the counter rows too (a thread counts the replies it shows
+    instead); `authors_of`: views that need only their author's counts (boosts)."""
+    # A post can be on a page twice (itself, and boosted by someone): both get it all.
+    by_id: dict[int, list[PostView]] = {}
+    for view in views:
+        by_id.setdefault(view.post.id, []).append(view)
     if not by_id:
         return
-    for post_id, figures in (await stats.of_posts(session, by_id)).items():
-        view = by_id[post_id]
-        view.likes, view.boosts = figures.favourites, figures.reblogs
-        if replies:
-            view.replies = figures.replies
-    if viewer_id is not None:
-        liked = select(Like.post_id, literal("liked")).where(
-            Like.actor_id == viewer_id, col(Like.post_id).in_(by_id)
-        )
-        boosted = select(Post.reblog_of_id, literal("boosted")).where(
-            Post.actor_id == viewer_id, col(Post.reblog_of_id).in_(by_id)
-        )
-        marks = await statements.execute(session, union_all(liked, boosted))
-        for post_id, mark in marks.all():
-            if post_id in by_id:
-                setattr(by_id[post_id], mark, True)
-    media = await session.exec(
-        select(Attachment)
-        .where(col(Attachment.post_id).in_(by_id))
-        .order_by(col(Attachment.position))
-    )
-    for item in media.all():
-        assert item.post_id is not None  # chosen by post_id above
-        by_id[item.post_id].media.append(item)
-    for poll in (await session.exec(select(Poll).where(col(Poll.post_id).in_(by_id)))).all():
-        by_id[poll.post_id].poll = poll
+    others = {v.post.id: v for v in authors_of}
+    found = await page_figures.of_page(session, viewer_id, by_id.keys() | others.keys())
+    for post_id, figures in found.items():
+        if post_id in others:
+            others[post_id].author_stats = figures.author
+        for view in by_id.get(post_id, ()):
+            view.author_stats = figures.author
+            view.likes, view.boosts = figures.favourites, figures.reblogs
+            if replies:
+                view.replies = figures.replies
+            view.liked, view.boosted = figures.liked, figures.boosted
+            view.bookmarked = figures.bookmarked if viewer_id is not None else None
+            view.muted = figures.muted if viewer_id is not None else None
+    with_media = [i for i, f in found.items() if f.has_media and i in by_id]
+    for item in await page_figures.media_of(session, with_media):
+        assert item.post_id is not None  # chosen by post_id
+        for view in by_id[item.post_id]:
+            view.media.append(item)
+    with_poll = [i for i, f in found.items() if f.has_poll and i in by_id]
+    for poll in await page_figures.polls_of(session, with_poll):
+        for view in by_id[poll.post_id]:
+            view.poll = poll
 
 
 async def attach_reblogs(
@@ -114,12 +125,30 @@ async def attach_reblogs(
     wanted = {v.post.reblog_of_id for v in items if v.post.reblog_of_id is not None}
     if not wanted:
         return
-    rows = await session.exec(
-        select(Post, Actor)
-        .join(Actor, col(Actor.id) == Post.actor_id)
-        .where(col(Post.id).in_(wanted), visible_to(viewer_id))
-    )
-    found = {p.id: PostView(p, a) for p, a in rows.all()}
+    found = await _visible(session, viewer_id, wanted)
     for view in items:
         if view.post.reblog_of_id is not None:
             view.reblog = found.get(view.post.reblog_of_id)
+
+
+def _posts_seen_by(anonymous: bool) -> Select[Post, Actor]:
+    viewer = None if anonymous else page_figures.VIEWER
+    return (
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.id).in_(page_figures.IDS), visible_to(viewer))
+    )
+
+
+#: Posts with their authors among ids, as a visitor or as the viewer may see them.
+_SEEN = {anonymous: _posts_seen_by(anonymous) for anonymous in (True, False)}
+
+
+async def _visible(
+    session: AsyncSession, viewer_id: int | None, post_ids: Collection[int]
+) -> dict[int, PostView]:
+    """The posts among `post_ids` that `viewer_id` may see, by id."""
+    rows = await session.exec(
+        _SEEN[viewer_id is None], params={"ids": list(post_ids), "viewer": viewer_id}
+    )
+    return {p.id: PostView(p, a) for p, a in rows.all()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, literal, union, union_all
+from sqlalchemy import BindParameter, Integer, bindparam, delete, exists, literal, union, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +30,7 @@ from server.models import (
     ReplyFact,
     ThreadSignals,
 )
-from server.services import mutes, stewardship
+from server.services import mutes, statements, stewardship
 from server.services.kept_orders import REUSE_FOR, KeptOrders
 from server.services.post_views import PostView, views_of
 from server.services.ranking import Relations, Scored, Signals, Weights, arrange, score
@@ -196,12 +196,22 @@ async def page(
             offset = ids.index(after_post_id) + 1 if after_post_id in ids else len(ids)
     pending: list[PostView] = []
     fresh = snapshot is None
+    offset = max(0, offset)
+    # A fresh open given the order kept moments ago reads its page from the kept first
+    # entries, once the database says the order may still be given (no decoding of the
+    # whole order, which costs more than the rest of the page).
+    head: tuple[list[Any], int] | None = None
     if fresh and kept is not None and (reused := kept.kept(viewer_id)) is not None:
-        snapshot = await _reusable(session, viewer_id, reused, now)
-        if snapshot is None:
-            kept.forget(viewer_id)
-    ranked_now = snapshot is None
-    if snapshot is None:
+        head = kept.head(viewer_id, reused, offset + limit)
+        if head is not None and await _still_reusable(session, viewer_id, reused, now):
+            order_id = reused
+        else:
+            head = None
+            snapshot = await _reusable(session, viewer_id, reused, now)
+            if snapshot is None:
+                kept.forget(viewer_id)
+    ranked_now = snapshot is None and head is None
+    if ranked_now:
         mark = kept.mark() if kept is not None else 0
         ranked = await rank(session, viewer_id, now, w)
         # Keep a few recent orders (other tabs may still be paging through them).
@@ -239,14 +249,20 @@ async def page(
             kept.keep(viewer_id, snapshot.id, mark)
     if fresh:
         pending = await _pending(session, viewer_id)
-    offset = max(0, offset)
-    entries = snapshot.items[offset : offset + limit]
+    if head is not None:
+        entries, total = head[0][offset:], head[1]
+    else:
+        assert snapshot is not None and snapshot.id is not None
+        order_id = snapshot.id
+        entries, total = snapshot.items[offset : offset + limit], len(snapshot.items)
+        if fresh and kept is not None:
+            kept.keep_head(viewer_id, order_id, snapshot.items)
     views = {v.post.id: v for v in await views_of(session, viewer_id, [e[0] for e in entries])}
     # The people the wording names: those the reader follows who are talking, and each
     # thread's author (who is not the shown post's once a first post is gone).
     people_ids = {i for e in entries for i in e[3]} | {e[5] for e in entries}
     people_ids |= {v.author.id for v in views.values() if v.author.id is not None}
-    rows = await session.exec(select(Actor).where(col(Actor.id).in_(people_ids)))
+    rows = await session.exec(_PEOPLE, params={"among": list(people_ids)})
     people = {a.id: a for a in rows.all() if a.id is not None}
     # The order was ranked earlier: who the reader blocks or mutes now is looked at again,
     # so a block or mute shows on the next read even if no event told of it.
@@ -263,9 +279,8 @@ async def page(
         for e in entries
         if e[0] in views and e[5] not in hidden and views[e[0]].author.id not in hidden
     ]
-    more = offset + limit < len(snapshot.items)
-    assert snapshot.id is not None
-    return RankedPage(items, snapshot.id, offset + limit if more else None, pending)
+    more = offset + limit < total
+    return RankedPage(items, order_id, offset + limit if more else None, pending)
 
 
 async def _snapshot(
@@ -282,24 +297,59 @@ async def _snapshot(
     return (await session.exec(query)).first()
 
 
+#: Bound parameters of the statements below, built once (building them cost more than
+#: running them).
+_VIEWER = bindparam("viewer", type_=Integer)
+_SNAPSHOT = bindparam("snapshot", type_=Integer)
+_AMONG = bindparam("among", expanding=True, type_=Integer)
+_NOW: BindParameter[datetime] = bindparam("now")
+_SINCE: BindParameter[datetime] = bindparam("since")
+
+# The kept snapshot may be given again if it is younger than `REUSE_FOR` and the reader
+# has published nothing since it was ranked (their own new thread belongs in their order
+# at once).
+_REUSE = (
+    col(RankedSnapshot.id) == _SNAPSHOT,
+    col(RankedSnapshot.viewer_id) == _VIEWER,
+    col(RankedSnapshot.created_at) > _SINCE,
+    col(RankedSnapshot.created_at) <= _NOW,
+    ~exists().where(
+        col(Post.actor_id) == _VIEWER,
+        col(Post.state) == PostState.published,
+        col(Post.published_at) >= RankedSnapshot.created_at,
+    ),
+)
+_REUSABLE = select(RankedSnapshot).where(*_REUSE)
+_STILL_REUSABLE = select(RankedSnapshot.id).where(*_REUSE)
+
+#: Who of `among` the reader blocks, mutes, or is blocked by, now.
+_HIDDEN_AMONG = union_all(
+    select(Block.target_id).where(col(Block.actor_id) == _VIEWER, col(Block.target_id).in_(_AMONG)),
+    select(Block.actor_id).where(col(Block.target_id) == _VIEWER, col(Block.actor_id).in_(_AMONG)),
+    mutes.muted_ids(_VIEWER, _NOW).where(col(Mute.target_id).in_(_AMONG)),
+)
+
+_PEOPLE = select(Actor).where(col(Actor.id).in_(_AMONG))
+
+
+def _reuse_params(viewer_id: int, snapshot_id: int, now: datetime) -> dict[str, Any]:
+    return {"viewer": viewer_id, "snapshot": snapshot_id, "now": now, "since": now - REUSE_FOR}
+
+
 async def _reusable(
     session: AsyncSession, viewer_id: int, snapshot_id: int, now: datetime
 ) -> RankedSnapshot | None:
-    """The kept snapshot, if it is younger than `REUSE_FOR` and the reader has published
-    nothing since it was ranked (their own new thread belongs in their order at once)."""
-    own_since = exists().where(
-        col(Post.actor_id) == viewer_id,
-        col(Post.state) == PostState.published,
-        col(Post.published_at) >= RankedSnapshot.created_at,
-    )
-    query = select(RankedSnapshot).where(
-        col(RankedSnapshot.id) == snapshot_id,
-        col(RankedSnapshot.viewer_id) == viewer_id,
-        col(RankedSnapshot.created_at) > now - REUSE_FOR,
-        col(RankedSnapshot.created_at) <= now,
-        ~own_since,
-    )
-    return (await session.exec(query)).first()
+    """The kept snapshot, if it may be given again."""
+    found = await session.exec(_REUSABLE, params=_reuse_params(viewer_id, snapshot_id, now))
+    return found.first()
+
+
+async def _still_reusable(
+    session: AsyncSession, viewer_id: int, snapshot_id: int, now: datetime
+) -> bool:
+    """Whether the kept snapshot may be given again (its entries not read)."""
+    found = await session.exec(_STILL_REUSABLE, params=_reuse_params(viewer_id, snapshot_id, now))
+    return found.first() is not None
 
 
 async def _hidden(
@@ -308,16 +358,8 @@ async def _hidden(
     """Who of `among` the reader blocks, mutes, or is blocked by, now."""
     if not among:
         return set()
-    found = union_all(
-        select(Block.target_id).where(
-            col(Block.actor_id) == viewer_id, col(Block.target_id).in_(among)
-        ),
-        select(Block.actor_id).where(
-            col(Block.target_id) == viewer_id, col(Block.actor_id).in_(among)
-        ),
-        mutes.muted_ids(viewer_id, now).where(col(Mute.target_id).in_(among)),
-    ).subquery()
-    return set((await session.exec(select(found.c[0]))).all())
+    params = {"viewer": viewer_id, "among": list(among), "now": now}
+    return {int(i) for (i,) in (await statements.execute(session, _HIDDEN_AMONG, params)).all()}
 
 
 async def _pending(session: AsyncSession, viewer_id: int) -> list[PostView]:

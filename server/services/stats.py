@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +34,21 @@ class PostStats:
 NO_ACCOUNT_STATS = AccountStats()
 NO_POST_STATS = PostStats()
 
+# Built once with an expanding parameter: no statement or cache key is made per page.
+_OF_ACCOUNTS = select(
+    col(ActorCounter.actor_id),
+    col(ActorCounter.statuses_count),
+    col(ActorCounter.followers_count),
+    col(ActorCounter.following_count),
+    col(ActorCounter.last_status_at),
+).where(col(ActorCounter.actor_id).in_(bindparam("ids", expanding=True)))
+_OF_POSTS = select(
+    col(PostCounter.post_id),
+    col(PostCounter.favourites_count),
+    col(PostCounter.reblogs_count),
+    col(PostCounter.replies_count),
+).where(col(PostCounter.post_id).in_(bindparam("ids", expanding=True)))
+
 
 async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict[int, AccountStats]:
     """Published posts (boosts included), accepted followers and follows, per person:
@@ -42,16 +57,7 @@ async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict
     if not ids:
         return {}
     found = dict.fromkeys(ids, NO_ACCOUNT_STATS)
-    rows = await statements.execute(
-        session,
-        select(
-            col(ActorCounter.actor_id),
-            col(ActorCounter.statuses_count),
-            col(ActorCounter.followers_count),
-            col(ActorCounter.following_count),
-            col(ActorCounter.last_status_at),
-        ).where(col(ActorCounter.actor_id).in_(ids)),
-    )
+    rows = await statements.execute(session, _OF_ACCOUNTS, {"ids": ids})
     for actor_id, statuses, followers, following, last in rows.all():
         found[actor_id] = AccountStats(statuses, followers, following, last)
     return found
@@ -63,15 +69,7 @@ async def of_posts(session: AsyncSession, post_ids: Collection[int]) -> dict[int
     if not ids:
         return {}
     found = dict.fromkeys(ids, NO_POST_STATS)
-    rows = await statements.execute(
-        session,
-        select(
-            col(PostCounter.post_id),
-            col(PostCounter.favourites_count),
-            col(PostCounter.reblogs_count),
-            col(PostCounter.replies_count),
-        ).where(col(PostCounter.post_id).in_(ids)),
-    )
+    rows = await statements.execute(session, _OF_POSTS, {"ids": ids})
     for post_id, favourites, reblogs, replies in rows.all():
         found[post_id] = PostStats(favourites, reblogs, replies)
     return found

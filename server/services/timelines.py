@@ -23,7 +23,7 @@ from server.models import (
     Visibility,
 )
 from server.models.feeds import HOME
-from server.services import feed_reads, feed_rules, mutes, stewardship
+from server.services import feed_reads, feed_rules, mutes, profile_reads, stewardship
 from server.services.feed_rules import NOT_REPLY_TO_OTHERS
 from server.services.paging import Window
 
@@ -83,14 +83,14 @@ async def _feed_page(
     feed: int,
     where: Callable[[], list[ColumnElement[bool]]],
     window: Window | None,
-    muted: SelectOfScalar[int] | None = None,
+    muted_at: datetime | None = None,
 ) -> Page:
     """A page of one of `viewer_id`'s feeds: the feed's rows (one statement), with the
     computed timeline below the feed's floor (`where` builds its conditions, only when
     needed). The rows still pass `visible_to`, so a feed missing a change can only make
     a page short, never leak."""
     window = window or Window(limit=PAGE)
-    rows, floor = await feed_reads.rows(session, viewer_id, feed, window, muted)
+    rows, floor = await feed_reads.rows(session, viewer_id, feed, window, muted_at)
     if floor is None:
         return await _paged(session, viewer_id, window, rows)  # the feed holds it all
     if window.min_id is not None and window.min_id < floor:
@@ -109,12 +109,13 @@ async def home(
     """Posts from the people `viewer` follows and from `viewer`, newest first; people
     they muted stay out."""
     assert viewer.id is not None
-    viewer_id, muted = viewer.id, mutes.muted_ids(viewer.id, now)
+    viewer_id = viewer.id
 
     def where() -> list[ColumnElement[bool]]:
+        muted = mutes.muted_ids(viewer_id, now)
         return [*feed_rules.home(viewer_id), col(Post.actor_id).not_in(muted)]
 
-    return await _feed_page(session, viewer_id, HOME, where, window, muted)
+    return await _feed_page(session, viewer_id, HOME, where, window, now)
 
 
 async def of_list(
@@ -177,10 +178,12 @@ async def profile(
     window: Window | None = None,
 ) -> Page:
     """One person's posts that `viewer_id` may see, newest first."""
-    where: list[ColumnElement[bool]] = [col(Post.actor_id) == actor.id]
-    if not with_replies:
-        where.append(NOT_REPLY_TO_OTHERS)
-    return await _page(session, viewer_id, where, window)
+    assert actor.id is not None
+    window = window or Window(limit=PAGE)
+    found = await profile_reads.rows(
+        session, viewer_id, actor.id, window, with_replies=with_replies
+    )
+    return await _paged(session, viewer_id, window, found)
 
 
 async def tagged(

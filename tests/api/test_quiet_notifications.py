@@ -80,7 +80,12 @@ def test_a_muted_conversation_says_so_and_stops_notifying(server: Running) -> No
     marked = ana.status_bookmark(answer["id"])
     assert marked["bookmarked"] is True and marked["muted"] is True
     assert ana.status(asked["id"])["bookmarked"] is False
+    # A timeline page reads both marks with the page's figures: the same answers.
+    home = {s["id"]: s for s in ana.timeline_home()}
+    assert home[asked["id"]]["muted"] is True and home[asked["id"]]["bookmarked"] is False
+    assert all(not s["muted"] for s in ben.timeline_home())
     assert ana.status_unmute(asked["id"])["muted"] is False
+    assert not any(s["muted"] for s in ana.timeline_home())
     # What came during the mute was never kept; what comes after notifies again.
     assert ana.notifications() == []
     ben.status_post("@ana or Spain", in_reply_to_id=asked["id"])

@@ -20,6 +20,7 @@ from server.render_cache import Lru, cache_of
 from server.services import content, post_reads, stats, thread_mutes
 from server.services.notifications import NotificationView
 from server.services.post_views import PostView, views_of
+from server.services.stats import AccountStats
 
 #: Porch's notification kinds under Mastodon's names.
 NOTIFICATION_TYPES = {
@@ -48,9 +49,14 @@ def _cache(call: Call, name: str) -> Lru[dict[str, Any]]:
     return cache_of(call.request.app.state, name, call.settings.render_cache_entries)
 
 
-async def accounts(call: Call, people: Sequence[Actor]) -> list[dict[str, Any]]:
-    ids = [a.id for a in people if a.id is not None]
-    figures = await stats.of_accounts(call.session, ids)
+async def accounts(
+    call: Call, people: Sequence[Actor], known: dict[int, AccountStats] | None = None
+) -> list[dict[str, Any]]:
+    """Accounts for `people`, with their counts (`known`: counts the caller read already)."""
+    figures = dict(known or {})
+    unknown = [a.id for a in people if a.id is not None and a.id not in figures]
+    if unknown:
+        figures |= await stats.of_accounts(call.session, unknown)
     here = site(call)
     kept = _cache(call, "accounts")
     found = []
@@ -83,7 +89,8 @@ async def statuses(
     already; `unmarked`: the caller knows none of the posts is bookmarked."""
     shown = [v.reblog or v for v in views]
     everyone = {v.author.id: v.author for v in [*views, *shown]}
-    authors = await accounts(call, list(everyone.values()))
+    read = {v.post.actor_id: v.author_stats for v in [*views, *shown] if v.author_stats is not None}
+    authors = await accounts(call, list(everyone.values()), read)
     here = site(call)
     kept = _cache(call, "statuses")
     bases: dict[int, dict[str, Any]] = {}
@@ -108,9 +115,13 @@ async def statuses(
             bases[post_id] = base
     figures = Figures(site=here, accounts={int(a["id"]): a for a in authors}, bases=bases)
     if call.viewer_id is not None and not unmarked:
-        figures.bookmarked, figures.muted = await thread_mutes.marks(
-            call.session, call.viewer_id, [v.post for v in shown]
-        )
+        if all(v.bookmarked is not None for v in shown):  # read with the page's figures
+            figures.bookmarked = {v.post.id for v in shown if v.bookmarked}
+            figures.muted = {v.post.id for v in shown if v.muted}
+        else:
+            figures.bookmarked, figures.muted = await thread_mutes.marks(
+                call.session, call.viewer_id, [v.post for v in shown]
+            )
     now_iso = timestamp(call.now)
     return [status_entities.status(v, figures, now_iso) for v in views]
 

@@ -18,7 +18,6 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import make_engine
-from server.sqlite_driver import OneTripCursor
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ async def test_a_select_is_one_trip_and_brings_its_rows(engine: AsyncEngine, tri
         await connection.execute(text("INSERT INTO tea (name) VALUES ('mint'), ('sencha')"))
         trips.clear()
         rows = await connection.execute(text("SELECT name FROM tea ORDER BY name"))
-        assert trips == ["_run"]
+        assert len(trips) == 1
         assert rows.scalars().all() == ["mint", "sencha"]
 
 
@@ -75,7 +74,7 @@ async def test_many_rows_in_one_statement_are_one_trip(engine: AsyncEngine, trip
             text("INSERT INTO tea (name) VALUES (:name)"),
             [{"name": "mint"}, {"name": "sencha"}, {"name": "hojicha"}],
         )
-        assert trips == ["_run"]
+        assert len(trips) == 1
         count = await connection.execute(text("SELECT count(*) FROM tea"))
         assert count.scalar_one() == 3
 
@@ -90,9 +89,3 @@ async def test_an_error_is_sqlalchemys_and_the_transaction_rolls_back(
     async with engine.connect() as connection:
         count = await connection.execute(text("SELECT count(*) FROM tea"))
         assert count.scalar_one() == 0  # the first insert went with the second
-
-
-async def test_the_engine_uses_one_trip_cursors(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)
