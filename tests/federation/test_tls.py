@@ -22,7 +22,8 @@ import trustme
 from tests.conftest import sign_up
 from tests.federation.servers import Server, client_context, porch_servers
 
-WAIT_SECONDS = 30.0
+#: Generous: two real servers and their workers share a 2-core machine with the rest.
+WAIT_SECONDS = 90.0
 POLL_SECONDS = 0.2
 ACTIVITY_JSON = {"Accept": "application/activity+json"}
 
