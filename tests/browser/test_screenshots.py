@@ -17,6 +17,8 @@ try:
 except ImportError:  # the browser fixture skips these tests, or fails them when CI=true
     Page = expect = None  # type: ignore[assignment,misc]
 
+from tests.browser.test_moderation_story import give_role
+
 pytestmark = pytest.mark.browser
 
 OUT = Path(__file__).parent / "screenshots"
@@ -42,6 +44,7 @@ def test_take_screenshots(new_context, porch) -> None:
     ana_page.get_by_label("Display name").fill("Ana Lima")
     ana_page.get_by_label("Bio").fill("Gardener, reader, slow cook. Here for long conversations.")
     ana_page.get_by_role("button", name="Save profile").click()
+    give_role(porch, ana, "admin")  # she also sees the moderators' pages
     porch.sign_up(ben_page, ben)
     ben_page.goto(f"/@{ana}")
     ben_page.get_by_role("button", name="Follow").click()
@@ -115,6 +118,24 @@ def test_take_screenshots(new_context, porch) -> None:
         shoot(ana_page, "follow-requests", viewport)
         ana_page.goto(f"/posts/{root.rsplit('/', 1)[1]}/revise")
         shoot(ana_page, "edit-published", viewport)
+
+        # When someone is not kind: the "…" menu, the report form, the quieter
+        # notifications, the thread's author's controls, and the moderators' pages.
+        ben_page.goto(root)
+        ben_page.locator("article.post.focus details.more summary").click()
+        shoot(ben_page, "more-menu", viewport)
+        ben_page.locator("article.post.focus details.more").get_by_role("link").click()
+        shoot(ben_page, "report", viewport)
+        ana_page.goto(reply_path)
+        shoot(ana_page, "thread-steward", viewport)
+        ana_page.goto("/notifications/filtered")
+        shoot(ana_page, "notifications-filtered", viewport)
+        ana_page.goto("/settings/notifications")
+        shoot(ana_page, "settings-notifications", viewport)
+        ana_page.goto("/moderation")
+        shoot(ana_page, "moderation", viewport)
+        ana_page.goto("/admin/audit")
+        shoot(ana_page, "audit-log", viewport)
 
         # Last, as it waits only for its pause: a post in its pause on the home timeline.
         pending = porch.write_post(ana_page, "Off to water the garden before it gets dark.")
