@@ -1,11 +1,11 @@
-"""Where a member finds their standing, their reports and their notification filters:
-from every page's account links, not only from a moderation notification."""
+"""Where a member finds their standing and their reports: from every page's account
+links, not only from a moderation notification."""
 
 from __future__ import annotations
 
 from tests.test_web_reports import actor_id, send_report
 
-LINKS = ('href="/settings/standing"', 'href="/reports"', 'href="/settings/notifications"')
+LINKS = ('href="/settings/standing"', 'href="/reports"')
 
 
 async def test_ana_finds_her_standing_and_her_reports_from_the_settings_links(
