@@ -243,9 +243,8 @@ async def receive_flag(
     now: datetime,
 ) -> Report:
     """Another server (`sender_id`, who sent the Flag) reports a member here; commits.
-    The same Flag twice makes
-    one report. Posts must be the member's; the comment is cut to the limit (a remote
-    server is not asked to fix it)."""
+    The same Flag twice makes one report. Posts must be the member's; the comment is cut
+    to the limit (a remote server is not asked to fix it)."""
     known = (await session.exec(select(Report).where(Report.uri == uri))).first()
     if known is not None:
         return known
