@@ -298,7 +298,11 @@ async def test_a_report_from_another_server_shows_the_server_not_a_person(
 
 async def test_deleting_the_reported_posts_from_the_report_page(app, clock, people) -> None:
     report_id, reply = await reported(app, clock, people)
-    done = await decide(people["cleo"], report_id, kind="delete_posts", norm="rule:1", reason="Jab")
+    page = (await people["cleo"].client.get(f"/moderation/reports/{report_id}")).text
+    assert f'name="post" value="{reply}" checked' in page  # ticked unless the moderator unticks
+    done = await decide(
+        people["cleo"], report_id, kind="delete_posts", norm="rule:1", reason="Jab", post=str(reply)
+    )
     assert done.status_code == 303
     assert (await people["ana"].client.get(f"/@ben/{reply}")).status_code == 404
     page = (await people["cleo"].client.get(f"/moderation/reports/{report_id}")).text

@@ -36,7 +36,7 @@ from server.services import (
     sanctions,
     states,
 )
-from server.services.errors import Conflict, Invalid
+from server.services.errors import Conflict, Forbidden, Invalid
 
 MAX_REASON = 1000
 MAX_NOTE = 2000
@@ -116,9 +116,13 @@ async def act(
     target = await session.get(Actor, target_id)
     if target is None or target.acct_key.startswith("!"):
         raise Invalid("There is no such account.", field="account_id")
-    if moderator_id == target_id and kind is not ActionKind.dismiss:
-        raise Invalid("You cannot act on your own account.", field="account_id")
-    report = await reports.get(session, report_id) if report_id is not None else None
+    if moderator_id == target_id:
+        raise Forbidden("You cannot act on your own account: another moderator does.")
+    report = (
+        await reports.handled_by(session, report_id, moderator_id)
+        if report_id is not None
+        else None
+    )
     if report is not None and report.target_id != target_id:
         raise Invalid("That report is about someone else.", field="report_id")
     if report is not None and report.state != ReportState.open:
@@ -229,8 +233,7 @@ async def resolve(
     session: AsyncSession, report_id: int, *, moderator_id: int | None, now: datetime
 ) -> Report:
     """Resolve a report without (further) action; its reporter is told; commits."""
-    await roles.moderating(session, moderator_id)
-    report = await reports.get(session, report_id)
+    report = await reports.handled_by(session, report_id, moderator_id)
     if report.state != ReportState.open:
         raise Conflict("This report is resolved already.")
     await _resolve(session, report, moderator_id, now)

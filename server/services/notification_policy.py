@@ -343,7 +343,8 @@ async def sort(
 
 def unmuted(actor_id: int, now: datetime) -> list[ColumnElement[bool]]:
     """Conditions on a query of `actor_id`'s notifications (joined to their post, if
-    any) that leave out people muted with their notifications, and muted threads."""
+    any) that leave out people muted with their notifications, and muted threads (never
+    a new report, to moderators)."""
     muted_people = select(Mute.target_id).where(
         col(Mute.actor_id) == actor_id,
         col(Mute.notifications).is_(True),
@@ -351,7 +352,11 @@ def unmuted(actor_id: int, now: datetime) -> list[ColumnElement[bool]]:
     )
     muted_threads = select(ThreadMute.root_id).where(col(ThreadMute.actor_id) == actor_id)
     return [
-        col(Notification.from_actor_id).not_in(muted_people),
+        # A report reaches moderators even from someone they muted.
+        or_(
+            col(Notification.kind) == NotificationKind.new_report,
+            col(Notification.from_actor_id).not_in(muted_people),
+        ),
         or_(col(Post.id).is_(None), col(Post.root_id).not_in(muted_threads)),
     ]
 

@@ -177,7 +177,7 @@ async def add(
 def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> ColumnElement[bool]:
     """People on limited servers, and people moderators limited, reach a member's
     notifications only if followed, or if the member accepts them (that person, or limited
-    accounts in their policy)."""
+    accounts in their policy). Moderation notices always do."""
     limited = select(Domain.domain).where(Domain.policy == DomainPolicy.limit)
     followed = exists(
         select(Follow.id).where(
@@ -196,6 +196,8 @@ def _wanted(recipient_id: int | BindParameter[int], sender: type[Actor]) -> Colu
         notification_policy.accepts_limited(recipient_id, sender),
         # A member's own moderation notices come from their own account.
         col(sender.id) == recipient_id,
+        # A report reaches moderators whoever sent it: the queue is their job.
+        col(Notification.kind) == NotificationKind.new_report,
     )
 
 

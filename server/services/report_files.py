@@ -63,6 +63,7 @@ async def listing(
     state: ReportState | None = ReportState.open,
     target_id: int | None = None,
     reporter_id: int | None = None,
+    not_about: int | None = None,
     origin: str | None = None,
     after_id: int | None = None,
     before_id: int | None = None,
@@ -70,7 +71,8 @@ async def listing(
     limit: int = 50,
 ) -> list[ReportSummary]:
     """Reports, oldest first (the queue's order) unless `newest_first`. `state` None
-    lists both; `origin` "local" or "remote" keeps members' reports or other servers'."""
+    lists both; `origin` "local" or "remote" keeps members' reports or other servers'.
+    `not_about` leaves out reports about that account (a moderator's own)."""
     query = select(Report)
     if state is not None:
         query = query.where(Report.state == state)
@@ -78,6 +80,8 @@ async def listing(
         query = query.where(Report.target_id == target_id)
     if reporter_id is not None:
         query = query.where(Report.reporter_id == reporter_id)
+    if not_about is not None:
+        query = query.where(Report.target_id != not_about)
     if origin == "local":
         query = query.where(col(Report.origin_domain).is_(None))
     elif origin == "remote":

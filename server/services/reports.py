@@ -28,7 +28,7 @@ from server.models import (
 )
 from server.models.moderation import REPORT_STATES
 from server.services import audit, citations, moderation_notices, norms, outbox, roles, states
-from server.services.errors import Conflict, Invalid, NotFound, RateLimited
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from server.services.visibility import visible_to
 
 MAX_COMMENT = 1000
@@ -207,8 +207,7 @@ async def forward(
     session: AsyncSession, report_id: int, *, moderator_id: int, now: datetime
 ) -> Report:
     """A moderator forwards a report about someone elsewhere to their server; commits."""
-    await roles.moderating(session, moderator_id)
-    report = await get(session, report_id)
+    report = await handled_by(session, report_id, moderator_id)
     target = await _target(session, report.target_id)
     if target.is_local:
         raise Invalid("This account is on this server: there is nowhere to forward it.")
@@ -244,9 +243,8 @@ async def receive_flag(
     now: datetime,
 ) -> Report:
     """Another server (`sender_id`, who sent the Flag) reports a member here; commits.
-    The same Flag twice makes
-    one report. Posts must be the member's; the comment is cut to the limit (a remote
-    server is not asked to fix it)."""
+    The same Flag twice makes one report. Posts must be the member's; the comment is cut
+    to the limit (a remote server is not asked to fix it)."""
     known = (await session.exec(select(Report).where(Report.uri == uri))).first()
     if known is not None:
         return known
@@ -296,6 +294,20 @@ async def get(session: AsyncSession, report_id: int) -> Report:
     return report
 
 
+#: Why a moderator may not handle a report about themselves.
+ABOUT_YOU = "This report is about you: another moderator handles it."
+
+
+async def handled_by(session: AsyncSession, report_id: int, moderator_id: int | None) -> Report:
+    """The report, for a moderator to read or decide; Forbidden if it is about them: no
+    one decides about themselves, nor learns who reported them. None is the command line."""
+    await roles.moderating(session, moderator_id)
+    report = await get(session, report_id)
+    if moderator_id is not None and report.target_id == moderator_id:
+        raise Forbidden(ABOUT_YOU)
+    return report
+
+
 async def _move(
     session: AsyncSession,
     report: Report,
@@ -330,10 +342,13 @@ async def _move(
 async def assign(
     session: AsyncSession, report_id: int, moderator_id: int | None, *, by_id: int, now: datetime
 ) -> Report:
-    """Assign the report to a moderator (None: to nobody); commits."""
-    await roles.moderating(session, by_id)
-    await roles.moderating(session, moderator_id)
-    report = await get(session, report_id)
+    """Assign the report to a moderator (None: to nobody); commits. Neither the one who
+    assigns nor the one it goes to may be the person reported."""
+    report = await handled_by(session, report_id, by_id)
+    if moderator_id is not None:
+        await roles.moderating(session, moderator_id)
+        if moderator_id == report.target_id:
+            raise Invalid("This report is about them: give it to another moderator.")
     state = ReportState(report.state)
     verb = "report.assign" if moderator_id is not None else "report.unassign"
     return await _move(
@@ -351,8 +366,7 @@ async def reopen(
     session: AsyncSession, report_id: int, *, moderator_id: int, now: datetime
 ) -> Report:
     """Put a resolved report back in the queue; commits."""
-    await roles.moderating(session, moderator_id)
-    report = await get(session, report_id)
+    report = await handled_by(session, report_id, moderator_id)
     if report.state != ReportState.resolved:
         raise Conflict("This report is open already.")
     values = {"resolved_at": None, "resolved_by_id": None}

@@ -3,6 +3,8 @@ the decisions taken on it (each citing a norm, each in the audit log)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +24,7 @@ from server.services import (
     snapshot_states,
 )
 from server.services.accounts import Signed
-from server.services.errors import Invalid, ServiceError
+from server.services.errors import Forbidden, Invalid, ServiceError
 from server.web.context import community_norms, db, flash, now, redirect, render, require_member
 from server.web.context import settings as settings_of
 from server.web.forms import read_form, text
@@ -32,7 +34,11 @@ from server.web.params import path_id, query_id
 ACTIONS = [
     (ActionKind.dismiss, "Dismiss", "Nothing breaks the norms; the reporter is told so."),
     (ActionKind.warn, "Warn", "The member reads the warning with the norm it cites."),
-    (ActionKind.delete_posts, "Delete the reported posts", "They are deleted everywhere."),
+    (
+        ActionKind.delete_posts,
+        "Delete posts",
+        "The reported posts ticked below are deleted everywhere.",
+    ),
     (
         ActionKind.limit,
         "Limit",
@@ -99,10 +105,10 @@ async def queue(request: Request) -> Response:
 async def _report_for(session: AsyncSession, me: Signed, report_id: int) -> Report:
     """The report, unless it is about the moderator at hand: they never learn who reported
     them, nor decide about themselves."""
-    found = await reports.get(session, report_id)
-    if found.target_id == me.actor_id:
-        raise HTTPException(403, "This report is about you: another moderator handles it.")
-    return found
+    try:
+        return await reports.handled_by(session, report_id, me.actor_id)
+    except Forbidden as refused:
+        raise HTTPException(403, refused.message) from None
 
 
 def _citations(found: norms.Norms) -> list[tuple[str, str]]:
@@ -134,6 +140,9 @@ async def _report_page(
         "actions": ACTIONS,
         "kind_words": KIND_WORDS,
         "citations": _citations(await community_norms(request, session)),
+        "moderators": [
+            m for m in await roles.moderators(session) if m.id not in (me.actor_id, shown.target.id)
+        ],
         "error": error,
         "typed": typed or {},
     }
@@ -162,18 +171,28 @@ def cited(raw: str) -> tuple[str, str | None]:
     return "", None
 
 
+def _ticked(values: Sequence[object]) -> list[int]:
+    """The posts ticked for deletion; at least one, each a post id."""
+    ids = [int(v) for v in values if isinstance(v, str) and v.isdigit() and len(v) < 20]
+    if not ids or len(ids) != len(values):
+        raise Invalid("Tick the posts to delete.", field="post")
+    return ids
+
+
 async def act(request: Request) -> Response:
     """POST /moderation/reports/{id}/act: dismiss, warn, delete posts, limit or suspend,
     with a reason and the norm cited; the report is resolved and its reporter told."""
     form = await read_form(request)
     report_id = path_id(request, "report_id")
     typed = {k: text(form, k) for k in ("kind", "norm", "reason")}
+    ticked = form.getlist("post")
     async with db(request) as session:
         me = await require_moderator(request, session)
         found = await _report_for(session, me, report_id)
         try:
             kind = moderation.parse_kind(typed["kind"])
             norm_key, rule_id = cited(typed["norm"])
+            post_ids = _ticked(ticked) if kind is ActionKind.delete_posts else []
             await moderation.act(
                 session,
                 settings_of(request),
@@ -185,6 +204,7 @@ async def act(request: Request) -> Response:
                 report_id=report_id,
                 norm_key=norm_key,
                 rule_id=rule_id,
+                post_ids=post_ids,
             )
         except ServiceError as error:
             # Start clean: nothing the refused decision added is kept, nor anything read before.
@@ -196,18 +216,37 @@ async def act(request: Request) -> Response:
     return redirect("/moderation")
 
 
+def _assignee(raw: str, me: Signed) -> int | None:
+    """Whom the assign form names: "me", "nobody", or a moderator's account id."""
+    if raw == "me":
+        return me.actor_id
+    if raw == "nobody":
+        return None
+    if raw.isdigit() and 0 < int(raw) <= MAX_SERIAL_ID:
+        return int(raw)
+    raise HTTPException(400, "Choose a moderator from the list, or let the report go.")
+
+
 async def assign(request: Request) -> Response:
-    """POST /moderation/reports/{id}/assign: take the report (to=me) or let it go."""
+    """POST /moderation/reports/{id}/assign: take the report (to=me), give it to another
+    moderator (to=their account id) or let it go (to=nobody)."""
     form = await read_form(request)
     report_id = path_id(request, "report_id")
     async with db(request) as session:
         me = await require_moderator(request, session)
         await _report_for(session, me, report_id)
-        mine = text(form, "to") == "me"
-        await reports.assign(
-            session, report_id, me.actor_id if mine else None, by_id=me.actor_id, now=now(request)
-        )
-    flash(request, "The report is yours." if mine else "The report is nobody's now.")
+        to = _assignee(text(form, "to"), me)
+        try:
+            await reports.assign(session, report_id, to, by_id=me.actor_id, now=now(request))
+        except Forbidden:
+            raise HTTPException(400, "Only moderators and admins can take a report.") from None
+        given = await accounts.actor_by_id(session, to) if to not in (None, me.actor_id) else None
+    if to is None:
+        flash(request, "The report is nobody's now.")
+    elif given is not None:
+        flash(request, f"The report is @{given.handle}'s now.")
+    else:
+        flash(request, "The report is yours.")
     return redirect(f"/moderation/reports/{report_id}")
 
 

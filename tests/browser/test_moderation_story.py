@@ -66,10 +66,11 @@ def test_a_harsh_reply_is_reported_warned_appealed_and_audited(
     reply_id = ben.url.rsplit("/", 1)[1]
     porch.eventually(lambda: porch.status(ana, f"/@{ben_name}/{reply_id}") == 200)
 
-    # Ana reports the reply (the "..." menu leads to this page with the post chosen).
-    found = ana.request.get(f"/api/v1/accounts/lookup?acct={ben_name}")
-    assert found.ok, found.text()
-    ana.goto(f"/report?account={found.json()['id']}&post={reply_id}")
+    # Ana, on the reply's page, reports it from its "…" menu: the form opens with the post
+    # chosen.
+    menu = ana.locator(f"#post-{reply_id} details.more")
+    menu.get_by_label("More for this post").click()
+    menu.get_by_role("link", name=f"Report @{ben_name}").click()
     expect(ana.get_by_role("heading", level=1)).to_have_text(f"Report @{ben_name}")
     chosen = ana.get_by_role("checkbox", name=re.compile("what a silly take"))
     expect(chosen).to_be_checked()

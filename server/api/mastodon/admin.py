@@ -111,6 +111,7 @@ async def list_reports(call: Call) -> Response:
         state=ReportState.resolved if resolved else ReportState.open,
         reporter_id=_id_param(call, "account_id"),
         target_id=_id_param(call, "target_account_id"),
+        not_about=call.actor.id,
         before_id=call.params.number("max_id"),
         after_id=since,
         newest_first=True,
@@ -121,7 +122,7 @@ async def list_reports(call: Call) -> Response:
 
 
 async def _one(call: Call, report_id: int | None = None) -> Response:
-    found = await reports.get(call.session, report_id or call.path_id())
+    found = await reports.handled_by(call.session, report_id or call.path_id(), call.actor.id)
     return JSONResponse((await _entities(call, [found]))[0])
 
 
@@ -183,7 +184,7 @@ async def account_action(call: Call) -> Response:
     report_id = _id_param(call, "report_id")
     rule_id = None
     if report_id is not None:
-        report = await reports.get(call.session, report_id)
+        report = await reports.handled_by(call.session, report_id, me)
         rule_id = report.rule_ids[0] if report.rule_ids else None
     text = call.params.text("text") or ""
     await moderation.act(
