@@ -20,7 +20,6 @@ from federation.negotiation import ProfileAliases
 from federation.routes import routes as federation_routes
 from federation.runtime import Federation, Transport
 from server import ROOT
-from server.api.mastodon.cors import ApiCors
 from server.api.mastodon.routes import routes as api_routes
 from server.bus import make_bus
 from server.clock import Clock
@@ -34,9 +33,7 @@ from server.services.grant_cache import GrantCache
 from server.services.kept_orders import KeptOrders
 from server.urls import Urls
 from server.web import errors
-from server.web.addresses import RefuseControlCharacters
-from server.web.bodylimit import BodyLimit
-from server.web.headers import SecurityHeaders
+from server.web.front import Front
 from server.web.pagecache import SESSION_COOKIE, PublicPageCache
 from server.web.routes import routes as web_routes
 
@@ -116,24 +113,24 @@ def create_app(
                 max_bytes=settings.document_cache_mb * 1_048_576,
                 clock=clock,
             ),
-            Middleware(SecurityHeaders, https=bool(settings.https)),
-            Middleware(RefuseControlCharacters),
-            Middleware(ApiCors),
-            Middleware(ProfileAliases),
             Middleware(
-                BodyLimit,
+                Front,
+                https=bool(settings.https),
                 max_bytes=settings.max_body_bytes,
                 max_upload_bytes=settings.max_upload_bytes,
-            ),
-            Middleware(
-                SessionMiddleware,
-                secret_key=settings.secret_key,
-                session_cookie=SESSION_COOKIE,
-                # The cookie names a server-side session (server/services/sessions.py),
-                # which ends on its own after the same time unused.
-                max_age=int(sessions.LIFETIME.total_seconds()),
-                same_site="lax",
-                https_only=bool(settings.https),
+                # Web pages only: the client API and the inboxes never use the cookie.
+                web=lambda inner: ProfileAliases(
+                    SessionMiddleware(
+                        inner,
+                        secret_key=settings.secret_key,
+                        session_cookie=SESSION_COOKIE,
+                        # The cookie names a server-side session (server/services/sessions.py),
+                        # which ends on its own after the same time unused.
+                        max_age=int(sessions.LIFETIME.total_seconds()),
+                        same_site="lax",
+                        https_only=bool(settings.https),
+                    )
+                ),
             ),
         ],
         exception_handlers={

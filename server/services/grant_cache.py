@@ -54,11 +54,15 @@ class Hearing(Protocol):
 Rows = tuple[SQLModel | None, ...]
 
 
+#: Kept rows: each row's model and column values; (None, {}) for an absent row.
+KeptRows = tuple[tuple[type[SQLModel] | None, dict[str, Any]], ...]
+
+
 @dataclass(frozen=True)
 class Kept:
     """Rows as their models and column values, and when they were read."""
 
-    rows: tuple[tuple[type[SQLModel] | None, dict[str, Any]], ...]
+    rows: KeptRows
     read_at: datetime
 
 
@@ -96,9 +100,10 @@ class GrantCache:
             self.drop_all()
         return hearing
 
-    def get(self, session: AsyncSession, key: str, now: datetime) -> Rows | None:
-        """The rows kept under `key`, as new objects in `session`; None when nothing
-        fresh is kept (or the bus cannot be trusted now)."""
+    def values(self, key: str, now: datetime) -> KeptRows | None:
+        """The models and column values kept under `key` (an absent row as (None, {}));
+        None when nothing fresh is kept (or the bus cannot be trusted now). Nothing is
+        made: a request revives (`kept_rows.revive`) only the rows it uses."""
         if not self._trusted():
             return None
         found = self._kept.get(key)
@@ -108,9 +113,16 @@ class GrantCache:
             del self._kept[key]
             return None
         self._kept.move_to_end(key)
+        return found.rows
+
+    def get(self, session: AsyncSession, key: str, now: datetime) -> Rows | None:
+        """The rows kept under `key`, as new objects in `session`; None when nothing
+        fresh is kept (or the bus cannot be trusted now)."""
+        found = self.values(key, now)
+        if found is None:
+            return None
         return tuple(
-            revive(session, model, values) if model is not None else None
-            for model, values in found.rows
+            revive(session, model, values) if model is not None else None for model, values in found
         )
 
     def put(self, key: str, generation: int, rows: Rows, now: datetime) -> None:

@@ -6,18 +6,20 @@ Tokens never expire until revoked, as on Mastodon, and are kept only as SHA-256 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from functools import partial
+from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, or_, update
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, Member, MemberState, OAuthApp, OAuthToken
 from server.services.events import Event, EventKind, announce
-from server.services.grant_cache import GrantCache
+from server.services.grant_cache import GrantCache, Rows
+from server.services.kept_rows import revive
 from server.services.oauth_apps import OOB, OAuthError, digest, register_app
 from server.services.oauth_scopes import grants, parse_scopes
 
@@ -85,19 +87,56 @@ async def revoke(session: AsyncSession, app: OAuthApp, access_token: str, now: d
     await session.commit()
 
 
-@dataclass(frozen=True)
 class Grant:
-    """Who a request's bearer token speaks for, and what it may do."""
+    """Who a request's bearer token speaks for, and what it may do.
 
-    token_id: int
-    app: OAuthApp
-    scopes: frozenset[str]
-    member: Member | None
-    actor: Actor | None
+    The ids and scopes are plain values. The app, member and actor rows are the request's
+    own objects; a grant taken from memory makes each in the request's session only when
+    it is first asked for (most requests need the actor alone, many not even that).
+    """
+
+    __slots__ = ("token_id", "scopes", "member_id", "actor_id", "_rows", "_makers")
+
+    def __init__(
+        self,
+        token_id: int,
+        scopes: frozenset[str],
+        member_id: int | None,
+        actor_id: int | None,
+        rows: dict[str, SQLModel | None] | None = None,
+        makers: Mapping[str, Callable[[], SQLModel]] | None = None,
+    ) -> None:
+        self.token_id = token_id
+        self.scopes = scopes
+        self.member_id = member_id
+        self.actor_id = actor_id
+        self._rows = rows or {}
+        self._makers = makers or {}
+
+    def _row(self, name: str) -> SQLModel | None:
+        if name not in self._rows:
+            make = self._makers.get(name)
+            self._rows[name] = make() if make is not None else None
+        return self._rows[name]
+
+    @property
+    def app(self) -> OAuthApp:
+        return cast(OAuthApp, self._row("app"))
+
+    @property
+    def member(self) -> Member | None:
+        return cast(Member | None, self._row("member"))
+
+    @property
+    def actor(self) -> Actor | None:
+        return cast(Actor | None, self._row("actor"))
 
     def allows(self, required: str) -> bool:
         return any(grants(self.scopes, r) for r in required.split("|"))
 
+
+#: The rows a grant holds beside its token, in the order TOKEN_GRANT reads them.
+_NAMES = ("app", "member", "actor")
 
 #: One query for the token, its app, and the member and actor behind it.
 TOKEN_GRANT = (
@@ -118,31 +157,53 @@ async def authenticate(
     says when it is dropped)."""
     hashed = digest(access_token)
     key = "token:" + hashed
-    row = kept.get(session, key, now) if kept is not None else None
-    read, generation = row is None, kept.generation if kept is not None else 0
-    if row is None:
+    held = kept.values(key, now) if kept is not None else None
+    # After the look: looking may drop everything kept (events may have been missed).
+    generation = kept.generation if kept is not None else 0
+    if held is None:
         found = (await session.exec(TOKEN_GRANT, params={"hash": hashed})).first()
         if found is None:
             return None
-        row = found[0], found[1], found[2], found[3]
-    token, app = cast(OAuthToken, row[0]), cast(OAuthApp, row[1])
-    member, actor = cast(Member | None, row[2]), cast(Actor | None, row[3])
-    if token.revoked_at is not None:
+        read: Rows = (found[0], found[1], found[2], found[3])
+        token, member, actor = (_columns(r) for r in (read[0], read[2], read[3]))
+        rows: dict[str, SQLModel | None] = dict(zip(_NAMES, read[1:], strict=True))
+        makers: dict[str, partial[SQLModel]] = {}
+    else:
+        token, member, actor = (v if m is not None else None for m, v in (held[0], *held[2:]))
+        rows = {}
+        makers = {
+            name: partial(revive, session, model, values)
+            for name, (model, values) in zip(_NAMES, held[1:], strict=True)
+            if model is not None
+        }
+    assert token is not None
+    if token["revoked_at"] is not None:
         return None
-    if token.member_id is not None and (
+    if token["member_id"] is not None and (
         member is None
-        or member.state != MemberState.active
+        or member["state"] != MemberState.active
         or actor is None
-        or actor.suspended_at is not None
+        or actor["suspended_at"] is not None
     ):
         return None
-    if token.last_used_at is None or now - token.last_used_at > USE_RESOLUTION:
-        token.last_used_at = now
+    if token["last_used_at"] is None or now - token["last_used_at"] > USE_RESOLUTION:
+        row = cast(OAuthToken, read[0] if held is None else revive(session, OAuthToken, token))
+        row.last_used_at = now
         await session.commit()
-    if read and kept is not None:
-        kept.put(key, generation, row, now)
-    assert token.id is not None
-    return Grant(token.id, app, frozenset(token.scopes.split()), member, actor)
+    if held is None and kept is not None:
+        kept.put(key, generation, read, now)
+    return Grant(
+        token["id"],
+        frozenset(token["scopes"].split()),
+        token["member_id"],
+        actor["id"] if actor is not None else None,
+        rows,
+        makers,
+    )
+
+
+def _columns(row: SQLModel | None) -> dict[str, Any] | None:
+    return None if row is None else {k: getattr(row, k) for k in type(row).model_fields}
 
 
 @dataclass(frozen=True)

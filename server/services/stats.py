@@ -7,11 +7,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import ActorCounter, PostCounter
+from server.models import Actor, ActorCounter, Follow, FollowState, PostCounter
 from server.services import statements
 
 
@@ -48,6 +48,36 @@ _OF_POSTS = select(
     col(PostCounter.reblogs_count),
     col(PostCounter.replies_count),
 ).where(col(PostCounter.post_id).in_(bindparam("ids", expanding=True)))
+
+_WAITING = (
+    select(func.count())
+    .where(col(Follow.followed_id) == bindparam("id"), col(Follow.state) == FollowState.requested)
+    .scalar_subquery()
+)
+_OF_OWN_ACCOUNT = (
+    select(
+        col(ActorCounter.statuses_count),
+        col(ActorCounter.followers_count),
+        col(ActorCounter.following_count),
+        col(ActorCounter.last_status_at),
+        _WAITING,
+    )
+    .select_from(Actor)
+    .outerjoin(ActorCounter, col(ActorCounter.actor_id) == Actor.id)
+    .where(col(Actor.id) == bindparam("id"))
+)
+
+
+async def of_own_account(session: AsyncSession, actor_id: int) -> tuple[AccountStats, int]:
+    """A member's own figures and how many follow requests wait for their answer, in one
+    statement (what the client API's credential account shows)."""
+    row = (await statements.execute(session, _OF_OWN_ACCOUNT, {"id": actor_id})).first()
+    if row is None:
+        return NO_ACCOUNT_STATS, 0
+    statuses, followers, following, last, waiting = row
+    if statuses is None:  # no counter row yet
+        return NO_ACCOUNT_STATS, waiting
+    return AccountStats(statuses, followers, following, last), waiting
 
 
 async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict[int, AccountStats]:

@@ -3,7 +3,7 @@
 Path and query parameters (profile names, tags, search terms, paging ids, WebFinger's
 `resource`) reach database lookups from many routes; a percent-encoded NUL in any of
 them made PostgreSQL fail the request. No address Porch makes or reads holds one, so
-the request is refused with 400 before any route sees it. Bodies are cleaned where they
+the request is refused with 400 before any route sees it (server/web/front.py). Bodies are cleaned where they
 are parsed instead (server.web.forms, server.api.mastodon.params).
 """
 
@@ -14,7 +14,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from server.json_response import JSONResponse
 from server.text import CONTROL_BYTES
@@ -30,7 +30,8 @@ MESSAGE = (
 _PATH_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 
 
-def _has_controls(scope: Scope) -> bool:
+def has_controls(scope: Scope) -> bool:
+    """Whether the path or the query holds a control character."""
     # No path holds even a tab or a newline; a query may (a search pasted from a text).
     if _PATH_CONTROLS.search(str(scope.get("path", ""))):
         return True
@@ -38,24 +39,17 @@ def _has_controls(scope: Scope) -> bool:
     return bool(query) and CONTROL_BYTES.search(unquote_to_bytes(query)) is not None
 
 
-class RefuseControlCharacters:
-    """ASGI middleware: 400 for a path or query with C0 control characters."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and _has_controls(scope):
-            log.info("refused an address with control characters: %r", scope.get("path"))
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008, "reason": "Bad address"})
-                return
-            response: Response
-            accept = dict(scope.get("headers", [])).get(b"accept", b"")
-            if b"text/html" in accept:
-                response = PlainTextResponse(MESSAGE, status_code=400)
-            else:
-                response = JSONResponse({"error": MESSAGE}, status_code=400)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request whose address holds control characters: 400 (a page's text for
+    browsers, Mastodon's error shape otherwise), or a closed websocket."""
+    log.info("refused an address with control characters: %r", scope.get("path"))
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": "Bad address"})
+        return
+    response: Response
+    accept = dict(scope.get("headers", [])).get(b"accept", b"")
+    if b"text/html" in accept:
+        response = PlainTextResponse(MESSAGE, status_code=400)
+    else:
+        response = JSONResponse({"error": MESSAGE}, status_code=400)
+    await response(scope, receive, send)

@@ -3,13 +3,13 @@
 Pages get a Content-Security-Policy that allows only Porch's own script and stylesheet
 (the templates carry no inline script, event handler or style attribute) and no
 framing; every response, JSON and media included, gets nosniff and a referrer policy;
-cookies are Secure whenever the site is reached over https.
+cookies are Secure whenever the site is reached over https. server/web/front.py adds
+them to every answer; a header a route set itself is kept.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Container
 
 # Remote avatars and attachments are shown from their own servers (https).
 _POLICY = (
@@ -23,6 +23,10 @@ _POLICY = (
 _FORMS = "; form-action 'self'"
 _CONSENT_PATH = "/oauth/authorize"
 
+RawHeaders = list[tuple[bytes, bytes]]
+
+_EVERY_ANSWER = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
+
 
 def policy(path: str, *, https: bool) -> str:
     """The Content-Security-Policy for the page at `path`. Sites on plain http (a
@@ -31,40 +35,22 @@ def policy(path: str, *, https: bool) -> str:
     return found if path == _CONSENT_PATH else found + _FORMS
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers above; a header a route set itself is kept."""
-
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
-        self.app = app
-        self.https = https
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        https = self.https or scope.get("scheme") == "https"
-        path = str(scope.get("path", ""))
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", policy(path, https=https))
-                    headers.setdefault("X-Frame-Options", "DENY")
-                if https:
-                    _secure_cookies(headers)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def add_security_headers(
+    headers: RawHeaders, names: Container[bytes], path: str, *, https: bool
+) -> None:
+    """Add the headers above to an answer's raw `headers` (lower-case `names` it holds)."""
+    for name, value in _EVERY_ANSWER:
+        if name not in names:
+            headers.append((name, value))
+    if any(n == b"content-type" and v.startswith(b"text/html") for n, v in headers):
+        if b"content-security-policy" not in names:
+            headers.append((b"content-security-policy", policy(path, https=https).encode()))
+        if b"x-frame-options" not in names:
+            headers.append((b"x-frame-options", b"DENY"))
+    if https and b"set-cookie" in names:
+        headers[:] = [_secure_cookie(n, v) if n == b"set-cookie" else (n, v) for n, v in headers]
 
 
-def _secure_cookies(headers: MutableHeaders) -> None:
-    cookies = headers.getlist("set-cookie")
-    if not cookies:
-        return
-    del headers["set-cookie"]
-    for cookie in cookies:
-        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
-        headers.append("set-cookie", cookie if "secure" in attributes else cookie + "; secure")
+def _secure_cookie(name: bytes, cookie: bytes) -> tuple[bytes, bytes]:
+    attributes = {part.strip().lower() for part in cookie.split(b";")[1:]}
+    return name, cookie if b"secure" in attributes else cookie + b"; secure"

@@ -150,6 +150,29 @@ async def test_a_change_announced_to_no_one_shows_once_the_kept_grant_is_old(
         assert (await me(ben)).status_code == 401
 
 
+async def test_a_kept_grant_makes_only_the_rows_a_request_asks_for(
+    app: Starlette, clock: FrozenClock, people: dict[str, object]
+) -> None:
+    """Ana's app asks again: the grant from memory carries her ids and scopes as values,
+    and makes her actor, member or app in the request's session only when asked."""
+    token = await token_for(app, "ana", clock)
+    async with api(app, token) as ana:
+        assert (await me(ana)).status_code == 200  # kept now
+    async with app.state.sessions() as session:
+        with statements(app.state.engine) as seen:
+            grant = await oauth_tokens.authenticate(session, token, clock.now(), app.state.grants)
+        assert seen == [] and grant is not None
+        assert grant.allows("read:statuses") and not grant.allows("admin:read")
+        held = session.sync_session.identity_map
+        assert len(held) == 0
+        actor = grant.actor
+        assert actor is not None and actor.id == grant.actor_id and actor.username == "ana"
+        assert len(held) == 1 and grant.actor is actor
+        member = grant.member
+        assert member is not None and member.id == grant.member_id
+        assert grant.app.name == "Porch tests" and len(held) == 3
+
+
 async def heard(app: Starlette, generation: int) -> None:
     """Until the app's kept grants were dropped (Redis is another process's pace)."""
     while app.state.grants.generation == generation:

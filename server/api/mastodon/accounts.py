@@ -36,14 +36,13 @@ Change = Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[Any]]
 async def _credential(call: Call) -> dict[str, object]:
     actor = call.actor
     assert actor.id is not None
-    figures = await stats.of_accounts(call.session, [actor.id])
-    requests = await follows.requests_for(call.session, actor.id)
+    figures, waiting = await stats.of_own_account(call.session, actor.id)
     return credential_account(
         actor,
         call.member,
-        figures[actor.id],
+        figures,
         render.site(call),
-        follow_requests=len(requests),
+        follow_requests=waiting,
         privacy="public",
     )
 

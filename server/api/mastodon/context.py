@@ -86,14 +86,16 @@ class Call:
     @property
     def viewer_id(self) -> int | None:
         """The member's actor id, or None for apps without a user and for visitors."""
-        return self.grant.actor.id if self.grant and self.grant.actor else None
+        return self.grant.actor_id if self.grant else None
 
     @property
     def actor(self) -> Actor:
         """The member the token speaks for; apps without a user get 422 as in Mastodon."""
-        if self.grant is None or self.grant.actor is None:
+        if self.grant is None or self.grant.actor_id is None:
             raise ApiError(422, "This method requires an authenticated user")
-        return self.grant.actor
+        actor = self.grant.actor
+        assert actor is not None
+        return actor
 
     @property
     def member(self) -> Member:

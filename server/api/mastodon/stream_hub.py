@@ -79,7 +79,7 @@ class Connection:
 
     @property
     def viewer_id(self) -> int | None:
-        return self.grant.actor.id if self.grant.actor else None
+        return self.grant.actor_id
 
     def put(self, item: Message) -> None:
         if self.ended:

@@ -57,7 +57,7 @@ def subscription(grant: Grant, stream: str, tag: object, list_id: str | None) ->
     """A checked subscription request; Refused with Mastodon's reasons otherwise."""
     if stream not in STREAMS:
         raise Refused(400, f"Unknown stream type: {stream}")
-    if (stream.startswith("user") or stream == "list") and grant.actor is None:
+    if (stream.startswith("user") or stream == "list") and grant.actor_id is None:
         raise Refused(401, "This stream requires an authenticated user")
     wanted = "read:notifications" if stream == "user:notification" else "read:statuses"
     if not grant.allows(wanted):

@@ -132,9 +132,9 @@ async def sse(request: Request) -> Response:
 
 async def _check_list(connection: HTTPConnection, grant: Grant, sub: Subscription) -> None:
     """A list stream is its owner's alone: NotFound for anyone else's list."""
-    if sub.list_id is not None and grant.actor is not None and grant.actor.id is not None:
+    if sub.list_id is not None and grant.actor_id is not None:
         async with connection.app.state.sessions() as session:
-            await lists.own(session, grant.actor.id, sub.list_id)
+            await lists.own(session, grant.actor_id, sub.list_id)
 
 
 async def _refuse(socket: WebSocket, status: int, message: str) -> None:
