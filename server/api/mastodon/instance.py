@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from starlette.responses import Response
 
 from server.api.mastodon import render
@@ -10,7 +12,24 @@ from server.api.mastodon.entities import instance as entities
 from server.api.mastodon.entities.common import timestamp
 from server.json_response import JSONResponse
 from server.models import Marker
+from server.render_cache import cache_of
 from server.services import instance, markers
+
+#: The usage figures are counted over the whole community, and apps ask for the instance
+#: each time they start: kept this long, as NodeInfo's are (federation/document_cache.py).
+USAGE_KEPT = timedelta(seconds=60)
+
+
+async def _usage(call: Call) -> instance.Usage:
+    """The community's usage figures, counted at most once a USAGE_KEPT per process; they
+    are public and the same for every caller."""
+    kept = cache_of(call.request.app.state, "instance_usage", 1)
+    found: tuple[datetime, instance.Usage] | None = kept.get("usage")
+    if found is not None and timedelta(0) <= call.now - found[0] < USAGE_KEPT:
+        return found[1]
+    usage = await instance.usage(call.session, call.now)
+    kept.put("usage", (call.now, usage))
+    return usage
 
 
 async def _contact(call: Call) -> dict[str, object] | None:
@@ -20,7 +39,7 @@ async def _contact(call: Call) -> dict[str, object] | None:
 
 @endpoint(public=True)
 async def instance_v2(call: Call) -> Response:
-    usage = await instance.usage(call.session, call.now)
+    usage = await _usage(call)
     found = await call.norms()
     body = entities.instance_v2(
         call.settings, found, render.site(call), usage, instance.rules(found), await _contact(call)
@@ -30,7 +49,7 @@ async def instance_v2(call: Call) -> Response:
 
 @endpoint(public=True)
 async def instance_v1(call: Call) -> Response:
-    usage = await instance.usage(call.session, call.now)
+    usage = await _usage(call)
     found = await call.norms()
     body = entities.instance_v1(
         call.settings,
