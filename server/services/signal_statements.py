@@ -211,26 +211,9 @@ def _build_start() -> Any:
     return THREAD_SIGNALS.insert().values(values)
 
 
-#: The columns of a new thread's `ThreadSignals` given as parameters to `START_THREAD`.
-START_COLUMNS = (
-    "root_id",
-    "item_id",
-    "author_id",
-    "started_at",
-    "last_activity",
-    "replies",
-    "voices",
-    "author_answered",
-    "median_length",
-    "pileon",
-    "dominated",
-    "likes",
-    "boosts",
-    "people",
-    "quiet_people",
-    "pairs",
-    "updated_at",
-)
+#: The columns of a new thread's `ThreadSignals` given as parameters to `START_THREAD`: all
+#: but `author_recent_posts`, which the INSERT counts itself.
+START_COLUMNS = tuple(c.name for c in THREAD_SIGNALS.columns if c.name != "author_recent_posts")
 INSERT_FACT = _build_insert()
 START_THREAD = _build_start()
 FACTS_WITH_CONTEXT = _build_facts()
