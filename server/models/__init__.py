@@ -16,6 +16,16 @@ from server.models.federation import (
 )
 from server.models.feeds import FeedEntry, FeedFloor
 from server.models.follows import Follow, FollowState
+from server.models.interaction_policies import (
+    Direction,
+    Interaction,
+    InteractionRequest,
+    PolicyDefault,
+    PostPolicy,
+    Quote,
+    QuoteState,
+    RequestState,
+)
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
 from server.models.markers import Marker
@@ -60,6 +70,14 @@ from server.models.sessions import WebSession
 from server.models.stewardship import HiddenReply
 
 __all__ = [
+    "Direction",
+    "Interaction",
+    "InteractionRequest",
+    "PolicyDefault",
+    "PostPolicy",
+    "Quote",
+    "QuoteState",
+    "RequestState",
     "HiddenReply",
     "AccountNote",
     "ActionKind",

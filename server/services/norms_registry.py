@@ -18,6 +18,21 @@ from typing import Any
 
 from server.services.errors import Invalid
 
+#: The interaction-policy presets a norm can name (their rules are in
+#: server/services/interaction_policies.py, which holds the same names).
+PRESET_NAMES = (
+    "anyone",
+    "anyone-asks",
+    "followers",
+    "followers-others-ask",
+    "following",
+    "following-others-ask",
+    "mutuals",
+    "mutuals-others-ask",
+    "mentioned",
+    "nobody",
+)
+
 
 class RegistrationMode(StrEnum):
     """Who may join: the choices of `registrations.mode`."""
@@ -912,6 +927,25 @@ REGISTRY: tuple[Norm, ...] = (
         1,
         10000,
         unit="reports",
+    ),
+    *(
+        Norm(
+            f"interactions.{kind}",
+            "Interactions",
+            f"Who may {verb} by default",
+            f"Who may {verb} a member's post unless the member or the post's intent says "
+            "otherwise; the others are refused, or ask the author where the choice says so. "
+            "Followers-only and direct posts are never boosted or quoted.",
+            "choice",
+            default,
+            choices=PRESET_NAMES,
+        )
+        for kind, verb, default in (
+            ("reply", "reply to", "anyone"),
+            ("like", "like", "anyone"),
+            ("boost", "boost", "anyone"),
+            ("quote", "quote", "followers-others-ask"),
+        )
     ),
     Norm(
         "rules.text",
