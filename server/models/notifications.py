@@ -28,6 +28,19 @@ class NotificationKind(StrEnum):
     report_outcome = "report_outcome"
     appeal_outcome = "appeal_outcome"
     new_report = "new_report"  # to moderators: Mastodon's admin.report
+    #: Someone quoted the member's post; a post the member quoted was edited.
+    quote = "quote"
+    quoted_update = "quoted_update"
+    #: An interaction with the member's post waits for their approval (GoToSocial's
+    #: pending.reply, pending.favourite, pending.reblog; a quote waiting too).
+    pending_reply = "pending_reply"
+    pending_like = "pending_like"
+    pending_boost = "pending_boost"
+    pending_quote = "pending_quote"
+    #: Another author approved or refused the member's reply, like, boost or quote.
+    approval_outcome = "approval_outcome"
+    #: The pile-on shield went up on the member's post.
+    pile_on_shield = "pile_on_shield"
 
 
 class Notification(SQLModel, table=True):
