@@ -99,7 +99,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
-    "quotes, interaction_requests, post_policies, policy_defaults, "
+    "pile_on_shields, quotes, interaction_requests, post_policies, policy_defaults, "
     "moderation_notices, audit_entries, appeals, account_notes, reported_posts, "
     "moderation_actions, reports, "
     "hidden_replies, feed_entries, feed_floors, post_counters, actor_counters, "

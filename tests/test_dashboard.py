@@ -274,7 +274,7 @@ async def test_the_page_shows_each_chart_with_its_numbers(app, clock, people) ->
     page = await admin.get("/admin/dashboard")
 
     assert page.status_code == 200
-    assert page.text.count("<svg") == 7
+    assert page.text.count("<svg") == 8  # seven charts as before, and the shield's
     tables = Tables(page.text).found
     assert tables["posts"][-1] == ["14 Mar", "1", "2"]
     assert tables["pause"][1:] == [
@@ -297,7 +297,8 @@ async def test_the_page_works_before_anything_happened(app, clock) -> None:
     page = await admin.get("/admin/dashboard")
 
     assert page.status_code == 200
-    assert page.text.count("<svg") == 7 and "None yet" in page.text
+    # Seven charts: six of the norms and the reports'; and the shield's.
+    assert page.text.count("<svg") == 8 and "None yet" in page.text
     tables = Tables(page.text).found
     assert tables["posts"][1:] == [[row[0], "0", "0"] for row in tables["posts"][1:]]
     assert tables["answers"][1:] == [["answered", "0", "0%"], ["not answered", "0", "0%"]]

@@ -67,6 +67,7 @@ from server.models.posts import (
 )
 from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
+from server.models.shields import PileOnShield
 from server.models.stewardship import HiddenReply
 
 __all__ = [
@@ -139,6 +140,7 @@ __all__ = [
     "NotificationKind",
     "OutboxItem",
     "OutboxKind",
+    "PileOnShield",
     "Poll",
     "Post",
     "PostEdit",

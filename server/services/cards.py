@@ -18,8 +18,8 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import CareEvent, CareKind, LinkOpen, Post
-from server.services import care, slow_mode
+from server.models import CareEvent, CareKind, LinkOpen, Mention, Post
+from server.services import care, shields, slow_mode
 from server.services.norm_settings import NormValues, build, days, norm_field
 from server.services.reply_context import ReplyContext
 
@@ -38,6 +38,7 @@ class CardNorms:
     hot_thread: str = norm_field("cards.hot_thread_text")
     unopened_link: str = norm_field("cards.unopened_link_text")
     no_advice: str = norm_field("cards.no_advice_text")
+    shield: str = norm_field("cards.shield_text")
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ async def choose(
     if author.id == actor_id:
         return None
     norms = build(CardNorms, found)
+    if await _shielded(session, actor_id, parent, now):
+        # Not a nudge but what will happen: shown every time, before any other card.
+        text = norms.shield.replace("{name}", author.name)
+        why = f"The pile-on shield is up on {author.name}’s thread."
+        return await _shown(session, actor_id, author.id, parent, "shield", text, why, now)
     since = now - norms.cap
     capped = await _recent_kinds(session, actor_id, author.id, since)
     name = author.name
@@ -157,14 +163,37 @@ async def choose(
     for kind, text, why in candidates:
         if kind in capped:
             continue
-        event_id = await care.shown(
-            session,
-            CareKind.card,
-            now,
-            actor_id=actor_id,
-            target_id=author.id,
-            post_id=parent.id,
-            detail=kind,
-        )
-        return Card(kind, text, why, event_id)
+        return await _shown(session, actor_id, author.id, parent, kind, text, why, now)
     return None
+
+
+async def _shown(
+    session: AsyncSession,
+    actor_id: int,
+    author_id: int,
+    parent: Post,
+    kind: str,
+    text: str,
+    why: str,
+    now: datetime,
+) -> Card:
+    event_id = await care.shown(
+        session,
+        CareKind.card,
+        now,
+        actor_id=actor_id,
+        target_id=author_id,
+        post_id=parent.id,
+        detail=kind,
+    )
+    return Card(kind, text, why, event_id)
+
+
+async def _shielded(session: AsyncSession, actor_id: int, parent: Post, now: datetime) -> bool:
+    """Whether the thread's pile-on shield makes this reply wait for its author."""
+    mentioned = await session.exec(
+        select(Mention.actor_id).where(Mention.post_id == parent.id, Mention.actor_id == actor_id)
+    )
+    return await shields.holds(
+        session, parent, actor_id, mentioned=mentioned.first() is not None, now=now
+    )

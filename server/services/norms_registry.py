@@ -948,6 +948,60 @@ REGISTRY: tuple[Norm, ...] = (
         )
     ),
     Norm(
+        "shield.mode",
+        "Pile-on shield",
+        "Pile-on shield",
+        "on: a member's thread answered by a surge of people who do not follow them asks "
+        "those people's replies and quotes to wait for the member's approval for a while, "
+        "and gathers their notifications into one; off: never.",
+        "choice",
+        "on",
+        choices=("on", "off"),
+    ),
+    Norm(
+        "shield.strangers",
+        "Pile-on shield",
+        "People who trip the shield",
+        "The shield goes up when this many different people who do not follow a member "
+        "reply in their thread or quote its first post within the window below.",
+        "int",
+        10,
+        2,
+        1000,
+        unit="people",
+    ),
+    Norm(
+        "shield.window_minutes",
+        "Pile-on shield",
+        "Window for a surge",
+        "The time in which those people must arrive.",
+        "int",
+        60,
+        1,
+        1440,
+        unit="minutes",
+    ),
+    Norm(
+        "shield.hours",
+        "Pile-on shield",
+        "How long the shield stays up",
+        "The shield ends by itself after this long; its author can turn it off sooner.",
+        "int",
+        24,
+        1,
+        168,
+        unit="hours",
+    ),
+    Norm(
+        "cards.shield_text",
+        "Reflective cards",
+        "Card: a thread behind the pile-on shield",
+        "Shown to people who do not follow the author when they reply in a thread whose "
+        "shield is up. {name} is the author's name.",
+        "text",
+        "{name} is receiving many replies right now; yours will wait for their approval.",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -36,7 +36,7 @@ from server.models import (
     NotificationKind,
     Post,
 )
-from server.services import notification_policy
+from server.services import notification_policy, shields
 from server.services.errors import NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -62,6 +62,8 @@ async def for_new_post(
         for recipient_id, replied_to in found.all()
         if recipient_id != post.actor_id  # nobody is told of their own acts
     ]
+    # A reply counts towards its thread's pile-on shield, which gathers what it tells.
+    told = await shields.replied(session, post, told, now)
     await add_many(session, told, from_actor_id=post.actor_id, post_id=post.id, now=now)
 
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.clock import utcnow
 from server.models import Actor, Mention, Post
 from server.models.interaction_policies import Interaction, PostPolicy
-from server.services import relationships
+from server.services import relationships, shields
 from server.services.interaction_policies import (
     REMOTE_DEFAULT,
     Decision,
@@ -112,4 +113,32 @@ async def decision(
     """Whether `actor` may do `interaction` with `post` now, after approval, or not."""
     policy = await policy_of(session, post, local_default)
     standing = await standing_of(session, post, actor, now)
-    return decide(policy, interaction, standing, post.visibility)
+    found = decide(policy, interaction, standing, post.visibility)
+    return await _shielded(session, post, actor, interaction, standing, found, now)
+
+
+#: What a pile-on shield holds for its author's approval.
+SHIELDED = frozenset({Interaction.reply, Interaction.quote})
+
+
+async def _shielded(
+    session: AsyncSession,
+    post: Post,
+    actor: Actor,
+    interaction: Interaction,
+    standing: Standing,
+    found: Decision,
+    now: datetime | None,
+) -> Decision:
+    """While the post's thread is shielded (server/services/shields.py), a reply or quote
+    the policy lets through goes to its author's approval when it comes from someone
+    unknown to them. Only ever stricter: what the policy refuses or holds stays so."""
+    if found is not Decision.automatic or interaction not in SHIELDED:
+        return found
+    if standing.is_author or standing.follows_author or standing.followed_by_author:
+        return found
+    assert actor.id is not None
+    held = await shields.holds(
+        session, post, actor.id, mentioned=standing.mentioned, now=now or utcnow()
+    )
+    return Decision.manual if held else found

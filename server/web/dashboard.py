@@ -10,7 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import moderation_figures
+from server.services import moderation_figures, shield_figures
 from server.services.dashboard import Figures, Share, figures
 from server.web import charts
 from server.web.admin import _require_admin
@@ -58,7 +58,8 @@ async def dashboard(request: Request) -> Response:
         me = await _require_admin(request, session)
         found = await figures(session, now(request))
         moderated = await moderation_figures.figures(session, now(request))
-        shown = [*panels(found), moderation_panel(moderated)]
+        shielded = await shield_figures.figures(session, now(request))
+        shown = [*panels(found), shield_panel(shielded), moderation_panel(moderated)]
         context = {"panels": shown, "first": found.days[0], "last": found.days[-1]}
         return await render(request, session, "admin_dashboard.html", context, me=me)
 
@@ -247,4 +248,27 @@ def moderation_panel(found: moderation_figures.ModerationFigures) -> Panel:
         ),
         columns=("Outcome", "Reports", "Share"),
         rows=_share_rows(found.outcomes, MODERATION_WORDS),
+    )
+
+
+def shield_panel(spans: Sequence[shield_figures.Span]) -> Panel:
+    """How often the pile-on shield went up, and how often authors turned it off."""
+    week, month = spans
+    return Panel(
+        id="shield",
+        heading="Pile-on shield",
+        summary=(
+            f"The shield went up {count(week.fired, 'time', 'times')} in the last 7 days and "
+            f"{count(month.fired, 'time', 'times')} in the last 30; authors turned it off "
+            f"{count(month.turned_off, 'time', 'times')} of those 30 days' ones."
+        ),
+        chart=charts.share_bar(
+            "shield-chart",
+            "Shields of the last 30 days by how they ended",
+            f"{month.fired} shields, {month.turned_off} turned off by their author.",
+            [("turned off", month.turned_off), ("left on", month.fired - month.turned_off)],
+            quiet_last=True,
+        ),
+        columns=("Days", "Shields up", "Turned off by their author"),
+        rows=[(f"Last {s.days} days", s.fired, s.turned_off) for s in spans],
     )

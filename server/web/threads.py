@@ -15,6 +15,7 @@ from server.services import (
     thread_mutes,
     timelines,
 )
+from server.web import shield
 from server.web.about import duration
 from server.web.context import (
     community_norms,
@@ -66,6 +67,8 @@ async def post(request: Request) -> Response:
             # Only the author of the thread's first post hides its replies.
             "can_hide": root is not None and me is not None and me.actor.id == root.actor_id,
         }
+        card = (await community_norms(request, session))["cards.shield_text"]
+        context |= await shield.on_thread(session, me, root, card, now(request))
         return await render(request, session, "post.html", context, me=me)
 
 

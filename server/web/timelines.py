@@ -17,6 +17,7 @@ from server.services import (
     notifications,
     ranked_timeline,
     ranking,
+    shields,
     timelines,
 )
 from server.services.accounts import Signed
@@ -121,7 +122,10 @@ async def notifications_page(request: Request) -> Response:
         await notifications.mark_all_read(session, me.actor.id, now(request))
         told = [i.notification.id for i in items if i.notification.kind in MODERATION_KINDS]
         notices = await moderation_notices.of(session, [i for i in told if i is not None])
-        context = {"items": items, "notices": notices, "waiting": waiting}
+        shielded = await shields.of_notifications(
+            session, [i.notification for i in items], now(request)
+        )
+        context = {"items": items, "notices": notices, "waiting": waiting, "shielded": shielded}
         return await render(request, session, "notifications.html", context, me=me)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.api.mastodon import moderation_render
+from server.api.mastodon import moderation_render, shield
 from server.api.mastodon.context import ApiError, Call
 from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
@@ -36,9 +36,17 @@ NOTIFICATION_TYPES = {
     NotificationKind.report_outcome: "report_outcome",
     NotificationKind.appeal_outcome: "appeal_outcome",
     NotificationKind.new_report: "admin.report",
+    # Porch's own: a thread's pile-on shield went up.
+    NotificationKind.pile_on_shield: "pile_on_shield",
 }
 #: Listed only for apps that ask for them in `types[]`.
-PORCH_ONLY_TYPES = frozenset({NotificationKind.report_outcome, NotificationKind.appeal_outcome})
+PORCH_ONLY_TYPES = frozenset(
+    {
+        NotificationKind.report_outcome,
+        NotificationKind.appeal_outcome,
+        NotificationKind.pile_on_shield,
+    }
+)
 
 
 def site(call: Call) -> Site:
@@ -163,6 +171,7 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
     warnings = await moderation_render.of_notifications(
         call.session, items, by_id, lambda people: accounts(call, people)
     )
+    shielded = await shield.of_notifications(call, items)
     out = []
     for item in items:
         note = item.notification
@@ -180,5 +189,6 @@ async def notifications(call: Call, items: Sequence[NotificationView]) -> list[d
         if item.post is not None:
             entity["status"] = rendered[item.post.id]
         entity.update(warnings.get(note.id or 0, {}))
+        entity.update(shielded.get(note.id or 0, {}))
         out.append(entity)
     return out

@@ -14,6 +14,7 @@ from server.api.mastodon import (
     oauth,
     quiet,
     search,
+    shield,
     statuses,
     stewardship,
     streaming,
@@ -111,6 +112,8 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/statuses/{{id}}/unpin", statuses.unpin, methods=POST),
     Route(f"{V1}/statuses/{{id}}/hide", stewardship.hide, methods=POST),
     Route(f"{V1}/statuses/{{id}}/unhide", stewardship.unhide, methods=POST),
+    Route(f"{V1}/statuses/{{id}}/shield", shield.show, methods=GET),
+    Route(f"{V1}/statuses/{{id}}/shield/off", shield.turn_off, methods=POST),
     Route(f"{V1}/statuses/{{id}}/favourited_by", statuses.favourited_by, methods=GET),
     Route(f"{V1}/statuses/{{id}}/reblogged_by", statuses.reblogged_by, methods=GET),
     # Timelines and what a member kept
