@@ -13,6 +13,7 @@ from server.api.mastodon import (
     notifications,
     oauth,
     quiet,
+    scheduled,
     search,
     shield,
     statuses,
@@ -42,7 +43,6 @@ EMPTY_LISTS = (
     "/api/v1/suggestions",
     "/api/v2/suggestions",
     "/api/v1/conversations",
-    "/api/v1/scheduled_statuses",
     "/api/v1/instance/peers",
     "/api/v1/instance/activity",
     "/api/v1/instance/domain_blocks",
@@ -116,6 +116,11 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/statuses/{{id}}/shield/off", shield.turn_off, methods=POST),
     Route(f"{V1}/statuses/{{id}}/favourited_by", statuses.favourited_by, methods=GET),
     Route(f"{V1}/statuses/{{id}}/reblogged_by", statuses.reblogged_by, methods=GET),
+    # Posts in their pause, as scheduled statuses
+    Route(f"{V1}/scheduled_statuses", scheduled.listing, methods=GET),
+    Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.show, methods=GET),
+    Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.reschedule, methods=PUT),
+    Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.cancel, methods=DELETE),
     # Timelines and what a member kept
     Route(f"{V1}/timelines/home", timelines.home, methods=GET),
     Route(f"{V1}/timelines/public", timelines.public, methods=GET),
