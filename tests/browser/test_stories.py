@@ -456,7 +456,7 @@ def test_an_admin_reads_the_dashboard_charts(page: Page, porch) -> None:
     page.get_by_role("link", name="What the norms did").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     charts = page.locator("main svg")
-    expect(charts).to_have_count(7)
+    expect(charts).to_have_count(8)  # six of the norms, the pile-on shield, the reports
     # The last is the moderators': reports and what became of them.
     expect(page.get_by_role("heading", name="Reports and what became of them")).to_be_visible()
     expect(charts.first.locator("title").first).not_to_have_text("")
