@@ -11,7 +11,15 @@ from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Actor, Interaction, Notification, PileOnShield, Post
+from server.models import (
+    Actor,
+    Interaction,
+    Notification,
+    NotificationKind,
+    PileOnShield,
+    Post,
+    Quote,
+)
 from server.services import (
     accounts,
     follows,
@@ -230,3 +238,46 @@ async def test_it_ends_by_itself_after_the_norms_hours(world: World) -> None:
     assert await world.decision("stranger3", root, Interaction.reply) is Decision.automatic
     async with world.app.state.sessions() as session:
         assert await shields.up_on(session, root, world.clock.now()) is None
+
+
+async def test_a_quote_of_the_post_counts_towards_the_surge(world: World) -> None:
+    """Two strangers reply; a third quotes Ana's post (stored as quoting services store
+    it) and the quoting side tells the shield: that makes three."""
+    root = await world.post("ana", "Pineapple on pizza?")
+    for name in STRANGERS[:2]:
+        await world.post(name, "No.", root)
+    quoting = await world.post("stranger2", "Look at this take")
+    async with world.app.state.sessions() as session:
+        session.add(Quote(post_id=quoting, quoted_post_id=root, quoted_uri=f"urn:post:{root}"))
+        await session.flush()
+        post = await session.get(Post, root)
+        quoter = await accounts.local_actor(session, "stranger2")
+        assert post is not None and quoter.id is not None
+        shield = await shields.noticed(session, post, quoter.id, world.clock.now())
+        await session.commit()
+    assert shield is not None and shield.strangers == 3
+    assert [s.post_id for s in await world.shields()] == [root]
+
+
+async def test_approval_notifications_from_strangers_are_gathered_too(world: World) -> None:
+    """Whoever writes a notification about the thread (a reply waiting for approval, a
+    quote) asks `sift`: while the shield is up, strangers' go into it; Ben's do not."""
+    root = await world.post("ana", "Pineapple on pizza?")
+    for name in STRANGERS[:3]:
+        await world.post(name, "No.", root)
+    async with world.app.state.sessions() as session:
+        post = await session.get(Post, root)
+        ana = await accounts.local_actor(session, "ana")
+        ben = await accounts.local_actor(session, "ben")
+        stranger = await accounts.local_actor(session, "stranger4")
+        assert post is not None and ana.id is not None and ben.id and stranger.id
+        told = [(ana.id, NotificationKind.pending_reply), (ben.id, NotificationKind.mention)]
+        kept = await shields.sift(session, post, stranger.id, told, world.clock.now())
+        assert kept == [(ben.id, NotificationKind.mention)]
+        from_ben = await shields.sift(session, post, ben.id, told[:1], world.clock.now())
+        assert from_ben == told[:1]
+        likes = [(ana.id, NotificationKind.favourite)]
+        assert await shields.sift(session, post, stranger.id, likes, world.clock.now()) == likes
+        await session.commit()
+    [shield] = await world.shields()
+    assert shield.gathered == 2  # the reply that raised it, and the waiting one

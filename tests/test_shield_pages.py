@@ -140,3 +140,14 @@ async def test_the_dashboard_counts_shields_and_those_turned_off(app, clock, peo
         await admin_again.aclose()
     finally:
         await admin.aclose()
+
+
+async def test_once_ana_deletes_the_post_its_shield_shows_nothing_of_it(app, clock, people) -> None:
+    root = await surge(app, clock, people)
+    async with await bearer(app, "ana", clock) as ana:
+        assert (await ana.delete(f"/api/v1/statuses/{root}")).status_code == 200
+        asked = await ana.get("/api/v1/notifications?types[]=pile_on_shield")
+        assert asked.json() == []  # the post went out of sight, and its notice with it
+        assert (await ana.get(f"/api/v1/statuses/{root}/shield")).status_code == 404
+    notices = (await people["ana"].client.get("/notifications")).text
+    assert "Pineapple on pizza?" not in notices

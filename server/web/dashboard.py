@@ -28,6 +28,7 @@ CARD_WORDS = {
     "hot_thread": "Hot thread",
     "unopened_link": "Unopened link",
     "no_advice": "No advice asked",
+    "shield": "Pile-on shield",
 }
 WITHDRAWN_NOTE = (
     "Withdrawn counts every draft made in these days: a post withdrawn in its pause "
