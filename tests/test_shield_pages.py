@@ -49,7 +49,7 @@ async def test_ana_sees_her_banner_and_dan_the_card_where_he_replies(
     root = await surge(app, clock, people)
     page = (await people["ana"].client.get(f"/@ana/{root}")).text
     assert "Your pile-on shield is up" in page
-    assert "2 people who don’t follow you replied" in page
+    assert "2 people you don’t know replied in this thread" in page
     assert "Turn the shield off" in page
     assert CARD not in page
 

@@ -260,8 +260,8 @@ def shield_panel(spans: Sequence[shield_figures.Span]) -> Panel:
         heading="Pile-on shield",
         summary=(
             f"The shield went up {count(week.fired, 'time', 'times')} in the last 7 days and "
-            f"{count(month.fired, 'time', 'times')} in the last 30; authors turned it off "
-            f"{count(month.turned_off, 'time', 'times')} of those 30 days' ones."
+            f"{count(month.fired, 'time', 'times')} in the last 30; authors turned "
+            f"{month.turned_off} of those {month.fired} off before their time."
         ),
         chart=charts.share_bar(
             "shield-chart",

@@ -60,7 +60,7 @@ def test_a_surge_raises_anas_shield_and_she_turns_it_off(new_context, porch) -> 
             ana_page.set_viewport_size(size)
             ana_page.goto(thread)
             banner = ana_page.get_by_role("status").filter(has_text="Your pile-on shield is up")
-            expect(banner).to_contain_text("2 people who don’t follow you replied")
+            expect(banner).to_contain_text("2 people you don’t know replied in this thread")
             switch = ana_page.get_by_role("button", name="Turn the shield off")
             expect(switch).to_be_in_viewport()
             shoot(ana_page, "thread-shield-author", viewport)
