@@ -43,8 +43,9 @@ PUBLISH = 10
 #: statement, server/services/arrivals.py), the people mentioned, the parent, the post,
 #: its mentions and tags, who is told, what their notification policies say, their
 #: notifications, the thread's signals (three for a reply), the counter rows of the author
-#: and of the post answered, and its rows in the feeds it enters.
-INGEST = 17
+#: and of the post answered, its rows in the feeds it enters, and the interaction
+#: policy its server published (Mastodon 4.5 publishes canQuote on every Note).
+INGEST = 18
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 
