@@ -77,7 +77,7 @@ async def composer_context(
         "policy_choices": CHOICES,
         "policy_kinds": [k.value for k in CHOSEN],
         # For the script: what each intent brings, and the rules with no intent ("").
-        "intent_brings": json.dumps({"": policy_words.summary(plain), **said}),
+        "intent_brings": json.dumps({"": policy_words.summary(plain), **said}, ensure_ascii=False),
     }
 
 
