@@ -145,9 +145,12 @@ async def change(
     chosen: Mapping[Interaction, Rule],
     rules: Rules,
     now: datetime,
+    *,
+    tell: bool = True,
 ) -> Policy:
     """Change the rules `chosen` of a member's own post; other servers hear the new
-    policy in an Update once it is published. NotFound for anyone else's post."""
+    policy in an Update once it is published (`tell` False: an edit's own Update, built
+    when it is sent, carries it already). NotFound for anyone else's post."""
     post = await session.get(Post, post_id)
     if (
         post is None
@@ -161,7 +164,7 @@ async def change(
         policy = policy.with_rule(interaction, rule)
     policy = capped(policy, post.visibility)
     await policy_reads.store(session, post.id, policy)
-    if post.state == PostState.published:
+    if tell and post.state == PostState.published:
         outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post.id)
     await session.commit()
     return policy

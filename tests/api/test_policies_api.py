@@ -218,3 +218,16 @@ async def test_the_default_quote_policy_in_credentials_and_preferences(
     assert (await ana.get("/api/v1/accounts/verify_credentials")).json()["display_name"] != "Ana B"
     status_id = await published(app, clock, ana)
     assert (await stored(app, status_id)) == Policy(quote=PRESETS["nobody"])
+
+
+async def test_an_edit_can_change_who_may_quote(
+    app: Starlette, clock: FrozenClock, ana: httpx.AsyncClient
+) -> None:
+    status_id = await published(app, clock, ana, quote_approval_policy="nobody")
+    edited = await ana.put(
+        f"/api/v1/statuses/{status_id}",
+        data={"status": "Tea on the porch, with cake", "quote_approval_policy": "followers"},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["quote_approval"]["automatic"] == ["followers", "unsupported_policy"]
+    assert (await stored(app, status_id)) == Policy(quote=PRESETS["followers"])

@@ -194,5 +194,6 @@ async def test_ana_s_policy_reaches_ben_s_server_and_its_change_follows(world: W
     await world.settle()
     found, edits = await there()
     assert found is not None and found.quote == PRESETS["anyone"] and edits == 0
+    # Shown there: Ben follows Ana, so he may reply; the post says replies are limited.
     page = await ben.client.get("/")
-    assert "Tea on the porch tonight" in page.text
+    assert "Tea on the porch tonight" in page.text and "replies limited" in page.text

@@ -121,7 +121,12 @@ async def update(call: Call) -> Response:
     draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
     change = edits.edit_pending if post.state == PostState.pending else edits.edit_published
     rules = await call.rules()
+    chosen = policies.composed_rules(call)  # Mastodon 4.5 takes quote_approval_policy here too
     await change(call.session, call.remote_lookup, call.actor, post.id, draft, rules, call.now)
+    if chosen:
+        await post_policies.change(
+            call.session, call.actor, post.id, chosen, rules, call.now, tell=False
+        )
     return JSONResponse(await render.status_by_id(call, post.id))
 
 
