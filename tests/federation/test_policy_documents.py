@@ -154,9 +154,11 @@ async def test_mutuals_are_published_as_followers_who_ask(scene: Scene) -> None:
     }
 
 
-async def test_ana_s_policy_reaches_ben_s_server_and_its_change_follows(world: World) -> None:
-    """Ben on porch-b.test follows Ana on porch-a.test. Her post says nobody quotes it;
-    then she opens quotes to anyone, and Ben's server hears it without a new version."""
+async def test_ana_s_policy_reaches_ben_s_server_and_its_change_follows(world_on: World) -> None:
+    """Ben on porch-a.test follows Ana on porch-b.test. Her post says only followers
+    reply and nobody quotes; then she opens quotes to anyone, and Ben's server hears it
+    without a new version of the post. Both servers on SQLite, then on PostgreSQL."""
+    world = world_on
     a, b = world.instances["porch-a.test"], world.instances["porch-b.test"]
     ben = await a.sign_up("ben")
     ana = await b.sign_up("ana")
