@@ -64,7 +64,11 @@ async def test_a_defaults_form_without_its_token_or_with_a_made_up_choice_change
     odd = await ana.client.post(
         "/settings/interactions", data={"public_reply": "everyone", "csrf_token": token}
     )
-    assert odd.status_code == 422 and "is not one of the choices" in odd.text
+    assert odd.status_code == 422
+    assert (
+        '<p class="field-error" id="public_reply-error">“everyone” is not one of the choices'
+        in (odd.text)
+    )
     async with app.state.sessions() as session:
         assert (await session.exec(select(PolicyDefault))).all() == []
 
@@ -208,6 +212,25 @@ async def test_an_admin_is_told_which_line_of_intents_rules_is_wrong(
     async with app.state.sessions() as session:
         found = await norms.current(session, app.state.settings)
     assert found["intents.rules"] == ["celebrating: quote=anyone, reply=anyone"]
+    venting = await policy_of(app, await compose(ana, intent=VENTING))
+    assert venting.quote == PRESETS["followers-others-ask"]  # venting brings nothing now
     assert (await policy_of(app, await compose(ana, intent="celebrating"))).quote == PRESETS[
         "anyone"
     ]
+
+
+async def test_an_admin_can_leave_intents_without_rules(app: Starlette, people) -> None:
+    ana = people["ana"]
+    async with app.state.sessions() as session:
+        admin = await accounts.local_member(session, "ana")
+        admin.member.role = MemberRole.admin
+        session.add(admin.member)
+        await session.commit()
+    token = await csrf_from(ana.client, "/admin/norms")
+    answer = await ana.client.post(
+        "/admin/norms",
+        data={"name": "intents.rules", "value": "", "reason": "no rules", "csrf_token": token},
+    )
+    assert answer.status_code == 303, answer.text
+    venting = await policy_of(app, await compose(ana, intent=VENTING))
+    assert venting == Policy(quote=PRESETS["followers-others-ask"])

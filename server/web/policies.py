@@ -17,8 +17,9 @@ from starlette.routing import Route
 from server.models import Post, Visibility
 from server.models.interaction_policies import Interaction
 from server.services import intent_rules, policy_words, post_policies, post_reads
-from server.services.errors import NotFound
-from server.services.interaction_policies import PRESET_LABELS, PRESETS, Rule, preset_of
+from server.services.accounts import Signed
+from server.services.errors import Invalid, NotFound
+from server.services.interaction_policies import PRESET_LABELS, PRESETS, Policy, Rule, preset_of
 from server.services.posting_rules import Rules
 from server.services.posts import Composition
 from server.web.context import db, flash, now, redirect, render, require_member, rules
@@ -81,40 +82,55 @@ async def composer_context(
     }
 
 
+async def _settings(
+    request: Request,
+    session: AsyncSession,
+    me: Signed,
+    defaults: dict[Visibility, Policy],
+    error: Invalid | None = None,
+) -> Response:
+    context = {
+        "defaults": {
+            v: {k.value: preset_of(p.rule(k)) for k in DEFAULTS_SHOWN} for v, p in defaults.items()
+        },
+        "labels": VISIBILITY_LABELS,
+        "kinds": [k.value for k in DEFAULTS_SHOWN],
+        "choices": CHOICES,
+        "capped": {Visibility.followers, Visibility.direct},
+        "error": error,
+    }
+    status = 422 if error else 200
+    return await render(
+        request, session, "settings_interactions.html", context, me=me, status=status
+    )
+
+
 async def settings_page(request: Request) -> Response:
     """GET /settings/interactions: the member's default rules for each visibility."""
     async with db(request) as session:
         me = await require_member(request, session)
-        defaults = await post_policies.defaults_of(
-            session, me.actor_id, await rules(request, session)
-        )
-        context = {
-            "defaults": {
-                v: {k.value: preset_of(p.rule(k)) for k in DEFAULTS_SHOWN}
-                for v, p in defaults.items()
-            },
-            "labels": VISIBILITY_LABELS,
-            "kinds": [k.value for k in DEFAULTS_SHOWN],
-            "choices": CHOICES,
-            "capped": {Visibility.followers, Visibility.direct},
-        }
-        return await render(request, session, "settings_interactions.html", context, me=me)
+        in_force = await rules(request, session)
+        defaults = await post_policies.defaults_of(session, me.actor_id, in_force)
+        return await _settings(request, session, me, defaults)
 
 
 async def save_settings(request: Request) -> Response:
-    """POST /settings/interactions: every visibility's rules, as chosen."""
+    """POST /settings/interactions: every visibility's rules, as chosen; a choice that is
+    not on the list shows the form again with the message by it, and nothing changes."""
     form = await read_form(request)
     async with db(request) as session:
         me = await require_member(request, session)
-        now_defaults = await post_policies.defaults_of(
-            session, me.actor_id, await rules(request, session)
-        )
+        in_force = await rules(request, session)
+        now_defaults = await post_policies.defaults_of(session, me.actor_id, in_force)
         chosen = {}
         for visibility, policy in now_defaults.items():
             for kind in DEFAULTS_SHOWN:
-                name = text(form, f"{visibility.value}_{kind.value}")
+                field = f"{visibility.value}_{kind.value}"
+                name = text(form, field)
                 if name and name not in PRESETS:
-                    raise HTTPException(422, f"“{name}” is not one of the choices.")
+                    log.info("interaction defaults refused for %s: %r", me.actor.username, name)
+                    error = Invalid(f"“{name}” is not one of the choices.", field=field)
+                    return await _settings(request, session, me, now_defaults, error)
                 if name:
                     policy = policy.with_rule(kind, PRESETS[name])
             chosen[visibility] = policy

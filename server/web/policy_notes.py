@@ -108,7 +108,7 @@ async def notes_for(
                 mentioned=view.post.id in mentioned,
                 uri=reader_uri,
             )
-            for kind in (Interaction.reply, Interaction.like, Interaction.boost):
+            for kind in Interaction:  # quote too, for the quote control
                 controls[kind.value] = _control(policy, kind, standing, view)
         notes[view.post.id] = PolicyNote(policy_words.limited_label(policy), controls)
     return notes
