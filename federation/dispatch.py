@@ -220,7 +220,12 @@ async def on_update(
         return
     if note.updated is None:
         # Mastodon re-sends a Question without `updated` as votes come in: new tallies,
-        # not an edit (the "implicit update" of its ProcessStatusUpdateService).
+        # not an edit (the "implicit update" of its ProcessStatusUpdateService); so it
+        # sends a changed quote policy of a post never edited.
+        policy = policy_docs.policy_from(
+            note.interaction_policy, str(signer.uri), signer.followers_url
+        )
+        await remote_posts.replace_policy(session, post, policy)
         if note.poll_options is not None:
             await remote_posts.refresh_poll(session, post, note.poll_options, note.poll_voters)
         return

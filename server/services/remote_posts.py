@@ -325,6 +325,8 @@ async def _only_policy_changed(session: AsyncSession, post: Post, note: RemotePo
     """An Update that changes nothing a reader sees but the post's interaction policy
     (its author changed who may reply or quote): the policy is replaced, no new version
     is kept, and the caller is done."""
+    if note.poll is not None:
+        return False  # a poll's choices may have changed: an edit
     media = await session.exec(
         select(Attachment.url)
         .where(col(Attachment.post_id) == post.id)
@@ -337,11 +339,17 @@ async def _only_policy_changed(session: AsyncSession, post: Post, note: RemotePo
         [m.url for m in note.media],
     ):
         return False
-    await session.exec(delete(PostPolicy).where(col(PostPolicy.post_id) == post.id))
-    if note.policy is not None:
-        session.add(PostPolicy(post_id=post.id, policy=note.policy.to_json()))
-    await session.commit()
+    await replace_policy(session, post, note.policy)
     return True
+
+
+async def replace_policy(session: AsyncSession, post: Post, policy: Policy | None) -> None:
+    """The remote post's interaction policy as its server now publishes it (None: none,
+    so the reading of silence applies)."""
+    await session.exec(delete(PostPolicy).where(col(PostPolicy.post_id) == post.id))
+    if policy is not None:
+        session.add(PostPolicy(post_id=post.id, policy=policy.to_json()))
+    await session.commit()
 
 
 async def refresh_poll(

@@ -199,3 +199,54 @@ async def test_ana_s_policy_reaches_ben_s_server_and_its_change_follows(world_on
     # Shown there: Ben follows Ana, so he may reply; the post says replies are limited.
     page = await ben.client.get("/")
     assert "Tea on the porch tonight" in page.text and "replies limited" in page.text
+
+
+NOTE = "https://mastodon.test/users/zoe/statuses/113800000000000001"
+
+
+def zoe_quote_policy(automatic: list[Any], *, updated: bool) -> Any:
+    def mutate(activity: dict[str, Any]) -> dict[str, Any]:
+        changed = copy.deepcopy(activity)
+        changed["object"]["interactionPolicy"] = {"canQuote": {"automaticApproval": automatic}}
+        if not updated:
+            del changed["object"]["updated"]
+        return changed
+
+    return mutate
+
+
+async def edits_of(scene: Scene) -> list[PostEdit]:
+    post = await scene.post_by_uri(NOTE)
+    assert post is not None
+    return await scene.rows(PostEdit, col(PostEdit.post_id) == post.id)
+
+
+async def test_zoe_closes_quotes_on_a_post_she_never_edited(scene: Scene) -> None:
+    """Mastodon sends a changed quote policy as an Update without `updated`: the policy
+    changes, and the post gets no new version."""
+    await scene.ana_follows_zoe()
+    assert (await scene.deliver("create_note_public")).status_code == 202
+    assert await policy_of(scene, NOTE) == Policy(quote=PRESETS["anyone"])
+    closed = zoe_quote_policy([ZOE], updated=False)
+    assert (await scene.deliver("update_note", mutate=closed)).status_code == 202
+    assert await policy_of(scene, NOTE) == Policy()  # the author only quotes
+    assert await edits_of(scene) == []
+
+
+async def test_an_edit_brings_its_new_policy_with_it(scene: Scene) -> None:
+    await scene.ana_follows_zoe()
+    assert (await scene.deliver("create_note_public")).status_code == 202
+    followers = zoe_quote_policy([ZOE + "/followers"], updated=True)
+    assert (await scene.deliver("update_note", mutate=followers)).status_code == 202
+    found = await policy_of(scene, NOTE)
+    assert found is not None and found.quote == Rule(automatic=frozenset({"followers"}))
+    assert len(await edits_of(scene)) == 1  # the text changed: a new version
+
+
+async def test_a_malformed_policy_in_an_update_changes_nothing(scene: Scene) -> None:
+    await scene.ana_follows_zoe()
+    assert (await scene.deliver("create_note_public")).status_code == 202
+    odd = zoe_quote_policy([7], updated=True)
+    assert (await scene.deliver("update_note", mutate=odd)).status_code == 400
+    assert await policy_of(scene, NOTE) == Policy(quote=PRESETS["anyone"])
+    assert await edits_of(scene) == []
