@@ -52,7 +52,7 @@ def _uris(
     audiences: Iterable[str], author: str, followers: str, following: str, mentioned: list[str]
 ) -> list[str]:
     found: list[str] = []
-    for audience in audiences:
+    for audience in sorted(audiences):  # the same document every time it is built
         if audience == Audience.anyone:
             found.append(PUBLIC)
         elif audience in (Audience.followers, Audience.mutuals):
