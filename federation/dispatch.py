@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import deletions, flags, incoming
+from federation import deletions, flags, incoming, policy_docs
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
@@ -161,6 +161,7 @@ async def _remote_post(
     )
     if len(content_html) > incoming.MAX_HTML:  # local links can be longer than remote ones
         content_html = note.content_html
+    policy = policy_docs.policy_from(note.interaction_policy, str(author.uri), author.followers_url)
     return incoming.post_from_note(
         note,
         visibility=incoming.visibility_from_note(note, author.followers_url),
@@ -169,6 +170,7 @@ async def _remote_post(
         in_reply_to_id=parent.id if parent else None,
         received_at=fed.clock.now(),
         root_id=parent.root_id if parent else None,
+        policy=policy,
     )
 
 
@@ -218,7 +220,12 @@ async def on_update(
         return
     if note.updated is None:
         # Mastodon re-sends a Question without `updated` as votes come in: new tallies,
-        # not an edit (the "implicit update" of its ProcessStatusUpdateService).
+        # not an edit (the "implicit update" of its ProcessStatusUpdateService); so it
+        # sends a changed quote policy of a post never edited.
+        policy = policy_docs.policy_from(
+            note.interaction_policy, str(signer.uri), signer.followers_url
+        )
+        await remote_posts.replace_policy(session, post, policy)
         if note.poll_options is not None:
             await remote_posts.refresh_poll(session, post, note.poll_options, note.poll_voters)
         return

@@ -16,7 +16,7 @@ from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
 from server.ids import parse_id
 from server.models import Actor, Post, PostState
-from server.services import accounts, content, follows, post_reads, timelines
+from server.services import accounts, content, follows, post_policies, post_reads, timelines
 from server.services.errors import NotFound
 from server.services.paging import Window
 from server.urls import Urls
@@ -127,7 +127,10 @@ async def note_source(
     """Load what a Note is built from."""
     found = await post_reads.details(session, post)
     parent = urls.of_post(*found.parent) if found.parent else post.in_reply_to_uri
-    return outgoing.NoteSource(post, author, found.mentions, found.tags, found.attachments, parent)
+    policy = await post_policies.of_post(session, post) if post.is_local else None
+    return outgoing.NoteSource(
+        post, author, found.mentions, found.tags, found.attachments, parent, policy
+    )
 
 
 async def note(request: Request) -> Response:

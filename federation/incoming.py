@@ -15,8 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.html import plain_text, sanitize_remote_html
+from federation.malformed import Malformed as Malformed
+from federation.policy_docs import Lists, policy_doc
 from server.models import Visibility
 from server.services.content import labels_html
+from server.services.interaction_policies import Policy
 from server.services.remote_actors import RemoteProfile
 from server.services.remote_posts import RemoteMedia, RemotePoll, RemotePost
 from server.urls import PUBLIC_ALIASES
@@ -29,10 +32,6 @@ MAX_TAG = 100
 MAX_COUNT = 2**31 - 1
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 NOTE_TYPES = frozenset({"Note", "Question", "Article", "Page", "Image", "Video", "Audio", "Event"})
-
-
-class Malformed(Exception):
-    """The payload is not something Porch can read; str(exc) says why."""
 
 
 def text(value: Any, limit: int = 10_000) -> str:
@@ -179,11 +178,8 @@ def actor_doc(data: dict[str, Any]) -> ActorDoc:
 
 
 def _image_url(value: Any) -> Any:
-    if isinstance(value, list) and value:
-        value = value[0]
-    if isinstance(value, dict):
-        return value.get("url")
-    return value
+    value = value[0] if isinstance(value, list) and value else value
+    return value.get("url") if isinstance(value, dict) else value
 
 
 @dataclass(frozen=True)
@@ -222,6 +218,7 @@ class NoteDoc:
     #: Porch's extension terms, from other Porch servers.
     intent: str | None = None
     tone_indicator: str | None = None
+    interaction_policy: dict[str, Lists] | None = None  # federation/policy_docs.py
 
 
 def note_doc(data: dict[str, Any]) -> NoteDoc:
@@ -289,6 +286,7 @@ def note_doc(data: dict[str, Any]) -> NoteDoc:
         poll_voters=_number(data.get("votersCount")),
         intent=intent,
         tone_indicator=tone_indicator,
+        interaction_policy=policy_doc(data.get("interactionPolicy")),
     )
 
 
@@ -369,6 +367,7 @@ def post_from_note(
     in_reply_to_id: int | None,
     received_at: datetime,
     root_id: int | None = None,
+    policy: Policy | None = None,
 ) -> RemotePost:
     """The post to store for a note, with the references already found here (mentioned
     people, the parent) and its HTML relinked to pages here."""
@@ -397,4 +396,5 @@ def post_from_note(
             for m in note.attachments
         ],
         poll=poll,
+        policy=policy,
     )

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from federation import policy_docs
 from server.models import Actor, Attachment, Post, Visibility
 from server.services.content import labels_html
+from server.services.interaction_policies import Policy
 from server.urls import PUBLIC, Urls
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -50,6 +52,7 @@ CONTEXT: list[Any] = [
         "Emoji": "toot:Emoji",
         "porchIntent": PORCH_INTENT,
         "porchToneIndicator": PORCH_TONE_INDICATOR,
+        **policy_docs.CONTEXT_TERMS,
     },
 ]
 
@@ -149,6 +152,8 @@ class NoteSource:
     tags: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     in_reply_to: str | None = None
+    #: The post's interaction policy, capped by its visibility (None: not published).
+    policy: Policy | None = None
 
 
 def addressing(urls: Urls, source: NoteSource) -> tuple[list[str], list[str]]:
@@ -192,6 +197,7 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
         "tag": tags,
         **({"porchIntent": post.intent} if post.intent else {}),
         **({"porchToneIndicator": post.tone_indicator} if post.tone_indicator else {}),
+        **({"interactionPolicy": _policy(urls, source)} if source.policy else {}),
         # An empty first page embedded: without it Mastodon fetches `replies` for every
         # Create it receives (mastodon#31921).
         "replies": {
@@ -211,6 +217,18 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
     if edited is not None and published is not None and edited > published:
         body["updated"] = iso(edited)
     return body
+
+
+def _policy(urls: Urls, source: NoteSource) -> dict[str, Any]:
+    assert source.policy is not None
+    author = source.author.username
+    return policy_docs.interaction_policy(
+        source.policy,
+        urls.of_actor(source.author),
+        urls.followers(author),
+        urls.following(author),
+        [urls.of_actor(a) for a in source.mentions],
+    )
 
 
 def _acct(urls: Urls, actor: Actor) -> str:

@@ -66,6 +66,16 @@
     input.addEventListener("focus", function () { input.select(); });
   });
 
+  // The composer's rules follow the intent chosen: "Venting brings: ...".
+  var intent = document.getElementById("intent");
+  var rules = document.getElementById("policy-summary");
+  if (intent && rules) {
+    var brings = JSON.parse(rules.dataset.intentBrings || "{}");
+    intent.addEventListener("change", function () {
+      rules.textContent = brings[intent.value] || brings[""] || rules.textContent;
+    });
+  }
+
   // Ask before destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -28,8 +28,9 @@ from tests.statements import statements
 
 #: The counts reached; an operation that grows past one has gained a statement.
 #: Composing: the day's budget, the people mentioned, the post, its mentions, its tags,
-#: its scheduled publish and its row in its author's home feed.
-COMPOSE = 7
+#: the author's default policy for its visibility, its policy, its scheduled publish and
+#: its row in its author's home feed.
+COMPOSE = 9
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, what their notification policies
@@ -42,10 +43,11 @@ PUBLISH = 10
 #: statement, server/services/arrivals.py), the people mentioned, the parent, the post,
 #: its mentions and tags, who is told, what their notification policies say, their
 #: notifications, the thread's signals (three for a reply), the counter rows of the author
-#: and of the post answered, its rows in the feeds it enters, and what the thread's
-#: pile-on shield needs to know (its author, whether the replier is known to them, and
-#: the shield if up: one statement, server/services/shields.py).
-INGEST = 18
+#: and of the post answered, its rows in the feeds it enters, what the thread's pile-on
+#: shield needs to know (its author, whether the replier is known to them, and the shield
+#: if up: one statement, server/services/shields.py), and the interaction policy its
+#: server published (Mastodon 4.5 publishes canQuote on every Note).
+INGEST = 19
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 

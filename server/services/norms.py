@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import Settings
 from server.models import NormChange, NormValue
-from server.services import ranking, signal_upkeep, thread_sums
+from server.services import intent_rules, ranking, signal_upkeep, thread_sums
 from server.services.errors import Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.norm_settings import in_force
@@ -80,6 +80,8 @@ async def change(
     """
     found = norm(name)
     value = found.parse(raw)
+    if name == "intents.rules":
+        await _rules_name_intents(session, settings, value)
     reason = " ".join(reason.split())
     if len(reason) > 500:
         raise Invalid("Keep the reason to one line (500 characters).", field="reason")
@@ -114,6 +116,12 @@ async def change(
             thread_sums.thresholds_from(updated),
         )
     return value
+
+
+async def _rules_name_intents(session: AsyncSession, settings: Settings, value: Any) -> None:
+    """Intents' rules name intents in the list and presets: refused otherwise, naming
+    the line. (A list that later drops an intent leaves its rules unused, not broken.)"""
+    intent_rules.parse(value, (await current(session, settings))["intents.list"])
 
 
 async def restore_defaults(

@@ -61,6 +61,8 @@ class Norm:
     #: The environment setting that seeds the default (server/config.py takes its own
     #: default and range from this norm, so the number lives here only).
     setting: str = ""
+    #: A "lines" norm that may be left empty (nothing to list is a choice too).
+    allow_empty: bool = False
 
     def default_for(self, settings: object) -> Any:
         """The default in force: the seeding setting's value where there is one."""
@@ -102,7 +104,7 @@ class Norm:
             return value
         lines = raw if isinstance(raw, list) else str(raw).replace("\r\n", "\n").split("\n")
         kept = [" ".join(str(line).split()) for line in lines if str(line).strip()]
-        if not kept:
+        if not kept and not self.allow_empty:
             raise Invalid(f"{self.label} needs at least one line.", field=self.name)
         if self.maximum is not None and len(kept) > self.maximum:
             raise Invalid(f"{self.label} has at most {self.maximum} lines.", field=self.name)
@@ -1000,6 +1002,19 @@ REGISTRY: tuple[Norm, ...] = (
         "shield is up. {name} is the author's name.",
         "text",
         "{name} is receiving many replies right now; yours will wait for their approval.",
+    ),
+    Norm(
+        "intents.rules",
+        "Interactions",
+        "The rules an intent brings",
+        "One line per intent: the intent, a colon, then who may reply, like, boost or quote "
+        "a post with that intent, as presets (reply=mutuals-others-ask, quote=nobody). The "
+        "composer shows them when the intent is chosen, and the member can change them for "
+        "that post. Interactions a line leaves out follow the member's defaults.",
+        "lines",
+        ["venting — no advice please: reply=mutuals-others-ask, quote=nobody"],
+        maximum=20,
+        allow_empty=True,
     ),
     Norm(
         "rules.text",

@@ -13,6 +13,7 @@ from server.services.norm_settings import (
     norm_field,
     seconds,
 )
+from server.services.policy_reads import CommunityPolicy
 from server.services.slow_mode import Limits
 
 
@@ -36,6 +37,10 @@ class Rules:
     advice_phrases: tuple[str, ...] = norm_field("cards.advice_phrases", lines)
     intents: tuple[str, ...] = norm_field("intents.list", lines)
     tone_indicators: tuple[str, ...] = norm_field("tone.indicators", lines)
+    #: The interaction policy each intent brings (server/services/intent_rules.py).
+    intent_rules: tuple[str, ...] = norm_field("intents.rules", lines)
+    #: The community's default interaction policy for members' posts.
+    interactions: CommunityPolicy = nested_field(CommunityPolicy)
     slow_limits: Limits = nested_field(Limits)
     #: Top-level posts per rolling 24 hours, and for accounts in their first days.
     daily_posts: int = norm_field("budget.posts_per_day")

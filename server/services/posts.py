@@ -6,6 +6,7 @@ Edits are in server/services/edits.py, drafts in server/services/drafts.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,6 +29,7 @@ from server.models import (
     ScheduledPublish,
     Visibility,
 )
+from server.models.interaction_policies import Interaction, PostPolicy
 from server.services import (
     budgets,
     content,
@@ -37,6 +39,7 @@ from server.services import (
     idempotency,
     media_files,
     outbox,
+    post_policies,
     post_reads,
     relationships,
     signal_upkeep,
@@ -46,6 +49,7 @@ from server.services import (
     uploads,
 )
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
+from server.services.interaction_policies import Policy, Rule
 from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup, meet_mentioned
 
@@ -72,6 +76,10 @@ class Composition:
     as_written: bool = False
     intent: str | None = None
     tone_indicator: str | None = None
+    #: A whole interaction policy the author set for this post (an app's).
+    policy: Policy | None = None
+    #: Rules the author changed for this post, one by one, over what it would get.
+    chosen: Mapping[Interaction, Rule] | None = None
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -296,6 +304,8 @@ async def compose(
             await session.commit()
             return await session.get(Post, earlier_id) or post
     add_refs(session, post_id, mention_ids, rendered.tags)
+    policy = await post_policies.for_draft(session, author.id, draft, rules)
+    session.add(PostPolicy(post_id=post_id, policy=policy.to_json()))
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:

@@ -27,6 +27,7 @@ from server.models import (
     Tombstone,
     Visibility,
 )
+from server.models.interaction_policies import PostPolicy
 from server.services import (
     counters,
     due,
@@ -37,6 +38,7 @@ from server.services import (
 )
 from server.services.arrivals import Arrival, arrival
 from server.services.events import Event, EventKind, announce
+from server.services.interaction_policies import Policy
 
 #: Tries at a fresh id when two posts collide on one.
 ID_ATTEMPTS = 4
@@ -83,6 +85,8 @@ class RemotePost:
     poll: RemotePoll | None = None
     intent: str | None = None
     tone_indicator: str | None = None
+    #: The interaction policy its server published (None: it published none).
+    policy: Policy | None = None
 
 
 async def by_uri(session: AsyncSession, uri: str) -> Post | None:
@@ -237,6 +241,8 @@ def _attach(session: AsyncSession, post_id: int, note: RemotePost) -> None:
                 height=media.height,
             )
         )
+    if note.policy is not None:
+        session.add(PostPolicy(post_id=post_id, policy=note.policy.to_json()))
     if note.poll is not None:
         session.add(
             Poll(
@@ -287,6 +293,8 @@ async def edit(
     # ActivityStreams timestamps carry whole seconds: an edit in the publish second counts.
     if edited_at < shown_since.replace(microsecond=0):
         return False
+    if await _only_policy_changed(session, post, note):
+        return False
     session.add(
         PostEdit(
             post_id=post.id,
@@ -302,7 +310,7 @@ async def edit(
     post.intent, post.tone_indicator = note.intent, note.tone_indicator
     post.version += 1  # rendered copies are kept by version: the edit is the next one
     session.add(post)
-    for model in (Mention, PostTag, Attachment, Poll):
+    for model in (Mention, PostTag, Attachment, Poll, PostPolicy):
         await session.exec(delete(model).where(col(model.post_id) == post.id))
     await session.flush()
     _attach(session, post.id, note)
@@ -311,6 +319,37 @@ async def edit(
     announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True
+
+
+async def _only_policy_changed(session: AsyncSession, post: Post, note: RemotePost) -> bool:
+    """An Update that changes nothing a reader sees but the post's interaction policy
+    (its author changed who may reply or quote): the policy is replaced, no new version
+    is kept, and the caller is done."""
+    if note.poll is not None:
+        return False  # a poll's choices may have changed: an edit
+    media = await session.exec(
+        select(Attachment.url)
+        .where(col(Attachment.post_id) == post.id)
+        .order_by(col(Attachment.position))
+    )
+    if (post.content_html, post.spoiler_text, post.sensitive, list(media.all())) != (
+        note.content_html,
+        note.spoiler_text,
+        note.sensitive,
+        [m.url for m in note.media],
+    ):
+        return False
+    await replace_policy(session, post, note.policy)
+    return True
+
+
+async def replace_policy(session: AsyncSession, post: Post, policy: Policy | None) -> None:
+    """The remote post's interaction policy as its server now publishes it (None: none,
+    so the reading of silence applies)."""
+    await session.exec(delete(PostPolicy).where(col(PostPolicy.post_id) == post.id))
+    if policy is not None:
+        session.add(PostPolicy(post_id=post.id, policy=policy.to_json()))
+    await session.commit()
 
 
 async def refresh_poll(

@@ -21,6 +21,7 @@ from server.services.errors import ServiceError
 from server.services.posts import Composition
 from server.services.reply_context import ReplyContext
 from server.services.tone import ToneNudge
+from server.web import policies
 from server.web.context import (
     community_norms,
     db,
@@ -67,6 +68,7 @@ def _composition(form: FormData) -> Composition:
         intent=text(form, "intent") or None,
         tone_indicator=text(form, "tone_indicator") or None,
         media_ids=media_ids,
+        chosen=policies.chosen_rules(form) or None,
     )
 
 
@@ -155,6 +157,7 @@ async def _form_page(
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
         **await _reply_context(session, me, values.in_reply_to_id, replying),
+        **await policies.composer_context(session, me.actor_id, values, in_force),
     }
     if choose_card and context["context"] is not None:
         context["card"] = await cards.choose(

@@ -17,6 +17,7 @@ from server.config import Settings
 from server.services import norms, notifications, posting_rules, sessions, signed_in
 from server.services.accounts import Signed
 from server.services.posting_rules import Rules
+from server.web import policy_notes
 from server.web.forms import csrf_token
 from server.web.templating import templates
 
@@ -114,6 +115,18 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+async def _policy_notes(
+    request: Request, session: AsyncSession, me: Signed | None, views: list[Any]
+) -> dict[int, policy_notes.PolicyNote]:
+    """What the page's posts' policies let the reader do (server/web/policy_notes.py)."""
+    community = (await rules(request, session)).interactions.policy()
+    reader_uri = request.app.state.urls.actor(me.actor.username) if me else None
+    reader_id = me.actor_id if me else None
+    return await policy_notes.notes_for(
+        session, reader_id, reader_uri, views, community, now(request)
+    )
+
+
 async def render(
     request: Request,
     session: AsyncSession | None,
@@ -146,4 +159,6 @@ async def render(
         "now": now(request),
         **context,
     }
+    if session is not None and (views := policy_notes.views_in(context)):
+        page["policy_notes"] = await _policy_notes(request, session, me, views)
     return templates.TemplateResponse(request, template, page, status_code=status)

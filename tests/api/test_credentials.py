@@ -35,7 +35,8 @@ async def test_ana_sees_how_many_follow_requests_wait_for_her(
         with statements(app.state.engine) as seen:
             found = (await me(ana)).json()
         assert found["source"]["follow_requests_count"] == 2 and found["followers_count"] == 0
-        assert len([s for s in seen if s.startswith("SELECT")]) == 1, seen
+        # Her counts in one read, and her default quote policy (source.quote_policy).
+        assert len([s for s in seen if s.startswith("SELECT")]) == 2, seen
         ben_id = (await me(ben)).json()["id"]
         accepted = await ana.post(f"/api/v1/follow_requests/{ben_id}/authorize")
         assert accepted.status_code == 200, accepted.text

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from server.api.mastodon import render
+from server.api.mastodon import policies, render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.accounts import credential_account, relationship
 from server.api.mastodon.entities.common import timestamp
@@ -47,9 +47,15 @@ async def _credential(call: Call) -> dict[str, object]:
     )
 
 
+async def _with_quote_policy(call: Call) -> dict[str, Any]:
+    found: dict[str, Any] = dict(await _credential(call))
+    found["source"] = {**found["source"], "quote_policy": await policies.quote_default(call)}
+    return found
+
+
 @endpoint("read:accounts|profile")
 async def verify_credentials(call: Call) -> Response:
-    return JSONResponse(await _credential(call))
+    return JSONResponse(await _with_quote_policy(call))
 
 
 async def _image(call: Call, name: str) -> bytes | None:
@@ -64,6 +70,8 @@ async def update_credentials(call: Call) -> Response:
     """PATCH /api/v1/accounts/update_credentials: only what is sent changes."""
     actor, params = call.actor, call.params
     assert actor.id is not None
+    quote_policy = params.text("source[quote_policy]")
+    policies.quote_rule(quote_policy)  # a wrong word changes nothing
     avatar = header = None
     if (data := await _image(call, "avatar")) is not None:
         avatar = await media.store_avatar(data, call.settings.media_dir, actor.id)
@@ -85,7 +93,9 @@ async def update_credentials(call: Call) -> Response:
         fields=fields,
         now=call.now,
     )
-    return JSONResponse(await _credential(call))
+    if quote_policy:
+        await policies.set_quote_default(call, quote_policy)
+    return JSONResponse(await _with_quote_policy(call))
 
 
 async def _person(call: Call) -> Actor:

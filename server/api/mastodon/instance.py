@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
-from server.api.mastodon import render
+from server.api.mastodon import policies, render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.entities import instance as entities
 from server.api.mastodon.entities.common import timestamp
@@ -82,8 +82,9 @@ async def empty_object(call: Call) -> Response:
 
 @endpoint("read:accounts")
 async def preferences(call: Call) -> Response:
-    call.actor  # noqa: B018 - preferences belong to a member
-    return JSONResponse(entities.preferences("public"))
+    found = entities.preferences("public")
+    found["posting:default:quote_policy"] = await policies.quote_default(call)
+    return JSONResponse(found)
 
 
 def _marker(marker: Marker) -> dict[str, object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.api.mastodon import moderation_render, shield
+from server.api.mastodon import moderation_render, policies, shield
 from server.api.mastodon.context import ApiError, Call
 from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
@@ -131,7 +131,9 @@ async def statuses(
                 call.session, call.viewer_id, [v.post for v in shown]
             )
     now_iso = timestamp(call.now)
-    return [status_entities.status(v, figures, now_iso) for v in views]
+    found = [status_entities.status(v, figures, now_iso) for v in views]
+    await policies.laid_over(call, views, found)
+    return found
 
 
 async def status(call: Call, view: PostView) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.responses import Response
 
-from server.api.mastodon import render
+from server.api.mastodon import policies, render
 from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.statuses import FROM_MASTODON, edit, source
 from server.api.mastodon.paging import paged, window
@@ -12,7 +14,15 @@ from server.api.mastodon.stewardship import mark_hidden
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import Post, PostState, Visibility
-from server.services import bookmarks, edits, post_reads, posts, reactions, timelines
+from server.services import (
+    bookmarks,
+    edits,
+    post_policies,
+    post_reads,
+    posts,
+    reactions,
+    timelines,
+)
 from server.services.posts import Composition
 
 
@@ -61,6 +71,7 @@ async def create(call: Call) -> Response:
         raise ApiError(422, "visibility must be public, unlisted, private or direct.")
     key = call.request.headers.get("idempotency-key") or None
     draft = _composition(call, visibility=FROM_MASTODON[name], reply_to=_reply_to(call))
+    draft = replace(draft, chosen=policies.composed_rules(call))
     post = await posts.compose(
         call.session,
         call.request.app.state.jobs,
@@ -110,7 +121,25 @@ async def update(call: Call) -> Response:
     draft = _composition(call, visibility=post.visibility, reply_to=post.in_reply_to_id)
     change = edits.edit_pending if post.state == PostState.pending else edits.edit_published
     rules = await call.rules()
+    chosen = policies.composed_rules(call)  # Mastodon 4.5 takes quote_approval_policy here too
     await change(call.session, call.remote_lookup, call.actor, post.id, draft, rules, call.now)
+    if chosen:
+        await post_policies.change(
+            call.session, call.actor, post.id, chosen, rules, call.now, tell=False
+        )
+    return JSONResponse(await render.status_by_id(call, post.id))
+
+
+@endpoint("write:statuses")
+async def interaction_policy(call: Call) -> Response:
+    """PUT /api/v1/statuses/:id/interaction_policy: Mastodon's `quote_approval_policy`
+    (and GoToSocial's `interaction_policy` object) for one of the member's posts."""
+    post = await _own(call)
+    chosen = policies.composed_rules(call)
+    if not chosen:
+        raise ApiError(422, "Send quote_approval_policy: public, followers or nobody.")
+    rules = await call.rules()
+    await post_policies.change(call.session, call.actor, post.id, chosen, rules, call.now)
     return JSONResponse(await render.status_by_id(call, post.id))
 
 
