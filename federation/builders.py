@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import keys, outgoing
+from federation import keys, outgoing, quote_builders
 from federation.documents import note_source, person_document
 from federation.runtime import Federation
 from server.models import Actor, OutboxItem, OutboxKind, Post, Report, ReportedPost, Visibility
@@ -275,4 +275,8 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.update_actor: build_update_actor,
     OutboxKind.delete_actor: build_nothing,
     OutboxKind.flag: build_flag,
+    OutboxKind.quote_request: quote_builders.build_quote_request,
+    OutboxKind.accept_quote: quote_builders.answering_quote("Accept"),
+    OutboxKind.reject_quote: quote_builders.answering_quote("Reject"),
+    OutboxKind.revoke_quote: quote_builders.build_revoke_quote,
 }

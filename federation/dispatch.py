@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import deletions, flags, incoming
+from federation import deletions, flags, incoming, quote_inbox
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
@@ -195,7 +195,8 @@ async def on_create(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
     note = await _note_from(fed, signer, activity)
-    await store_note(fed, session, signer, note, require_relevance=True)
+    post_id = await store_note(fed, session, signer, note, require_relevance=True)
+    await quote_inbox.noted(fed, session, post_id, activity.object)
 
 
 async def on_update(
@@ -216,6 +217,7 @@ async def on_update(
     post = await remote_posts.by_uri(session, note.id)
     if post is None or post.actor_id != signer.id:
         return
+    await quote_inbox.noted(fed, session, post.id, obj)  # an approval comes as an Update
     if note.updated is None:
         # Mastodon re-sends a Question without `updated` as votes come in: new tallies,
         # not an edit (the "implicit update" of its ProcessStatusUpdateService).
@@ -238,6 +240,8 @@ async def on_delete(
         return
     if not same_origin(target, signer.uri or ""):
         raise Malformed("A Delete's object must be on the sender's own server.")
+    if await quote_inbox.on_revoke(fed, session, signer, target):
+        return
     post = await remote_posts.by_uri(session, target)
     if post is None:
         await remote_posts.tombstone(session, target, fed.clock.now())
@@ -284,6 +288,8 @@ async def _our_follow(
 async def on_accept(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
+    if await quote_inbox.on_answer(fed, session, signer, activity, accepted=True):
+        return
     found = await _our_follow(fed, session, signer, activity)
     if found is not None:
         await follows.accepted_by_remote(session, found)
@@ -292,6 +298,8 @@ async def on_accept(
 async def on_reject(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
+    if await quote_inbox.on_answer(fed, session, signer, activity, accepted=False):
+        return
     found = await _our_follow(fed, session, signer, activity)
     if found is not None:
         await follows.remove(session, found)
@@ -387,4 +395,5 @@ HANDLERS: dict[str, Handler] = {
     "Announce": on_announce,
     "Block": on_block,
     "Flag": flags.on_flag,
+    "QuoteRequest": quote_inbox.on_quote_request,
 }

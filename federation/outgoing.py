@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from federation.quote_vocab import QUOTE_CONTEXT
 from server.models import Actor, Attachment, Post, Visibility
 from server.services.content import labels_html
+from server.services.quotes import fallback_html as quote_inline
 from server.urls import PUBLIC, Urls
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -50,6 +52,7 @@ CONTEXT: list[Any] = [
         "Emoji": "toot:Emoji",
         "porchIntent": PORCH_INTENT,
         "porchToneIndicator": PORCH_TONE_INDICATOR,
+        **QUOTE_CONTEXT,
     },
 ]
 
@@ -149,6 +152,8 @@ class NoteSource:
     tags: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     in_reply_to: str | None = None
+    #: The quoted post's id, its page, and the authorization once approved.
+    quote: tuple[str, str, str | None] | None = None
 
 
 def addressing(urls: Urls, source: NoteSource) -> tuple[list[str], list[str]]:
@@ -187,7 +192,9 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
         "to": to,
         "cc": cc,
         "sensitive": bool(post.spoiler_text) or post.sensitive,
-        "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
+        "content": labels_html(post.intent, post.tone_indicator)
+        + _quoted(source)
+        + post.content_html,
         "attachment": [_attachment(urls, a) for a in source.attachments],
         "tag": tags,
         **({"porchIntent": post.intent} if post.intent else {}),
@@ -205,12 +212,23 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
             },
         },
     }
+    if source.quote is not None:
+        uri, _, authorization = source.quote
+        body.update(quote=uri, _misskey_quote=uri, quoteUri=uri, quoteUrl=uri)
+        if authorization:
+            body["quoteAuthorization"] = authorization
     if post.language:
         body["contentMap"] = {post.language: post.content_html}
     edited, published = post.edited_at, post.published_at
     if edited is not None and published is not None and edited > published:
         body["updated"] = iso(edited)
     return body
+
+
+def _quoted(source: NoteSource) -> str:
+    """Mastodon's "RE:" line for software that shows no quotes; not stored with the post,
+    so Porch's own pages do not show it next to the quote."""
+    return quote_inline(source.quote[1]) if source.quote is not None else ""
 
 
 def _acct(urls: Urls, actor: Actor) -> str:

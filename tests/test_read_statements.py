@@ -22,14 +22,15 @@ from tests.test_media_files import png
 #: The counts reached; a page that grows past one has gained a statement.
 #: Home: the feed's page (posts and authors), where the feed stops (a page that is not
 #: full), the boosted posts, the page's figures (counts, the authors' counts, the
-#: reader's marks, which posts have media or a poll), and the media.
-HOME = 5
+#: reader's marks, which posts have media or a poll), the media, and which posts quote
+#: another (server/services/quotes.py; the quoted posts only when some do).
+HOME = 6
 #: The first time: the token looked up and its last use noted, and the mentions and
 #: tags of the posts rendered for the first time.
 FIRST_HOME = HOME + 4
 #: Conversations, with the member's ranked order kept: the kept order, the page's
 #: posts, then as for home.
-CONVERSATIONS = 7
+CONVERSATIONS = 8  # one more for quotes, as for home
 
 
 async def a_full_porch(app: Starlette, clock: FrozenClock, people: dict[str, Person]) -> int:

@@ -13,6 +13,7 @@ from server.api.mastodon import (
     notifications,
     oauth,
     quiet,
+    quotes,
     search,
     statuses,
     stewardship,
@@ -113,6 +114,7 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/statuses/{{id}}/unhide", stewardship.unhide, methods=POST),
     Route(f"{V1}/statuses/{{id}}/favourited_by", statuses.favourited_by, methods=GET),
     Route(f"{V1}/statuses/{{id}}/reblogged_by", statuses.reblogged_by, methods=GET),
+    *quotes.routes,
     # Timelines and what a member kept
     Route(f"{V1}/timelines/home", timelines.home, methods=GET),
     Route(f"{V1}/timelines/public", timelines.public, methods=GET),
