@@ -129,6 +129,10 @@ async def on_quote_request(
     quoted = await _post_here(fed, session, activity.object_ref or "")
     if quoted is None or not quoted.is_local:
         raise Malformed("A QuoteRequest's object must be a post on this server.")
+    try:  # before anything is stored: nothing is kept of a refused request
+        quote_requests.refuse_unquotable(quoted)
+    except quote_requests.Refused as exc:
+        raise Malformed(str(exc)) from exc
     instrument = activity.raw.get("instrument")
     quoting_uri = incoming.ref(instrument)
     if quoting_uri is None or not same_origin(quoting_uri, activity.actor):

@@ -82,6 +82,12 @@ class Refused(Invalid):
     """A QuoteRequest for a post that can never be quoted (followers-only, direct, gone)."""
 
 
+def refuse_unquotable(quoted: Post) -> None:
+    """Refused for a post nobody may ever quote, whatever its policy says."""
+    if quoted.state != PostState.published or quoted.visibility not in QUOTABLE:
+        raise Refused("Only public and unlisted posts can be quoted.")
+
+
 async def requested(
     session: AsyncSession,
     quoted: Post,
@@ -96,8 +102,7 @@ async def requested(
     approved (an Accept naming the new authorization), held for the author, or refused
     (a Reject). Raises Refused for a post nobody may quote. None when refused."""
     assert requester.id is not None
-    if quoted.state != PostState.published or quoted.visibility not in QUOTABLE:
-        raise Refused("Only public and unlisted posts can be quoted.")
+    refuse_unquotable(quoted)
     known = (
         await session.exec(
             select(InteractionRequest).where(col(InteractionRequest.request_uri) == request_uri)
