@@ -189,7 +189,7 @@ async def shown(
         quoted = posts.get(quote.quoted_post_id) if quote.quoted_post_id is not None else None
         author_id = quoted.actor_id if quoted is not None else None
         if quote.state != QuoteState.accepted:
-            out[post_id] = Shown(quote.state.value, None, author_id)
+            out[post_id] = Shown(str(quote.state), None, author_id)
         elif quoted is None and quote.quoted_post_id is None:
             out[post_id] = Shown("deleted", None)
         elif quoted is None or quoted.state == PostState.deleted:
