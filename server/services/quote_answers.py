@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, OutboxKind, Post
+from server.models import Actor, NotificationKind, OutboxKind, Post
 from server.models.interaction_policies import (
     Direction,
     Interaction,
@@ -20,7 +20,7 @@ from server.models.interaction_policies import (
     QuoteState,
     RequestState,
 )
-from server.services import events, outbox, states
+from server.services import events, notifications, outbox, states
 
 
 def _stale(session: AsyncSession, post_id: int) -> None:
@@ -191,4 +191,27 @@ async def noted(
     if approved and quote.state == QuoteState.pending:
         await move_quote(
             session, post.id, QuoteState.pending, QuoteState.accepted, now, authorization_uri
+        )
+
+
+async def quoted_edited(session: AsyncSession, post: Post, now: datetime) -> None:
+    """`post` was edited: members who quoted it with approval are told (Mastodon's
+    `quoted_update`, naming their quote); the quote shows the new words by itself."""
+    rows = await session.exec(
+        select(Post.id, Post.actor_id)
+        .join(Quote, col(Quote.post_id) == col(Post.id))
+        .where(
+            col(Quote.quoted_post_id) == post.id,
+            col(Quote.state) == QuoteState.accepted,
+            col(Post.uri).is_(None),  # members' quotes only
+        )
+    )
+    for quoting_id, quoter_id in rows.all():
+        await notifications.add(
+            session,
+            recipient_id=quoter_id,
+            kind=NotificationKind.quoted_update,
+            from_actor_id=post.actor_id,
+            post_id=quoting_id,
+            now=now,
         )

@@ -134,3 +134,20 @@ def test_a_quote_never_shows_what_its_reader_may_not_see(server: Running) -> Non
 def test_the_instance_says_quotes_are_supported(server: Running) -> None:
     with server.api() as visitor:
         assert ok(visitor.get("/api/v2/instance"))["api_versions"]["mastodon"] >= 7
+
+
+def test_ben_hears_when_a_post_he_quoted_is_edited(server: Running) -> None:
+    _friends(server)
+    with server.api("ana") as ana, server.api("ben") as ben:
+        post = ok(ana.post("/api/v1/statuses", data={"status": "Tea at six"}))
+        server.publish_due(31)
+        quote = ok(
+            ben.post("/api/v1/statuses", data={"status": "See you", "quoted_status_id": post["id"]})
+        )
+        server.publish_due(60)
+        ok(ana.put(f"/api/v1/statuses/{post['id']}", data={"status": "Tea at seven"}))
+        notes = ok(ben.get("/api/v1/notifications"))
+        [update] = [n for n in notes if n["type"] == "quoted_update"]
+        assert update["status"]["id"] == quote["id"]
+        assert "Tea at seven" in update["status"]["quote"]["quoted_status"]["content"]
+        assert_shape("Notification", update)
