@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, NotificationKind, OutboxKind, Post
+from server.models import Actor, NotificationKind, OutboxKind, Post, PostState
 from server.models.interaction_policies import (
     Direction,
     Interaction,
@@ -20,7 +20,14 @@ from server.models.interaction_policies import (
     QuoteState,
     RequestState,
 )
-from server.services import events, notifications, outbox, states
+from server.services import (
+    events,
+    notifications,
+    outbox,
+    relationships,
+    signal_upkeep,
+    states,
+)
 
 
 def _stale(session: AsyncSession, post_id: int) -> None:
@@ -50,7 +57,26 @@ async def move_quote(
     moved = await states.move(session, Quote, quote.id, before, after, values=values)
     if moved:
         _stale(session, post_id)
+        if after == QuoteState.accepted:
+            await count_in_ranking(session, post_id)
     return moved
+
+
+async def count_in_ranking(session: AsyncSession, quoting_id: int) -> None:
+    """A quote now shown counts in the quoted thread's signals when its author is not a
+    mutual of the quoted author: as a stranger's reply does, never as appreciation."""
+    quoting = await session.get(Post, quoting_id)
+    quote = (await session.exec(select(Quote).where(col(Quote.post_id) == quoting_id))).first()
+    if quoting is None or quote is None or quote.quoted_post_id is None:
+        return
+    quoted = await session.get(Post, quote.quoted_post_id)
+    if quoted is None or quoting.state != PostState.published:
+        return
+    if quoting.actor_id == quoted.actor_id:
+        return
+    found = (await relationships.between(session, quoting.actor_id, [quoted.actor_id]))[0]
+    if not (found.following and found.followed_by):
+        await signal_upkeep.count_quote(session, quoting, quoted)
 
 
 async def ours(session: AsyncSession, activity_id: str) -> InteractionRequest | None:
@@ -184,6 +210,8 @@ async def noted(
             )
         )
         _stale(session, post.id)
+        if approved:
+            await count_in_ranking(session, post.id)
         return
     if quote.quoted_post_id is None and quoted_post_id is not None:
         quote.quoted_post_id = quoted_post_id  # fetched since

@@ -27,7 +27,7 @@ from server.models.interaction_policies import (
 from server.services import notifications, outbox, policy_reads, states
 from server.services.errors import Invalid, NotFound
 from server.services.interaction_policies import Decision
-from server.services.quote_answers import move_quote
+from server.services.quote_answers import count_in_ranking, move_quote
 from server.services.quotes import QUOTABLE, local_default
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ async def published(session: AsyncSession, post: Post, now: datetime) -> None:
         decided_at=now if accepted else None,
     )
     session.add(row)
+    if accepted:
+        await count_in_ranking(session, post.id)
     if quoted.is_local:
         kind = NotificationKind.quote if accepted else NotificationKind.pending_quote
         await notifications.add(
