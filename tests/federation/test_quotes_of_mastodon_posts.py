@@ -176,6 +176,9 @@ async def test_zoe_s_quote_of_kim_shows_once_kim_s_server_vouches(scene: Scene) 
     assert quote.state == QuoteState.accepted and quote.quoted_post_id == kim_post.id
     page = await scene.ana.client.get(f"/@zoe@mastodon.test/{quoting.id}")
     assert "Measure twice, knit once." in page.text
+    # Mastodon's "RE:" line is kept, and hidden where the quote itself is shown.
+    assert '<p class="quote-inline">RE:' in quoting.content_html
+    assert "has-quote" in page.text
 
 
 async def test_forged_third_party_authorizations_keep_zoe_s_quote_pending(scene: Scene) -> None:
