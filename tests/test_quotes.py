@@ -102,6 +102,19 @@ async def test_a_stranger_s_quote_waits_longer_and_counts_as_a_reply(
     notes = await ana.client.get("/notifications")
     assert notes.text.count("quoted your post") == 2
 
+    # Ana removes her post from Cleo's quote: it stops counting in her thread.
+    token = await ana.token(f"/posts/{post_id}/quotes")
+    done = await ana.client.post(
+        f"/posts/{post_id}/quotes/{from_cleo}/revoke", data={"csrf_token": token}
+    )
+    assert done.status_code == 303
+    async with app.state.sessions() as session:
+        left = (
+            await session.exec(select(ReplyFact).where(col(ReplyFact.root_id) == post_id))
+        ).all()
+        signals = await session.get(ThreadSignals, post_id)
+    assert left == [] and signals is not None and signals.replies == 0
+
 
 async def test_a_quote_shows_the_quoted_post_only_to_who_may_see_it(
     app: Starlette, clock: FrozenClock, people: dict[str, Person], visitor: httpx.AsyncClient

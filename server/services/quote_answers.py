@@ -59,6 +59,10 @@ async def move_quote(
         _stale(session, post_id)
         if after == QuoteState.accepted:
             await count_in_ranking(session, post_id)
+        elif before == QuoteState.accepted and quote.quoted_post_id is not None:
+            quoted = await session.get(Post, quote.quoted_post_id)
+            if quoted is not None:
+                await signal_upkeep.uncount_quote(session, post_id, quoted)
     return moved
 
 

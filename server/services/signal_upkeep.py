@@ -288,3 +288,13 @@ async def count_quote(session: AsyncSession, quoting: Post, quoted: Post) -> Non
     connection = await session.connection()
     await connection.execute(INSERT_FACT, params)
     await resum(session, quoted.root_id, await thresholds(session))
+
+
+async def uncount_quote(session: AsyncSession, quoting_id: int, quoted: Post) -> None:
+    """A quote no longer shown (revoked, refused) stops counting in the quoted thread."""
+    fact = await session.get(ReplyFact, quoting_id)
+    if fact is None or fact.root_id != quoted.root_id:
+        return  # never counted there (a mutual's quote, or a reply in its own thread)
+    await session.delete(fact)
+    await session.flush()
+    await resum(session, quoted.root_id, await thresholds(session))
