@@ -72,3 +72,20 @@ async def build_revoke_quote(out: Outgoing) -> Built | None:
         inboxes.append(inbox)
     uri = authorization_url(out.urls, out.sender.username, revoked.authorization_id)
     return builders.Built(outgoing.document(quote_vocab.revocation(uri, out.me)), inboxes)
+
+
+async def build_quote_approved(out: Outgoing) -> Built | None:
+    """Update of a member's quote now carrying `quoteAuthorization`, to its audience. As
+    Mastodon's, it has no `updated` unless the post was edited: an approval is not an
+    edit, and receivers keep no new version for it."""
+    post = await out.post(out.item.post_id)
+    if post is None:
+        return None
+    source = await note_source(out.session, out.urls, post, out.sender)
+    token = outbox.read(out.item, outbox.Minted).activity_id
+    activity = outgoing.update_from_post(out.urls, source, post.edited_at or post.created_at, token)
+    if post.edited_at is None:
+        del activity["object"]["updated"]
+        activity["published"] = activity["object"]["published"]
+    inboxes = await builders.post_audience(out, source)
+    return builders.Built(activity, inboxes)

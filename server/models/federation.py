@@ -36,6 +36,7 @@ class OutboxKind(StrEnum):
     accept_quote = "accept_quote"
     reject_quote = "reject_quote"
     revoke_quote = "revoke_quote"
+    quote_approved = "quote_approved"  # Update of a member's quote carrying its approval
 
 
 class OutboxItem(SQLModel, table=True):

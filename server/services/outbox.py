@@ -104,6 +104,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.accept_quote: QuoteAnswer,
     OutboxKind.reject_quote: QuoteAnswer,
     OutboxKind.revoke_quote: Revocation,
+    OutboxKind.quote_approved: Minted,
 }
 
 

@@ -126,7 +126,11 @@ async def answered(
                 authorization_uri,
             )
             outbox.record(
-                session, OutboxKind.update, row.actor_id, now=now, post_id=row.interacting_post_id
+                session,
+                OutboxKind.quote_approved,
+                row.actor_id,
+                now=now,
+                post_id=row.interacting_post_id,
             )
         return moved
     if await states.move(

@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from server.models import Post
+from server.models import Post, PostEdit
 from server.models.interaction_policies import Interaction, InteractionRequest, Quote, QuoteState
 from server.services import policy_reads
 from server.services.interaction_policies import Policy
@@ -104,6 +104,12 @@ async def test_a_quote_is_requested_approved_and_shown_at_both_servers(world: Wo
     )
     notes = await ana.client.get("/notifications")
     assert "quoted your post" in notes.text
+    # The Update that carried the approval is not an edit: A keeps no earlier version.
+    async with a.app.state.sessions() as session:
+        edits = (await session.exec(select(PostEdit))).all()
+    assert edits == []
+    updates = [body for url, body in world.net.posts if b'"quoteAuthorization"' in body]
+    assert updates and all(b'"updated"' not in body for body in updates)
 
 
 async def test_a_revoked_quote_is_removed_at_both_servers(world: World) -> None:

@@ -85,7 +85,7 @@ async def test_zoe_s_accept_is_checked_against_her_authorization(scene: Scene) -
     assert response.status_code == 202, response.text
     quote = await _state(scene, quote_id)
     assert quote.state == QuoteState.accepted and quote.authorization_uri == STAMP
-    updates = await scene.rows(OutboxItem, col(OutboxItem.kind) == OutboxKind.update)
+    updates = await scene.rows(OutboxItem, col(OutboxItem.kind) == OutboxKind.quote_approved)
     assert [u.post_id for u in updates] == [quote_id]
     note = await scene.visitor().get(
         f"/users/ana/statuses/{quote_id}", headers={"Accept": "application/activity+json"}
