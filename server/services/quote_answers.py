@@ -36,6 +36,8 @@ def _stale(session: AsyncSession, post_id: int) -> None:
         session,
         events.Event(events.EventKind.stale, post_id, topic="post"),
         events.Event(events.EventKind.post_edited, post_id),
+        # Visitors' cached pages may not wait: a quote taken back is gone at once.
+        events.Event(events.EventKind.stale, post_id, topic="thread"),
     )
 
 
