@@ -195,7 +195,8 @@ async def on_create(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
     note = await _note_from(fed, signer, activity)
-    post_id = await store_note(fed, session, signer, note, require_relevance=True)
+    relevant = not quote_inbox.quotes_here(fed, activity.object)  # a quote concerns its author
+    post_id = await store_note(fed, session, signer, note, require_relevance=relevant)
     await quote_inbox.noted(fed, session, post_id, activity.object)
 
 

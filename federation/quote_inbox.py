@@ -43,6 +43,13 @@ def quoted_uri_of(obj: dict[str, Any]) -> str | None:
     return None
 
 
+def quotes_here(fed: Federation, obj: dict[str, Any] | None) -> bool:
+    """Whether a Note quotes a post of this server's: it concerns its author here, as a
+    reply to them would, so it is kept (and shown as a quote only once approved)."""
+    quoted = quoted_uri_of(obj) if obj is not None else None
+    return quoted is not None and fed.urls.post_id_of(quoted) is not None
+
+
 async def _post_here(fed: Federation, session: AsyncSession, uri: str) -> Post | None:
     post_id = fed.urls.post_id_of(uri)
     if post_id is not None:
