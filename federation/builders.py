@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import keys, outgoing
+from federation import keys, outgoing, quote_builders
 from federation.documents import note_source, person_document
 from federation.runtime import Federation
 from server.models import Actor, OutboxItem, OutboxKind, Post, Report, ReportedPost, Visibility
@@ -78,7 +78,7 @@ async def followers_inboxes(out: Outgoing) -> list[str]:
     return [i for a in people if (i := inbox_of(a))]
 
 
-async def _post_audience(out: Outgoing, source: outgoing.NoteSource) -> list[str]:
+async def post_audience(out: Outgoing, source: outgoing.NoteSource) -> list[str]:
     """Mentioned people, and unless direct, followers and the author of the parent."""
     post = source.post
     inboxes = [i for a in source.mentions if a.domain and (i := inbox_of(a))]
@@ -101,7 +101,7 @@ async def build_create(out: Outgoing) -> Built | None:
     source = await _source(out)
     if source is None:
         return None
-    return Built(outgoing.create_from_post(out.urls, source), await _post_audience(out, source))
+    return Built(outgoing.create_from_post(out.urls, source), await post_audience(out, source))
 
 
 async def build_update(out: Outgoing) -> Built | None:
@@ -112,7 +112,7 @@ async def build_update(out: Outgoing) -> Built | None:
     token = outbox.read(out.item, outbox.Minted).activity_id
     edited_at = source.post.edited_at or out.fed.clock.now()
     activity = outgoing.update_from_post(out.urls, source, edited_at, token)
-    return Built(activity, await _post_audience(out, source))
+    return Built(activity, await post_audience(out, source))
 
 
 async def build_delete(out: Outgoing) -> Built | None:
@@ -123,7 +123,7 @@ async def build_delete(out: Outgoing) -> Built | None:
     to, cc = outgoing.addressing(out.urls, source)
     note_id = out.urls.post(out.sender.username, source.post.id)
     activity = outgoing.delete_from_post(out.me, note_id, to, cc)
-    return Built(activity, await _post_audience(out, source))
+    return Built(activity, await post_audience(out, source))
 
 
 async def _announce(out: Outgoing, boost_id: int, original_id: int | None) -> Built | None:
@@ -275,4 +275,9 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.update_actor: build_update_actor,
     OutboxKind.delete_actor: build_nothing,
     OutboxKind.flag: build_flag,
+    OutboxKind.quote_request: quote_builders.build_quote_request,
+    OutboxKind.accept_quote: quote_builders.answering_quote("Accept"),
+    OutboxKind.reject_quote: quote_builders.answering_quote("Reject"),
+    OutboxKind.revoke_quote: quote_builders.build_revoke_quote,
+    OutboxKind.quote_approved: quote_builders.build_quote_approved,
 }

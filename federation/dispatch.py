@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import deletions, flags, incoming, policy_docs
+from federation import deletions, flags, incoming, policy_docs, quote_inbox
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
@@ -197,7 +197,9 @@ async def on_create(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
     note = await _note_from(fed, signer, activity)
-    await store_note(fed, session, signer, note, require_relevance=True)
+    relevant = not quote_inbox.quotes_here(fed, activity.object)  # a quote concerns its author
+    post_id = await store_note(fed, session, signer, note, require_relevance=relevant)
+    await quote_inbox.noted(fed, session, post_id, activity.object)
 
 
 async def on_update(
@@ -218,6 +220,7 @@ async def on_update(
     post = await remote_posts.by_uri(session, note.id)
     if post is None or post.actor_id != signer.id:
         return
+    await quote_inbox.noted(fed, session, post.id, obj)  # an approval comes as an Update
     if note.updated is None:
         # Mastodon re-sends a Question without `updated` as votes come in: new tallies,
         # not an edit (the "implicit update" of its ProcessStatusUpdateService); so it
@@ -245,6 +248,8 @@ async def on_delete(
         return
     if not same_origin(target, signer.uri or ""):
         raise Malformed("A Delete's object must be on the sender's own server.")
+    if await quote_inbox.on_revoke(fed, session, signer, target):
+        return
     post = await remote_posts.by_uri(session, target)
     if post is None:
         await remote_posts.tombstone(session, target, fed.clock.now())
@@ -291,6 +296,8 @@ async def _our_follow(
 async def on_accept(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
+    if await quote_inbox.on_answer(fed, session, signer, activity, accepted=True):
+        return
     found = await _our_follow(fed, session, signer, activity)
     if found is not None:
         await follows.accepted_by_remote(session, found)
@@ -299,6 +306,8 @@ async def on_accept(
 async def on_reject(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
+    if await quote_inbox.on_answer(fed, session, signer, activity, accepted=False):
+        return
     found = await _our_follow(fed, session, signer, activity)
     if found is not None:
         await follows.remove(session, found)
@@ -394,4 +403,5 @@ HANDLERS: dict[str, Handler] = {
     "Announce": on_announce,
     "Block": on_block,
     "Flag": flags.on_flag,
+    "QuoteRequest": quote_inbox.on_quote_request,
 }

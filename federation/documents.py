@@ -14,6 +14,7 @@ from federation import context, outgoing
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
+from federation.quote_documents import quote_of
 from server.ids import parse_id
 from server.models import Actor, Post, PostState
 from server.services import accounts, content, follows, post_policies, post_reads, timelines
@@ -128,9 +129,11 @@ async def note_source(
     found = await post_reads.details(session, post)
     parent = urls.of_post(*found.parent) if found.parent else post.in_reply_to_uri
     policy = await post_policies.of_post(session, post) if post.is_local else None
-    return outgoing.NoteSource(
+    source = outgoing.NoteSource(
         post, author, found.mentions, found.tags, found.attachments, parent, policy
     )
+    source.quote = await quote_of(session, urls, post)
+    return source
 
 
 async def note(request: Request) -> Response:

@@ -14,12 +14,15 @@ _TAGS |= {"li", "blockquote"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _ATTRIBUTES = {"a": {"href", "class"}, "span": {"class"}, "ol": {"start", "reversed"}}
 _ATTRIBUTES["li"] = {"value"}
+# Mastodon 4.5 keeps the "RE:" line of a quote (p.quote-inline), which readers that show
+# the quote itself hide.
+_ATTRIBUTES["p"] = {"class"}
 _SCHEMES = {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet"}
 _SCHEMES |= {"gemini"}
 # Sanitize's default remove_contents: these elements' text is never meant to be read.
 _DROP_WITH_CONTENT = {"script", "style", "iframe", "math", "svg", "noscript", "noembed", "xmp"}
 _DROP_WITH_CONTENT |= {"noframes", "plaintext"}
-_CLASS = re.compile(r"^(?:(?:h|p|u|dt|e)-.*|mention|hashtag|ellipsis|invisible)$")
+_CLASS = re.compile(r"^(?:(?:h|p|u|dt|e)-.*|mention|hashtag|ellipsis|invisible|quote-inline)$")
 
 
 def _keep_classes(element: str, attribute: str, value: str) -> str | None:

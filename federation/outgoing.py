@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from federation import policy_docs
+from federation.quote_vocab import QUOTE_CONTEXT
 from server.models import Actor, Attachment, Post, Visibility
 from server.services.content import labels_html
 from server.services.interaction_policies import Policy
+from server.services.quotes import fallback_html as quote_inline
 from server.urls import PUBLIC, Urls
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -53,6 +55,7 @@ CONTEXT: list[Any] = [
         "porchIntent": PORCH_INTENT,
         "porchToneIndicator": PORCH_TONE_INDICATOR,
         **policy_docs.CONTEXT_TERMS,
+        **QUOTE_CONTEXT,
     },
 ]
 
@@ -154,6 +157,8 @@ class NoteSource:
     in_reply_to: str | None = None
     #: The post's interaction policy, capped by its visibility (None: not published).
     policy: Policy | None = None
+    #: The quoted post's id, its page, and the authorization once approved.
+    quote: tuple[str, str, str | None] | None = None
 
 
 def addressing(urls: Urls, source: NoteSource) -> tuple[list[str], list[str]]:
@@ -192,7 +197,9 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
         "to": to,
         "cc": cc,
         "sensitive": bool(post.spoiler_text) or post.sensitive,
-        "content": labels_html(post.intent, post.tone_indicator) + post.content_html,
+        "content": labels_html(post.intent, post.tone_indicator)
+        + _quoted(source)
+        + post.content_html,
         "attachment": [_attachment(urls, a) for a in source.attachments],
         "tag": tags,
         **({"porchIntent": post.intent} if post.intent else {}),
@@ -211,6 +218,11 @@ def note_from_post(urls: Urls, source: NoteSource) -> dict[str, Any]:
             },
         },
     }
+    if source.quote is not None:
+        uri, _, authorization = source.quote
+        body.update(quote=uri, _misskey_quote=uri, quoteUri=uri, quoteUrl=uri)
+        if authorization:
+            body["quoteAuthorization"] = authorization
     if post.language:
         body["contentMap"] = {post.language: post.content_html}
     edited, published = post.edited_at, post.published_at
@@ -229,6 +241,12 @@ def _policy(urls: Urls, source: NoteSource) -> dict[str, Any]:
         urls.following(author),
         [urls.of_actor(a) for a in source.mentions],
     )
+
+
+def _quoted(source: NoteSource) -> str:
+    """Mastodon's "RE:" line for software that shows no quotes; not stored with the post,
+    so Porch's own pages do not show it next to the quote."""
+    return quote_inline(source.quote[1]) if source.quote is not None else ""
 
 
 def _acct(urls: Urls, actor: Actor) -> str:

@@ -35,9 +35,9 @@ COMPOSE = 9
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, what their notification policies
 #: say, their notifications, the thread's signals (one INSERT that counts the author's
-#: recent posts), the outbox row, the schedule row gone, the author's counter row, and
-#: its rows in the feeds it enters.
-PUBLISH = 10
+#: recent posts), the outbox row, whether it quotes a post, the schedule row gone, the
+#: author's counter row, and its rows in the feeds it enters.
+PUBLISH = 11
 #: A reply arriving: the sender's domain policy, the activity id once, what Porch knows
 #: of the note (tombstone, a follower here, stored already, replies waiting for it: one
 #: statement, server/services/arrivals.py), the people mentioned, the parent, the post,

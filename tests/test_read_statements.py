@@ -22,15 +22,16 @@ from tests.test_media_files import png
 #: The counts reached; a page that grows past one has gained a statement.
 #: Home: the feed's page (posts and authors), where the feed stops (a page that is not
 #: full), the boosted posts, the page's figures (counts, the authors' counts, the
-#: reader's marks, which posts have media or a poll), the media, and the posts'
-#: interaction policies with how the reader stands with their authors.
-HOME = 7
+#: reader's marks, which posts have media or a poll), the media, the posts'
+#: interaction policies with how the reader stands with their authors, and which posts
+#: quote another (server/services/quotes.py; the quoted posts only when some do).
+HOME = 8
 #: The first time: the token looked up and its last use noted, and the mentions and
 #: tags of the posts rendered for the first time.
 FIRST_HOME = HOME + 4
 #: Conversations, with the member's ranked order kept: the kept order, the page's
 #: posts, then as for home.
-CONVERSATIONS = 9
+CONVERSATIONS = 10  # one more for policies and one for quotes, as for home
 
 
 async def a_full_porch(app: Starlette, clock: FrozenClock, people: dict[str, Person]) -> int:

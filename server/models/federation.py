@@ -31,6 +31,12 @@ class OutboxKind(StrEnum):
     update_actor = "update_actor"
     delete_actor = "delete_actor"
     flag = "flag"  # a report forwarded to the reported account's server
+    #: Quote posts (FEP-044f): asking another server, answering one, taking approval back.
+    quote_request = "quote_request"
+    accept_quote = "accept_quote"
+    reject_quote = "reject_quote"
+    revoke_quote = "revoke_quote"
+    quote_approved = "quote_approved"  # Update of a member's quote carrying its approval
 
 
 class OutboxItem(SQLModel, table=True):

@@ -25,7 +25,15 @@ from server.models import (
     PostState,
     PostTag,
 )
-from server.services import feeds, media_files, outbox, signal_upkeep, states, uploads
+from server.services import (
+    feeds,
+    media_files,
+    outbox,
+    quote_answers,
+    signal_upkeep,
+    states,
+    uploads,
+)
 from server.services.errors import Conflict, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.post_reads import get_visible
@@ -164,6 +172,7 @@ async def edit_published(
     await signal_upkeep.edited(session, post)
     await feeds.place(session, post)  # its mentions may have changed
     outbox.record(session, OutboxKind.update, author.id, now=now, post_id=post_id)
+    await quote_answers.quoted_edited(session, post, now)
     announce(session, Event(EventKind.post_edited, post_id))
     await session.commit()
     return post

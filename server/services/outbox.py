@@ -67,6 +67,21 @@ class Flagged(Minted):
     report_id: int
 
 
+class QuoteAnswer(Minted):
+    """Accept or Reject of a remote QuoteRequest, echoing it as Mastodon does; an Accept
+    names the authorization (the approval's `activity_id`) as its `result`."""
+
+    request_uri: str
+    quoting_uri: str
+    authorization_id: str | None = None
+
+
+class Revocation(Payload):
+    """Delete of a quote authorization a member gave: it is named by its own id."""
+
+    authorization_id: str
+
+
 #: Which payload each kind keeps; `record` refuses any other.
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.create: Nothing,
@@ -85,6 +100,11 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.update_actor: Minted,
     OutboxKind.delete_actor: Nothing,
     OutboxKind.flag: Flagged,
+    OutboxKind.quote_request: Sent,
+    OutboxKind.accept_quote: QuoteAnswer,
+    OutboxKind.reject_quote: QuoteAnswer,
+    OutboxKind.revoke_quote: Revocation,
+    OutboxKind.quote_approved: Minted,
 }
 
 

@@ -14,8 +14,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from server.clock import utcnow
 from server.models import Actor, Attachment, Poll, Post
-from server.services import page_figures
+from server.services import page_figures, quotes
+from server.services.quotes import Shown
 from server.services.stats import AccountStats
 from server.services.visibility import visible_to
 
@@ -45,6 +47,13 @@ class PostView:
     muted: bool | None = None
     #: The author's counts, when read with the page.
     author_stats: AccountStats | None = None
+    #: For a quote: what the viewer is shown of the quoted post (its state), the quoted
+    #: post when they may see it, and its author (for "pending Ana's approval").
+    quote: Shown | None = None
+    quoted: PostView | None = None
+    quoted_author: Actor | None = None
+    #: Whether `quote` was read (None then means: not a quote).
+    quotes_read: bool = False
 
 
 @dataclass
@@ -83,6 +92,7 @@ async def attach_extras(
     *,
     replies: bool = False,
     authors_of: Sequence[PostView] = (),
+    with_quotes: bool = True,
 ) -> None:
     """Counts, attachments and polls (for the few posts that have them), what the
     viewer already liked, boosted or bookmarked, and the authors' counts. `replies`: take
@@ -116,6 +126,33 @@ async def attach_extras(
     for poll in await page_figures.polls_of(session, with_poll):
         for view in by_id[poll.post_id]:
             view.poll = poll
+    if with_quotes:
+        await _attach_quotes(session, viewer_id, views)
+
+
+async def _attach_quotes(
+    session: AsyncSession, viewer_id: int | None, views: Sequence[PostView]
+) -> None:
+    """What each quote shows this viewer: the quoted post only if they may see it."""
+    shown = await quotes.shown(session, viewer_id, [v.post.id for v in views], utcnow())
+    for view in views:
+        view.quotes_read = True
+    if not shown:
+        return
+    wanted = {s.quoted_post_id for s in shown.values() if s.quoted_post_id is not None}
+    found = await _visible(session, viewer_id, wanted) if wanted else {}
+    if found:
+        await attach_extras(session, list(found.values()), viewer_id, with_quotes=False)
+    authors = {s.quoted_author_id for s in shown.values() if s.quoted_author_id is not None}
+    people = {}
+    if authors:
+        rows = await session.exec(select(Actor).where(col(Actor.id).in_(authors)))
+        people = {a.id: a for a in rows.all()}
+    for view in views:
+        if (quote := shown.get(view.post.id)) is not None:
+            view.quote = quote
+            view.quoted = found.get(quote.quoted_post_id) if quote.quoted_post_id else None
+            view.quoted_author = people.get(quote.quoted_author_id or 0)
 
 
 async def attach_reblogs(

@@ -41,6 +41,7 @@ from server.services import (
     outbox,
     post_policies,
     post_reads,
+    quotes,
     relationships,
     signal_upkeep,
     slow_mode,
@@ -52,6 +53,7 @@ from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from server.services.interaction_policies import Policy, Rule
 from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup, meet_mentioned
+from server.urls import Urls
 
 
 class PublishScheduler(Protocol):
@@ -80,6 +82,8 @@ class Composition:
     policy: Policy | None = None
     #: Rules the author changed for this post, one by one, over what it would get.
     chosen: Mapping[Interaction, Rule] | None = None
+    #: The post this one quotes (server/services/quotes.py).
+    quote_of_id: int | None = None
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -273,6 +277,10 @@ async def compose(
         if earlier := await _made_with(session, author.id, idempotency_key, now):
             return earlier
         raise
+    quoting = None
+    if draft.quote_of_id is not None:  # quoting is composing: its own checks and pause
+        quoting = await quotes.check(session, author, draft.quote_of_id, now)
+        pause = max(pause, await quotes.pause(session, author, quoting, draft, rules, nudge))
     # After the checks: a post that may not be written now costs no lookup elsewhere.
     await meet_mentioned(session, lookup, draft.text)
     publish_at = now + pause
@@ -306,6 +314,8 @@ async def compose(
     add_refs(session, post_id, mention_ids, rendered.tags)
     policy = await post_policies.for_draft(session, author.id, draft, rules)
     session.add(PostPolicy(post_id=post_id, policy=policy.to_json()))
+    if quoting is not None:
+        session.add(quotes.start(post, quoting, Urls(rules.base_url)))
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:

@@ -10,7 +10,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import OutboxKind, Post, PostState, ScheduledPublish
-from server.services import counters, feeds, notifications, outbox, signal_upkeep, states
+from server.services import (
+    counters,
+    feeds,
+    notifications,
+    outbox,
+    quote_requests,
+    signal_upkeep,
+    states,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await counters.published(session, post)
     await feeds.place(session, post, new=True)  # until now in its author's home only
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
+    await quote_requests.published(session, post, now)  # after the Create: asks after
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()
     log.info("published post %s", post_id)

@@ -33,6 +33,7 @@ from server.services import (
     due,
     feeds,
     notifications,
+    quote_answers,
     signal_rebuild,
     signal_upkeep,
 )
@@ -316,6 +317,7 @@ async def edit(
     _attach(session, post.id, note)
     await signal_upkeep.edited(session, post)
     await feeds.place(session, post)  # its mentions may have changed
+    await quote_answers.quoted_edited(session, post, now)
     announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True

@@ -273,3 +273,28 @@ async def resum_since(session: AsyncSession, since: datetime, t: Thresholds) -> 
         await resum(session, root_id, t)
     await session.commit()
     return len(roots)
+
+
+async def count_quote(session: AsyncSession, quoting: Post, quoted: Post) -> None:
+    """An approved quote of `quoted` by someone who is not a mutual of its author counts
+    in the quoted thread as a reply does: a voice, and toward the pile-on flag (tied or
+    not as a replier would be); never as appreciation (docs/ranking.md)."""
+    if quoting.in_reply_to_id is not None or quoted.reblog_of_id is not None:
+        return  # a reply is counted in its own thread already
+    if await session.get(ReplyFact, quoting.id) is not None:
+        return
+    params = {**_fact_params(quoting), "root_id": quoted.root_id, "parent_id": quoted.id}
+    await session.flush()
+    connection = await session.connection()
+    await connection.execute(INSERT_FACT, params)
+    await resum(session, quoted.root_id, await thresholds(session))
+
+
+async def uncount_quote(session: AsyncSession, quoting_id: int, quoted: Post) -> None:
+    """A quote no longer shown (revoked, refused) stops counting in the quoted thread."""
+    fact = await session.get(ReplyFact, quoting_id)
+    if fact is None or fact.root_id != quoted.root_id:
+        return  # never counted there (a mutual's quote, or a reply in its own thread)
+    await session.delete(fact)
+    await session.flush()
+    await resum(session, quoted.root_id, await thresholds(session))

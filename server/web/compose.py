@@ -21,7 +21,7 @@ from server.services.errors import ServiceError
 from server.services.posts import Composition
 from server.services.reply_context import ReplyContext
 from server.services.tone import ToneNudge
-from server.web import policies
+from server.web import policies, quoting
 from server.web.context import (
     community_norms,
     db,
@@ -54,6 +54,7 @@ def _composition(form: FormData) -> Composition:
     reply_to = form_id(
         text(form, "in_reply_to_id"), "The post you are replying to is not a valid id."
     )
+    quote_of = form_id(text(form, "quote_of_id"), "The post you are quoting is not a valid id.")
     media_ids = None
     if text(form, "media_listed"):  # a draft's images, each kept unless unticked
         raw = [v for v in form.getlist("media_ids") if isinstance(v, str)]
@@ -69,6 +70,7 @@ def _composition(form: FormData) -> Composition:
         tone_indicator=text(form, "tone_indicator") or None,
         media_ids=media_ids,
         chosen=policies.chosen_rules(form) or None,
+        quote_of_id=quote_of,
     )
 
 
@@ -80,7 +82,13 @@ def _once_key(form: FormData, values: Composition) -> str | None:
     if not token:
         return None
     said = "\0".join(
-        [values.text, values.spoiler_text, values.visibility, str(values.in_reply_to_id)]
+        [
+            values.text,
+            values.spoiler_text,
+            values.visibility,
+            str(values.in_reply_to_id),
+            str(values.quote_of_id),
+        ]
     )
     return f"web:{token[:40]}:{hashlib.sha256(said.encode()).hexdigest()[:32]}"
 
@@ -158,6 +166,7 @@ async def _form_page(
         "max_chars": in_force.max_chars,
         **await _reply_context(session, me, values.in_reply_to_id, replying),
         **await policies.composer_context(session, me.actor_id, values, in_force),
+        **await quoting.compose_context(session, me, values.quote_of_id, now(request)),
     }
     if choose_card and context["context"] is not None:
         context["card"] = await cards.choose(
@@ -184,7 +193,9 @@ async def compose_page(request: Request) -> Response:
                 draft.text, draft.spoiler_text, Visibility(draft.visibility), draft.in_reply_to_id
             )
         else:
-            values = Composition(text="", in_reply_to_id=reply_to)
+            values = Composition(
+                text="", in_reply_to_id=reply_to, quote_of_id=query_id(request, "quote")
+            )
             if reply_to is not None:
                 replying = await reply_context.for_reply(session, me.actor, reply_to)
                 parent, author = replying.parent, replying.author

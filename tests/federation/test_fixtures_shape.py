@@ -35,7 +35,7 @@ def nodes(value: Any, owner: str | None = None) -> Iterator[tuple[dict[str, Any]
 
 
 def test_every_expected_shape_is_there() -> None:
-    assert len(NAMES) == 22, NAMES
+    assert len(NAMES) == 28, NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)

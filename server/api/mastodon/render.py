@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.api.mastodon import moderation_render, policies, shield
+from server.api.mastodon import moderation_render, policies, quote_render, shield
 from server.api.mastodon.context import ApiError, Call
 from server.api.mastodon.entities import accounts as account_entities
 from server.api.mastodon.entities import statuses as status_entities
@@ -36,6 +36,8 @@ NOTIFICATION_TYPES = {
     NotificationKind.report_outcome: "report_outcome",
     NotificationKind.appeal_outcome: "appeal_outcome",
     NotificationKind.new_report: "admin.report",
+    NotificationKind.quote: "quote",
+    NotificationKind.quoted_update: "quoted_update",
     # Porch's own: a thread's pile-on shield went up.
     NotificationKind.pile_on_shield: "pile_on_shield",
 }
@@ -90,6 +92,7 @@ async def statuses(
     *,
     known: dict[int, post_reads.Details] | None = None,
     unmarked: bool = False,
+    quote_depth: int = 0,
 ) -> list[dict[str, Any]]:
     """Statuses for posts the caller may see (`views` come from a read that checked):
     each post's kept base (by post and version), with the counts, the authors' accounts
@@ -131,9 +134,12 @@ async def statuses(
                 call.session, call.viewer_id, [v.post for v in shown]
             )
     now_iso = timestamp(call.now)
-    found = [status_entities.status(v, figures, now_iso) for v in views]
-    await policies.laid_over(call, views, found)
-    return found
+    out = [status_entities.status(v, figures, now_iso) for v in views]
+    await policies.laid_over(call, views, out)
+    # Quoted posts one level deep, as Mastodon renders them (a ShallowQuote below that).
+    nested = None if quote_depth else lambda c, v: statuses(c, v, quote_depth=1)
+    await quote_render.lay_over(call, views, out, nested)
+    return out
 
 
 async def status(call: Call, view: PostView) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from server.api.mastodon import (
     oauth,
     policies,
     quiet,
+    quotes,
     scheduled,
     search,
     shield,
@@ -125,6 +126,7 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.show, methods=GET),
     Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.reschedule, methods=PUT),
     Route(f"{V1}/scheduled_statuses/{{id}}", scheduled.cancel, methods=DELETE),
+    *quotes.routes,
     # Timelines and what a member kept
     Route(f"{V1}/timelines/home", timelines.home, methods=GET),
     Route(f"{V1}/timelines/public", timelines.public, methods=GET),

@@ -49,7 +49,18 @@ def _composition(call: Call, *, visibility: Visibility, reply_to: int | None) ->
         sensitive=params.flag("sensitive"),
         language=params.text("language"),
         media_ids=_media_ids(call),
+        quote_of_id=_quoted(call),
     )
+
+
+def _quoted(call: Call) -> int | None:
+    raw = call.params.text("quoted_status_id")
+    if not raw:
+        return None
+    found = parse_id(raw)
+    if found is None:
+        raise ApiError(404, "Record not found")
+    return found
 
 
 def _reply_to(call: Call) -> int | None:

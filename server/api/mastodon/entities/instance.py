@@ -13,7 +13,7 @@ from server.services.norms import Norms
 #: Apps feature-detect on the Mastodon version in front; Porch's own follows.
 VERSION = f"4.5.0 (compatible; Porch {__version__})"
 #: Mastodon's API version (api_versions.mastodon) whose endpoints Porch serves.
-API_VERSION = 6
+API_VERSION = 7  # 7: quote posts (Mastodon 4.5)
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 DESCRIPTION = "A Porch community: slower, kinder conversation."
 #: The BlurHash of static/header.png, the instance's thumbnail (a plain warm colour).
