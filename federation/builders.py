@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import keys, outgoing
+from federation import authorizations, keys, outgoing
 from federation.documents import note_source, person_document
 from federation.runtime import Federation
 from server.models import Actor, OutboxItem, OutboxKind, Post, Report, ReportedPost, Visibility
@@ -275,4 +275,5 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.update_actor: build_update_actor,
     OutboxKind.delete_actor: build_nothing,
     OutboxKind.flag: build_flag,
+    **authorizations.BUILDERS,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from federation import discovery, documents, inbox
+from federation import authorizations, discovery, documents, inbox
 
 _USER = "/users/{username:str}"
 _POST = _USER + "/statuses/{post_id}"  # read with server.ids.parse_id
@@ -27,4 +27,5 @@ routes = [
     Route(_POST, documents.note),
     Route(_POST + "/activity", documents.note_activity),
     Route(_POST + "/replies", documents.replies),
+    Route(_USER + "/authorizations/{token:str}", authorizations.authorization),
 ]

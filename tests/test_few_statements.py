@@ -42,8 +42,9 @@ PUBLISH = 10
 #: statement, server/services/arrivals.py), the people mentioned, the parent, the post,
 #: its mentions and tags, who is told, what their notification policies say, their
 #: notifications, the thread's signals (three for a reply), the counter rows of the author
-#: and of the post answered, and its rows in the feeds it enters.
-INGEST = 17
+#: and of the post answered, and its rows in the feeds it enters; and the policy of the
+#: post answered (its own, else the community's default: two when it has none).
+INGEST = 19
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 

@@ -31,6 +31,9 @@ class OutboxKind(StrEnum):
     update_actor = "update_actor"
     delete_actor = "delete_actor"
     flag = "flag"  # a report forwarded to the reported account's server
+    #: A member's answer to someone elsewhere's reply, like, boost or quote of their post.
+    accept_interaction = "accept_interaction"
+    reject_interaction = "reject_interaction"
 
 
 class OutboxItem(SQLModel, table=True):

@@ -67,6 +67,19 @@ class Flagged(Minted):
     report_id: int
 
 
+class InteractionAnswer(Minted):
+    """Accept or Reject of someone elsewhere's interaction with a member's post (the
+    row's post): what it answers, kept whole because a refused one is stored nowhere."""
+
+    interaction: str  # reply, like, boost or quote
+    #: The interaction's own id (the reply's Note, the Like, the Announce).
+    object_uri: str | None
+    #: The polite request's id (LikeRequest...), which the answer then names instead.
+    request_uri: str | None
+    #: The approval's token: names its authorization document (Accept only).
+    authorization_id: str | None = None
+
+
 #: Which payload each kind keeps; `record` refuses any other.
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.create: Nothing,
@@ -85,6 +98,8 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.update_actor: Minted,
     OutboxKind.delete_actor: Nothing,
     OutboxKind.flag: Flagged,
+    OutboxKind.accept_interaction: InteractionAnswer,
+    OutboxKind.reject_interaction: InteractionAnswer,
 }
 
 

@@ -29,6 +29,7 @@ from server.models import (
     Visibility,
 )
 from server.services import (
+    approval_gate,
     budgets,
     content,
     counters,
@@ -201,6 +202,7 @@ async def _placed(
     parent = await post_reads.get_visible(session, author.id, draft.in_reply_to_id)
     if parent.state != PostState.published:
         raise Invalid("You can reply once that post is published.")
+    await approval_gate.screen_reply(session, author, parent, now)
     root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
     slowed = False
     if root is not None:
@@ -296,6 +298,7 @@ async def compose(
             await session.commit()
             return await session.get(Post, earlier_id) or post
     add_refs(session, post_id, mention_ids, rendered.tags)
+    await approval_gate.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:

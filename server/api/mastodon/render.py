@@ -36,9 +36,23 @@ NOTIFICATION_TYPES = {
     NotificationKind.report_outcome: "report_outcome",
     NotificationKind.appeal_outcome: "appeal_outcome",
     NotificationKind.new_report: "admin.report",
+    # GoToSocial's: an interaction with the member's post waits for their approval.
+    NotificationKind.pending_reply: "pending.reply",
+    NotificationKind.pending_like: "pending.favourite",
+    NotificationKind.pending_boost: "pending.reblog",
+    # Porch's own: a quote waiting likewise, and the answer to the member's request.
+    NotificationKind.pending_quote: "pending.quote",
+    NotificationKind.approval_outcome: "approval_outcome",
 }
 #: Listed only for apps that ask for them in `types[]`.
-PORCH_ONLY_TYPES = frozenset({NotificationKind.report_outcome, NotificationKind.appeal_outcome})
+PORCH_ONLY_TYPES = frozenset(
+    {
+        NotificationKind.report_outcome,
+        NotificationKind.appeal_outcome,
+        NotificationKind.pending_quote,
+        NotificationKind.approval_outcome,
+    }
+)
 
 
 def site(call: Call) -> Site:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from starlette.responses import Response
 
 from server.api.mastodon import render
@@ -13,6 +15,7 @@ from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import Post, PostState, Visibility
 from server.services import bookmarks, edits, post_reads, posts, reactions, timelines
+from server.services.approval_gate import Held
 from server.services.posts import Composition
 
 
@@ -149,7 +152,8 @@ async def history(call: Call) -> Response:
 
 @endpoint("write:favourites")
 async def favourite(call: Call) -> Response:
-    await reactions.like(call.session, call.actor, call.status_id(), call.now)
+    with contextlib.suppress(Held):  # kept, waiting for the author: as GoToSocial, 200
+        await reactions.like(call.session, call.actor, call.status_id(), call.now)
     return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
@@ -162,7 +166,10 @@ async def unfavourite(call: Call) -> Response:
 @endpoint("write:statuses")
 async def reblog(call: Call) -> Response:
     """A boost; the answer is the boost, with the boosted post in `reblog`."""
-    boost = await reactions.boost(call.session, call.actor, call.status_id(), call.now)
+    try:
+        boost = await reactions.boost(call.session, call.actor, call.status_id(), call.now)
+    except Held:  # kept, waiting for the author: the post as it is
+        return JSONResponse(await render.status_by_id(call, call.status_id()))
     return JSONResponse(await render.status_by_id(call, boost.id))
 
 
