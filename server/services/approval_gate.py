@@ -131,8 +131,8 @@ async def refusal(session: AsyncSession, post: Post, interaction: Interaction) -
     who = _who(rule, name)
     noun = _NOUNS[interaction]
     if not who:
-        return Forbidden(f"{name} takes no {noun} on this post.", field=interaction.value)
-    return Forbidden(f"{name} only takes {noun} on this post from {who}.", field=interaction.value)
+        return Forbidden(f"{name} takes no {noun} on this post.")
+    return Forbidden(f"{name} only takes {noun} on this post from {who}.")
 
 
 async def hold(
