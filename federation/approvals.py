@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import incoming
+from federation import answers, incoming
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.origins import same_origin
 from federation.runtime import Federation
@@ -214,7 +214,8 @@ async def _note(fed: Federation, signer: Actor, data: dict[str, Any]) -> NoteDoc
 
 def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handler]:
     """The handlers that put interactions with members' posts through their policies:
-    Create, Like and Announce (wrapping `handlers`' own), and the polite requests."""
+    Create, Like and Announce (wrapping `handlers`' own), the polite requests, and the
+    answers to members' own requests (Accept, Reject: federation/answers.py)."""
     plain_like, plain_announce = handlers["Like"], handlers["Announce"]
 
     async def on_create(
@@ -283,6 +284,7 @@ def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handl
         "Like": on_like,
         "Announce": on_announce,
         **{name: on_request for name in REQUESTS},
+        **answers.wrapping(handlers),
     }
 
 

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from federation import context
+from federation import context, outgoing
 from federation.negotiation import AS2Response, wants_as2
 from federation.outgoing import AS
 from server.models import Actor, OutboxKind, Post
@@ -122,7 +122,7 @@ def answering(kind: str) -> Callable[[Outgoing], Awaitable[Built | None]]:
     return build
 
 
-BUILDERS = {
+BUILDERS: dict[OutboxKind, Callable[[Outgoing], Awaitable[Built | None]]] = {
     OutboxKind.accept_interaction: answering("Accept"),
     OutboxKind.reject_interaction: answering("Reject"),
 }
@@ -183,3 +183,85 @@ async def authorization(request: Request) -> Response:
     if interacting is None:
         return AS2Response({"error": "There is no such authorization."}, 404)
     return AS2Response(authorization_document(urls, username, row, interacting))
+
+
+def request_id(urls: Urls, row: InteractionRequest) -> str:
+    """The id of a member's polite request (named by its row's token)."""
+    return urls.activity("request", row.activity_id)
+
+
+async def interaction_id(
+    session: AsyncSession, urls: Urls, row: InteractionRequest, sender: Actor
+) -> str | None:
+    """The id of the reply or like a member's request asks for."""
+    if row.kind == Interaction.like:
+        return urls.activity("like", row.activity_id)
+    reply = await session.get(Post, row.interacting_post_id) if row.interacting_post_id else None
+    return urls.of_post(reply, sender) if reply is not None else None
+
+
+async def build_request(out: Outgoing) -> Built | None:
+    """A member's LikeRequest or ReplyRequest, to the post's author alone, with the
+    interaction embedded in `instrument` (GoToSocial's polite form)."""
+    from federation.builders import Built
+    from federation.documents import note_source
+
+    asked = outbox.read(out.item, outbox.Asked)
+    row = await out.session.get(InteractionRequest, asked.request_id)
+    author = await out.target()
+    post = await out.post(out.item.post_id)
+    if row is None or row.state != RequestState.pending or post is None or author is None:
+        return None  # answered, or gone, before it could be sent
+    if not author.inbox_url:
+        return None
+    post_uri = out.urls.of_post(post, author)
+    instrument: dict[str, Any]
+    if row.kind == Interaction.reply:
+        reply = await out.post(row.interacting_post_id)
+        if reply is None:
+            return None
+        source = await note_source(out.session, out.urls, reply, out.sender)
+        instrument = outgoing.note_from_post(out.urls, source)
+    else:
+        like_id = out.urls.activity("like", row.activity_id)
+        instrument = {"type": "Like", "id": like_id, "actor": out.me, "object": post_uri}
+    activity = {
+        "@context": context_for(Interaction(row.kind)),
+        "type": REQUEST_TYPES[Interaction(row.kind)],
+        "id": request_id(out.urls, row),
+        "actor": out.me,
+        "object": post_uri,
+        "to": [out.urls.of_actor(author)],
+        "instrument": instrument,
+    }
+    return Built(activity, [author.inbox_url])
+
+
+def carrying_authorization(
+    build: Callable[[Outgoing], Awaitable[Built | None]],
+) -> Callable[[Outgoing], Awaitable[Built | None]]:
+    """The Create of a member's reply carries the authorization its parent's author
+    gave (`replyAuthorization`), for every server to check."""
+
+    async def build_carrying(out: Outgoing) -> Built | None:
+        built = await build(out)
+        if built is None or out.item.post_id is None:
+            return built
+        given = (
+            await out.session.exec(
+                select(InteractionRequest.authorization_uri).where(
+                    col(InteractionRequest.interacting_post_id) == out.item.post_id,
+                    col(InteractionRequest.direction) == Direction.outgoing,
+                    col(InteractionRequest.state) == RequestState.accepted,
+                )
+            )
+        ).first()
+        if given and isinstance(built.activity.get("object"), dict):
+            built.activity["object"]["replyAuthorization"] = given
+            built.activity["@context"] = [*built.activity["@context"], GTS]
+        return built
+
+    return build_carrying
+
+
+BUILDERS[OutboxKind.interaction_request] = build_request

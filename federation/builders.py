@@ -259,7 +259,7 @@ async def build_nothing(out: Outgoing) -> Built | None:
 
 
 BUILDERS: dict[OutboxKind, Builder] = {
-    OutboxKind.create: build_create,
+    OutboxKind.create: authorizations.carrying_authorization(build_create),
     OutboxKind.update: build_update,
     OutboxKind.delete: build_delete,
     OutboxKind.announce: build_announce,

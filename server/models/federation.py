@@ -34,6 +34,8 @@ class OutboxKind(StrEnum):
     #: A member's answer to someone elsewhere's reply, like, boost or quote of their post.
     accept_interaction = "accept_interaction"
     reject_interaction = "reject_interaction"
+    #: A member asks another server's author to approve their reply or like.
+    interaction_request = "interaction_request"
 
 
 class OutboxItem(SQLModel, table=True):

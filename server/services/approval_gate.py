@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, NormValue, NotificationKind, OutboxKind, Post, ScheduledPublish
+from server.models import Actor, NormValue, NotificationKind, OutboxKind, Post
 from server.models.interaction_policies import (
     Direction,
     Interaction,
@@ -24,7 +23,7 @@ from server.models.interaction_policies import (
     PostPolicy,
     RequestState,
 )
-from server.services import notifications, outbox, policy_reads
+from server.services import asking, notifications, outbox, policy_reads
 from server.services.errors import Forbidden, ServiceError
 from server.services.interaction_policies import (
     REMOTE_DEFAULT,
@@ -239,10 +238,17 @@ async def screen(
 ) -> None:
     """A member's like or boost of a post: goes ahead, or Forbidden, or Held (kept,
     committed, the author told)."""
-    decision = (await judge(session, post, actor, interaction, now)).decision
+    verdict = await judge(session, post, actor, interaction, now)
+    decision = verdict.decision
     if decision == Decision.refused:
         raise await refusal(session, post, interaction)
-    if decision == Decision.manual and post.is_local:
+    if (
+        not post.is_local
+        and actor.is_local
+        and (decision == Decision.manual or verdict.needs_proof)
+    ):
+        await _ask_elsewhere(session, actor, post, interaction, now)
+    elif decision == Decision.manual and post.is_local:
         asked = await session.exec(
             select(InteractionRequest.state).where(
                 col(InteractionRequest.actor_id) == actor.id,
@@ -264,6 +270,30 @@ async def screen(
         raise Held(f"Your {noun} waits for {name}'s approval.")
 
 
+async def _ask_elsewhere(
+    session: AsyncSession, actor: Actor, post: Post, interaction: Interaction, now: datetime
+) -> None:
+    """A member's like of a post elsewhere that its author's server must approve."""
+    asked = await session.exec(
+        select(InteractionRequest.state).where(
+            col(InteractionRequest.actor_id) == actor.id,
+            col(InteractionRequest.target_post_id) == post.id,
+            col(InteractionRequest.kind) == interaction,
+            col(InteractionRequest.direction) == Direction.outgoing,
+            col(InteractionRequest.state).in_((RequestState.pending, RequestState.accepted)),
+        )
+    )
+    found = set(asked.all())
+    if RequestState.accepted in found:
+        return  # approved: goes ahead here
+    if not found:
+        await asking.ask(session, kind=interaction, post=post, actor=actor, now=now)
+        await session.commit()
+    author = await session.get(Actor, post.actor_id)
+    name = (author.display_name or author.username) if author is not None else "the author"
+    raise Held(f"Your {interaction} waits for {name}'s approval; their server will answer.")
+
+
 async def screen_reply(
     session: AsyncSession, author: Actor, parent: Post, now: datetime
 ) -> Decision:
@@ -272,66 +302,6 @@ async def screen_reply(
     if decision == Decision.refused:
         raise await refusal(session, parent, Interaction.reply)
     return decision
-
-
-async def hold_reply(session: AsyncSession, author: Actor, post: Post, now: datetime) -> None:
-    """A member's new reply that needs approval: kept with its request, told to the
-    author of the post it answers only at its pause's end (`held_at_pause_end`)."""
-    if post.in_reply_to_id is None:
-        return
-    parent = await session.get(Post, post.in_reply_to_id)  # read by the checks already
-    if parent is None or not parent.is_local:
-        return
-    if (await judge(session, parent, author, Interaction.reply, now)).decision == Decision.manual:
-        await hold(
-            session,
-            kind=Interaction.reply,
-            post=parent,
-            actor=author,
-            now=now,
-            interacting_post_id=post.id,
-            tell=False,
-        )
-
-
-def not_waiting() -> ColumnElement[bool]:
-    """For the publish statement: the post is no reply waiting for approval."""
-    return ~exists(
-        select(col(InteractionRequest.id)).where(
-            col(InteractionRequest.interacting_post_id) == col(Post.id),
-            col(InteractionRequest.state) == RequestState.pending,
-        )
-    )
-
-
-async def held_at_pause_end(session: AsyncSession, post: Post, now: datetime) -> bool:
-    """A member's reply that waits for approval ended its pause: it stays pending, its
-    schedule is spent, and the author of the post it answers hears of it now."""
-    if post.publish_at > now:
-        return False
-    row = (
-        await session.exec(
-            select(InteractionRequest).where(
-                and_(
-                    col(InteractionRequest.interacting_post_id) == post.id,
-                    col(InteractionRequest.state) == RequestState.pending,
-                )
-            )
-        )
-    ).first()
-    if row is None:
-        return False
-    await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post.id))
-    await notifications.add(
-        session,
-        recipient_id=row.author_id,
-        kind=PENDING_KINDS[row.kind],
-        from_actor_id=row.actor_id,
-        post_id=row.target_post_id,
-        now=now,
-    )
-    await session.commit()
-    return True
 
 
 async def by_object(session: AsyncSession, uri: str) -> InteractionRequest | None:

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import (
     Actor,
+    Like,
     Mention,
     NotificationKind,
     OutboxKind,
@@ -45,6 +46,7 @@ from server.services import (
     states,
 )
 from server.services.errors import Conflict, NotFound
+from server.services.rows import insert_once
 from server.urls import Urls
 
 log = logging.getLogger(__name__)
@@ -289,3 +291,58 @@ async def _tell(session: AsyncSession, request: InteractionRequest, now: datetim
         post_id=request.target_post_id,
         now=now,
     )
+
+
+async def accepted_elsewhere(
+    session: AsyncSession, row: InteractionRequest, authorization_uri: str, now: datetime
+) -> bool:
+    """The other server approved a member's request: the reply is published (carrying
+    the authorization), the like counted; the member is told. False when it was decided
+    before: nothing changes."""
+    assert row.id is not None
+    if not await states.move(
+        session,
+        InteractionRequest,
+        row.id,
+        RequestState.pending,
+        RequestState.accepted,
+        values={"decided_at": now, "authorization_uri": authorization_uri},
+    ):
+        return False
+    await _tell(session, row, now)
+    if row.kind == Interaction.like:
+        # The author's server keeps the like it approved: nothing more is sent.
+        done = await session.exec(
+            insert_once(
+                session, Like, actor_id=row.actor_id, post_id=row.target_post_id, created_at=now
+            )
+        )
+        if done.rowcount == 1:
+            await counters.add_to_post(session, row.target_post_id, favourites_count=1)
+    if row.kind == Interaction.reply and row.interacting_post_id is not None:
+        await publishing.publish(session, row.interacting_post_id, now)  # commits
+    await session.commit()
+    log.info("request %s (%s) accepted by its author's server", row.id, row.kind)
+    return True
+
+
+async def rejected_elsewhere(session: AsyncSession, row: InteractionRequest, now: datetime) -> bool:
+    """The other server said no: a waiting reply is withdrawn for good (nobody else saw
+    it), a like never counts; the member is told. False when decided before."""
+    assert row.id is not None
+    held = row.interacting_post_id
+    if not await states.move(
+        session,
+        InteractionRequest,
+        row.id,
+        RequestState.pending,
+        RequestState.rejected,
+        values={"decided_at": now, "interacting_post_id": None},
+    ):
+        return False
+    if held is not None:
+        await states.leave(session, Post, held, PostState.pending)
+    await _tell(session, row, now)
+    await session.commit()
+    log.info("request %s (%s) refused by its author's server", row.id, row.kind)
+    return True

@@ -80,6 +80,12 @@ class InteractionAnswer(Minted):
     authorization_id: str | None = None
 
 
+class Asked(Payload):
+    """A member's polite request to interact with a post elsewhere: its request row."""
+
+    request_id: int
+
+
 #: Which payload each kind keeps; `record` refuses any other.
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.create: Nothing,
@@ -100,6 +106,7 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.flag: Flagged,
     OutboxKind.accept_interaction: InteractionAnswer,
     OutboxKind.reject_interaction: InteractionAnswer,
+    OutboxKind.interaction_request: Asked,
 }
 
 

@@ -45,6 +45,7 @@ from server.services import (
     states,
     tone,
     uploads,
+    waiting_replies,
 )
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from server.services.posting_rules import Rules
@@ -298,7 +299,7 @@ async def compose(
             await session.commit()
             return await session.get(Post, earlier_id) or post
     add_refs(session, post_id, mention_ids, rendered.tags)
-    await approval_gate.hold_reply(session, author, post, now)
+    await waiting_replies.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:

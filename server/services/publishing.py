@@ -11,13 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import OutboxKind, Post, PostState, ScheduledPublish
 from server.services import (
-    approval_gate,
     counters,
     feeds,
     notifications,
     outbox,
     signal_upkeep,
     states,
+    waiting_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,13 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
         PostState.pending,
         PostState.published,
         values={"published_at": now},
-        where=[col(Post.publish_at) <= now, approval_gate.not_waiting()],
+        where=[col(Post.publish_at) <= now, waiting_replies.not_waiting()],
     )
     if not published:
         post = await session.get(Post, post_id)
         if post is not None and post.state == PostState.pending:
             # A reply waiting for approval ends its pause and waits on, unpublished.
-            await approval_gate.held_at_pause_end(session, post, now)
+            await waiting_replies.held_at_pause_end(session, post, now)
         else:
             # Published by another worker, or withdrawn: the schedule row is spent.
             await session.exec(
