@@ -94,8 +94,10 @@ async def test_a_reply_that_needs_approval_has_its_pause_then_waits_unseen(
     await api.aclose()
     # Nor does Ana, anywhere but her list.
     assert WORDS not in (await ana.client.get(f"/@ana/{post_id}")).text
-    # Ben sees his own reply, waiting.
-    assert WORDS in (await ben.client.get(f"/@ben/{reply_id}")).text
+    # Ben sees his own reply, waiting; Ana is told it waits.
+    own = (await ben.client.get(f"/@ben/{reply_id}")).text
+    assert WORDS in own and "waiting for the approval of the person you answered" in own
+    assert "waits for your approval" in (await ana.client.get("/notifications")).text
 
 
 async def test_when_ana_approves_the_reply_it_is_published_and_ben_is_told(
