@@ -24,8 +24,8 @@ from federation.incoming import Activity, Malformed, NoteDoc
 from federation.origins import same_origin
 from federation.runtime import Federation
 from server.models import Actor, OutboxKind, Post
-from server.models.interaction_policies import Interaction, RequestState
-from server.services import approval_gate
+from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
+from server.services import approval_gate, states
 from server.services.interaction_policies import Decision
 
 log = logging.getLogger(__name__)
@@ -212,11 +212,44 @@ async def _note(fed: Federation, signer: Actor, data: dict[str, Any]) -> NoteDoc
     return note
 
 
+async def store_screened(
+    fed: Federation, session: AsyncSession, author: Actor, note: NoteDoc, store: StoreNote
+) -> None:
+    """Keep a note passed on by someone else, a reply to a member's post put through
+    that post's policy as if its author had sent it."""
+    parent = await local_post(fed, session, note.in_reply_to)
+    if parent is None:
+        await store(fed, session, author, note, require_relevance=True)
+    else:
+        await _admit_reply(fed, session, author, parent, note, store)
+
+
+async def _withdrawn(session: AsyncSession, signer: Actor, activity: Activity) -> None:
+    """An Undo of a like or boost still waiting for approval takes the request away."""
+    if activity.object_ref is None:
+        return
+    waiting = await approval_gate.by_object(session, activity.object_ref)
+    if (
+        waiting is not None
+        and waiting.id is not None
+        and waiting.actor_id == signer.id
+        and waiting.state == RequestState.pending
+    ):
+        await states.leave(session, InteractionRequest, waiting.id, RequestState.pending)
+
+
 def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handler]:
     """The handlers that put interactions with members' posts through their policies:
     Create, Like and Announce (wrapping `handlers`' own), the polite requests, and the
     answers to members' own requests (Accept, Reject: federation/answers.py)."""
     plain_like, plain_announce = handlers["Like"], handlers["Announce"]
+    plain_undo = handlers["Undo"]
+
+    async def on_undo(
+        fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
+    ) -> None:
+        await _withdrawn(session, signer, activity)
+        await plain_undo(fed, session, signer, activity)
 
     async def on_create(
         fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
@@ -283,6 +316,7 @@ def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handl
         "Create": on_create,
         "Like": on_like,
         "Announce": on_announce,
+        "Undo": on_undo,
         **{name: on_request for name in REQUESTS},
         **answers.wrapping(handlers),
     }

@@ -92,7 +92,7 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
         author = await resolve(fed, session, note.attributed_to)
     except Unresolvable:
         return
-    await store_note(fed, session, author, note, require_relevance=True)
+    await approvals.store_screened(fed, session, author, note, store_note)
 
 
 async def _relevant(fed: Federation, session: AsyncSession, note: NoteDoc, known: Arrival) -> bool:

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from server.clock import FrozenClock
 from server.models import Like, Notification, NotificationKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import policy_reads
+from server.services import accounts, policy_reads
 from server.services.interaction_policies import Policy
 from tests.api.schemas import assert_shape
 from tests.conftest import Person, publish_due
@@ -39,22 +39,13 @@ async def rows(app: Starlette, model: type[Any], *where: Any) -> list[Any]:
 
 
 async def told(app: Starlette, person: Person) -> list[str]:
+    """The kinds of notification `person` has."""
     async with app.state.sessions() as session:
+        member = await accounts.local_member(session, person.name)
         found = await session.exec(
-            select(Notification.kind)
-            .join(Post, col(Post.actor_id) == Notification.recipient_id, isouter=True)
-            .where(col(Notification.recipient_id) == await _id(app, person))
+            select(Notification.kind).where(col(Notification.recipient_id) == member.actor.id)
         )
         return sorted(set(found.all()))
-
-
-async def _id(app: Starlette, person: Person) -> int:
-    from server.services import accounts
-
-    async with app.state.sessions() as session:
-        actor = (await accounts.local_member(session, person.name)).actor
-        assert actor.id is not None
-        return actor.id
 
 
 async def decide(person: Person, request_id: int | None, action: str) -> httpx.Response:
@@ -91,6 +82,7 @@ async def test_a_reply_that_needs_approval_has_its_pause_then_waits_unseen(
     context = await api.get(f"/api/v1/statuses/{post_id}/context")
     assert context.json()["descendants"] == []
     assert (await api.get(f"/api/v1/statuses/{reply_id}")).status_code == 404
+    assert (await api.get(f"/api/v1/statuses/{post_id}")).json()["replies_count"] == 0
     await api.aclose()
     # Nor does Ana, anywhere but her list.
     assert WORDS not in (await ana.client.get(f"/@ana/{post_id}")).text
@@ -116,6 +108,9 @@ async def test_when_ana_approves_the_reply_it_is_published_and_ben_is_told(
     assert WORDS in (await cleo.client.get(f"/@ana/{post_id}")).text
     assert NotificationKind.approval_outcome in await told(app, ben)
     assert WORDS not in (await ana.client.get("/approvals")).text
+    api = await bearer(app, "cleo", clock)
+    assert (await api.get(f"/api/v1/statuses/{post_id}")).json()["replies_count"] == 1
+    await api.aclose()
 
 
 async def test_when_ana_declines_the_reply_nobody_ever_sees_it(

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlmodel import col
 
+from federation.signatures import KeyPair
 from server.models import Like, Notification, NotificationKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
 from server.services import policy_reads
 from server.services.interaction_policies import Policy
 from tests.federation.mastodon_double import (
     AS2,
+    OTHER,
     ZOE,
     Scene,
     fixture,
@@ -344,3 +346,37 @@ async def test_an_authorization_is_served_only_while_the_approval_stands(scene: 
     assert (await authorization(scene, url))[0] == 200
     unknown = "https://porch.test/users/ana/authorizations/nosuchthing"
     assert (await authorization(scene, unknown))[0] == 404
+
+
+async def test_a_like_taken_back_while_it_waits_leaves_ana_list(scene: Scene) -> None:
+    await ana_asks(scene, like="anyone-asks")
+    await deliver(scene, "like")
+    assert len(await requests(scene)) == 1
+
+    await deliver(scene, "undo_like")
+
+    assert await requests(scene) == []
+    assert "wants to like" not in (await scene.ana.client.get("/approvals")).text
+
+
+async def test_a_reply_passed_on_by_another_server_waits_like_any_other(scene: Scene) -> None:
+    """Yan on other.test answers Ana; Zoe's server passes the Create on. Porch reads the
+    reply from Yan's server and holds it for Ana as if Yan had sent it."""
+    await ana_asks(scene, reply="anyone-asks")
+    yan = scene.mastodon.add_person("yan", KeyPair.generate(), host=OTHER)
+    create = fixture("create_note_reply_mention")
+    note = {
+        **create["object"],
+        "id": yan + "/statuses/1",
+        "attributedTo": yan,
+        "url": "https://other.test/@yan/1",
+    }
+    scene.mastodon.publish(scene.substitute(note))
+    passed_on = {**create, "id": yan + "/statuses/1/activity", "actor": yan, "object": note["id"]}
+
+    await deliver(scene, passed_on)
+
+    held = await scene.post_by_uri(note["id"])
+    assert held is not None and held.state == PostState.pending
+    [request] = await requests(scene)
+    assert request.interacting_post_id == held.id
