@@ -11,12 +11,20 @@ from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Like, Notification, NotificationKind, Post, PostState
+from server.models import (
+    Like,
+    Notification,
+    NotificationKind,
+    Post,
+    PostState,
+    Quote,
+    QuoteState,
+)
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import accounts, policy_reads
+from server.services import accounts, approval_gate, policy_reads, states
 from server.services.interaction_policies import Policy
 from tests.api.schemas import assert_shape
-from tests.conftest import Person, publish_due
+from tests.conftest import BASE, Person, publish_due
 from tests.test_exactly_once import bearer
 
 WORDS = "Lovely colour. Is it the blue merino?"
@@ -243,3 +251,57 @@ async def test_the_interaction_requests_api_lists_shows_and_decides(
     assert {"pending.reply", "pending.favourite"} <= kinds
     await api.aclose()
     assert await rows(app, Like) == []
+
+
+async def test_a_quote_waiting_for_ana_is_decided_like_the_rest_and_its_authorization_served(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """Quotes make their own requests (as the quote posts feature does); deciding them,
+    the Quote's state and the QuoteAuthorization are the approvals' own."""
+    ana, ben = people["ana"], people["ben"]
+    post_id = await ana_posts_asking(app, clock, ana)
+    quoting_id = await ben.post("This is how you cast on a cabled jumper.")
+    await publish_due(app, clock, 31)
+    async with app.state.sessions() as session:
+        ben_actor = (await accounts.local_member(session, "ben")).actor
+        target = await session.get(Post, post_id)
+        assert target is not None
+        request = await approval_gate.hold(
+            session,
+            kind=Interaction.quote,
+            post=target,
+            actor=ben_actor,
+            now=clock.now(),
+            interacting_post_id=quoting_id,
+        )
+        session.add(Quote(post_id=quoting_id, quoted_post_id=post_id, quoted_uri="x"))
+        await session.commit()
+        token = request.activity_id
+    api = await bearer(app, "ana", clock)
+    [waiting] = (await api.get("/api/v1/interaction_requests")).json()
+    assert waiting["type"] == "quote" and waiting["quote"]["id"] == str(quoting_id)
+
+    approved = await api.post(f"/api/v1/interaction_requests/{waiting['id']}/authorize")
+    await api.aclose()
+
+    url = approved.json()["uri"]
+    [quote] = await rows(app, Quote)
+    assert (quote.state, quote.authorization_uri) == (QuoteState.accepted, url)
+    visitor = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
+    found = await visitor.get(url, headers={"Accept": "application/activity+json"})
+    doc = found.json()
+    assert doc["type"] == "QuoteAuthorization" and doc["id"].endswith(token)
+    assert doc["interactingObject"].endswith(f"/users/ben/statuses/{quoting_id}")
+    assert doc["interactionTarget"].endswith(f"/users/ana/statuses/{post_id}")
+    assert doc["@context"][0] == "https://www.w3.org/ns/activitystreams"
+    # Taken back (as revoking a quote does): the authorization is gone for good.
+    async with app.state.sessions() as session:
+        [row] = (await session.exec(select(InteractionRequest))).all()
+        assert row.id is not None
+        await states.move(
+            session, InteractionRequest, row.id, RequestState.accepted, RequestState.revoked
+        )
+        await session.commit()
+    gone = await visitor.get(url, headers={"Accept": "application/activity+json"})
+    assert gone.status_code == 410
+    await visitor.aclose()
