@@ -25,7 +25,7 @@ from federation.origins import same_origin
 from federation.runtime import Federation
 from server.models import Actor, OutboxKind, Post
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import approval_gate, states
+from server.services import approval_gate, blocks, states
 from server.services.interaction_policies import Decision
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ async def admit(
     decision = verdict.decision
     if decision == Decision.automatic and not verdict.needs_proof and request_uri is None:
         return decision  # anyone may: nothing to answer, nothing to look up
+    assert signer.id is not None
+    if await blocks.between(session, signer.id, post.actor_id):
+        return None  # nothing to ask the author about: they may not interact at all
     earlier = await approval_gate.by_object(session, object_uri)
     if earlier is not None and earlier.target_post_id == post.id:
         return Decision.automatic if earlier.state == RequestState.accepted else None

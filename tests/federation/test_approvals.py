@@ -12,7 +12,7 @@ from sqlmodel import col
 from federation.signatures import KeyPair
 from server.models import Like, Notification, NotificationKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import policy_reads
+from server.services import blocks, policy_reads
 from server.services.interaction_policies import Policy
 from tests.federation.mastodon_double import (
     AS2,
@@ -380,3 +380,16 @@ async def test_a_reply_passed_on_by_another_server_waits_like_any_other(scene: S
     assert held is not None and held.state == PostState.pending
     [request] = await requests(scene)
     assert request.interacting_post_id == held.id
+
+
+async def test_a_like_from_someone_ana_blocked_never_reaches_her_list(scene: Scene) -> None:
+    await ana_asks(scene, like="anyone-asks")
+    await deliver(scene, "follow")  # Porch learns of Zoe
+    zoe = await scene.actor(ZOE)
+    async with scene.session() as session:
+        ana = await scene.actor("ana")
+        await blocks.block(session, ana, zoe, scene.clock.now())
+
+    await deliver(scene, "like")
+
+    assert await requests(scene) == [] and await scene.rows(Like) == []
