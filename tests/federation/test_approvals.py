@@ -10,9 +10,11 @@ from typing import Any
 from sqlmodel import col
 
 from federation.signatures import KeyPair
+from server.api.mastodon.stream_hub import Message, hub
+from server.api.mastodon.stream_subscriptions import Subscription
 from server.models import Like, Notification, NotificationKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import blocks, policy_reads
+from server.services import accounts, blocks, oauth_tokens, policy_reads
 from server.services.interaction_policies import Policy
 from tests.federation.mastodon_double import (
     AS2,
@@ -393,3 +395,29 @@ async def test_a_like_from_someone_ana_blocked_never_reaches_her_list(scene: Sce
     await deliver(scene, "like")
 
     assert await requests(scene) == [] and await scene.rows(Like) == []
+
+
+async def test_a_waiting_reply_streams_to_nobody(scene: Scene) -> None:
+    """Cleo follows the public stream: the first thing she hears after Zoe's reply
+    arrives (and waits) is Ana's next post."""
+    await ana_asks(scene, reply="anyone-asks")
+    await scene.member("cleo")
+    async with scene.session() as session:
+        cleo = await accounts.local_member(session, "cleo")
+        assert cleo.member.id is not None
+        issued = await oauth_tokens.create_token(
+            session, cleo.member.id, "Cleo's app", "read", scene.clock.now()
+        )
+        grant = await oauth_tokens.authenticate(session, issued.access_token, scene.clock.now())
+    assert grant is not None
+    streams = hub(scene.app)
+    connection = streams.join(grant, [Subscription("public")])
+    try:
+        await deliver(scene, "create_note_reply_mention")
+        await scene.ana.post("Second row done.")
+        await scene.drain(31)
+        first = await connection.get(5)
+        assert isinstance(first, Message) and "Second row done." in first.payload
+        assert REPLY_TEXT not in first.payload
+    finally:
+        streams.leave(connection)
