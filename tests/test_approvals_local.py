@@ -218,8 +218,10 @@ async def test_the_interaction_requests_api_lists_shows_and_decides(
     reply_id = await reply_sent(ben, post_id)
     await publish_due(app, clock, 60)
     api = await bearer(app, "ben", clock)
-    await api.post(f"/api/v1/statuses/{post_id}/favourite")
+    favourited = await api.post(f"/api/v1/statuses/{post_id}/favourite")
     await api.aclose()
+    # Waiting, as GoToSocial answers: the post as it is, not favourited yet.
+    assert favourited.status_code == 200 and favourited.json()["favourited"] is False
     api = await bearer(app, "ana", clock)
 
     listed = await api.get("/api/v1/interaction_requests")
@@ -305,3 +307,22 @@ async def test_a_quote_waiting_for_ana_is_decided_like_the_rest_and_its_authoriz
     gone = await visitor.get(url, headers={"Accept": "application/activity+json"})
     assert gone.status_code == 410
     await visitor.aclose()
+
+
+async def test_a_boost_that_needs_approval_waits_then_is_shared(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    post_id = await ana_posts_asking(app, clock, ana, boost="mutuals-others-ask")
+    api = await bearer(app, "ben", clock)
+    asked = await api.post(f"/api/v1/statuses/{post_id}/reblog")
+    await api.aclose()
+    assert asked.status_code == 200 and asked.json()["id"] == str(post_id)
+    assert await rows(app, Post, col(Post.reblog_of_id) == post_id) == []
+    [request] = await rows(app, InteractionRequest)
+    assert NotificationKind.pending_boost in await told(app, ana)
+
+    await decide(ana, request.id, "approve")
+
+    [boost] = await rows(app, Post, col(Post.reblog_of_id) == post_id)
+    assert boost.state == PostState.published
