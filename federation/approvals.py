@@ -20,10 +20,11 @@ from typing import Any, Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import answers, incoming
+from federation.fetch import FetchError
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.origins import same_origin
 from federation.runtime import Federation
-from server.models import Actor, OutboxKind, Post
+from server.models import Actor, OutboxKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
 from server.services import approval_gate, blocks, states
 from server.services.interaction_policies import Decision
@@ -195,6 +196,9 @@ async def _admit_reply(
         await store(fed, session, signer, note, require_relevance=True)
     elif decision == Decision.manual:
         held = await store(fed, session, signer, note, require_relevance=True, held=True)
+        kept = await session.get(Post, held) if held is not None else None
+        if kept is None or kept.state != PostState.pending:
+            return  # stored before its post had rules: it stays as it was
         await approval_gate.hold(
             session,
             kind=Interaction.reply,
@@ -259,7 +263,10 @@ def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handl
     ) -> None:
         data = activity.object
         if data is None and activity.object_ref is not None:
-            data = await fed.fetch(activity.object_ref)
+            try:
+                data = await fed.fetch(activity.object_ref)
+            except FetchError as exc:
+                raise Malformed(f"Could not fetch the object {activity.object_ref}: {exc}") from exc
         if data is None:
             raise Malformed("Create has no object.")
         note = await _note(fed, signer, data)
