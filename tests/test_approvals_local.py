@@ -166,6 +166,9 @@ async def test_only_the_post_author_decides(
 
     for person in (cleo, ben):
         assert (await decide(person, request.id, "approve")).status_code == 404
+    # Ana's own decision needs the form's token, as every form here does.
+    forged = await ana.client.post(f"/approvals/{request.id}/approve", data={})
+    assert forged.status_code == 403
     api = await bearer(app, "cleo", clock)
     assert (await api.get(f"/api/v1/interaction_requests/{request.id}")).status_code == 404
     authorize = await api.post(f"/api/v1/interaction_requests/{request.id}/authorize")
