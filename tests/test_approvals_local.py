@@ -315,7 +315,7 @@ async def test_a_quote_waiting_for_ana_is_decided_like_the_rest_and_its_authoriz
 async def test_a_boost_that_needs_approval_waits_then_is_shared(
     app: Starlette, clock: FrozenClock, people: dict[str, Person]
 ) -> None:
-    ana, ben = people["ana"], people["ben"]
+    ana = people["ana"]
     post_id = await ana_posts_asking(app, clock, ana, boost="mutuals-others-ask")
     api = await bearer(app, "ben", clock)
     asked = await api.post(f"/api/v1/statuses/{post_id}/reblog")

@@ -10,11 +10,9 @@ from typing import Any
 from sqlmodel import col
 
 from federation.signatures import KeyPair
-from server.api.mastodon.stream_hub import Message, hub
-from server.api.mastodon.stream_subscriptions import Subscription
 from server.models import Like, Notification, NotificationKind, Post, PostState
 from server.models.interaction_policies import Interaction, InteractionRequest, RequestState
-from server.services import accounts, blocks, oauth_tokens, policy_reads
+from server.services import blocks, policy_reads
 from server.services.interaction_policies import Policy
 from tests.federation.mastodon_double import (
     AS2,
@@ -235,121 +233,6 @@ async def test_a_like_allowed_to_followers_is_accepted_at_once_for_others_to_che
     assert (status, doc["interactingObject"]) == (200, fixture("like")["id"])
 
 
-# GoToSocial's polite requests
-
-
-async def test_a_like_request_anyone_may_make_is_accepted_with_its_authorization(
-    scene: Scene,
-) -> None:
-    await deliver(scene, gts("like_request"))
-    await scene.drain()
-
-    [like] = await scene.rows(Like)
-    inner = gts("like_request")["instrument"]["id"]
-    assert like.uri == inner
-    [accept] = sent(scene, "Accept")
-    assert accept["object"] == {
-        "type": "LikeRequest",
-        "id": gts("like_request")["id"],
-        "actor": ZOE,
-        "object": scene.ana_post_uri,
-        "instrument": inner,
-    }
-    assert "target" not in accept and accept["to"] == [ZOE]
-    status, doc = await authorization(scene, accept["result"])
-    assert (status, doc["type"], doc["interactingObject"]) == (200, "LikeAuthorization", inner)
-
-
-async def test_a_reply_request_waits_for_ana_then_the_accept_names_the_request(
-    scene: Scene,
-) -> None:
-    await ana_asks(scene, reply="anyone-asks")
-    await deliver(scene, gts("reply_request"))
-    note_id = gts("reply_request")["instrument"]["id"]
-
-    held = await scene.post_by_uri(note_id)
-    assert held is not None and held.state == PostState.pending
-    [request] = await requests(scene)
-    assert request.request_uri == gts("reply_request")["id"]
-
-    await decide(scene, request.id, "approve")
-    await scene.drain()
-
-    published = await scene.post_by_uri(note_id)
-    assert published is not None and published.state == PostState.published
-    [accept] = sent(scene, "Accept")
-    assert accept["object"]["type"] == "ReplyRequest"
-    assert accept["object"]["id"] == gts("reply_request")["id"]
-    assert accept["object"]["instrument"] == note_id
-    # Zoe's server now sends the reply to everyone, Ana's server included: it stays one.
-    create = fixture("create_note_reply_mention")
-    create["id"] = note_id + "/activity"
-    create["object"] = {
-        **gts("reply_request")["instrument"],
-        "replyAuthorization": accept["result"],
-    }
-    await deliver(scene, create)
-    assert len(await scene.rows(Post, col(Post.uri) == note_id)) == 1
-
-
-async def test_an_announce_request_ana_declines_gets_a_polite_reject(scene: Scene) -> None:
-    await ana_asks(scene, boost="anyone-asks")
-    await deliver(scene, gts("announce_request"))
-    [request] = await requests(scene)
-
-    await decide(scene, request.id, "decline")
-    await scene.drain()
-
-    [reject] = sent(scene, "Reject")
-    assert reject["object"]["type"] == "AnnounceRequest"
-    assert reject["object"]["id"] == gts("announce_request")["id"]
-    assert "result" not in reject
-    assert await scene.rows(Post, col(Post.reblog_of_id) == scene.ana_post_id) == []
-
-
-async def test_bad_requests_are_refused_and_nothing_is_kept(scene: Scene) -> None:
-    """GoToSocial's checks: the object is a member's post, the interaction is embedded,
-    not approved already, and the requester's own."""
-    before = await scene.counts()
-    bare = gts("like_request")
-    bare["id"] += "-bare"
-    bare["instrument"] = bare["instrument"]["id"]
-    approved = gts("like_request")
-    approved["id"] += "-approved"
-    approved["instrument"]["approvedBy"] = "https://porch.test/users/ana/accepts/1"
-    someone_else = gts("like_request")
-    someone_else["id"] += "-else"
-    someone_else["instrument"]["attributedTo"] = "https://other.test/users/yan"
-    elsewhere = gts("like_request")
-    elsewhere["id"] += "-elsewhere"
-    elsewhere["object"] = "https://porch.test/users/ana/statuses/1234"
-    wrong_reply = gts("reply_request")
-    wrong_reply["id"] += "-wrong"
-    wrong_reply["instrument"]["inReplyTo"] = "https://other.test/users/yan/statuses/1"
-    for bad in (bare, approved, someone_else, elsewhere, wrong_reply):
-        response = await scene.deliver(bad)
-        assert response.status_code == 400, (bad["id"], response.text)
-    after = await scene.counts()
-    assert {k: v for k, v in after.items() if k != "received_activities"} == {
-        k: v for k, v in before.items() if k != "received_activities"
-    }
-    assert await requests(scene) == []
-
-
-async def test_an_authorization_is_served_only_while_the_approval_stands(scene: Scene) -> None:
-    await ana_asks(scene, like="anyone-asks")
-    await deliver(scene, "like")
-    [request] = await requests(scene)
-    url = f"https://porch.test/users/ana/authorizations/{request.activity_id}"
-    assert (await authorization(scene, url))[0] == 404  # waiting: nothing approved yet
-    assert (await authorization(scene, url.replace("/ana/", "/cleo/")))[0] == 404
-
-    await decide(scene, request.id, "approve")
-    assert (await authorization(scene, url))[0] == 200
-    unknown = "https://porch.test/users/ana/authorizations/nosuchthing"
-    assert (await authorization(scene, unknown))[0] == 404
-
-
 async def test_a_like_taken_back_while_it_waits_leaves_ana_list(scene: Scene) -> None:
     await ana_asks(scene, like="anyone-asks")
     await deliver(scene, "like")
@@ -395,46 +278,3 @@ async def test_a_like_from_someone_ana_blocked_never_reaches_her_list(scene: Sce
     await deliver(scene, "like")
 
     assert await requests(scene) == [] and await scene.rows(Like) == []
-
-
-async def heard_until(connection: Any, words: str) -> list[Message]:
-    """What a stream says up to and with the first update carrying `words`."""
-    heard: list[Message] = []
-    for _ in range(10):
-        message = await connection.get(5)
-        assert isinstance(message, Message), f"nothing with {words!r} after {heard}"
-        heard.append(message)
-        if message.event == "update" and words in message.payload:
-            return heard
-    raise AssertionError(f"nothing with {words!r} after {heard}")
-
-
-async def test_a_waiting_reply_streams_to_nobody_until_approved(scene: Scene) -> None:
-    """Ana follows Zoe, so Zoe's replies reach Ana's home and her stream: while Zoe's
-    reply waits, the stream says nothing of it (Ana's next post comes first, with
-    nothing of the reply before it); once approved, it streams."""
-    await scene.ana_follows_zoe()
-    await ana_asks(scene, reply="anyone-asks")
-    async with scene.session() as session:
-        ana = await accounts.local_member(session, "ana")
-        assert ana.member.id is not None
-        issued = await oauth_tokens.create_token(
-            session, ana.member.id, "Ana's app", "read", scene.clock.now()
-        )
-        grant = await oauth_tokens.authenticate(session, issued.access_token, scene.clock.now())
-    assert grant is not None
-    streams = hub(scene.app)
-    connection = streams.join(grant, [Subscription("user")])
-    try:
-        await deliver(scene, "create_note_reply_mention")
-        await scene.ana.post("Second row done.")
-        await scene.drain(31)
-        before = await heard_until(connection, "Second row done.")
-        assert not any(REPLY_TEXT in m.payload for m in before), before
-
-        [request] = await requests(scene)
-        await decide(scene, request.id, "approve")
-        after = await heard_until(connection, REPLY_TEXT)
-        assert after[-1].event == "update"
-    finally:
-        streams.leave(connection)
