@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import keys, outgoing, quote_builders
+from federation import authorizations, keys, outgoing, quote_builders
 from federation.documents import note_source, person_document
 from federation.runtime import Federation
 from server.models import Actor, OutboxItem, OutboxKind, Post, Report, ReportedPost, Visibility
@@ -259,7 +259,7 @@ async def build_nothing(out: Outgoing) -> Built | None:
 
 
 BUILDERS: dict[OutboxKind, Builder] = {
-    OutboxKind.create: build_create,
+    OutboxKind.create: authorizations.carrying_authorization(build_create),
     OutboxKind.update: build_update,
     OutboxKind.delete: build_delete,
     OutboxKind.announce: build_announce,
@@ -280,4 +280,5 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.reject_quote: quote_builders.answering_quote("Reject"),
     OutboxKind.revoke_quote: quote_builders.build_revoke_quote,
     OutboxKind.quote_approved: quote_builders.build_quote_approved,
+    **authorizations.BUILDERS,
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import deletions, flags, incoming, policy_docs, quote_inbox
+from federation import approvals, deletions, flags, incoming, policy_docs, quote_inbox
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
 from federation.html import sanitize_remote_html
@@ -92,7 +92,7 @@ async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity)
         author = await resolve(fed, session, note.attributed_to)
     except Unresolvable:
         return
-    await store_note(fed, session, author, note, require_relevance=True)
+    await approvals.store_screened(fed, session, author, note, store_note)
 
 
 async def _relevant(fed: Federation, session: AsyncSession, note: NoteDoc, known: Arrival) -> bool:
@@ -112,8 +112,10 @@ async def store_note(
     note: NoteDoc,
     *,
     require_relevance: bool,
+    held: bool = False,
 ) -> int | None:
-    """Ingest a note by `author`; returns the post id, None when ignored."""
+    """Ingest a note by `author`; returns the post id, None when ignored. `held`: a reply
+    waiting for approval, stored pending (federation/approvals.py)."""
     known = await arrivals.arrival(session, _id(author), note.id)
     if known.tombstoned:
         return None
@@ -124,7 +126,12 @@ async def store_note(
         return known.stored_id  # stored already (a redelivery, or passed on)
     # ingest returns the stored post when this one was stored meanwhile.
     post = await remote_posts.ingest(
-        session, author, await _remote_post(fed, session, author, note), fed.clock.now(), known
+        session,
+        author,
+        await _remote_post(fed, session, author, note),
+        fed.clock.now(),
+        known,
+        held,
     )
     return post.id
 
@@ -405,3 +412,4 @@ HANDLERS: dict[str, Handler] = {
     "Flag": flags.on_flag,
     "QuoteRequest": quote_inbox.on_quote_request,
 }
+HANDLERS.update(approvals.screening(HANDLERS, store_note))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from federation import discovery, documents, inbox, quote_documents
+from federation import authorizations, discovery, documents, inbox
 
 _USER = "/users/{username:str}"
 _POST = _USER + "/statuses/{post_id}"  # read with server.ids.parse_id
@@ -25,7 +25,7 @@ routes = [
     Route(_USER + "/collections/featured", documents.featured),
     Route(_USER + "/collections/tags", documents.featured_tags),
     Route(_POST, documents.note),
-    Route(_USER + "/authorizations/{token}", quote_documents.authorization),
     Route(_POST + "/activity", documents.note_activity),
     Route(_POST + "/replies", documents.replies),
+    Route(_USER + "/authorizations/{token:str}", authorizations.authorization),
 ]

@@ -86,6 +86,11 @@ class Urls:
             return post.uri
         return self.post(author.username, post.id)
 
+    def authorization(self, username: str, token: str) -> str:
+        """The authorization document a member's approval of an interaction publishes
+        (GoToSocial's path), named by the approval's own token."""
+        return f"{self.actor(username)}/authorizations/{token}"
+
     def post_page(self, username: str, post_id: int) -> str:
         return f"{self.base}/@{username}/{post_id}"
 

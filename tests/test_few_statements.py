@@ -45,8 +45,9 @@ PUBLISH = 11
 #: notifications, the thread's signals (three for a reply), the counter rows of the author
 #: and of the post answered, its rows in the feeds it enters, what the thread's pile-on
 #: shield needs to know (its author, whether the replier is known to them, and the shield
-#: if up: one statement, server/services/shields.py), and the interaction policy its
-#: server published (Mastodon 4.5 publishes canQuote on every Note).
+#: if up: one statement, server/services/shields.py), the interaction policy its server
+#: published (Mastodon 4.5 publishes canQuote on every Note), and the policy of the post
+#: answered (its own, else the community's default: two when it has none).
 INGEST = 19
 
 FRIENDS = [f"friend{i}" for i in range(10)]

@@ -37,6 +37,11 @@ class OutboxKind(StrEnum):
     reject_quote = "reject_quote"
     revoke_quote = "revoke_quote"
     quote_approved = "quote_approved"  # Update of a member's quote carrying its approval
+    #: A member's answer to someone elsewhere's reply, like, boost or quote of their post.
+    accept_interaction = "accept_interaction"
+    reject_interaction = "reject_interaction"
+    #: A member asks another server's author to approve their reply or like.
+    interaction_request = "interaction_request"
 
 
 class OutboxItem(SQLModel, table=True):

@@ -82,6 +82,25 @@ class Revocation(Payload):
     authorization_id: str
 
 
+class InteractionAnswer(Minted):
+    """Accept or Reject of someone elsewhere's interaction with a member's post (the
+    row's post): what it answers, kept whole because a refused one is stored nowhere."""
+
+    interaction: str  # reply, like, boost or quote
+    #: The interaction's own id (the reply's Note, the Like, the Announce).
+    object_uri: str | None
+    #: The polite request's id (LikeRequest...), which the answer then names instead.
+    request_uri: str | None
+    #: The approval's token: names its authorization document (Accept only).
+    authorization_id: str | None = None
+
+
+class Asked(Payload):
+    """A member's polite request to interact with a post elsewhere: its request row."""
+
+    request_id: int
+
+
 #: Which payload each kind keeps; `record` refuses any other.
 PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.create: Nothing,
@@ -105,6 +124,9 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.reject_quote: QuoteAnswer,
     OutboxKind.revoke_quote: Revocation,
     OutboxKind.quote_approved: Minted,
+    OutboxKind.accept_interaction: InteractionAnswer,
+    OutboxKind.reject_interaction: InteractionAnswer,
+    OutboxKind.interaction_request: Asked,
 }
 
 

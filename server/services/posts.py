@@ -31,6 +31,7 @@ from server.models import (
 )
 from server.models.interaction_policies import Interaction, PostPolicy
 from server.services import (
+    approval_gate,
     budgets,
     content,
     counters,
@@ -48,6 +49,7 @@ from server.services import (
     states,
     tone,
     uploads,
+    waiting_replies,
 )
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from server.services.interaction_policies import Policy, Rule
@@ -213,6 +215,7 @@ async def _placed(
     parent = await post_reads.get_visible(session, author.id, draft.in_reply_to_id)
     if parent.state != PostState.published:
         raise Invalid("You can reply once that post is published.")
+    await approval_gate.screen_reply(session, author, parent, now)
     root = parent if parent.id == parent.root_id else await session.get(Post, parent.root_id)
     slowed = False
     if root is not None:
@@ -316,6 +319,7 @@ async def compose(
     session.add(PostPolicy(post_id=post_id, policy=policy.to_json()))
     if quoting is not None:
         session.add(quotes.start(post, quoting, Urls(rules.base_url)))
+    await waiting_replies.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     if replaces_draft_id is not None:

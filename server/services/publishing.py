@@ -18,6 +18,7 @@ from server.services import (
     quote_requests,
     signal_upkeep,
     states,
+    waiting_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,14 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
         PostState.pending,
         PostState.published,
         values={"published_at": now},
-        where=[col(Post.publish_at) <= now],
+        where=[col(Post.publish_at) <= now, waiting_replies.not_waiting()],
     )
     if not published:
         post = await session.get(Post, post_id)
-        if post is None or post.state != PostState.pending:
+        if post is not None and post.state == PostState.pending:
+            # A reply waiting for approval ends its pause and waits on, unpublished.
+            await waiting_replies.held_at_pause_end(session, post, now)
+        else:
             # Published by another worker, or withdrawn: the schedule row is spent.
             await session.exec(
                 delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id)

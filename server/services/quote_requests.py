@@ -196,48 +196,6 @@ async def _approved(
     )
 
 
-async def decide(
-    session: AsyncSession, author: Actor, request_id: int, approve: bool, now: datetime
-) -> InteractionRequest:
-    """The quoted author approves or refuses a quote waiting for them; NotFound when no
-    such quote waits for them."""
-    row = await session.get(InteractionRequest, request_id)
-    if row is None or row.author_id != author.id or row.kind != Interaction.quote:
-        raise NotFound("No quote of your posts waits for you with that id.")
-    after = RequestState.accepted if approve else RequestState.rejected
-    if not await states.move(
-        session,
-        InteractionRequest,
-        request_id,
-        RequestState.pending,
-        after,
-        values={"decided_at": now},
-    ):
-        raise NotFound("That quote was already decided.")
-    quoted = await session.get(Post, row.target_post_id)
-    assert quoted is not None
-    if approve:
-        await _approved(session, row, quoted, row.request_uri, row.object_uri, now)
-    else:
-        if row.interacting_post_id is not None:
-            await move_quote(
-                session, row.interacting_post_id, QuoteState.pending, QuoteState.rejected, now
-            )
-        if row.request_uri is not None and row.object_uri is not None:
-            answer = outbox.QuoteAnswer(request_uri=row.request_uri, quoting_uri=row.object_uri)
-            outbox.record(
-                session,
-                OutboxKind.reject_quote,
-                quoted.actor_id,
-                now=now,
-                post_id=quoted.id,
-                target_actor_id=row.actor_id,
-                payload=answer,
-            )
-    await session.commit()
-    return row
-
-
 async def revoke(
     session: AsyncSession, author: Actor, quoted_id: int, quoting_id: int, now: datetime
 ) -> None:

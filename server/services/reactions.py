@@ -10,7 +10,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.ids import id_for_time
 from server.models import Actor, Like, NotificationKind, OutboxKind, Post, PostState, Visibility
-from server.services import blocks, counters, feeds, notifications, outbox, paging, signal_upkeep
+from server.models.interaction_policies import Interaction
+from server.services import (
+    approval_gate,
+    blocks,
+    counters,
+    feeds,
+    notifications,
+    outbox,
+    paging,
+    signal_upkeep,
+)
 from server.services.errors import Forbidden, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.paging import Window
@@ -19,12 +29,22 @@ from server.services.rows import insert_once
 
 
 async def like(
-    session: AsyncSession, actor: Actor, post_id: int, now: datetime, *, uri: str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    post_id: int,
+    now: datetime,
+    *,
+    uri: str | None = None,
+    approved: bool = False,
 ) -> Like:
-    """`actor` likes a post they can see; liking twice changes nothing."""
+    """`actor` likes a post they can see; liking twice changes nothing. Unless
+    `approved` (by the author, or by policy where the like came from), the post's
+    policy may refuse it or hold it for the author (approval_gate.Held)."""
     assert actor.id is not None
     post = await get_visible(session, actor.id, post_id)
     await _check_allowed(session, actor, post)
+    if not approved:
+        await approval_gate.screen(session, actor, post, Interaction.like, now)
     written = await session.exec(
         insert_once(session, Like, actor_id=actor.id, post_id=post.id, uri=uri, created_at=now)
     )
@@ -86,9 +106,16 @@ async def like_by_uri(session: AsyncSession, uri: str) -> Like | None:
 
 
 async def boost(
-    session: AsyncSession, actor: Actor, post_id: int, now: datetime, *, uri: str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    post_id: int,
+    now: datetime,
+    *,
+    uri: str | None = None,
+    approved: bool = False,
 ) -> Post:
-    """`actor` shares a public or unlisted post with their followers; twice is once."""
+    """`actor` shares a public or unlisted post with their followers; twice is once.
+    The post's policy decides as for `like`."""
     assert actor.id is not None
     post = await get_visible(session, actor.id, post_id)
     if post.reblog_of_id is not None:
@@ -96,6 +123,8 @@ async def boost(
     if post.visibility not in (Visibility.public, Visibility.unlisted):
         raise Forbidden("Only public posts can be boosted.")
     await _check_allowed(session, actor, post)
+    if not approved:
+        await approval_gate.screen(session, actor, post, Interaction.boost, now)
     # A write on the boosted post first: a second boost sent at the same moment waits
     # here for this transaction (a row lock on PostgreSQL, the write lock on SQLite),
     # then finds this boost instead of adding another.

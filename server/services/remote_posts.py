@@ -131,8 +131,11 @@ async def ingest(
     note: RemotePost,
     now: datetime,
     known: Arrival | None = None,
+    held: bool = False,
 ) -> Post:
     """Store a remote post once; a second delivery returns the stored one unchanged.
+    `held`: a reply waiting for its parent's author's approval, kept pending and so
+    seen by nobody here (approvals.release_remote publishes it).
 
     Replies that arrived before this post are attached to it, so threads come whole
     whatever order their posts arrive in. `known`: what the caller read of the note
@@ -152,7 +155,7 @@ async def ingest(
                     await signal_rebuild.rethread(session, moved | {existing.root_id})
                     await session.commit()
                 return existing
-        post = await _new_post(session, author_id, note, now)
+        post = await _new_post(session, author_id, note, now, held)
         session.add(post)
         try:
             await session.flush()
@@ -164,6 +167,9 @@ async def ingest(
         _attach(session, post.id, note)
         if post.in_reply_to_uri is not None:
             due.announce_work(session, due.FEDERATION)  # its parent is to be fetched
+        if held:
+            await session.commit()
+            return post
         moved = await _adopt_orphans(session, post, found.waiting_roots)
         await counters.published(session, post)
         await feeds.place(session, post, new=True)
@@ -188,7 +194,9 @@ async def _replies_joined(session: AsyncSession, post: Post) -> None:
         await feeds.place(session, child)
 
 
-async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now: datetime) -> Post:
+async def _new_post(
+    session: AsyncSession, author_id: int, note: RemotePost, now: datetime, held: bool = False
+) -> Post:
     published = min(note.published_at, now)
     if published.microsecond == 0:
         # ActivityStreams gives whole seconds; spread the posts of one second over it,
@@ -212,7 +220,7 @@ async def _new_post(session: AsyncSession, author_id: int, note: RemotePost, now
         spoiler_text=note.spoiler_text,
         sensitive=note.sensitive,
         visibility=note.visibility,
-        state=PostState.published,
+        state=PostState.pending if held else PostState.published,
         created_at=now,
         publish_at=published,
         published_at=published,

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from server import norms_kept
 from server.config import Settings
-from server.services import norms, notifications, posting_rules, sessions, signed_in
+from server.services import approvals, norms, notifications, posting_rules, sessions, signed_in
 from server.services.accounts import Signed
 from server.services.posting_rules import Rules
 from server.web import policy_notes
@@ -137,10 +137,11 @@ async def render(
     me: Signed | None = None,
 ) -> Response:
     """Render a page with what the layout needs (who is signed in, their unread count)."""
-    unread = 0
+    unread = waiting = 0
     if me is not None and session is not None:
         assert me.actor_id is not None
         unread = await notifications.unread_count(session, me.actor_id)
+        waiting = await approvals.count_waiting(session, me.actor_id, now(request))
     likes_shown, home_path = False, "/"
     if session is not None:
         found = await community_norms(request, session)
@@ -150,6 +151,7 @@ async def render(
     page = {
         "me": me,
         "unread": unread,
+        "waiting": waiting,
         "likes_shown": likes_shown,
         "home_path": home_path,
         # A callable, so pages without forms set no cookie for visitors.

@@ -7,6 +7,7 @@ from starlette.routing import Route
 from server.web import (
     about,
     admin,
+    approvals,
     audit_log,
     auth,
     compose,
@@ -67,6 +68,8 @@ routes = [
     Route("/authorize_interaction", social.authorize_interaction, methods=["GET"]),
     Route("/follow_requests", social.follow_requests, methods=["GET"]),
     Route("/follow_requests/{follower_id}/{action:str}", social.answer, methods=["POST"]),
+    Route("/approvals", approvals.waiting, methods=["GET"]),
+    Route("/approvals/{request_id}/{action:str}", approvals.decide, methods=["POST"]),
     Route("/drafts", compose.drafts_page, methods=["GET"]),
     Route("/drafts", compose.keep_draft, methods=["POST"]),
     Route("/drafts/{draft_id}/discard", compose.discard, methods=["POST"]),

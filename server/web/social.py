@@ -10,6 +10,7 @@ from starlette.responses import Response
 from server.ids import MAX_SERIAL_ID
 from server.models import Actor, Post
 from server.services import follows, reactions, remote_lookup
+from server.services.approval_gate import Held
 from server.services.errors import NotFound, ServiceError
 from server.web.context import db, flash, now, redirect, render, require_member
 from server.web.forms import read_form, text
@@ -61,16 +62,19 @@ async def react(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         moment = now(request)
-        if action == "like":
-            await reactions.like(session, me.actor, post_id, moment)
-        elif action == "unlike":
-            await reactions.unlike(session, me.actor, post_id, moment)
-        elif action == "boost":
-            await reactions.boost(session, me.actor, post_id, moment)
-        elif action == "unboost":
-            await reactions.unboost(session, me.actor, post_id, moment)
-        else:
-            raise NotFound("There is no such thing to do with a post.")
+        try:
+            if action == "like":
+                await reactions.like(session, me.actor, post_id, moment)
+            elif action == "unlike":
+                await reactions.unlike(session, me.actor, post_id, moment)
+            elif action == "boost":
+                await reactions.boost(session, me.actor, post_id, moment)
+            elif action == "unboost":
+                await reactions.unboost(session, me.actor, post_id, moment)
+            else:
+                raise NotFound("There is no such thing to do with a post.")
+        except Held as held:
+            flash(request, held.message)  # kept: it waits for the author's yes
     return back(request, "/")
 
 

@@ -14,8 +14,9 @@ from server.models.interaction_policies import (
     QuoteState,
     RequestState,
 )
-from server.services import policy_reads, quote_requests
+from server.services import approvals, policy_reads
 from server.services.interaction_policies import Policy
+from server.urls import Urls
 from tests.federation.mastodon_double import Scene, scene_fixture  # noqa: F401
 
 ZOE_QUOTE = "https://mastodon.test/users/zoe/statuses/113800000000000050"
@@ -74,7 +75,8 @@ async def test_a_stranger_s_quote_request_waits_for_ana(scene: Scene) -> None:
 
     ana = await scene.actor("ana")
     async with scene.session() as session:
-        await quote_requests.decide(session, ana, waiting.id or 0, True, scene.clock.now())
+        urls = scene.app.state.urls
+        await approvals.approve(session, waiting.id or 0, ana, scene.clock.now(), urls)
     await scene.drain()
     [accept] = _answers(scene, "Accept")
     assert accept["result"].endswith(waiting.activity_id)

@@ -40,6 +40,13 @@ NOTIFICATION_TYPES = {
     NotificationKind.quoted_update: "quoted_update",
     # Porch's own: a thread's pile-on shield went up.
     NotificationKind.pile_on_shield: "pile_on_shield",
+    # GoToSocial's: an interaction with the member's post waits for their approval.
+    NotificationKind.pending_reply: "pending.reply",
+    NotificationKind.pending_like: "pending.favourite",
+    NotificationKind.pending_boost: "pending.reblog",
+    # Porch's own: a quote waiting likewise, and the answer to the member's request.
+    NotificationKind.pending_quote: "pending.quote",
+    NotificationKind.approval_outcome: "approval_outcome",
 }
 #: Listed only for apps that ask for them in `types[]`.
 PORCH_ONLY_TYPES = frozenset(
@@ -47,6 +54,8 @@ PORCH_ONLY_TYPES = frozenset(
         NotificationKind.report_outcome,
         NotificationKind.appeal_outcome,
         NotificationKind.pile_on_shield,
+        NotificationKind.pending_quote,
+        NotificationKind.approval_outcome,
     }
 )
 

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from server.api.mastodon import (
     accounts,
     instance,
+    interaction_requests,
     lists,
     media,
     moderation_routes,
@@ -92,6 +93,12 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/follow_requests", accounts.follow_requests, methods=GET),
     Route(f"{V1}/follow_requests/{{id}}/authorize", accounts.authorize_request, methods=POST),
     Route(f"{V1}/follow_requests/{{id}}/reject", accounts.reject_request, methods=POST),
+    Route(f"{V1}/interaction_requests", interaction_requests.listing, methods=GET),
+    Route(f"{V1}/interaction_requests/{{id}}", interaction_requests.show, methods=GET),
+    Route(
+        f"{V1}/interaction_requests/{{id}}/authorize", interaction_requests.authorize, methods=POST
+    ),
+    Route(f"{V1}/interaction_requests/{{id}}/reject", interaction_requests.reject, methods=POST),
     Route(f"{V1}/blocks", accounts.blocked, methods=GET),
     Route(f"{V1}/mutes", accounts.muted, methods=GET),
     # Statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 from starlette.responses import Response
@@ -23,6 +24,7 @@ from server.services import (
     reactions,
     timelines,
 )
+from server.services.approval_gate import Held
 from server.services.posts import Composition
 
 
@@ -189,7 +191,8 @@ async def history(call: Call) -> Response:
 
 @endpoint("write:favourites")
 async def favourite(call: Call) -> Response:
-    await reactions.like(call.session, call.actor, call.status_id(), call.now)
+    with contextlib.suppress(Held):  # kept, waiting for the author: as GoToSocial, 200
+        await reactions.like(call.session, call.actor, call.status_id(), call.now)
     return JSONResponse(await render.status_by_id(call, call.status_id()))
 
 
@@ -202,7 +205,10 @@ async def unfavourite(call: Call) -> Response:
 @endpoint("write:statuses")
 async def reblog(call: Call) -> Response:
     """A boost; the answer is the boost, with the boosted post in `reblog`."""
-    boost = await reactions.boost(call.session, call.actor, call.status_id(), call.now)
+    try:
+        boost = await reactions.boost(call.session, call.actor, call.status_id(), call.now)
+    except Held:  # kept, waiting for the author: the post as it is
+        return JSONResponse(await render.status_by_id(call, call.status_id()))
     return JSONResponse(await render.status_by_id(call, boost.id))
 
 
