@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation import answers, incoming
 from federation.fetch import FetchError
 from federation.incoming import Activity, Malformed, NoteDoc
+from federation.note_intake import local_post
 from federation.origins import same_origin
 from federation.runtime import Federation
 from server.models import Actor, OutboxKind, Post, PostState
@@ -57,13 +58,6 @@ class StoreNote(Protocol):
         require_relevance: bool,
         held: bool = False,
     ) -> Awaitable[int | None]: ...
-
-
-async def local_post(fed: Federation, session: AsyncSession, uri: str | None) -> Post | None:
-    """The member's post `uri` names, if there is one."""
-    post_id = fed.urls.post_id_of(uri) if uri else None
-    post = await session.get(Post, post_id) if post_id is not None else None
-    return post if post is not None and post.is_local else None
 
 
 def answer(
@@ -250,7 +244,7 @@ def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handl
     Create, Like and Announce (wrapping `handlers`' own), the polite requests, and the
     answers to members' own requests (Accept, Reject: federation/answers.py)."""
     plain_like, plain_announce = handlers["Like"], handlers["Announce"]
-    plain_undo = handlers["Undo"]
+    plain_undo, plain_create = handlers["Undo"], handlers["Create"]
 
     async def on_undo(
         fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
@@ -271,8 +265,8 @@ def screening(handlers: dict[str, Handler], store: StoreNote) -> dict[str, Handl
             raise Malformed("Create has no object.")
         note = await _note(fed, signer, data)
         parent = await local_post(fed, session, note.in_reply_to)
-        if parent is None:
-            await store(fed, session, signer, note, require_relevance=True)
+        if parent is None:  # no member's post to answer: stored as any other (quotes too)
+            await plain_create(fed, session, signer, activity)
             return
         await _admit_reply(fed, session, signer, parent, note, store)
 

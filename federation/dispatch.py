@@ -8,27 +8,25 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation import approvals, deletions, flags, incoming, policy_docs, quote_inbox
+from federation import approvals, deletions, flags, incoming, note_intake, policy_docs, quote_inbox
 from federation.actors import Unresolvable, resolve
 from federation.fetch import FetchError
-from federation.html import sanitize_remote_html
 from federation.incoming import Activity, Malformed, NoteDoc
 from federation.origins import same_origin
 from federation.runtime import Federation
-from server.models import Actor, Follow, Post
+from server.models import Actor, Follow
 from server.services import (
     accounts,
     arrivals,
     blocks,
     follows,
-    mentions,
     reactions,
     remote_actors,
+    remote_policies,
     remote_posts,
 )
 from server.services.arrivals import Arrival
 from server.services.errors import ServiceError
-from server.services.remote_posts import RemotePost
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +63,6 @@ async def _object(fed: Federation, activity: Activity) -> dict[str, Any]:
         raise Malformed(f"Could not fetch the object {activity.object_ref}: {exc}") from exc
 
 
-async def _local_post(fed: Federation, session: AsyncSession, uri: str | None) -> Post | None:
-    """The local post `uri` names, if Porch has it."""
-    post_id = fed.urls.post_id_of(uri) if uri else None
-    if post_id is None:
-        return None
-    post = await session.get(Post, post_id)
-    return post if post is not None and post.is_local else None
-
-
 async def _forwarded(fed: Federation, session: AsyncSession, activity: Activity) -> None:
     """Someone passed on another actor's activity: trust only what its origin serves now."""
     if activity.type not in ("Create", "Update", "Delete") or activity.object_ref is None:
@@ -102,7 +91,7 @@ async def _relevant(fed: Federation, session: AsyncSession, note: NoteDoc, known
         return True
     if any(fed.urls.username_of(u) for u in note.to + note.cc + note.mentions):
         return True
-    return await _local_post(fed, session, note.in_reply_to) is not None
+    return await note_intake.local_post(fed, session, note.in_reply_to) is not None
 
 
 async def store_note(
@@ -128,63 +117,12 @@ async def store_note(
     post = await remote_posts.ingest(
         session,
         author,
-        await _remote_post(fed, session, author, note),
+        await note_intake.remote_post(fed, session, author, note),
         fed.clock.now(),
         known,
         held,
     )
     return post.id
-
-
-async def _remote_post(
-    fed: Federation, session: AsyncSession, author: Actor, note: NoteDoc
-) -> RemotePost:
-    mention_ids: list[int] = []
-    local_links: dict[str, str] = {}  # a mention's href → the person's page here
-    # Mastodon's "limited" posts address people with no Mention tag: they may read it too.
-    addressed = [uri for uri in note.to + note.cc if fed.urls.username_of(uri)]
-    hrefs = {href: fed.urls.username_of(href) for href in note.mentions + addressed}
-    people = await mentions.named(
-        session, [n for n in hrefs.values() if n], [h for h, n in hrefs.items() if not n]
-    )
-    for href, username in hrefs.items():
-        if username is not None:
-            if (member := people.local(username)) is not None:
-                mention_ids.append(_id(member))
-        elif (known := people.elsewhere.get(href)) is not None:
-            mention_ids.append(_id(known))
-            # Mastodon's mention links point at the profile page, its tags at the actor.
-            for link in (known.uri, known.url):
-                if link:
-                    local_links[link] = f"{fed.urls.base}/@{known.handle}"
-    parent = None
-    if note.in_reply_to:
-        parent = await _local_post(fed, session, note.in_reply_to)
-        parent = parent or await remote_posts.by_uri(session, note.in_reply_to)
-    content_html = sanitize_remote_html(
-        note.content_html,
-        mention_href=local_links.get,
-        tag_href=lambda href: _tag_page(fed, href, note.hashtags),
-    )
-    if len(content_html) > incoming.MAX_HTML:  # local links can be longer than remote ones
-        content_html = note.content_html
-    policy = policy_docs.policy_from(note.interaction_policy, str(author.uri), author.followers_url)
-    return incoming.post_from_note(
-        note,
-        visibility=incoming.visibility_from_note(note, author.followers_url),
-        content_html=content_html,
-        mention_ids=mention_ids,
-        in_reply_to_id=parent.id if parent else None,
-        received_at=fed.clock.now(),
-        root_id=parent.root_id if parent else None,
-        policy=policy,
-    )
-
-
-def _tag_page(fed: Federation, href: str, hashtags: list[str]) -> str | None:
-    """Hashtag links lead to the tag's page here, when the post carries that tag."""
-    name = href.rstrip("/").rsplit("/", 1)[-1].lower()
-    return fed.urls.tag(name) if name in hashtags else None
 
 
 def _id(actor: Actor) -> int:
@@ -235,12 +173,16 @@ async def on_update(
         policy = policy_docs.policy_from(
             note.interaction_policy, str(signer.uri), signer.followers_url
         )
-        await remote_posts.replace_policy(session, post, policy)
+        await remote_policies.replace_policy(session, post, policy)
         if note.poll_options is not None:
             await remote_posts.refresh_poll(session, post, note.poll_options, note.poll_voters)
         return
     await remote_posts.edit(
-        session, post, await _remote_post(fed, session, signer, note), note.updated, fed.clock.now()
+        session,
+        post,
+        await note_intake.remote_post(fed, session, signer, note),
+        note.updated,
+        fed.clock.now(),
     )
 
 
@@ -356,7 +298,7 @@ async def on_undo(
 async def on_like(
     fed: Federation, session: AsyncSession, signer: Actor, activity: Activity
 ) -> None:
-    post = await _local_post(fed, session, activity.object_ref)
+    post = await note_intake.local_post(fed, session, activity.object_ref)
     if post is not None:  # likes of other servers' posts are theirs to count
         await reactions.like(session, signer, post.id, fed.clock.now(), uri=activity.id)
 
@@ -368,7 +310,7 @@ async def on_announce(
     if ref is None:
         raise Malformed("Announce has no object.")
     if fed.urls.is_local(ref):
-        local = await _local_post(fed, session, ref)
+        local = await note_intake.local_post(fed, session, ref)
         post_id = local.id if local else None
     else:
         known = await remote_posts.by_uri(session, ref)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from federation import context, outgoing
+from federation import collection_docs, context, outgoing
 from federation.authentication import Reader, reader
 from federation.keys import instance_key, local_key
 from federation.negotiation import AS2Response, wants_as2
@@ -217,7 +217,7 @@ async def outbox(request: Request) -> Response:
         total = await timelines.public_count(session, person.id)
         if not request.query_params.get("page"):
             return AS2Response(
-                outgoing.ordered_collection(outbox_id, total, outbox_id + "?page=true")
+                collection_docs.ordered_collection(outbox_id, total, outbox_id + "?page=true")
             )
         page = await timelines.profile(
             session, None, person, with_replies=True, window=Window(max_id=_cursor(request))
@@ -243,7 +243,7 @@ async def outbox(request: Request) -> Response:
                 items.append(outgoing.embedded(outgoing.create_from_post(urls, source)))
     next_id = f"{outbox_id}?page=true&max_id={page.next_max_id}" if page.next_max_id else None
     page_id = str(request.url.replace(scheme=urls.base.split(":")[0], netloc=urls.host))
-    return AS2Response(outgoing.collection_page(page_id, outbox_id, items, next_id, total))
+    return AS2Response(collection_docs.collection_page(page_id, outbox_id, items, next_id, total))
 
 
 async def followers(request: Request) -> Response:
@@ -268,13 +268,13 @@ async def _people(request: Request, which: str) -> Response:
         total = counts.followers if which == "followers" else counts.following
         if not request.query_params.get("page"):
             first = collection_id + "?page=1"
-            return AS2Response(outgoing.ordered_collection(collection_id, total, first))
+            return AS2Response(collection_docs.ordered_collection(collection_id, total, first))
         listing = follows.followers_of if which == "followers" else follows.followed_by
         rows = await listing(session, person.id, Window(limit=PAGE + 1, max_id=_cursor(request)))
     ids = [urls.of_actor(a) for _, a in rows[:PAGE]]
     next_id = f"{collection_id}?page=1&max_id={rows[PAGE - 1][0]}" if len(rows) > PAGE else None
     page_id = f"{collection_id}?{request.url.query}"
-    return AS2Response(outgoing.collection_page(page_id, collection_id, ids, next_id, total))
+    return AS2Response(collection_docs.collection_page(page_id, collection_id, ids, next_id, total))
 
 
 async def featured(request: Request) -> Response:

@@ -48,7 +48,7 @@ PUBLISH = 11
 #: if up: one statement, server/services/shields.py), the interaction policy its server
 #: published (Mastodon 4.5 publishes canQuote on every Note), and the policy of the post
 #: answered (its own, else the community's default: two when it has none).
-INGEST = 19
+INGEST = 20
 
 FRIENDS = [f"friend{i}" for i in range(10)]
 

@@ -158,7 +158,7 @@ async def test_a_quote_waiting_for_approval_shows_nothing_of_the_quoted_post(
     page = await visitor.get(f"/@cleo/{quote_id}")
     assert "Asking nicely" in page.text and "Ask me first" not in page.text
     assert "Quote pending ana’s approval" in page.text
-    assert "asks to quote your post" in (await ana.client.get("/notifications")).text
+    assert "wants to quote your post" in (await ana.client.get("/notifications")).text
 
 
 async def test_quotes_that_may_not_be_written_are_explained(

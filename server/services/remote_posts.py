@@ -34,6 +34,7 @@ from server.services import (
     feeds,
     notifications,
     quote_answers,
+    remote_policies,
     signal_rebuild,
     signal_upkeep,
 )
@@ -302,7 +303,7 @@ async def edit(
     # ActivityStreams timestamps carry whole seconds: an edit in the publish second counts.
     if edited_at < shown_since.replace(microsecond=0):
         return False
-    if await _only_policy_changed(session, post, note):
+    if await remote_policies.only_policy_changed(session, post, note):
         return False
     session.add(
         PostEdit(
@@ -329,37 +330,6 @@ async def edit(
     announce(session, Event(EventKind.post_edited, post.id))
     await session.commit()
     return True
-
-
-async def _only_policy_changed(session: AsyncSession, post: Post, note: RemotePost) -> bool:
-    """An Update that changes nothing a reader sees but the post's interaction policy
-    (its author changed who may reply or quote): the policy is replaced, no new version
-    is kept, and the caller is done."""
-    if note.poll is not None:
-        return False  # a poll's choices may have changed: an edit
-    media = await session.exec(
-        select(Attachment.url)
-        .where(col(Attachment.post_id) == post.id)
-        .order_by(col(Attachment.position))
-    )
-    if (post.content_html, post.spoiler_text, post.sensitive, list(media.all())) != (
-        note.content_html,
-        note.spoiler_text,
-        note.sensitive,
-        [m.url for m in note.media],
-    ):
-        return False
-    await replace_policy(session, post, note.policy)
-    return True
-
-
-async def replace_policy(session: AsyncSession, post: Post, policy: Policy | None) -> None:
-    """The remote post's interaction policy as its server now publishes it (None: none,
-    so the reading of silence applies)."""
-    await session.exec(delete(PostPolicy).where(col(PostPolicy.post_id) == post.id))
-    if policy is not None:
-        session.add(PostPolicy(post_id=post.id, policy=policy.to_json()))
-    await session.commit()
 
 
 async def refresh_poll(

@@ -10,8 +10,8 @@ from server.models import Like, Post
 from tests.federation.conftest import World
 
 
-async def find_and_follow(world: World, who: str, handle: str) -> None:
-    person = world.instances["porch-a.test"].people[who]
+async def find_and_follow(world: World, who: str, handle: str, on: str = "porch-a.test") -> None:
+    person = world.instances[on].people[who]
     found = await person.client.get("/search", params={"q": handle})
     assert found.status_code == 303, found.text
     profile = found.headers["location"]
@@ -233,6 +233,8 @@ async def test_intents_and_tone_indicators_cross_and_read_as_text_elsewhere(
     ana = await a.sign_up("ana")
     ben = await b.sign_up("ben")
     await find_and_follow(world, "ana", "@ben@porch-b.test")
+    # Mutuals: venting's rules ask others to wait for Ben's approval before replying.
+    await find_and_follow(world, "ben", "@ana@porch-a.test", on="porch-b.test")
     await world.settle()
     token = await ben.token()
     posted = await ben.client.post(

@@ -16,7 +16,6 @@ from server.models.interaction_policies import (
 )
 from server.services import approvals, policy_reads
 from server.services.interaction_policies import Policy
-from server.urls import Urls
 from tests.federation.mastodon_double import Scene, scene_fixture  # noqa: F401
 
 ZOE_QUOTE = "https://mastodon.test/users/zoe/statuses/113800000000000050"
