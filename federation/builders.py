@@ -276,8 +276,6 @@ BUILDERS: dict[OutboxKind, Builder] = {
     OutboxKind.delete_actor: build_nothing,
     OutboxKind.flag: build_flag,
     OutboxKind.quote_request: quote_builders.build_quote_request,
-    OutboxKind.accept_quote: quote_builders.answering_quote("Accept"),
-    OutboxKind.reject_quote: quote_builders.answering_quote("Reject"),
     OutboxKind.revoke_quote: quote_builders.build_revoke_quote,
     OutboxKind.quote_approved: quote_builders.build_quote_approved,
     **authorizations.BUILDERS,

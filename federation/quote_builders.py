@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 # builders.py registers these builders, so its names are read when a builder runs.
 from federation import builders, outgoing, quote_vocab
 from federation.documents import note_source
-from federation.quote_documents import authorization_url
 from server.services import outbox
 
 if TYPE_CHECKING:
-    from federation.builders import Builder, Built, Outgoing
+    from federation.builders import Built, Outgoing
 
 
 async def build_quote_request(out: Outgoing) -> Built | None:
@@ -35,33 +34,6 @@ async def build_quote_request(out: Outgoing) -> Built | None:
     return builders.Built(outgoing.document(activity), [inbox])
 
 
-def answering_quote(kind: str) -> Builder:
-    """Accept (naming the authorization) or Reject of a remote QuoteRequest."""
-
-    async def build(out: Outgoing) -> Built | None:
-        answer = outbox.read(out.item, outbox.QuoteAnswer)
-        target = await out.target()
-        quoted = await out.post(out.item.post_id)
-        if target is None or target.uri is None or quoted is None or not target.inbox_url:
-            return None
-        result = None
-        if answer.authorization_id is not None:
-            result = authorization_url(out.urls, out.sender.username, answer.authorization_id)
-        activity = quote_vocab.answer(
-            kind,
-            out.urls.activity(kind.lower() + "_quote", answer.activity_id),
-            out.me,
-            target.uri,
-            answer.request_uri,
-            out.urls.post(out.sender.username, quoted.id),
-            answer.quoting_uri,
-            result,
-        )
-        return builders.Built(outgoing.document(activity), [target.inbox_url])
-
-    return build
-
-
 async def build_revoke_quote(out: Outgoing) -> Built | None:
     """Delete of an authorization: to the quoting server, and to the member's followers
     elsewhere, whose servers may show the quote too."""
@@ -70,7 +42,7 @@ async def build_revoke_quote(out: Outgoing) -> Built | None:
     inboxes = await builders.followers_inboxes(out)
     if target is not None and (inbox := builders.inbox_of(target)):
         inboxes.append(inbox)
-    uri = authorization_url(out.urls, out.sender.username, revoked.authorization_id)
+    uri = out.urls.authorization(out.sender.username, revoked.authorization_id)
     return builders.Built(outgoing.document(quote_vocab.revocation(uri, out.me)), inboxes)
 
 

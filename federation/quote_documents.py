@@ -17,11 +17,6 @@ from server.models.interaction_policies import (
 from server.urls import Urls
 
 
-def authorization_url(urls: Urls, username: str, activity_id: str) -> str:
-    """Where a member's approval is served (federation/authorizations.py serves it)."""
-    return urls.authorization(username, activity_id)
-
-
 def authorization_token(urls: Urls, uri: str) -> str | None:
     """The approval's `activity_id` if `uri` is one of this instance's authorizations."""
     if not urls.is_local(uri):
@@ -57,7 +52,7 @@ async def quote_of(
                 )
             ).first()
             if row is not None:
-                authorization = authorization_url(urls, author.username, row.activity_id)
+                authorization = urls.authorization(author.username, row.activity_id)
         elif not quoted.is_local:
             authorization = quote.authorization_uri
     return quote.quoted_uri, page or quote.quoted_uri, authorization

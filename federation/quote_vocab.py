@@ -1,10 +1,10 @@
 """Quote posts on the wire (FEP-044f as Mastodon 4.5 speaks it): the context terms, the
-QuoteRequest, its Accept and Reject, the QuoteAuthorization and its revocation.
+QuoteRequest and the revocation of an authorization. Answers to a QuoteRequest and the
+QuoteAuthorization documents are federation/authorizations.py's, as for every approval.
 
 Shapes follow Mastodon's serializers (quote_request_serializer.rb,
-accept_quote_request_serializer.rb, reject_quote_request_serializer.rb,
-quote_authorization_serializer.rb, delete_quote_authorization_serializer.rb); bodies
-here have no @context: federation/outgoing.py's `document` adds the one context.
+delete_quote_authorization_serializer.rb); bodies here have no @context:
+federation/outgoing.py's `document` adds the one context.
 """
 
 from __future__ import annotations
@@ -40,49 +40,6 @@ def quote_request(
         "actor": actor,
         "object": quoted_uri,
         "instrument": note,
-    }
-
-
-def answer(
-    kind: str,
-    answer_id: str,
-    actor: str,
-    requester: str,
-    request_uri: str,
-    quoted_uri: str,
-    quoting_uri: str,
-    result: str | None = None,
-) -> dict[str, Any]:
-    """Accept (with `result`, the authorization) or Reject of a QuoteRequest, which it
-    echoes as Mastodon does."""
-    body: dict[str, Any] = {
-        "id": answer_id,
-        "type": kind,
-        "actor": actor,
-        "to": requester,
-        "object": {
-            "type": "QuoteRequest",
-            "id": request_uri,
-            "actor": requester,
-            "object": quoted_uri,
-            "instrument": quoting_uri,
-        },
-    }
-    if result is not None:
-        body["result"] = result
-    return body
-
-
-def authorization(
-    authorization_id: str, author: str, quoting_uri: str, quoted_uri: str
-) -> dict[str, Any]:
-    """The QuoteAuthorization: who approved (the quoted author), what quotes, what is quoted."""
-    return {
-        "id": authorization_id,
-        "type": "QuoteAuthorization",
-        "attributedTo": author,
-        "interactingObject": quoting_uri,
-        "interactionTarget": quoted_uri,
     }
 
 

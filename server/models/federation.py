@@ -31,10 +31,9 @@ class OutboxKind(StrEnum):
     update_actor = "update_actor"
     delete_actor = "delete_actor"
     flag = "flag"  # a report forwarded to the reported account's server
-    #: Quote posts (FEP-044f): asking another server, answering one, taking approval back.
+    #: Quote posts (FEP-044f): asking another server and taking approval back (answers to
+    #: a QuoteRequest are accept_interaction / reject_interaction).
     quote_request = "quote_request"
-    accept_quote = "accept_quote"
-    reject_quote = "reject_quote"
     revoke_quote = "revoke_quote"
     quote_approved = "quote_approved"  # Update of a member's quote carrying its approval
     #: A member's answer to someone elsewhere's reply, like, boost or quote of their post.

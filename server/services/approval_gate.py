@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, NormValue, NotificationKind, OutboxKind, Post
+from server.models import Actor, NotificationKind, OutboxKind, Post
 from server.models.interaction_policies import (
     Direction,
     Interaction,
@@ -35,8 +35,6 @@ from server.services.interaction_policies import (
     capped,
     decide,
 )
-from server.services.norm_settings import in_force, norms_of
-from server.services.norms_registry import BY_NAME
 
 #: What the author is told when something waits for them.
 PENDING_KINDS = {
@@ -60,16 +58,6 @@ class Held(ServiceError):
     status = 202
 
 
-async def local_default(session: AsyncSession) -> Policy:
-    """The community's default policy for members' posts (the `interactions.*` norms)."""
-    names = norms_of(policy_reads.CommunityPolicy)
-    rows = await session.exec(
-        select(NormValue.name, NormValue.value).where(col(NormValue.name).in_(names))
-    )
-    values, _ = in_force(rows.all(), {name: BY_NAME[name].default for name in names})
-    return policy_reads.community_default(values)
-
-
 @dataclass(frozen=True)
 class Verdict:
     """A post's policy on one person's interaction."""
@@ -86,7 +74,7 @@ async def _policy(session: AsyncSession, post: Post) -> Policy:
     stored = await session.get(PostPolicy, post.id)
     if stored is not None:
         return capped(Policy.from_json(stored.policy), post.visibility)
-    default = await local_default(session) if post.is_local else REMOTE_DEFAULT
+    default = await policy_reads.community_now(session) if post.is_local else REMOTE_DEFAULT
     return capped(default, post.visibility)
 
 

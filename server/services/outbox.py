@@ -67,15 +67,6 @@ class Flagged(Minted):
     report_id: int
 
 
-class QuoteAnswer(Minted):
-    """Accept or Reject of a remote QuoteRequest, echoing it as Mastodon does; an Accept
-    names the authorization (the approval's `activity_id`) as its `result`."""
-
-    request_uri: str
-    quoting_uri: str
-    authorization_id: str | None = None
-
-
 class Revocation(Payload):
     """Delete of a quote authorization a member gave: it is named by its own id."""
 
@@ -120,8 +111,6 @@ PAYLOADS: dict[OutboxKind, type[Payload]] = {
     OutboxKind.delete_actor: Nothing,
     OutboxKind.flag: Flagged,
     OutboxKind.quote_request: Sent,
-    OutboxKind.accept_quote: QuoteAnswer,
-    OutboxKind.reject_quote: QuoteAnswer,
     OutboxKind.revoke_quote: Revocation,
     OutboxKind.quote_approved: Minted,
     OutboxKind.accept_interaction: InteractionAnswer,

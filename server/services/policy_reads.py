@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.clock import utcnow
-from server.models import Actor, Mention, Post
+from server.models import Actor, Mention, NormValue, Post
 from server.models.interaction_policies import Interaction, PostPolicy
 from server.services import relationships, shields
 from server.services.interaction_policies import (
@@ -25,7 +25,8 @@ from server.services.interaction_policies import (
     capped,
     decide,
 )
-from server.services.norm_settings import NormValues, build, norm_field
+from server.services.norm_settings import NormValues, build, in_force, norm_field, norms_of
+from server.services.norms_registry import BY_NAME
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,17 @@ class CommunityPolicy:
 def community_default(found: NormValues) -> Policy:
     """The community's default policy for members' posts, from the norms in force."""
     return build(CommunityPolicy, found).policy()
+
+
+async def community_now(session: AsyncSession) -> Policy:
+    """The community's default policy, read from the `interactions.*` norms stored (for
+    doors that have no norms at hand: the inbox, a Note served to another server)."""
+    names = norms_of(CommunityPolicy)
+    rows = await session.exec(
+        select(NormValue.name, NormValue.value).where(col(NormValue.name).in_(names))
+    )
+    values, _ = in_force(rows.all(), {name: BY_NAME[name].default for name in names})
+    return community_default(values)
 
 
 async def policies_of(

@@ -15,13 +15,11 @@ from typing import Protocol
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, NormValue, OutboxKind, Post, PostState, Visibility
+from server.models import Actor, OutboxKind, Post, PostState, Visibility
 from server.models.interaction_policies import Interaction, PolicyDefault, PostPolicy
 from server.services import intent_rules, outbox, policy_reads
 from server.services.errors import NotFound
 from server.services.interaction_policies import Policy, Rule, capped
-from server.services.norms_registry import DEFAULTS
-from server.services.policy_reads import community_default
 from server.services.posting_rules import Rules
 
 #: Visibilities a member sets a default for, in the order forms show them.
@@ -121,20 +119,11 @@ async def shown_for(
     return await for_new_post(session, author_id, visibility, intent, rules)
 
 
-async def community_now(session: AsyncSession) -> Policy:
-    """The community's default policy, from the `interactions.*` norms stored (for
-    doors that have no norms at hand, such as a Note served to another server)."""
-    rows = await session.exec(
-        select(NormValue).where(col(NormValue.name).startswith("interactions."))
-    )
-    return community_default({**DEFAULTS, **{row.name: row.value for row in rows.all()}})
-
-
 async def of_post(session: AsyncSession, post: Post) -> Policy:
     """A member's post's policy, capped: stored when it was written, else the
     community's default (posts written before policies were kept)."""
     row = await session.get(PostPolicy, post.id)
-    policy = Policy.from_json(row.policy) if row else await community_now(session)
+    policy = Policy.from_json(row.policy) if row else await policy_reads.community_now(session)
     return capped(policy, post.visibility)
 
 

@@ -24,11 +24,11 @@ from server.models.interaction_policies import (
     QuoteState,
     RequestState,
 )
-from server.services import notifications, outbox, policy_reads, states
+from server.services import approval_gate, notifications, outbox, policy_reads, states
 from server.services.errors import Invalid, NotFound
 from server.services.interaction_policies import Decision
 from server.services.quote_answers import count_in_ranking, move_quote
-from server.services.quotes import QUOTABLE, local_default
+from server.services.quotes import QUOTABLE
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +113,23 @@ async def requested(
     if known is not None:
         return known  # asked again: the answer stands
     decision = await policy_reads.decision(
-        session, quoted, requester, Interaction.quote, await local_default(session), now
+        session,
+        quoted,
+        requester,
+        Interaction.quote,
+        await policy_reads.community_now(session),
+        now,
     )
-    answer = outbox.QuoteAnswer(request_uri=request_uri, quoting_uri=quoting_uri)
     if decision is Decision.refused:
-        outbox.record(
+        approval_gate.answer(
             session,
-            OutboxKind.reject_quote,
-            quoted.actor_id,
+            OutboxKind.reject_interaction,
+            post=quoted,
+            actor_id=requester.id,
+            interaction=Interaction.quote,
+            object_uri=quoting_uri,
+            request_uri=request_uri,
             now=now,
-            post_id=quoted.id,
-            target_actor_id=requester.id,
-            payload=answer,
         )
         return None
     automatic = decision is Decision.automatic
@@ -172,19 +177,16 @@ async def _approved(
             session, row.interacting_post_id, QuoteState.pending, QuoteState.accepted, now
         )
     if request_uri is not None and quoting_uri is not None:
-        answer = outbox.QuoteAnswer(
-            request_uri=request_uri,
-            quoting_uri=quoting_uri,
-            authorization_id=row.activity_id,
-        )
-        outbox.record(
+        approval_gate.answer(
             session,
-            OutboxKind.accept_quote,
-            quoted.actor_id,
+            OutboxKind.accept_interaction,
+            post=quoted,
+            actor_id=row.actor_id,
+            interaction=Interaction.quote,
+            object_uri=quoting_uri,
+            request_uri=request_uri,
             now=now,
-            post_id=quoted.id,
-            target_actor_id=row.actor_id,
-            payload=answer,
+            authorization_id=row.activity_id,
         )
     await notifications.add(
         session,

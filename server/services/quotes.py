@@ -19,13 +19,11 @@ from typing import Protocol
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, NormValue, Post, PostState, Visibility
+from server.models import Actor, Post, PostState, Visibility
 from server.models.interaction_policies import Interaction, Quote, QuoteState
 from server.services import mutes, paging, policy_reads, post_reads, relationships, tone
 from server.services.errors import Invalid, NotFound
-from server.services.interaction_policies import Decision, Policy
-from server.services.norm_settings import in_force
-from server.services.norms_registry import DEFAULTS
+from server.services.interaction_policies import Decision
 from server.services.paging import Window
 from server.services.posting_rules import Rules
 from server.services.visibility import visible_to
@@ -45,17 +43,6 @@ class _Draft(Protocol):
 
 #: Followers-only and direct posts are never quotable, whatever their policy says.
 QUOTABLE = frozenset({Visibility.public, Visibility.unlisted})
-
-
-async def local_default(session: AsyncSession) -> Policy:
-    """The community's default policy for members' posts, from the norms in force."""
-    rows = await session.exec(
-        select(NormValue.name, NormValue.value).where(
-            col(NormValue.name).startswith("interactions.")
-        )
-    )
-    values, _ = in_force(rows.all(), DEFAULTS)
-    return policy_reads.community_default(values)
 
 
 @dataclass(frozen=True)
@@ -89,7 +76,7 @@ async def check(
             field="quoted_status_id",
         )
     decision = await policy_reads.decision(
-        session, quoted, quoter, Interaction.quote, await local_default(session), now
+        session, quoted, quoter, Interaction.quote, await policy_reads.community_now(session), now
     )
     if decision is Decision.refused:
         raise Invalid(f"{name} doesn't allow quotes of this post.", field="quoted_status_id")
