@@ -136,27 +136,15 @@ async def hold(
 ) -> InteractionRequest:
     """Keep an interaction waiting for the post's author (in the caller's transaction);
     `tell`: the author hears of it now (a member's reply is told at its pause's end)."""
-    assert actor.id is not None
-    row = InteractionRequest(
-        kind=kind,
-        direction=Direction.incoming,
-        state=RequestState.pending,
-        target_post_id=post.id,
-        author_id=post.actor_id,
-        actor_id=actor.id,
-        interacting_post_id=interacting_post_id,
-        object_uri=object_uri,
-        request_uri=request_uri,
-        created_at=now,
+    row = await _incoming(
+        session, kind, post, actor, now, interacting_post_id, object_uri, request_uri
     )
-    session.add(row)
-    await session.flush()
     if tell:
         await notifications.add(
             session,
             recipient_id=post.actor_id,
             kind=PENDING_KINDS[kind],
-            from_actor_id=actor.id,
+            from_actor_id=row.actor_id,
             post_id=post.id,
             now=now,
         )
@@ -201,20 +189,39 @@ async def preapprove(
     now: datetime,
     object_uri: str | None,
     request_uri: str | None = None,
+    interacting_post_id: int | None = None,
 ) -> InteractionRequest:
     """An approval given at once by policy, kept so its authorization can be fetched."""
+    return await _incoming(
+        session, kind, post, actor, now, interacting_post_id, object_uri, request_uri, True
+    )
+
+
+async def _incoming(
+    session: AsyncSession,
+    kind: Interaction,
+    post: Post,
+    actor: Actor,
+    now: datetime,
+    interacting_post_id: int | None,
+    object_uri: str | None,
+    request_uri: str | None,
+    approved: bool = False,
+) -> InteractionRequest:
+    """The row of someone's interaction with `post`: waiting, or approved now."""
     assert actor.id is not None
     row = InteractionRequest(
         kind=kind,
         direction=Direction.incoming,
-        state=RequestState.accepted,
+        state=RequestState.accepted if approved else RequestState.pending,
         target_post_id=post.id,
         author_id=post.actor_id,
         actor_id=actor.id,
+        interacting_post_id=interacting_post_id,
         object_uri=object_uri,
         request_uri=request_uri,
         created_at=now,
-        decided_at=now,
+        decided_at=now if approved else None,
     )
     session.add(row)
     await session.flush()

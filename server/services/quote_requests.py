@@ -132,34 +132,29 @@ async def requested(
             now=now,
         )
         return None
-    automatic = decision is Decision.automatic
-    row = InteractionRequest(
+    if decision is Decision.automatic:
+        row = await approval_gate.preapprove(
+            session,
+            kind=Interaction.quote,
+            post=quoted,
+            actor=requester,
+            now=now,
+            object_uri=quoting_uri,
+            request_uri=request_uri,
+            interacting_post_id=quoting_post_id,
+        )
+        await _approved(session, row, quoted, request_uri, quoting_uri, now)
+        return row
+    return await approval_gate.hold(
+        session,
         kind=Interaction.quote,
-        direction=Direction.incoming,
-        state=RequestState.accepted if automatic else RequestState.pending,
-        target_post_id=quoted.id,
-        author_id=quoted.actor_id,
-        actor_id=requester.id,
+        post=quoted,
+        actor=requester,
+        now=now,
         interacting_post_id=quoting_post_id,
         object_uri=quoting_uri,
         request_uri=request_uri,
-        created_at=now,
-        decided_at=now if automatic else None,
     )
-    session.add(row)
-    await session.flush()
-    if automatic:
-        await _approved(session, row, quoted, request_uri, quoting_uri, now)
-    else:
-        await notifications.add(
-            session,
-            recipient_id=quoted.actor_id,
-            kind=NotificationKind.pending_quote,
-            from_actor_id=requester.id,
-            post_id=quoting_post_id,
-            now=now,
-        )
-    return row
 
 
 async def _approved(
