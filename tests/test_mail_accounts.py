@@ -16,6 +16,7 @@ from server.app import create_app
 from server.clock import FrozenClock
 from server.config import Settings
 from server.models import Member, OutgoingMail
+from server.services import mail_outbox
 from tests.conftest import client_for, csrf_from
 from tests.mail_server import MailServer, body, link_in, running
 from tests.test_auth import PASSWORD, log_in, sign_up
@@ -232,6 +233,22 @@ async def test_a_mail_server_that_is_away_delays_the_mail_and_loses_nothing(
         await send_mail(mail_app)
         assert mail.inbox.last_to("ana@example.com")["Subject"] == "Confirm your email address"
         assert await queued(mail_app) == 0  # a sent mail's link is not kept
+
+
+async def test_a_mail_that_keeps_failing_is_given_up_after_its_last_try(
+    mail_app: Starlette, mail: MailServer, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    mail.stop()
+    async with client_for(mail_app) as ana:
+        await sign_up(ana, "ana")
+    for _ in range(mail_outbox.MAX_ATTEMPTS):
+        await send_mail(mail_app)
+        clock.advance(2 * 24 * 3600)
+    assert await queued(mail_app) == 0
+    assert "giving up" in caplog.text
+    # The account itself is there and can log in.
+    async with client_for(mail_app) as again:
+        assert (await log_in(again, "ana")).status_code == 303
 
 
 async def test_porch_without_a_mail_server_sends_nothing_and_takes_addresses_as_given(

@@ -19,7 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,14 +46,18 @@ def digest(key: str) -> str:
 async def issue(
     session: AsyncSession, member: Member, purpose: TokenPurpose, email: str, now: datetime
 ) -> str:
-    """A new link key for the member, in the caller's transaction; earlier unused links
-    for the same purpose stop working."""
+    """A new link key for the member, in the caller's transaction; earlier links for the
+    same purpose stop working."""
     assert member.id is not None
+    # The member's spent links go too, so the table holds only links that may still work.
     await session.exec(
         delete(MailToken).where(
             col(MailToken.member_id) == member.id,
-            col(MailToken.purpose) == purpose,
-            col(MailToken.used_at).is_(None),
+            or_(
+                col(MailToken.purpose) == purpose,
+                col(MailToken.used_at).is_not(None),
+                col(MailToken.expires_at) <= now,
+            ),
         )
     )
     key = secrets.token_urlsafe(32)
@@ -107,14 +111,9 @@ def _hours(purpose: TokenPurpose) -> int:
     return int(LIFETIMES[purpose].total_seconds() // 3600)
 
 
-async def after_sign_up(session: AsyncSession, found: Signed, *, mail: bool, now: datetime) -> None:
-    """Mail the confirmation link to a new member; without a mail server, take the
-    address as given."""
-    if not mail:
-        found.member.email_confirmed_at = now
-        session.add(found.member)
-    else:
-        await _send_confirmation(session, found, now)
+async def send_confirmation(session: AsyncSession, found: Signed, now: datetime) -> None:
+    """Mail a new member the link that confirms their address."""
+    await _send_confirmation(session, found, now)
     await session.commit()
 
 

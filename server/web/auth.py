@@ -61,6 +61,7 @@ async def signup(request: Request) -> Response:
                 email=values["email"],
                 password=text(form, "password"),
                 reason=values["reason"],
+                confirmed=not mail_pages.mail_on(request),
                 now=now(request),
             )
         except ServiceError as error:
@@ -68,7 +69,8 @@ async def signup(request: Request) -> Response:
             context = await _signup_context(request, session, values, error)
             return await render(request, session, "signup.html", context, status=error.status)
         mail = mail_pages.mail_on(request)
-        await mail_tokens.after_sign_up(session, created, mail=mail, now=now(request))
+        if mail:
+            await mail_tokens.send_confirmation(session, created, now(request))
         if created.member.state == MemberState.pending:
             return await render(request, session, "signup_pending.html", {"found": created})
         await sign_in(request, session, created)
