@@ -47,9 +47,7 @@ def body(message: EmailMessage) -> str:
 
 def link_in(message: EmailMessage) -> str:
     """The path of the site link a mail asks its reader to follow."""
-    found = re.search(
-        r"https?://[^/\s]+(/(?:password/reset|email/confirm)/\S+)", body(message)
-    )
+    found = re.search(r"https?://[^/\s]+(/(?:password/reset|email/confirm)/\S+)", body(message))
     assert found, body(message)
     return found.group(1)
 
