@@ -84,6 +84,15 @@ async def test_ana_confirms_her_address_by_following_the_mailed_link(
         page = await ana.get("/settings/email")
         assert "not confirmed yet" in page.text and "Send the link again" in page.text
 
+        # Asking again retires the first link.
+        token = await csrf_from(ana, "/settings/email")
+        resent = await ana.post("/settings/email/resend", data={"csrf_token": token})
+        assert resent.status_code == 303
+        await send_mail(mail_app)
+        assert len(mail.inbox.to("ana@example.com")) == 2
+        assert (await ana.get(link_in(message))).status_code == 404
+        message = mail.inbox.last_to("ana@example.com")
+
         path = link_in(message)
         looked = await ana.get(path)  # a mail scanner's look uses nothing up
         assert "Confirm ana@example.com" in looked.text

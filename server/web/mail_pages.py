@@ -190,6 +190,13 @@ async def resend(request: Request) -> Response:
         me = await require_member(request, session)
         if not mail_on(request):
             return redirect("/settings/email")
+        # Limited like logging in: an address typed by someone else must not be flooded.
+        wait = await request.app.state.rate_limits.login_attempt(
+            client_address(request), me.actor.username
+        )
+        if wait:
+            flash(request, f"Too many links asked for. Wait {max(1, wait // 60)} minute(s).")
+            return redirect("/settings/email")
         try:
             await mail_tokens.resend_confirmation(session, me, now(request))
         except ServiceError as error:
