@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_counters, cli_feeds, cli_roles, datadir
+from server import cli_counters, cli_feeds, cli_mail, cli_roles, datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
@@ -157,6 +157,7 @@ def cmd_user_create(args: argparse.Namespace) -> None:
             email=args.email,
             password=password,
             role=MemberRole.admin if args.admin else MemberRole.member,
+            confirmed=True,  # the admin vouches for the address
             now=Clock().now(),
         )
 
@@ -333,6 +334,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("name")
         sub.set_defaults(func=_set_state(state, verb))
     cli_roles.register(user)
+    cli_mail.register(user)
     norm = commands.add_parser("norms", help="the community's norms").add_subparsers(
         dest="norms_command", required=True
     )

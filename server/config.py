@@ -6,7 +6,7 @@ import os
 import secrets
 import ssl
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     federation_allow_private: str = Field(
         "", description="Hosts federation may reach on private addresses (comma-separated; labs)"
     )
+    #: Mail (server/mail.py): without a host Porch sends none, and links are printed by
+    #: `porch user reset-password` instead.
+    smtp_host: str = Field("", description="SMTP server for Porch's mail; empty sends none")
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = Field("", description="The From address; default porch@ the domain")
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
 
     @field_validator("domain")
     @classmethod
@@ -140,6 +148,11 @@ class Settings(BaseSettings):
         context = ssl.create_default_context()
         context.load_verify_locations(cafile=str(self.federation_ca_file))
         return context
+
+    @property
+    def mail_from(self) -> str:
+        """The address Porch's mail comes from."""
+        return self.smtp_from or f"porch@{self.domain.split(':')[0]}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -22,6 +22,7 @@ from federation.runtime import Federation
 from server.bus import LocalBus, RedisBus
 from server.clock import Clock
 from server.db import Sessions, unavailable
+from server.mail import Mailer, mailer_for, send_due
 from server.outages import Outage, redis_errors
 from server.services import due, media_files, publishing
 from server.services.events import EventKind
@@ -113,8 +114,10 @@ class InProcessJobs:
         clock: Clock,
         federation: Federation,
         bus: LocalBus | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.mailer = mailer if mailer is not None else mailer_for(federation.settings)
         self.clock = clock
         self.federation = federation
         self.bus = bus
@@ -133,6 +136,7 @@ class InProcessJobs:
         published = await publish_due(self.sessions, self.clock)
         await federation_jobs.run_due(self.federation)
         await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
+        await self._mail()
         return published
 
     async def start(self) -> None:
@@ -149,6 +153,7 @@ class InProcessJobs:
                 self._loop(due.FEDERATION, self._federate, due.next_federation),
                 name="porch-federation",
             ),
+            asyncio.create_task(self._loop(due.MAIL, self._mail, due.next_mail), name="porch-mail"),
             asyncio.create_task(self._media_loop(), name="porch-media"),
         ]
         if self.bus is not None:
@@ -176,6 +181,9 @@ class InProcessJobs:
 
     async def _publish(self) -> int:
         return await publish_due(self.sessions, self.clock)
+
+    async def _mail(self) -> int:
+        return await send_due(self.sessions, self.clock, self.mailer)
 
     async def _federate(self) -> int:
         return await federation_jobs.run_due(self.federation)

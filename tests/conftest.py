@@ -109,6 +109,7 @@ TABLES = (
     "thread_settings, "
     "notification_permissions, notification_policies, thread_mutes, "
     "norm_changes, norm_values, "
+    "mail_tokens, outgoing_mails, "
     "web_sessions, oauth_tokens, oauth_codes, oauth_apps, idempotency_keys, bookmarks, mutes, markers, "
     "list_members, lists, "
     "deliveries, outbox_items, received_activities, tombstones, domains, likes, blocks, "

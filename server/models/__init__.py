@@ -28,6 +28,7 @@ from server.models.interaction_policies import (
 )
 from server.models.interactions import Block, Bookmark, Like, Mute
 from server.models.lists import ListMember, PersonList, RepliesPolicy
+from server.models.mail import MailToken, OutgoingMail, TokenPurpose
 from server.models.markers import Marker
 from server.models.moderation import (
     AccountNote,
@@ -112,7 +113,10 @@ __all__ = [
     "OAuthCode",
     "OAuthApp",
     "Mute",
+    "MailToken",
     "Marker",
+    "OutgoingMail",
+    "TokenPurpose",
     "ListMember",
     "IdempotencyKey",
     "Bookmark",

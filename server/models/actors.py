@@ -130,3 +130,6 @@ class Member(SQLModel, table=True):
     home_order: str | None = Field(default=None, max_length=16)
     #: Always show like and boost counts, whatever the community's default.
     show_counts: bool = Field(default=False)
+    #: When the member proved their email address by following the mailed link; None
+    #: until then (server/services/mail_tokens.py says what waits for it).
+    email_confirmed_at: datetime | None = Field(default=None)

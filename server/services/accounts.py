@@ -14,7 +14,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.models.actors import MEMBER_STATES
-from server.services import feeds, oauth_tokens, outbox, passwords, sessions, states, usernames
+from server.services import (
+    feeds,
+    mail_notices,
+    oauth_tokens,
+    outbox,
+    passwords,
+    sessions,
+    states,
+    usernames,
+)
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 
@@ -62,9 +71,11 @@ async def create_member(
     role: MemberRole = MemberRole.member,
     state: MemberState = MemberState.active,
     reason: str = "",
+    confirmed: bool = False,
     now: datetime,
 ) -> Signed:
-    """Create a local member and their actor after checking every rule."""
+    """Create a local member and their actor after checking every rule; `confirmed`
+    takes the address as proved (an admin vouches for it)."""
     username = usernames.validate(username)
     email = _clean_email(email)
     passwords.check_strength(password)
@@ -81,6 +92,7 @@ async def create_member(
         state=MEMBER_STATES.start(state),
         signup_reason=reason.strip()[:1000],
         created_at=now,
+        email_confirmed_at=now if confirmed else None,
     )
     session.add(member)
     await session.commit()
@@ -95,9 +107,11 @@ async def sign_up(
     email: str,
     password: str,
     reason: str,
+    confirmed: bool = False,
     now: datetime,
 ) -> Signed:
-    """Sign up through the web under the instance's registration mode."""
+    """Sign up through the web under the instance's registration mode; `confirmed` takes
+    the address as given (when Porch sends no mail, nobody could confirm it)."""
     if mode is RegistrationMode.closed:
         raise Forbidden("This community is not taking new members right now.")
     state = MemberState.pending if mode is RegistrationMode.approval else MemberState.active
@@ -110,6 +124,7 @@ async def sign_up(
         password=password,
         state=state,
         reason=reason,
+        confirmed=confirmed,
         now=now,
     )
 
@@ -347,10 +362,12 @@ async def set_state(
         await session.flush()
         await feeds.restore_author(session, found.actor.id)
     assert found.member.id is not None
+    before = found.member.state
     # Conditional: an admin acting on a standing another admin just changed is told so.
-    if not await states.move(session, Member, found.member.id, found.member.state, state):
+    if not await states.move(session, Member, found.member.id, before, state):
         raise Conflict(f"@{found.actor.username} was changed meanwhile; look again.")
     await session.refresh(found.member)
+    mail_notices.standing_changed(session, found.member, found.actor, before, now)
     session.add(found.actor)
     # Their actor document, WebFinger answer and posts' documents appear or disappear.
     announce(session, Event(EventKind.stale, found.member.actor_id, topic="actor"))

@@ -14,14 +14,16 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Delivery, DeliveryState, OutboxItem, ScheduledPublish
+from server.models import Delivery, DeliveryState, OutboxItem, OutgoingMail, ScheduledPublish
 from server.services.events import PENDING, Event, EventKind, announce
 
 #: The sweep that publishes posts whose pause is over.
 PUBLISH = "publish"
 #: The sweep that fans out outbox rows, sends deliveries and fetches missing parents.
 FEDERATION = "federation"
-QUEUES = (PUBLISH, FEDERATION)
+#: The sweep that sends queued mail (server/mail.py).
+MAIL = "mail"
+QUEUES = (PUBLISH, FEDERATION, MAIL)
 
 
 def work_due(queue: str) -> Event:
@@ -64,3 +66,11 @@ async def next_federation(session: AsyncSession, now: datetime) -> datetime | No
         .limit(1)
     )
     return soonest.first()
+
+
+async def next_mail(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the next queued mail is due (perhaps already), or None if none waits."""
+    rows = await session.exec(
+        select(OutgoingMail.next_attempt_at).order_by(col(OutgoingMail.next_attempt_at)).limit(1)
+    )
+    return rows.first()

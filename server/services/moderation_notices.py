@@ -21,7 +21,7 @@ from server.models import (
     NotificationKind,
     Report,
 )
-from server.services import roles
+from server.services import mail_notices, roles
 
 KINDS = {
     NoticeKind.warning: NotificationKind.warning,
@@ -29,6 +29,9 @@ KINDS = {
     NoticeKind.appeal_outcome: NotificationKind.appeal_outcome,
     NoticeKind.new_report: NotificationKind.new_report,
 }
+
+#: Notices also mailed: what was decided about the member themselves.
+MAILED = frozenset({NoticeKind.warning, NoticeKind.appeal_outcome})
 
 
 async def tell(
@@ -67,6 +70,8 @@ async def tell(
         text=text[:2000],
     )
     session.add(notice)
+    if kind in MAILED:
+        await mail_notices.moderation(session, recipient, text, now)
     return notice
 
 

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import MemberState
-from server.services import accounts, suspended_access
+from server.services import accounts, mail_tokens, suspended_access
 from server.services.errors import Forbidden, ServiceError
-from server.web import standing
+from server.web import mail_pages, standing
 from server.web.context import (
     client_address,
     community_norms,
@@ -61,16 +61,23 @@ async def signup(request: Request) -> Response:
                 email=values["email"],
                 password=text(form, "password"),
                 reason=values["reason"],
+                confirmed=not mail_pages.mail_on(request),
                 now=now(request),
             )
         except ServiceError as error:
             log.info("sign-up refused: %s", error.message)
             context = await _signup_context(request, session, values, error)
             return await render(request, session, "signup.html", context, status=error.status)
+        mail = mail_pages.mail_on(request)
+        if mail:
+            await mail_tokens.send_confirmation(session, created, now(request))
         if created.member.state == MemberState.pending:
             return await render(request, session, "signup_pending.html", {"found": created})
         await sign_in(request, session, created)
-        flash(request, f"Welcome to {settings(request).instance_name}, {created.actor.username}.")
+        welcome = f"Welcome to {settings(request).instance_name}, {created.actor.username}."
+        if mail:
+            welcome += f" We sent a link to {created.member.email}: follow it to confirm it."
+        flash(request, welcome)
         return redirect("/")
 
 
@@ -114,6 +121,8 @@ async def login(request: Request) -> Response:
             context = {"values": values, "error": error, "next": target}
             return await render(request, session, "login.html", context, status=error.status)
         await sign_in(request, session, found)
+        if found.member.email_confirmed_at is None and mail_pages.mail_on(request):
+            flash(request, mail_pages.unconfirmed_note(found.member.email))
         return redirect(target if _local(target) else "/")
 
 

@@ -59,7 +59,7 @@ def admin_account(actor: Actor, member: Member | None, account: dict[str, Any]) 
         "locale": None,
         "invite_request": member.signup_reason or None if member else None,
         "role": role(member),
-        "confirmed": member is not None,
+        "confirmed": member is not None and member.email_confirmed_at is not None,
         "approved": member is None or member.state != MemberState.pending,
         "disabled": False,
         "silenced": actor.limited_at is not None,
