@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.models.actors import MEMBER_STATES
-from server.services import feeds, oauth_tokens, outbox, passwords, sessions, states, usernames
+from server.services import (
+    feeds,
+    oauth_tokens,
+    outbox,
+    passwords,
+    sessions,
+    signup_checks,
+    states,
+    usernames,
+)
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 
@@ -35,24 +43,6 @@ class Signed:
         return self.member.actor_id
 
 
-def _clean_email(email: str) -> str:
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise Invalid(f"That email address does not look right: {exc}", field="email") from None
-
-
-async def _ensure_free(session: AsyncSession, username: str, email: str) -> None:
-    taken = await session.exec(
-        select(Actor.id).where(Actor.acct_key == usernames.normalise(username))
-    )
-    if taken.first() is not None:
-        raise Conflict(f"The username “{username}” is taken; choose another.", field="username")
-    used = await session.exec(select(Member.id).where(Member.email == email))
-    if used.first() is not None:
-        raise Conflict("An account with that email address exists already.", field="email")
-
-
 async def create_member(
     session: AsyncSession,
     *,
@@ -62,13 +52,12 @@ async def create_member(
     role: MemberRole = MemberRole.member,
     state: MemberState = MemberState.active,
     reason: str = "",
+    reason_error: str = "",
     now: datetime,
 ) -> Signed:
-    """Create a local member and their actor after checking every rule."""
-    username = usernames.validate(username)
-    email = _clean_email(email)
-    passwords.check_strength(password)
-    await _ensure_free(session, username, email)
+    """Create a local member and their actor after checking every rule (`reason_error`,
+    when given, is one more that failed, reported with the others)."""
+    username, email = await signup_checks.checked(session, username, email, password, reason_error)
     actor = Actor(username=username, acct_key=usernames.normalise(username), created_at=now)
     session.add(actor)
     await session.flush()
@@ -101,8 +90,7 @@ async def sign_up(
     if mode is RegistrationMode.closed:
         raise Forbidden("This community is not taking new members right now.")
     state = MemberState.pending if mode is RegistrationMode.approval else MemberState.active
-    if mode is RegistrationMode.approval and not reason.strip():
-        raise Invalid("Tell the admins a little about why you would like to join.", field="reason")
+    needs_reason = mode is RegistrationMode.approval and not reason.strip()
     return await create_member(
         session,
         username=username,
@@ -110,6 +98,9 @@ async def sign_up(
         password=password,
         state=state,
         reason=reason,
+        reason_error="Tell the admins a little about why you would like to join."
+        if needs_reason
+        else "",
         now=now,
     )
 

@@ -282,7 +282,7 @@ def test_finding_someone_who_does_not_exist_says_so_next_to_the_box(page: Page, 
     page.get_by_placeholder("Find people: @name@their.server").fill("@nobody@nowhere.invalid")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find people")
-    expect(page.locator("#q-error")).to_contain_text("Could not find @nobody@nowhere.invalid")
+    expect(page.locator("#q-error")).to_contain_text("We couldn't reach nowhere.invalid")
     expect(page.get_by_label("Name or handle")).to_have_value("@nobody@nowhere.invalid")
 
 
