@@ -158,7 +158,7 @@ async def set_norm(request: Request) -> Response:
             )
         except ServiceError as error:
             return await _norms_page(request, session, me, error=error, typed={name: value})
-        flash(request, f"{norms.norm(name).label} is changed; it applies from now on.")
+        flash(request, f"Saved “{norms.norm(name).label}”; it applies from now on.")
         return redirect(f"/admin/norms#{name}")
 
 
@@ -174,8 +174,16 @@ async def restore_norms(request: Request) -> Response:
             actor_id=me.actor_id,
             now=now(request),
         )
-        flash(request, f"{len(restored)} norms are back to their defaults.")
+        flash(request, _restored_words(len(restored)))
         return redirect("/admin/norms")
+
+
+def _restored_words(count: int) -> str:
+    if count == 0:
+        return "Nothing to restore: every norm was at its default."
+    if count == 1:
+        return "1 norm is back to its default."
+    return f"{count} norms are back to their defaults."
 
 
 async def norms_history(request: Request) -> Response:

@@ -435,7 +435,7 @@ def test_an_admin_changes_the_pause_and_the_next_post_uses_it(page: Page, porch)
     form.get_by_label("Why").fill("A calmer evening")
     form.get_by_role("button", name="Save pause before a post").click()
     try:
-        expect(page.get_by_role("status").first).to_contain_text("Pause before a post is changed")
+        expect(page.get_by_role("status").first).to_contain_text("Saved “Pause before a post”")
         porch.write_post(page, "After the change.")
         countdown = page.locator("article.post.pending .countdown")
         expect(countdown).to_have_text(re.compile(r"^(39|40) s$"))
