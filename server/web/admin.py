@@ -12,14 +12,12 @@ from server.services import accounts, domains, norms
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.web.context import (
-    community_norms,
     db,
     flash,
     now,
     redirect,
     render,
     require_member,
-    settings,
 )
 from server.web.forms import read_form, text
 
@@ -106,84 +104,6 @@ POLICY_WORDS = {
     DomainPolicy.limit: "limited",
     DomainPolicy.none: "no longer blocked or limited",
 }
-
-
-async def norms_page(request: Request) -> Response:
-    """GET /admin/norms: every norm, grouped, each with its own form."""
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        return await _norms_page(request, session, me)
-
-
-async def _norms_page(
-    request: Request,
-    session: AsyncSession,
-    me: Signed,
-    *,
-    error: ServiceError | None = None,
-    typed: dict[str, str] | None = None,
-) -> Response:
-    found = await community_norms(request, session)
-    groups: dict[str, list[dict[str, object]]] = {}
-    for item in norms.REGISTRY:
-        value = item.show(found[item.name])
-        groups.setdefault(item.group, []).append(
-            {
-                "norm": item,
-                "value": (typed or {}).get(item.name, value),
-                "default": item.show(item.default_for(settings(request))),
-                "changed": item.name in found.changed,
-            }
-        )
-    context = {"groups": groups, "error": error}
-    status = error.status if error else 200
-    return await render(request, session, "admin_norms.html", context, status=status, me=me)
-
-
-async def set_norm(request: Request) -> Response:
-    """POST /admin/norms: change one norm; a refused value keeps the old one."""
-    form = await read_form(request)
-    name, value, reason = text(form, "name"), text(form, "value"), text(form, "reason")
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        try:
-            await norms.change(
-                session,
-                settings(request),
-                name,
-                value,
-                reason=reason,
-                actor_id=me.actor_id,
-                now=now(request),
-            )
-        except ServiceError as error:
-            return await _norms_page(request, session, me, error=error, typed={name: value})
-        flash(request, f"Saved “{norms.norm(name).label}”; it applies from now on.")
-        return redirect(f"/admin/norms#{name}")
-
-
-async def restore_norms(request: Request) -> Response:
-    """POST /admin/norms/restore: every norm back to its default (each change recorded)."""
-    form = await read_form(request)
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        restored = await norms.restore_defaults(
-            session,
-            settings(request),
-            reason=text(form, "reason") or "Restored the defaults",
-            actor_id=me.actor_id,
-            now=now(request),
-        )
-        flash(request, _restored_words(len(restored)))
-        return redirect("/admin/norms")
-
-
-def _restored_words(count: int) -> str:
-    if count == 0:
-        return "Nothing to restore: every norm was at its default."
-    if count == 1:
-        return "1 norm is back to its default."
-    return f"{count} norms are back to their defaults."
 
 
 async def norms_history(request: Request) -> Response:
