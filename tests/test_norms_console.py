@@ -59,7 +59,12 @@ async def test_an_invalid_value_is_reported_first_with_focus_on_its_field(app, c
     assert field and "autofocus" in field.group(0) and 'aria-invalid="true"' in field.group(0)
     assert 'value="-3"' in field.group(0)  # what she typed, to correct
     assert page.count("autofocus") == 1
-    assert _forms(page)[0] == "budget.posts_per_day"  # the norm's own section
+    # The refused norm right under the message, then the rest of its own section.
+    assert _forms(page) == [
+        "budget.newcomer_days",
+        "budget.posts_per_day",
+        "budget.newcomer_posts_per_day",
+    ]
     await admin.aclose()
 
 
