@@ -14,6 +14,7 @@ from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.models.actors import MEMBER_STATES
 from server.services import (
+    audit,
     feeds,
     oauth_tokens,
     outbox,
@@ -131,7 +132,14 @@ async def authenticate(
         raise Forbidden(
             "Your sign-up is waiting for an admin's approval. You'll be able to log in then."
         )
-    if found.member.state in (MemberState.suspended, MemberState.rejected):
+    if found.member.state == MemberState.rejected:
+        # They proved who they are with the password: they may read the admins' reason.
+        reason = await audit.last_detail(session, "member.reject", found.actor_id)
+        raise Forbidden(
+            "The admins did not accept this sign-up."
+            + (f" Their reason: {reason}" if reason else "")
+        )
+    if found.member.state == MemberState.suspended:
         raise Forbidden("This account is suspended and cannot log in.")
     if passwords.needs_rehash(found.member.password_hash):
         found.member.password_hash = await asyncio.to_thread(passwords.hash_password, password)

@@ -86,6 +86,7 @@ routes = [
     Route("/oauth/authorize", oauth.authorize_page, methods=["GET"]),
     Route("/oauth/authorize", oauth.authorize, methods=["POST"]),
     Route("/admin/members", admin.members, methods=["GET"]),
+    Route("/admin/members/{username}/{action}", admin.decision_page, methods=["GET"]),
     Route("/admin/members/{username}/{action}", admin.act, methods=["POST"]),
     Route("/admin/dashboard", dashboard.dashboard, methods=["GET"]),
     Route("/admin/norms", norms_console.norms_page, methods=["GET"]),
