@@ -44,6 +44,7 @@ from server.models.moderation import (
     ReportState,
 )
 from server.models.norms import NormChange, NormValue
+from server.models.preferences import Preferences
 from server.models.notification_policies import (
     NotificationPermission,
     NotificationPolicy,
@@ -106,6 +107,7 @@ __all__ = [
     "ThreadSetting",
     "NormChange",
     "NormValue",
+    "Preferences",
     "RepliesPolicy",
     "PersonList",
     "OAuthToken",

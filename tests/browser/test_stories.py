@@ -362,7 +362,8 @@ def test_ana_lets_an_app_in_and_later_takes_its_access_back(page: Page, porch) -
     )
     assert me.json()["username"] == ana
 
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Apps").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Settings").click()
+    page.get_by_role("main").get_by_role("link", name="Apps").click()
     expect(page.get_by_role("heading", name="Evening Reader")).to_be_visible()
     page.get_by_role("button", name="Take access back").click()
     expect(page.get_by_role("status")).to_contain_text("can no longer use your account")
