@@ -44,7 +44,6 @@ from server.models.moderation import (
     ReportState,
 )
 from server.models.norms import NormChange, NormValue
-from server.models.preferences import Preferences
 from server.models.notification_policies import (
     NotificationPermission,
     NotificationPolicy,
@@ -66,6 +65,7 @@ from server.models.posts import (
     ThreadSetting,
     Visibility,
 )
+from server.models.preferences import Preferences
 from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
 from server.models.shields import PileOnShield
