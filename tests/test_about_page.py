@@ -85,3 +85,12 @@ async def test_restoring_one_norm_says_one_norm(app, clock) -> None:
     shown = html.unescape((await admin.get("/admin/norms")).text)
     assert "Saved “Sign-ups”; it applies from now on." in shown and "is changed" not in shown
     await admin.aclose()
+
+
+def test_durations_are_said_in_words_with_the_right_plural() -> None:
+    from server.web.about import duration
+
+    assert duration(1) == "1 second"
+    assert duration(90) == "90 seconds"
+    assert duration(121) == "2 minutes 1 second"
+    assert duration(600) == "10 minutes"

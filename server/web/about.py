@@ -31,11 +31,11 @@ def duration(seconds: int) -> str:
     if seconds == 0:
         return "no time at all"
     if seconds < 120:
-        return f"{seconds} seconds"
-    minutes = seconds // 60
-    return (
-        f"{minutes} minutes" if seconds % 60 == 0 else f"{minutes} minutes {seconds % 60} seconds"
-    )
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes, rest = divmod(seconds, 60)
+    if rest == 0:
+        return f"{minutes} minutes"
+    return f"{minutes} minutes {rest} second{'' if rest == 1 else 's'}"
 
 
 SIGNUPS = {
