@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation import incoming
 from federation.fetch import FetchError, fetch_jrd
 from federation.incoming import Malformed
+from federation.reach import explain, unreachable
 from federation.runtime import Federation
 from server.models import Actor
 from server.services import remote_actors
@@ -133,7 +134,7 @@ async def by_handle(fed: Federation, session: AsyncSession, handle: str) -> Acto
             fed.client, f"{scheme}://{domain}/.well-known/webfinger?resource={resource}"
         )
     except FetchError as exc:
-        raise NotFound(f"Could not find @{user}@{domain}: {exc}") from exc
+        raise NotFound(unreachable(domain, exc, what=f"@{user}@{domain}")) from exc
     offered = jrd.get("links")
     links = offered if isinstance(offered, list) else []
     uri = next(
@@ -152,4 +153,4 @@ async def by_handle(fed: Federation, session: AsyncSession, handle: str) -> Acto
     try:
         return await resolve(fed, session, uri)
     except Unresolvable as exc:
-        raise NotFound(f"Could not load @{user}@{domain}: {exc}") from exc
+        raise NotFound(explain(domain, exc, what="a profile")) from exc

@@ -16,6 +16,7 @@ from federation.actors import Unresolvable, by_handle, resolve
 from federation.dispatch import store_note
 from federation.fetch import FetchError
 from federation.incoming import Malformed
+from federation.reach import explain, host_of, unreachable
 from federation.runtime import Federation
 from server.models import Actor, Post
 from server.services import remote_actors, remote_posts
@@ -38,7 +39,7 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Po
     try:
         data = await fed.fetch(url)
     except FetchError as exc:
-        raise NotFound(f"Could not load {url}: {exc}") from exc
+        raise NotFound(unreachable(host_of(url), exc)) from exc
     try:
         if data.get("type") in incoming.ACTOR_TYPES:
             return await resolve(fed, session, incoming.actor_doc(data).id)
@@ -46,7 +47,7 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Actor | Po
         author = await resolve(fed, session, note.attributed_to)
         post_id = await store_note(fed, session, author, note, require_relevance=False)
     except (Malformed, Unresolvable) as exc:
-        raise NotFound(f"{url} is not a profile or a post Porch can show: {exc}") from exc
+        raise NotFound(explain(host_of(url), exc, what="a profile or a post")) from exc
     post = await session.get(Post, post_id) if post_id is not None else None
     if post is None:
         raise NotFound("That post was deleted.")

@@ -99,6 +99,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "member_preferences, "
     "pile_on_shields, quotes, interaction_requests, post_policies, policy_defaults, "
     "moderation_notices, audit_entries, appeals, account_notes, reported_posts, "
     "moderation_actions, reports, "

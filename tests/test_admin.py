@@ -45,10 +45,16 @@ async def test_suspension_ends_the_members_session(app, clock, people) -> None:
     ben = people["ben"].client
     assert 'href="/@ben"' in (await ben.get("/")).text
     token = await csrf_from(admin, "/admin/members")
-    await admin.post("/admin/members/ben/suspend", data={"csrf_token": token})
+    await admin.post("/admin/members/ben/suspend", data={"reason": "Spam", "csrf_token": token})
     assert 'href="/@ben"' not in (await ben.get("/")).text
     assert (await ben.get("/@ben")).status_code == 404
-    assert (await log_in(ben, "ben")).status_code == 403
+    # He may still read why, and nothing else.
+    refused = await log_in(ben, "ben")
+    assert refused.status_code == 303 and refused.headers["location"] == "/suspended"
+    assert "The moderators' reason: Spam" in (await ben.get("/suspended")).text
+    assert (await ben.get("/")).status_code != 200 or 'href="/@ben"' not in (
+        await ben.get("/")
+    ).text
     await admin.aclose()
 
 
@@ -64,7 +70,7 @@ async def test_a_suspended_members_posts_disappear_everywhere(app, clock, people
     assert "Something from Ben" in (await visitor.get("/local")).text
     admin = await make_admin(app, clock)
     token = await csrf_from(admin, "/admin/members")
-    await admin.post("/admin/members/ben/suspend", data={"csrf_token": token})
+    await admin.post("/admin/members/ben/suspend", data={"reason": "Spam", "csrf_token": token})
     for page in ("/local", "/tags/street", f"/@ben/{post_id}"):
         assert "Something from Ben" not in (await visitor.get(page)).text, page
     await admin.post("/admin/members/ben/reinstate", data={"csrf_token": token})

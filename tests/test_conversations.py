@@ -57,7 +57,7 @@ async def test_the_norm_sets_the_default_and_about_ranking_publishes_weights_and
 ) -> None:
     ana = people["ana"]
     page = (await ana.client.get("/about/ranking")).text
-    assert "<code>ranking.half_life_hours</code></td><td>24 hours</td>" in page
+    assert '<code>ranking.half_life_hours</code></td><td data-label="Value">24 hours</td>' in page
     assert "nothing has changed here yet" in page
 
     async with app.state.sessions() as session:
@@ -80,7 +80,7 @@ async def test_the_norm_sets_the_default_and_about_ranking_publishes_weights_and
             now=clock.now(),
         )
     page = (await ana.client.get("/about/ranking")).text
-    assert "<code>ranking.half_life_hours</code></td><td>12 hours</td>" in page
+    assert '<code>ranking.half_life_hours</code></td><td data-label="Value">12 hours</td>' in page
     assert "from 24 to 12: We read twice a day" in page
     assert 'value="latest" class="tab" aria-current="page"' in (await ana.client.get("/")).text
 

@@ -91,7 +91,8 @@ async def test_restoring_defaults_is_recorded_too(app, clock) -> None:
     await set_norm(admin, "posts.max_chars", "280")
     token = await csrf_from(admin, "/admin/norms")
     answer = await admin.post(
-        "/admin/norms/restore", data={"reason": "Start over", "csrf_token": token}
+        "/admin/norms/restore",
+        data={"reason": "Start over", "confirm": "yes", "csrf_token": token},
     )
     assert answer.status_code == 303
     async with app.state.sessions() as session:
@@ -176,7 +177,7 @@ async def test_newcomers_see_the_rules_while_composing_their_first_posts(
 
 async def test_the_console_previews_each_card(app, clock) -> None:
     admin = await make_admin(app, clock)
-    page = (await admin.get("/admin/norms")).text
+    page = (await admin.get("/admin/norms?section=reflective-cards")).text
     assert "Preview, as a member replying to Sam sees it:" in page
     assert "You and Sam have not talked before." in page
     assert "This post is from 3 weeks ago." in page

@@ -34,7 +34,7 @@ async def test_ana_sets_her_defaults_and_her_next_post_follows_them(app, people)
     ana = people["ana"]
     page = await ana.client.get("/settings/interactions")
     assert page.status_code == 200
-    assert 'href="/settings/interactions" aria-current="page"' in page.text
+    assert 'href="/settings" aria-current="page"' in page.text  # in the Settings area
     # Followers-only and direct posts are never boosted or quoted: nothing to choose.
     assert 'id="followers_quote">Never' in page.text and 'name="followers_quote"' not in page.text
     token = await csrf_from(ana.client, "/settings/interactions")

@@ -66,6 +66,7 @@ from server.models.posts import (
     ThreadSetting,
     Visibility,
 )
+from server.models.preferences import Preferences
 from server.models.publishing import ScheduledPublish
 from server.models.sessions import WebSession
 from server.models.shields import PileOnShield
@@ -107,6 +108,7 @@ __all__ = [
     "ThreadSetting",
     "NormChange",
     "NormValue",
+    "Preferences",
     "RepliesPolicy",
     "PersonList",
     "OAuthToken",

@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,12 +14,14 @@ from server.config import RegistrationMode
 from server.models import Actor, Member, MemberRole, MemberState, OutboxKind
 from server.models.actors import MEMBER_STATES
 from server.services import (
+    audit,
     feeds,
     mail_notices,
     oauth_tokens,
     outbox,
     passwords,
     sessions,
+    signup_checks,
     states,
     usernames,
 )
@@ -44,24 +45,6 @@ class Signed:
         return self.member.actor_id
 
 
-def _clean_email(email: str) -> str:
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise Invalid(f"That email address does not look right: {exc}", field="email") from None
-
-
-async def _ensure_free(session: AsyncSession, username: str, email: str) -> None:
-    taken = await session.exec(
-        select(Actor.id).where(Actor.acct_key == usernames.normalise(username))
-    )
-    if taken.first() is not None:
-        raise Conflict(f"The username “{username}” is taken; choose another.", field="username")
-    used = await session.exec(select(Member.id).where(Member.email == email))
-    if used.first() is not None:
-        raise Conflict("An account with that email address exists already.", field="email")
-
-
 async def create_member(
     session: AsyncSession,
     *,
@@ -72,14 +55,13 @@ async def create_member(
     state: MemberState = MemberState.active,
     reason: str = "",
     confirmed: bool = False,
+    reason_error: str = "",
     now: datetime,
 ) -> Signed:
-    """Create a local member and their actor after checking every rule; `confirmed`
-    takes the address as proved (an admin vouches for it)."""
-    username = usernames.validate(username)
-    email = _clean_email(email)
-    passwords.check_strength(password)
-    await _ensure_free(session, username, email)
+    """Create a local member and their actor after checking every rule (`reason_error`,
+    when given, is one more that failed, reported with the others); `confirmed` takes
+    the address as proved (an admin vouches for it)."""
+    username, email = await signup_checks.checked(session, username, email, password, reason_error)
     actor = Actor(username=username, acct_key=usernames.normalise(username), created_at=now)
     session.add(actor)
     await session.flush()
@@ -115,8 +97,7 @@ async def sign_up(
     if mode is RegistrationMode.closed:
         raise Forbidden("This community is not taking new members right now.")
     state = MemberState.pending if mode is RegistrationMode.approval else MemberState.active
-    if mode is RegistrationMode.approval and not reason.strip():
-        raise Invalid("Tell the admins a little about why you would like to join.", field="reason")
+    needs_reason = mode is RegistrationMode.approval and not reason.strip()
     return await create_member(
         session,
         username=username,
@@ -125,6 +106,9 @@ async def sign_up(
         state=state,
         reason=reason,
         confirmed=confirmed,
+        reason_error="Tell the admins a little about why you would like to join."
+        if needs_reason
+        else "",
         now=now,
     )
 
@@ -155,7 +139,14 @@ async def authenticate(
         raise Forbidden(
             "Your sign-up is waiting for an admin's approval. You'll be able to log in then."
         )
-    if found.member.state in (MemberState.suspended, MemberState.rejected):
+    if found.member.state == MemberState.rejected:
+        # They proved who they are with the password: they may read the admins' reason.
+        reason = await audit.last_detail(session, "member.reject", found.actor_id)
+        raise Forbidden(
+            "The admins did not accept this sign-up."
+            + (f" Their reason: {reason}" if reason else "")
+        )
+    if found.member.state == MemberState.suspended:
         raise Forbidden("This account is suspended and cannot log in.")
     if passwords.needs_rehash(found.member.password_hash):
         found.member.password_hash = await asyncio.to_thread(passwords.hash_password, password)

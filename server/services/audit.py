@@ -97,3 +97,14 @@ async def search(
         )
     rows = await session.exec(query.order_by(col(AuditEntry.id).desc()).limit(min(limit, 500)))
     return [AuditView(entry, actor, target) for entry, actor, target in rows.all()]
+
+
+async def last_detail(session: AsyncSession, verb: str, target_id: int) -> str:
+    """The detail (the reason) of the newest `verb` entry about `target_id`, or ""."""
+    rows = await session.exec(
+        select(AuditEntry.detail)
+        .where(AuditEntry.verb == verb, AuditEntry.target_id == target_id)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    )
+    return rows.first() or ""

@@ -1017,6 +1017,14 @@ REGISTRY: tuple[Norm, ...] = (
         allow_empty=True,
     ),
     Norm(
+        "about.description",
+        "Rules",
+        "Community description",
+        "One or two sentences at the top of the about page: who the community is for.",
+        "text",
+        "A community for slower, kinder conversation.",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

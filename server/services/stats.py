@@ -11,7 +11,15 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, ActorCounter, Follow, FollowState, PostCounter
+from server.models import (
+    Actor,
+    ActorCounter,
+    Follow,
+    FollowState,
+    PostCounter,
+    Preferences,
+    Visibility,
+)
 from server.services import statements
 
 
@@ -54,6 +62,12 @@ _WAITING = (
     .where(col(Follow.followed_id) == bindparam("id"), col(Follow.state) == FollowState.requested)
     .scalar_subquery()
 )
+# The visibility their new posts start with (Settings > Preferences), read along.
+_PRIVACY = (
+    select(col(Preferences.default_visibility))
+    .where(col(Preferences.actor_id) == bindparam("id"))
+    .scalar_subquery()
+)
 _OF_OWN_ACCOUNT = (
     select(
         col(ActorCounter.statuses_count),
@@ -61,6 +75,7 @@ _OF_OWN_ACCOUNT = (
         col(ActorCounter.following_count),
         col(ActorCounter.last_status_at),
         _WAITING,
+        _PRIVACY,
     )
     .select_from(Actor)
     .outerjoin(ActorCounter, col(ActorCounter.actor_id) == Actor.id)
@@ -68,16 +83,20 @@ _OF_OWN_ACCOUNT = (
 )
 
 
-async def of_own_account(session: AsyncSession, actor_id: int) -> tuple[AccountStats, int]:
-    """A member's own figures and how many follow requests wait for their answer, in one
-    statement (what the client API's credential account shows)."""
+async def of_own_account(
+    session: AsyncSession, actor_id: int
+) -> tuple[AccountStats, int, Visibility]:
+    """A member's own figures, how many follow requests wait for their answer, and the
+    visibility their new posts start with, in one statement (what the client API's
+    credential account shows)."""
     row = (await statements.execute(session, _OF_OWN_ACCOUNT, {"id": actor_id})).first()
     if row is None:
-        return NO_ACCOUNT_STATS, 0
-    statuses, followers, following, last, waiting = row
+        return NO_ACCOUNT_STATS, 0, Visibility.public
+    statuses, followers, following, last, waiting, privacy = row
+    chosen = Visibility(privacy or Visibility.public)
     if statuses is None:  # no counter row yet
-        return NO_ACCOUNT_STATS, waiting
-    return AccountStats(statuses, followers, following, last), waiting
+        return NO_ACCOUNT_STATS, waiting, chosen
+    return AccountStats(statuses, followers, following, last), waiting, chosen
 
 
 async def of_accounts(session: AsyncSession, actor_ids: Collection[int]) -> dict[int, AccountStats]:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import norms
-from server.web.context import community_norms, db, render, viewer
+from server.models.interaction_policies import Interaction
+from server.services import instance, norms, policy_words
+from server.services.interaction_policies import PRESETS, Policy
+from server.services.norms import Norms
+from server.web.context import community_norms, db, now, render, settings, viewer
 from server.web.pagecache import public_page
 
 
@@ -28,11 +31,11 @@ def duration(seconds: int) -> str:
     if seconds == 0:
         return "no time at all"
     if seconds < 120:
-        return f"{seconds} seconds"
-    minutes = seconds // 60
-    return (
-        f"{minutes} minutes" if seconds % 60 == 0 else f"{minutes} minutes {seconds % 60} seconds"
-    )
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes, rest = divmod(seconds, 60)
+    if rest == 0:
+        return f"{minutes} minutes"
+    return f"{minutes} minutes {rest} second{'' if rest == 1 else 's'}"
 
 
 SIGNUPS = {
@@ -42,16 +45,41 @@ SIGNUPS = {
 }
 
 
+def _words(found: Norms) -> dict[str, str]:
+    """Every norm that shapes posting, in the words the about page uses."""
+    defaults = Policy(
+        reply=PRESETS[found["interactions.reply"]],
+        like=PRESETS[found["interactions.like"]],
+        boost=PRESETS[found["interactions.boost"]],
+        quote=PRESETS[found["interactions.quote"]],
+    )
+    return {
+        "description": found["about.description"],
+        "post_pause": duration(found["pause.post_seconds"]),
+        "reply_pause": duration(found["pause.reply_seconds"]),
+        "mutual_pause": duration(found["pause.mutual_reply_seconds"]),
+        "stranger_pause": duration(found["pause.stranger_reply_seconds"]),
+        "as_written_pause": duration(found["pause.as_written_reply_seconds"]),
+        "hot_pause": duration(found["pause.hot_thread_reply_seconds"]),
+        "slow_interval": duration(found["slowmode.interval_seconds"]),
+        "signups": SIGNUPS[found.registration_mode.value],
+        "interactions": policy_words.summary(defaults, tuple(Interaction)),
+    }
+
+
 @public_page
 async def about(request: Request) -> Response:
-    """GET /about: the rules and the norms in plain words, for anyone."""
+    """GET /about: who the community is, how to reach its admins, a few figures, its
+    rules, and every norm that shapes posting in plain words, for anyone."""
     async with db(request) as session:
         me = await viewer(request, session)
         found = await community_norms(request, session)
-        words = {
-            "post_pause": duration(found["pause.post_seconds"]),
-            "reply_pause": duration(found["pause.reply_seconds"]),
-            "signups": SIGNUPS[found.registration_mode.value],
+        context = {
+            "norms": found,
+            "words": _words(found),
+            "usage": await instance.usage(session, now(request)),
+            "servers": await instance.known_servers(session),
+            "admin": await instance.contact(session),
+            "contact_email": settings(request).contact_email,
         }
-        context = {"norms": found, "words": words}
         return await render(request, session, "about.html", context, me=me)

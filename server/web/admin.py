@@ -8,27 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import DomainPolicy, MemberRole, MemberState
-from server.services import accounts, domains, norms
+from server.services import accounts, domains, member_decisions, norms
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
-from server.web.context import (
-    community_norms,
-    db,
-    flash,
-    now,
-    redirect,
-    render,
-    require_member,
-    settings,
-)
+from server.web.context import db, flash, now, redirect, render, require_member, settings
 from server.web.forms import read_form, text
-
-ACTIONS = {
-    "approve": (MemberState.active, "approved"),
-    "reject": (MemberState.rejected, "rejected"),
-    "suspend": (MemberState.suspended, "suspended"),
-    "reinstate": (MemberState.active, "reinstated"),
-}
 
 
 async def _require_admin(request: Request, session: AsyncSession) -> Signed:
@@ -47,18 +31,62 @@ async def members(request: Request) -> Response:
         return await render(request, session, "admin_members.html", context, me=me)
 
 
-async def act(request: Request) -> Response:
-    await read_form(request)
-    action = str(request.path_params["action"])
-    if action not in ACTIONS:
-        raise HTTPException(404)
-    state, done = ACTIONS[action]
+async def decision_page(request: Request) -> Response:
+    """GET /admin/members/{username}/{action}: what the decision does, and its reason,
+    to confirm (a plain form: no JavaScript needed)."""
     async with db(request) as session:
         me = await _require_admin(request, session)
-        username = str(request.path_params["username"])
-        if username.lower() == me.actor.username.lower() and state != MemberState.active:
-            raise HTTPException(400, "You cannot suspend or reject yourself.")
-        found = await accounts.set_state(session, username, state, now(request))
+        return await _confirm(request, session, me)
+
+
+async def _confirm(
+    request: Request,
+    session: AsyncSession,
+    me: Signed,
+    *,
+    error: ServiceError | None = None,
+    reason: str = "",
+) -> Response:
+    try:
+        chosen = member_decisions.decision(str(request.path_params["action"]))
+        found = await member_decisions.member_named(session, str(request.path_params["username"]))
+        if error is None:
+            member_decisions.check(me, found, chosen)
+    except ServiceError as refused:
+        flash(request, refused.message)
+        return redirect("/admin/members")
+    context = {"decision": chosen, "found": found, "error": error, "reason": reason}
+    status = error.status if error else 200
+    return await render(request, session, "admin_decision.html", context, status=status, me=me)
+
+
+async def act(request: Request) -> Response:
+    """POST /admin/members/{username}/{action}: approve, reject, suspend or reinstate,
+    with a reason (needed to reject or suspend)."""
+    form = await read_form(request)
+    action = str(request.path_params["action"])
+    if action not in member_decisions.DECISIONS:
+        raise HTTPException(404)
+    reason = text(form, "reason")
+    async with db(request) as session:
+        me = await _require_admin(request, session)
+        try:
+            found = await member_decisions.decide(
+                session,
+                settings(request),
+                admin=me,
+                username=str(request.path_params["username"]),
+                name=action,
+                reason=reason,
+                now=now(request),
+            )
+        except ServiceError as error:
+            # Nothing half-done is kept; the page is drawn from fresh rows.
+            await session.rollback()
+            session.expunge_all()
+            me = await _require_admin(request, session)
+            return await _confirm(request, session, me, error=error, reason=reason)
+        done = member_decisions.DECISIONS[action].done
         flash(request, f"@{found.actor.username} is {done}.")
         return redirect("/admin/members")
 
@@ -106,76 +134,6 @@ POLICY_WORDS = {
     DomainPolicy.limit: "limited",
     DomainPolicy.none: "no longer blocked or limited",
 }
-
-
-async def norms_page(request: Request) -> Response:
-    """GET /admin/norms: every norm, grouped, each with its own form."""
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        return await _norms_page(request, session, me)
-
-
-async def _norms_page(
-    request: Request,
-    session: AsyncSession,
-    me: Signed,
-    *,
-    error: ServiceError | None = None,
-    typed: dict[str, str] | None = None,
-) -> Response:
-    found = await community_norms(request, session)
-    groups: dict[str, list[dict[str, object]]] = {}
-    for item in norms.REGISTRY:
-        value = item.show(found[item.name])
-        groups.setdefault(item.group, []).append(
-            {
-                "norm": item,
-                "value": (typed or {}).get(item.name, value),
-                "default": item.show(item.default_for(settings(request))),
-                "changed": item.name in found.changed,
-            }
-        )
-    context = {"groups": groups, "error": error}
-    status = error.status if error else 200
-    return await render(request, session, "admin_norms.html", context, status=status, me=me)
-
-
-async def set_norm(request: Request) -> Response:
-    """POST /admin/norms: change one norm; a refused value keeps the old one."""
-    form = await read_form(request)
-    name, value, reason = text(form, "name"), text(form, "value"), text(form, "reason")
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        try:
-            await norms.change(
-                session,
-                settings(request),
-                name,
-                value,
-                reason=reason,
-                actor_id=me.actor_id,
-                now=now(request),
-            )
-        except ServiceError as error:
-            return await _norms_page(request, session, me, error=error, typed={name: value})
-        flash(request, f"{norms.norm(name).label} is changed; it applies from now on.")
-        return redirect(f"/admin/norms#{name}")
-
-
-async def restore_norms(request: Request) -> Response:
-    """POST /admin/norms/restore: every norm back to its default (each change recorded)."""
-    form = await read_form(request)
-    async with db(request) as session:
-        me = await _require_admin(request, session)
-        restored = await norms.restore_defaults(
-            session,
-            settings(request),
-            reason=text(form, "reason") or "Restored the defaults",
-            actor_id=me.actor_id,
-            now=now(request),
-        )
-        flash(request, f"{len(restored)} norms are back to their defaults.")
-        return redirect("/admin/norms")
 
 
 async def norms_history(request: Request) -> Response:

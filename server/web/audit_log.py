@@ -31,6 +31,9 @@ VERBS = {
     "appeal.reject": "Turned down an appeal",
     "note.add": "Added a note",
     "role.set": "Changed a role",
+    "member.approve": "Approved a sign-up",
+    "member.reject": "Rejected a sign-up",
+    "member.reinstate": "Reinstated",
 }
 
 #: How an entry reads: "@cleo warned @ben", "@cleo resolved a report about @ben".
@@ -50,6 +53,9 @@ SENTENCES = {
     "appeal.reject": "turned down the appeal of",
     "note.add": "added a note on",
     "role.set": "changed the role of",
+    "member.approve": "approved the sign-up of",
+    "member.reject": "rejected the sign-up of",
+    "member.reinstate": "reinstated",
 }
 
 

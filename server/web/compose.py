@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import CareKind, Post, Visibility
-from server.services import budgets, cards, care, drafts, posts, reply_context
+from server.services import budgets, cards, care, drafts, posts, preferences, reply_context
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
@@ -194,7 +194,10 @@ async def compose_page(request: Request) -> Response:
             )
         else:
             values = Composition(
-                text="", in_reply_to_id=reply_to, quote_of_id=query_id(request, "quote")
+                text="",
+                visibility=await preferences.default_visibility(session, me.actor_id),
+                in_reply_to_id=reply_to,
+                quote_of_id=query_id(request, "quote"),
             )
             if reply_to is not None:
                 replying = await reply_context.for_reply(session, me.actor, reply_to)

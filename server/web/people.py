@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import Actor
-from server.services import accounts, blocks, follows, mutes, timelines
+from server.services import accounts, blocks, follows, mutes, stats, timelines
 from server.services.paging import Window
 from server.web.context import db, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
@@ -34,7 +34,8 @@ async def profile(request: Request) -> Response:
             with_replies=with_replies,
             window=Window(max_id=query_id(request, "max_id")),
         )
-        counts = await follows.counts(session, actor.id)
+        # Posts, followers and follows, from the counter row the API reads too.
+        counts = (await stats.of_accounts(session, [actor.id]))[actor.id]
         following = None
         blocking = False
         muting = None
@@ -46,6 +47,7 @@ async def profile(request: Request) -> Response:
             "actor": actor,
             "page": page,
             "counts": counts,
+            "posts": counts.statuses,
             "following": following,
             "blocking": blocking,
             "muting": muting,

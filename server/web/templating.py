@@ -76,7 +76,38 @@ def via_porch(content_html: str, post_id: int) -> Markup:
     return Markup(LINK.sub(swap, content_html))
 
 
+def plural(count: object, one: str, many: str = "") -> str:
+    """`one` after a count of exactly 1, else `many` (default: `one` + "s"): "1 point"."""
+    return one if str(count) in ("1", "1.0") else (many or one + "s")
+
+
+_SINGULAR = {"people": "person", "replies": "reply"}
+
+
+def unit(name: str, count: object) -> str:
+    """A unit after its number: "1 point", "2 points", "1 person"."""
+    if str(count) not in ("1", "1.0") or not name.endswith("s") and name != "people":
+        return name
+    return _SINGULAR.get(name, name.removesuffix("s"))
+
+
+def page_title(value: str, name: str) -> Markup:
+    """A page's <title>: the page's own title, then the community's name, once."""
+    page = Markup(value).strip()
+    if not page or Markup.escape(name) in page:
+        return page or Markup.escape(name)
+    return page + Markup(" · ") + name
+
+
 templates.env.filters.update(
-    ago=ago, long_ago=long_ago, iso=iso, plain_html=plain_html, html=html, via_porch=via_porch
+    plural=plural,
+    unit=unit,
+    page_title=page_title,
+    ago=ago,
+    long_ago=long_ago,
+    iso=iso,
+    plain_html=plain_html,
+    html=html,
+    via_porch=via_porch,
 )
 templates.env.globals.update(seconds_until=seconds_until, post_part=post_part)

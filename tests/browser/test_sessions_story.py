@@ -19,7 +19,8 @@ def test_ana_ends_the_session_she_left_on_the_library_computer(new_context, porc
     porch.sign_up(laptop, ana)
     porch.log_in(library, ana)
 
-    laptop.get_by_role("contentinfo").get_by_role("link", name="Sessions").click()
+    laptop.get_by_role("contentinfo").get_by_role("link", name="Settings").click()
+    laptop.get_by_role("main").get_by_role("link", name="Sessions").click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Sessions")
     sessions = laptop.locator("ul.sessions > li")
     expect(sessions).to_have_count(2)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 def _set_strangers(page: Page, value: str) -> None:
-    page.goto("/admin/norms")
+    page.goto("/admin/norms?section=pile-on-shield")
     form = page.locator("form#shield\\.strangers")
     form.get_by_label("People who trip the shield").fill(value)
     form.get_by_role("button", name="Save people who trip the shield").click()

@@ -282,7 +282,7 @@ def test_finding_someone_who_does_not_exist_says_so_next_to_the_box(page: Page, 
     page.get_by_placeholder("Find people: @name@their.server").fill("@nobody@nowhere.invalid")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find people")
-    expect(page.locator("#q-error")).to_contain_text("Could not find @nobody@nowhere.invalid")
+    expect(page.locator("#q-error")).to_contain_text("We couldn't reach nowhere.invalid")
     expect(page.get_by_label("Name or handle")).to_have_value("@nobody@nowhere.invalid")
 
 
@@ -362,7 +362,8 @@ def test_ana_lets_an_app_in_and_later_takes_its_access_back(page: Page, porch) -
     )
     assert me.json()["username"] == ana
 
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Apps").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Settings").click()
+    page.get_by_role("main").get_by_role("link", name="Apps").click()
     expect(page.get_by_role("heading", name="Evening Reader")).to_be_visible()
     page.get_by_role("button", name="Take access back").click()
     expect(page.get_by_role("status")).to_contain_text("can no longer use your account")
@@ -435,7 +436,7 @@ def test_an_admin_changes_the_pause_and_the_next_post_uses_it(page: Page, porch)
     form.get_by_label("Why").fill("A calmer evening")
     form.get_by_role("button", name="Save pause before a post").click()
     try:
-        expect(page.get_by_role("status").first).to_contain_text("Pause before a post is changed")
+        expect(page.get_by_role("status").first).to_contain_text("Saved “Pause before a post”")
         porch.write_post(page, "After the change.")
         countdown = page.locator("article.post.pending .countdown")
         expect(countdown).to_have_text(re.compile(r"^(39|40) s$"))

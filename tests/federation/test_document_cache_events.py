@@ -86,7 +86,9 @@ async def test_suspension_takes_the_profile_and_posts_away_at_once(
         assert (await visitor.get(note, headers={"Accept": AS2})).status_code == 200
     admin = await make_local_admin(app, clock)
     token = await csrf_from(admin, "/admin/members")
-    suspended = await admin.post("/admin/members/ana/suspend", data={"csrf_token": token})
+    suspended = await admin.post(
+        "/admin/members/ana/suspend", data={"reason": "Spam", "csrf_token": token}
+    )
     assert suspended.status_code == 303
     assert (await actor(visitor)).status_code == 404
     assert (await webfinger(visitor)).status_code == 404

@@ -15,6 +15,7 @@ from server.api.mastodon.context import ApiError, Call, endpoint
 from server.api.mastodon.entities.accounts import credential_account, relationship
 from server.api.mastodon.entities.common import timestamp
 from server.api.mastodon.paging import paged, window
+from server.api.mastodon.policies import VISIBILITY_NAMES
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.json_response import JSONResponse
 from server.models import Actor
@@ -36,14 +37,14 @@ Change = Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[Any]]
 async def _credential(call: Call) -> dict[str, object]:
     actor = call.actor
     assert actor.id is not None
-    figures, waiting = await stats.of_own_account(call.session, actor.id)
+    figures, waiting, privacy = await stats.of_own_account(call.session, actor.id)
     return credential_account(
         actor,
         call.member,
         figures,
         render.site(call),
         follow_requests=waiting,
-        privacy="public",
+        privacy=VISIBILITY_NAMES[privacy],
     )
 
 

@@ -10,10 +10,12 @@ from server.api.mastodon import policies, render
 from server.api.mastodon.context import Call, endpoint
 from server.api.mastodon.entities import instance as entities
 from server.api.mastodon.entities.common import timestamp
+from server.api.mastodon.policies import VISIBILITY_NAMES
 from server.json_response import JSONResponse
-from server.models import Marker
+from server.models import Marker, Visibility
 from server.render_cache import cache_of
 from server.services import instance, markers
+from server.services.preferences import of as preferences_of
 
 #: The usage figures are counted over the whole community, and apps ask for the instance
 #: each time they start: kept this long, as NodeInfo's are (federation/document_cache.py).
@@ -82,7 +84,10 @@ async def empty_object(call: Call) -> Response:
 
 @endpoint("read:accounts")
 async def preferences(call: Call) -> Response:
-    found = entities.preferences("public")
+    assert call.actor.id is not None
+    chosen = await preferences_of(call.session, call.actor.id)
+    found = entities.preferences(VISIBILITY_NAMES[Visibility(chosen.default_visibility)])
+    found["posting:default:language"] = chosen.language or None
     found["posting:default:quote_policy"] = await policies.quote_default(call)
     return JSONResponse(found)
 
