@@ -28,14 +28,16 @@ def _asks_for_replies(porch, thread: str) -> None:  # type: ignore[no-untyped-de
     post_id = int(thread.rsplit("/", 1)[1])
     with sqlite3.connect(porch.server.data_dir / "porch.db", timeout=30) as db:
         db.execute(
-            "INSERT INTO post_policies (post_id, policy) VALUES (?, ?)",
+            "INSERT INTO post_policies (post_id, policy) VALUES (?, ?)"
+            " ON CONFLICT (post_id) DO UPDATE SET policy = excluded.policy",
             (post_id, json.dumps(ASKING.to_json())),
         )
 
 
 def _reply(page: Page, thread: str, text: str) -> None:
     page.goto(thread)
-    page.locator("article.post.focus").get_by_role("link", name="Reply", exact=True).click()
+    # The post's rules are shown before Ben writes a word: he asks to reply.
+    page.locator("article.post.focus").get_by_role("link", name="Ask to reply").click()
     reply = page.get_by_label("Your reply")
     reply.press("End")
     reply.press_sequentially(text)
