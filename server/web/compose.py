@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import replace
 
 from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,13 +16,22 @@ from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import CareKind, Post, Visibility
-from server.services import budgets, cards, care, composer_notes, drafts, posts, reply_context
+from server.services import (
+    budgets,
+    cards,
+    care,
+    composer_notes,
+    drafts,
+    posts,
+    reply_context,
+    uploads,
+)
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
 from server.services.reply_context import ReplyContext
 from server.services.tone import ToneNudge
-from server.web import policies, quoting
+from server.web import attaching, policies, quoting
 from server.web.context import (
     community_norms,
     db,
@@ -177,8 +187,13 @@ async def _form_page(
         "editing": editing,
         "current": (editing or revising) if error and error.status == 409 else None,
         "draft_media": (
-            (await drafts.media_of(session, me.actor_id, [draft_id]))[draft_id] if draft_id else []
+            await attaching.attached(session, me, values.media_ids)
+            if values.media_ids is not None
+            else (await drafts.media_of(session, me.actor_id, [draft_id]))[draft_id]
+            if draft_id
+            else []
         ),
+        "max_images": uploads.MAX_ATTACHMENTS,
         "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
@@ -267,6 +282,7 @@ async def create(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         try:
+            values = await attaching.with_uploads(request, session, me, form, values)
             post = await posts.compose(
                 session,
                 request.app.state.jobs,
@@ -313,6 +329,32 @@ async def create(request: Request) -> Response:
         outcome = "as_written" if values.as_written else "rephrased"
         await care.answered(session, _nudge_id(form), me.actor_id, outcome)
         return redirect(f"/@{me.actor.username}/{post.id}")
+
+
+async def attach(request: Request) -> Response:
+    """POST /compose/attach: upload the chosen images and show the composer again with
+    their previews and description and focus fields, everything typed kept."""
+    form = await read_form(request)
+    values = _composition(form)
+    values = replace(values, media_ids=values.media_ids or ())
+    async with db(request) as session:
+        me = await require_member(request, session)
+        error: ServiceError | None = None
+        try:
+            values = await attaching.with_uploads(request, session, me, form, values)
+        except ServiceError as refused:
+            log.info("images refused for %s: %s", me.actor.username, refused.message)
+            error = refused
+        return await _form_page(
+            request,
+            session,
+            me,
+            values,
+            action="/posts",
+            error=error,
+            draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
+            form_token=text(form, "form_token"),
+        )
 
 
 def _nudge_id(form: FormData) -> int | None:
