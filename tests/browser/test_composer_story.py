@@ -5,8 +5,10 @@ view above his reply box; a harsh first try brings "A second look?" to the top, 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.browser.a11y import check_a11y, in_first_viewport, no_sideways_scroll
 from tests.browser.test_screenshots import WIDTHS, shoot
@@ -102,3 +104,32 @@ def test_ben_keeps_ana_in_view_while_he_replies(
     expect(ben.locator("article.post.pending")).to_contain_text("Does it get the morning sun?")
     if scripts:
         check_a11y(ben, "Ben's pending reply")
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_ana_posts_two_described_images(new_context, porch, tmp_path: Path, viewport: str) -> None:
+    beans, bed = tmp_path / "beans.png", tmp_path / "bed.jpg"
+    Image.new("RGB", (800, 600), (110, 170, 70)).save(beans, "PNG")
+    Image.new("RGB", (600, 800), (100, 70, 40)).save(bed, "JPEG")
+    ana_name = porch.unique("ana")
+    ana = new_context(viewport=WIDTHS[viewport]).new_page()
+    porch.sign_up(ana, ana_name)
+    ana.goto("/compose")
+    ana.get_by_label("Your post").fill("The bean bed, a month in.")
+    ana.get_by_label("Add images").set_input_files([beans, bed])
+    ana.get_by_role("button", name="Attach").click()
+    # Previews to describe; the words are still there; nothing is posted yet.
+    expect(ana.get_by_label("Your post")).to_have_value("The bean bed, a month in.")
+    expect(ana.locator("li.attached-image img")).to_have_count(2)
+    expect(ana.locator(".reminder")).to_have_count(2)
+    ana.get_by_label("Description of image 1 (alt text)").fill("Green bean pods on a vine")
+    ana.locator("input[id^=focus_]").first.fill("0,0.5")
+    shoot(ana, "compose-images", viewport)
+    no_sideways_scroll(ana)
+    check_a11y(ana, f"the composer with images at {viewport}")
+    ana.get_by_role("button", name="Post", exact=True).click()
+    ana.wait_for_url(re.compile(r"/@\w+/\d+$"))
+    post = ana.locator("article.post.focus")
+    expect(post.locator(".media img")).to_have_count(2)
+    expect(post.get_by_role("img", name="Green bean pods on a vine")).to_be_visible()
+    check_a11y(ana, f"a post with images at {viewport}")
