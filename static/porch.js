@@ -55,9 +55,16 @@
     }
     area.addEventListener("input", update);
     update();
-    // A reply starts with the @mention; put the caret after it, not before.
+    // A reply starts with the @mention; put the caret after it, not before: at once when
+    // the box has the focus, else the first time it gets it (a reply box is not focused
+    // on opening, so the context above it stays in view).
+    function toEnd() { area.setSelectionRange(area.value.length, area.value.length); }
     if (area.autofocus && area.value) {
-      area.setSelectionRange(area.value.length, area.value.length);
+      toEnd();
+    } else if (area.value && area.value === area.defaultValue) {
+      area.addEventListener("focus", function () {
+        if (area.value === area.defaultValue) { setTimeout(toEnd, 0); }
+      }, { once: true });
     }
   });
 

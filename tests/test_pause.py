@@ -158,7 +158,7 @@ async def test_an_edit_that_loses_the_race_is_refused_and_kept(app, clock, peopl
         data={"text": "Words I typed too late", "visibility": "public", "csrf_token": token},
     )
     assert response.status_code == 409
-    assert "Your post went out before this change" in response.text
+    assert "This post went out before your change" in response.text
     assert "Words I typed too late" in response.text  # nothing typed is lost
     async with app.state.sessions() as session:
         post = await session.get(Post, post_id)

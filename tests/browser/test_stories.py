@@ -129,8 +129,13 @@ def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, new_contex
     visitor = new_context().request
     porch.eventually(lambda: visitor.get(path).status == 200)
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_role("alert")).to_contain_text("published before this change arrived")
+    expect(page.get_by_role("alert")).to_contain_text("This post went out before your change")
     expect(text).to_have_value("The weather is lovely. Off to the garden!")
+    # One click posts her late words as a new post; the first stays as it went out.
+    page.get_by_role("button", name="Post as a new post").click()
+    page.wait_for_url(re.compile(r"/@\w+/\d+$"))
+    assert page.url.removeprefix(porch.url) != path
+    expect(page.locator("article.post.pending")).to_contain_text("Off to the garden!")
 
     page.goto(path)
     expect(page.locator("article.post.focus")).to_contain_text("The weather is lovely.")
