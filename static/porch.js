@@ -62,8 +62,13 @@
     if (area.autofocus && area.value) {
       toEnd();
     } else if (area.value && area.value === area.defaultValue) {
+      // After the click or Tab has placed the caret; only a caret left at the very
+      // start moves (a click elsewhere or a selection is the person's own choice).
       area.addEventListener("focus", function () {
-        if (area.value === area.defaultValue) { setTimeout(toEnd, 0); }
+        setTimeout(function () {
+          var untouched = area.selectionStart === 0 && area.selectionEnd === 0;
+          if (untouched && area.value === area.defaultValue) { toEnd(); }
+        }, 0);
       }, { once: true });
     }
   });
