@@ -55,9 +55,21 @@
     }
     area.addEventListener("input", update);
     update();
-    // A reply starts with the @mention; put the caret after it, not before.
+    // A reply starts with the @mention; put the caret after it, not before: at once when
+    // the box has the focus, else the first time it gets it (a reply box is not focused
+    // on opening, so the context above it stays in view).
+    function toEnd() { area.setSelectionRange(area.value.length, area.value.length); }
     if (area.autofocus && area.value) {
-      area.setSelectionRange(area.value.length, area.value.length);
+      toEnd();
+    } else if (area.value && area.value === area.defaultValue) {
+      // After the click or Tab has placed the caret; only a caret left at the very
+      // start moves (a click elsewhere or a selection is the person's own choice).
+      area.addEventListener("focus", function () {
+        setTimeout(function () {
+          var untouched = area.selectionStart === 0 && area.selectionEnd === 0;
+          if (untouched && area.value === area.defaultValue) { toEnd(); }
+        }, 0);
+      }, { once: true });
     }
   });
 

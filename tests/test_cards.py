@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from server.models import CareEvent
+from server.models import CareEvent, CareKind
 from tests.conftest import csrf_from, publish_due
 
 
@@ -56,7 +56,9 @@ async def test_no_advice_comes_first_and_didnt_fit_is_recorded(app, clock, peopl
     )
     assert answer.headers["location"] == f"/compose?reply_to={post}"
     async with app.state.sessions() as session:
-        events = (await session.exec(select(CareEvent))).all()
+        events = (
+            await session.exec(select(CareEvent).where(CareEvent.kind == CareKind.card))
+        ).all()
     assert [(e.detail, e.outcome) for e in events] == [("no_advice", "didnt_fit")]
 
 
@@ -100,3 +102,41 @@ async def test_go_only_follows_links_the_post_carries(app, clock, people, visito
     assert fine.status_code == 303
     elsewhere = await visitor.get("/go", params={"to": "https://evil.example/", "from": post})
     assert elsewhere.status_code == 404
+
+
+async def test_didnt_fit_keeps_the_reply_as_typed(app, clock, people) -> None:
+    ana, ben = people["ana"], people["ben"]
+    post = await ana.post("Seeds to swap, anyone?")
+    await publish_due(app, clock, 31)
+    page = (await ben.client.get(f"/compose?reply_to={post}")).text
+    # The button belongs to the composer's form, so it sends what Ben typed with it.
+    button = re.search(
+        r'<button type="submit" form="compose-form" formaction="(/cards/\d+/didnt_fit)"', page
+    )
+    assert button and card_of(page) is not None
+    token = await csrf_from(ben.client, "/")
+    answer = await ben.client.post(
+        button.group(1),
+        data={
+            "text": "@ana I have <b>beans</b> & peas to swap",
+            "in_reply_to_id": str(post),
+            "visibility": "unlisted",
+            "csrf_token": token,
+        },
+    )
+    assert answer.status_code == 200
+    assert "@ana I have &lt;b&gt;beans&lt;/b&gt; &amp; peas to swap</textarea>" in answer.text
+    assert '<option value="unlisted" selected>' in answer.text
+    assert "the admins will see that this card did not fit" in answer.text
+    assert card_of(answer.text) is None  # the card it answered is not shown again
+    async with app.state.sessions() as session:
+        events = (
+            await session.exec(select(CareEvent).where(CareEvent.kind == CareKind.card))
+        ).all()
+    assert [e.outcome for e in events] == ["didnt_fit"]
+    # Nothing was posted: the reply is still only in Ben's composer.
+    replied = await ben.client.post(
+        "/posts",
+        data={"text": "@ana Beans to swap", "in_reply_to_id": str(post), "csrf_token": token},
+    )
+    assert replied.status_code == 303

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from sqlmodel import select
 
@@ -157,11 +158,33 @@ async def test_an_edit_that_loses_the_race_is_refused_and_kept(app, clock, peopl
         data={"text": "Words I typed too late", "visibility": "public", "csrf_token": token},
     )
     assert response.status_code == 409
-    assert "published before this change arrived" in response.text
+    assert "This post went out before your change" in response.text
     assert "Words I typed too late" in response.text  # nothing typed is lost
     async with app.state.sessions() as session:
         post = await session.get(Post, post_id)
         assert post is not None and post.text == "Original words"
+    # One click posts the words as a new post: the form now goes to a new post, and
+    # carries a fresh form token so sending it twice posts once.
+    assert 'action="/posts" class="compose"' in response.text
+    assert ">Post as a new post</button>" in response.text
+    assert 'name="form_token"' in response.text
+    assert 'name="version"' not in response.text
+    form_token = re.search(r'name="form_token" value="([^"]+)"', response.text)
+    assert form_token
+    fields = {
+        "text": "Words I typed too late",
+        "visibility": "public",
+        "form_token": form_token.group(1),
+        "csrf_token": token,
+    }
+    posted = await ana.client.post("/posts", data=fields)
+    again = await ana.client.post("/posts", data=fields)
+    assert posted.status_code == again.status_code == 303
+    assert posted.headers["location"] == again.headers["location"]
+    new_id = int(posted.headers["location"].rsplit("/", 1)[1])
+    async with app.state.sessions() as session:
+        new = await session.get(Post, new_id)
+        assert new is not None and new.text == "Words I typed too late" and new_id != post_id
 
 
 async def test_edits_racing_the_publish_land_before_it_or_are_refused(app, clock, people) -> None:

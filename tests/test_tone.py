@@ -34,6 +34,22 @@ def test_phrases_follow_the_posts_language() -> None:
     assert tone.check("Such stupidity in the weather today", PHRASES, "en") == []
 
 
+def test_an_opening_counts_after_the_mentions_a_reply_starts_with() -> None:
+    # The composer fills in "@name " (or "@name@server " for someone elsewhere) first: the
+    # opening is looked for in the reply's own words, and only its words are marked.
+    for text in (
+        "@ana Why would you plant them now",
+        "@ana@garden.example why would you plant them now",
+        "  @ana, @ben_2:  Why would you plant them now",
+    ):
+        (flag,) = tone.check(text, PHRASES, "en")
+        assert text[flag.start : flag.end].lower() == "why would you"
+        assert flag.reason == "an opening that can sound accusing"
+    # Still only at the start of the words: later in the reply it is a question like any.
+    assert tone.check("@ana I wonder why would you plant them now", PHRASES, "en") == []
+    assert tone.check("ana@example.com why would you", PHRASES, "en") == []
+
+
 def test_kind_words_pass() -> None:
     assert tone.check("Lovely photo! Is that your garden? NASA would approve.", PHRASES) == []
 
@@ -64,6 +80,20 @@ async def test_a_harsh_reply_is_shown_back_and_can_be_posted_as_written(app, clo
     assert kept.status_code == 303
     assert await publish_due(app, clock, 100) == 0  # the longer pause of a reply kept as written
     assert await publish_due(app, clock, 21) == 1
+
+
+async def test_a_reply_opening_with_the_prefilled_mention_is_still_nudged(
+    app, clock, people
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    question = await ana.post("Planting tomatoes this week")
+    await publish_due(app, clock, 31)
+    page = await ben.client.get(f"/compose?reply_to={question}")
+    assert "@ana </textarea>" in page.text  # what the composer fills in
+
+    nudged = await _reply(ben, question, "@ana Why would you plant them so early")
+    assert "A second look?" in nudged.text
+    assert re.search(r"@ana <mark[^>]*>Why would you</mark> plant them so early", nudged.text)
 
 
 async def test_keep_as_draft_after_a_nudge(app, clock, people) -> None:

@@ -18,6 +18,8 @@ class CareKind(StrEnum):
     tone_nudge = "tone_nudge"
     card = "card"
     slow_mode = "slow_mode"
+    #: The newcomer rules, shown once in the composer.
+    rules_shown = "rules_shown"
 
 
 class CareEvent(SQLModel, table=True):

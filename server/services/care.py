@@ -12,6 +12,7 @@ OUTCOMES = {
     CareKind.tone_nudge: ("rephrased", "draft", "as_written"),
     CareKind.card: ("didnt_fit",),
     CareKind.slow_mode: (),
+    CareKind.rules_shown: (),
 }
 
 

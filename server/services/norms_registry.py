@@ -239,7 +239,7 @@ REGISTRY: tuple[Norm, ...] = (
         "Words and phrases that often read as harsh",
         "One per line. Start a line with a language code and a colon (de: Idiot) to use it "
         "only for posts in that language, and the phrase with ^ (^why would you) to match "
-        "only at the start. Shouting in capitals and piles of ! or ? are caught in any "
+        "only at the start of a reply's words, after any @mentions. Shouting in capitals and piles of ! or ? are caught in any "
         "language. The check is skipped between mutuals who talk often.",
         "lines",
         DEFAULT_TONE_PHRASES,
@@ -364,8 +364,8 @@ REGISTRY: tuple[Norm, ...] = (
         "newcomers.rules_posts",
         "Members",
         "Show the rules to newcomers for their first",
-        "For this many of a member's first posts and replies, the composer shows the "
-        "community's rules in short (0 turns it off).",
+        "A member who has written fewer posts and replies than this sees the community's "
+        "rules in short once, the first time they open the composer (0 turns it off).",
         "int",
         5,
         0,

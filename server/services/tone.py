@@ -46,13 +46,18 @@ class _Compiled:
     opening: re.Pattern[str] | None
 
 
+#: The "@name " and "@name@server " mentions a reply opens with (the composer fills them
+#: in): an opening phrase is looked for in the words after them.
+LEADING_MENTIONS = r"^(?:\s*@[\w.\-]+(?:@[\w.\-]+)?[,:]?)*\s*"
+
+
 def _union(phrases: list[str], *, anchored: bool) -> re.Pattern[str] | None:
     if not phrases:
         return None
     # Longest first, so "you people" wins over "you".
     body = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    prefix = r"^\s*" if anchored else r"(?<!\w)"
-    return re.compile(f"{prefix}(?:{body})(?!\\w)", re.IGNORECASE)
+    prefix = LEADING_MENTIONS if anchored else r"(?<!\w)"
+    return re.compile(f"{prefix}(?P<phrase>{body})(?!\\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
@@ -82,7 +87,8 @@ def check(text: str, phrases: tuple[str, ...], language: str | None = None) -> l
     compiled = _compile(phrases, language)
     flags: list[Flag] = []
     if compiled.opening is not None and (found := compiled.opening.match(text)):
-        flags.append(Flag(found.start(), found.end(), "an opening that can sound accusing"))
+        start, end = found.span("phrase")
+        flags.append(Flag(start, end, "an opening that can sound accusing"))
     if compiled.anywhere is not None:
         for found in compiled.anywhere.finditer(text):
             flags.append(Flag(found.start(), found.end(), "a word that often reads as harsh"))

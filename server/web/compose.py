@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import replace
 
 from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,13 +16,23 @@ from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID, parse_id
 from server.models import CareKind, Post, Visibility
-from server.services import budgets, cards, care, drafts, posts, preferences, reply_context
+from server.services import (
+    budgets,
+    cards,
+    care,
+    composer_notes,
+    drafts,
+    posts,
+    preferences,
+    reply_context,
+    uploads,
+)
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.services.posts import Composition
 from server.services.reply_context import ReplyContext
 from server.services.tone import ToneNudge
-from server.web import policies, quoting
+from server.web import attaching, policies, quoting
 from server.web.context import (
     community_norms,
     db,
@@ -127,6 +138,7 @@ async def _form_page(
     draft_id: int | None = None,
     editing: Post | None = None,
     revising: Post | None = None,
+    gone_out: Post | None = None,
     nudge: ToneNudge | None = None,
     nudge_id: int | None = None,
     choose_card: bool = False,
@@ -141,8 +153,22 @@ async def _form_page(
     newcomer_rules = None
     shown_for = found["newcomers.rules_posts"]
     fresh = shown_for and not (editing or revising)
-    if fresh and await budgets.written(session, me.actor, up_to=shown_for) < shown_for:
+    if (
+        fresh
+        and await budgets.written(session, me.actor, up_to=shown_for) < shown_for
+        and await composer_notes.first_showing_of_rules(session, me.actor_id, now(request))
+    ):
         newcomer_rules = found["rules.text"]
+    replying_to = await _reply_context(session, me, values.in_reply_to_id, replying)
+    pause = None
+    if not (editing or revising):
+        author = replying_to["parent_author"]
+        answered = getattr(author, "id", None)
+        pause = composer_notes.spoken(
+            await composer_notes.expected_pause(
+                session, me.actor_id, answered, in_force, now(request)
+            )
+        )
     context = {
         "intents": found["intents.list"],
         "tone_indicators": found["tone.indicators"],
@@ -151,7 +177,10 @@ async def _form_page(
         "nudge_id": nudge_id,
         "marked": _marked(values.text, nudge) if nudge else None,
         "budget": budget,
+        "spent": None if nudge or error else composer_notes.spent(budget, now(request)),
+        "pause": pause,
         "revising": revising,
+        "gone_out": gone_out,
         "values": values,
         "action": action,
         "error": error,
@@ -159,12 +188,17 @@ async def _form_page(
         "editing": editing,
         "current": (editing or revising) if error and error.status == 409 else None,
         "draft_media": (
-            (await drafts.media_of(session, me.actor_id, [draft_id]))[draft_id] if draft_id else []
+            await attaching.attached(session, me, values.media_ids)
+            if values.media_ids is not None
+            else (await drafts.media_of(session, me.actor_id, [draft_id]))[draft_id]
+            if draft_id
+            else []
         ),
+        "max_images": uploads.MAX_ATTACHMENTS,
         "form_token": None if editing or revising else form_token or secrets.token_urlsafe(18),
         "visibilities": VISIBILITIES,
         "max_chars": in_force.max_chars,
-        **await _reply_context(session, me, values.in_reply_to_id, replying),
+        **replying_to,
         **await policies.composer_context(session, me.actor_id, values, in_force),
         **await quoting.compose_context(session, me, values.quote_of_id, now(request)),
     }
@@ -221,15 +255,27 @@ async def compose_page(request: Request) -> Response:
 
 
 async def card_didnt_fit(request: Request) -> Response:
-    """POST /cards/{event_id}/didnt_fit: the member says the card did not fit."""
+    """POST /cards/{event_id}/didnt_fit: the member says the card did not fit. The button
+    sends the composer's own form, so the reply comes back as it was typed."""
     form = await read_form(request)
     event_id = parse_id(str(request.path_params["event_id"]), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
         await care.answered(session, event_id, me.actor_id, "didnt_fit")
         flash(request, "Thank you: the admins will see that this card did not fit.")
-        reply_to = parse_id(text(form, "reply_to"))
-        return redirect(f"/compose?reply_to={reply_to}" if reply_to is not None else "/")
+        if "text" not in form:  # an older page's small form: only where the reply was going
+            reply_to = parse_id(text(form, "reply_to"))
+            return redirect(f"/compose?reply_to={reply_to}" if reply_to is not None else "/")
+        values = _composition(form)
+        return await _form_page(
+            request,
+            session,
+            me,
+            values,
+            action="/posts",
+            draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
+            form_token=text(form, "form_token"),
+        )
 
 
 async def create(request: Request) -> Response:
@@ -240,6 +286,7 @@ async def create(request: Request) -> Response:
     async with db(request) as session:
         me = await require_member(request, session)
         try:
+            values = await attaching.with_uploads(request, session, me, form, values)
             post = await posts.compose(
                 session,
                 request.app.state.jobs,
@@ -286,6 +333,32 @@ async def create(request: Request) -> Response:
         outcome = "as_written" if values.as_written else "rephrased"
         await care.answered(session, _nudge_id(form), me.actor_id, outcome)
         return redirect(f"/@{me.actor.username}/{post.id}")
+
+
+async def attach(request: Request) -> Response:
+    """POST /compose/attach: upload the chosen images and show the composer again with
+    their previews and description and focus fields, everything typed kept."""
+    form = await read_form(request)
+    values = _composition(form)
+    values = replace(values, media_ids=values.media_ids or ())
+    async with db(request) as session:
+        me = await require_member(request, session)
+        error: ServiceError | None = None
+        try:
+            values = await attaching.with_uploads(request, session, me, form, values)
+        except ServiceError as refused:
+            log.info("images refused for %s: %s", me.actor.username, refused.message)
+            error = refused
+        return await _form_page(
+            request,
+            session,
+            me,
+            values,
+            action="/posts",
+            error=error,
+            draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
+            form_token=text(form, "form_token"),
+        )
 
 
 def _nudge_id(form: FormData) -> int | None:

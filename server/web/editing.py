@@ -87,6 +87,12 @@ async def edit(request: Request) -> Response:
         except ServiceError as error:
             log.info("edit of %s refused: %s", post_id, error.message)
             editing = await session.get(Post, post_id, populate_existing=True)
+            if editing is not None and editing.state == PostState.published:
+                # The pause ended before the change was saved: the words are not lost;
+                # one click posts them as a new post (a reply stays a reply).
+                return await _form_page(
+                    request, session, me, values, action="/posts", error=error, gone_out=editing
+                )
             return await _form_page(
                 request,
                 session,

@@ -43,6 +43,7 @@ async def read_form(request: Request) -> FormData:
     expected = request.session.get(_SESSION_KEY)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
         log.warning("CSRF check failed for %s %s", request.method, request.url.path)
+        await parsed.close()  # uploads in a refused form are dropped unread
         raise HTTPException(
             403,
             "This form has expired or did not come from this site. "

@@ -63,6 +63,7 @@ routes = [
     Route("/settings/email/resend", mail_pages.resend, methods=["POST"]),
     Route("/compose", compose.compose_page, methods=["GET"]),
     Route("/posts", compose.create, methods=["POST"]),
+    Route("/compose/attach", compose.attach, methods=["POST"]),
     Route("/posts/{post_id}/edit", editing.edit_page, methods=["GET"]),
     Route("/posts/{post_id}/edit", editing.edit, methods=["POST"]),
     Route("/posts/{post_id}/revise", editing.revise_page, methods=["GET"]),

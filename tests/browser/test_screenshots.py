@@ -1,7 +1,7 @@
 """Screenshots of every main page at desktop and phone width, for people to look at.
 
-Not a check of pixels: it writes PNGs to tests/browser/screenshots/ (git-ignored) and
-fails if a page cannot be reached or any page scrolls sideways at phone width.
+Not a check of pixels: it writes PNGs to tests/browser/artifacts/screenshots/ (git-ignored)
+and fails if a page cannot be reached or any page scrolls sideways at phone width.
 
     .venv/bin/pytest tests/browser/test_screenshots.py -q
 """
@@ -21,12 +21,12 @@ from tests.browser.test_moderation_story import give_role
 
 pytestmark = pytest.mark.browser
 
-OUT = Path(__file__).parent / "screenshots"
+OUT = Path(__file__).parent / "artifacts" / "screenshots"
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 def shoot(page: Page, name: str, viewport: str) -> None:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUT / f"{name}-{viewport}.png", full_page=True)
     # Nothing may stick out sideways: a phone would have to scroll to read it.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

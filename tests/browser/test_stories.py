@@ -129,8 +129,13 @@ def test_ana_edits_during_the_pause_and_the_pause_goes_on(page: Page, new_contex
     visitor = new_context().request
     porch.eventually(lambda: visitor.get(path).status == 200)
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_role("alert")).to_contain_text("published before this change arrived")
+    expect(page.get_by_role("alert")).to_contain_text("This post went out before your change")
     expect(text).to_have_value("The weather is lovely. Off to the garden!")
+    # One click posts her late words as a new post; the first stays as it went out.
+    page.get_by_role("button", name="Post as a new post").click()
+    page.wait_for_url(re.compile(r"/@\w+/\d+$"))
+    assert page.url.removeprefix(porch.url) != path
+    expect(page.locator("article.post.pending")).to_contain_text("Off to the garden!")
 
     page.goto(path)
     expect(page.locator("article.post.focus")).to_contain_text("The weather is lovely.")
@@ -391,17 +396,20 @@ def test_ben_sees_who_he_answers_gets_a_card_and_a_tone_nudge_and_rephrases(
     ben = new_context().new_page()
     porch.sign_up(ben, ben_name)
     porch.eventually(lambda: porch.status(ben, f"/compose?reply_to={post_id}") == 200)
-    who = ben.get_by_role("region", name="Who you are replying to")
+    # Who Ana is, in one line that opens; how she likes to be approached, always shown.
+    who = ben.locator("details.person-context")
+    expect(who.locator("summary")).to_contain_text("never talked")
+    who.locator("summary").click()
     expect(who).to_contain_text("Balcony gardener.")
-    expect(who).to_contain_text("Kind words welcome; no lectures.")
     expect(who).to_contain_text("You have never talked")
+    expect(ben.locator(".interaction-note")).to_contain_text("Kind words welcome; no lectures.")
     expect(ben.locator(".card")).to_contain_text(f"You and {ana_name} have not talked before")
     expect(ben.locator(".card")).to_contain_text("Why this card:")
 
     reply = ben.get_by_role("textbox", name="Your reply")
     reply.fill(f"@{ana_name} WHY WOULD YOU DO THAT???")
     ben.get_by_role("button", name="Reply", exact=True).click()
-    nudge = ben.get_by_role("status").filter(has_text="A second look?")
+    nudge = ben.get_by_role("alert").filter(has_text="A second look?")
     expect(nudge).to_be_visible()
     expect(nudge.locator("mark").first).to_be_visible()
     expect(reply).to_have_value(f"@{ana_name} WHY WOULD YOU DO THAT???")
