@@ -44,7 +44,6 @@ ADMIN_PAGES = (
 )
 
 
-
 def _survey(page: Page, paths: list[str], viewport: str) -> list[str]:
     """What is wrong on each page, as lines; empty when every page passes."""
     found: list[str] = []
