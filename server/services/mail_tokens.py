@@ -18,13 +18,19 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, MailToken, Member, MemberState, TokenPurpose
-from server.services import mail_messages, mail_outbox, oauth_tokens, passwords, sessions
+from server.services import (
+    mail_messages,
+    mail_outbox,
+    oauth_tokens,
+    passwords,
+    sessions,
+    signup_checks,
+)
 from server.services.accounts import Signed, local_member
 from server.services.errors import Conflict, Invalid, NotFound
 
@@ -200,13 +206,6 @@ async def reset_password(
     return found
 
 
-def _clean_email(email: str) -> str:
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise Invalid(f"That email address does not look right: {exc}", field="email") from None
-
-
 async def request_change(
     session: AsyncSession, found: Signed, *, new_email: str, password: str, now: datetime
 ) -> str:
@@ -214,7 +213,7 @@ async def request_change(
     followed) and a word to the old one. Returns the new address as cleaned."""
     if not await asyncio.to_thread(passwords.verify_password, found.member.password_hash, password):
         raise Invalid("Your current password is not right.", field="current_password")
-    email = _clean_email(new_email)
+    email = signup_checks.clean_email(new_email)
     if email == found.member.email:
         raise Invalid("That is your address already.", field="email")
     used = await session.exec(select(Member.id).where(Member.email == email))
