@@ -51,7 +51,8 @@ async def test_dana_hears_her_sign_up_was_approved_and_eve_that_hers_was_not(
         )
         assert token
         response = await admin.post(
-            f"/admin/members/{name}/{action}", data={"csrf_token": token.group(1)}
+            f"/admin/members/{name}/{action}",
+            data={"csrf_token": token.group(1), "reason": "We are full this month."},
         )
         assert response.status_code == 303
     await admin.aclose()

@@ -54,7 +54,7 @@ async def test_preferences_are_kept_and_the_composer_and_apps_use_them(app, peop
     assert re.search(r'<option value="pt" selected>', page)
     assert re.search(r'value="latest" checked', page)
     compose = (await ana.client.get("/compose")).text
-    assert re.search(r'value="followers"[^>]*checked', compose)
+    assert re.search(r'value="followers"[^>]*selected', compose)
 
     token_page = await ana.client.get("/settings/preferences")
     assert token_page.status_code == 200
@@ -76,7 +76,7 @@ async def test_wrong_preferences_are_all_refused_and_nothing_kept(app, people) -
     assert "3 things need fixing" in page
     assert "Choose public, unlisted or followers only." in page
     compose = (await ana.client.get("/compose")).text
-    assert re.search(r'value="public"[^>]*checked', compose)
+    assert re.search(r'value="public"[^>]*selected', compose)
 
 
 async def test_ana_unmutes_and_unblocks_from_her_lists(app, people) -> None:

@@ -30,7 +30,7 @@ def test_ana_keeps_her_settings_in_one_place(new_context, porch) -> None:
     page.get_by_role("button", name="Save preferences").click()
     expect(page.get_by_role("status")).to_contain_text("Your preferences are saved.")
     page.goto("/compose")
-    expect(page.locator('input[name="visibility"][value="followers"]')).to_be_checked()
+    expect(page.locator('select[name="visibility"]')).to_have_value("followers")
 
     page.goto("/settings/profile")
     page.get_by_label("Label 1").fill("Pronouns")
