@@ -195,8 +195,9 @@ class Porch:
         self.server = server
         self.url = server.url
         # The pause, plus the in-process sweep (1 s), plus the page's reload delay
-        # (0.5 s), plus slack for a slow machine.
-        self.publish_timeout = max(server.post_pause, server.reply_pause) + 8.0
+        # (0.5 s), plus slack for a slow, shared machine: the page reloads until the
+        # post is out, so a long wait costs nothing when it comes early.
+        self.publish_timeout = max(server.post_pause, server.reply_pause) + 30.0
 
     @staticmethod
     def unique(name: str) -> str:
