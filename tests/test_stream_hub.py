@@ -47,5 +47,5 @@ async def test_a_stream_on_one_instance_hears_a_post_published_on_another(
             assert (heard.stream, heard.event) == (["public"], "update")
             assert '"content": "<p>Hello from the other instance</p>"' in heard.payload
         finally:
-            streams.leave(connection)
+            await streams.leave(connection)
         await ana.client.aclose()

@@ -130,13 +130,16 @@ class Hub:
             ]
         return connection
 
-    def leave(self, connection: Connection) -> None:
+    async def leave(self, connection: Connection) -> None:
+        """Close a connection; the last one out stops the listener and waits for its
+        tasks to end, so none outlives the connections (or the event loop)."""
         self.connections.discard(connection)
-        if not self.connections:
-            for task in self._tasks:
+        if not self.connections and self._tasks:
+            running, self._tasks = self._tasks, []
+            for task in running:
                 task.cancel()
-            self._tasks = []
             self._listening.close()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self, listener: Listener) -> None:
         while True:

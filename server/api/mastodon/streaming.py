@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -75,7 +75,7 @@ async def health(request: Request) -> Response:
 class _HeldStream(StreamingResponse):
     """An event stream that gives back its connection slot however it ends."""
 
-    def __init__(self, events: AsyncIterator[str], release: Callable[[], None]) -> None:
+    def __init__(self, events: AsyncIterator[str], release: Callable[[], Awaitable[None]]) -> None:
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         super().__init__(events, media_type="text/event-stream", headers=headers)
         self.release = release
@@ -84,7 +84,7 @@ class _HeldStream(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self.release()
+            await self.release()
 
 
 async def sse(request: Request) -> Response:
@@ -123,8 +123,8 @@ async def sse(request: Request) -> Response:
             else:
                 yield f"event: {item.event}\ndata: {item.payload}\n\n"
 
-    def release() -> None:
-        streams.leave(connection)
+    async def release() -> None:
+        await streams.leave(connection)
         slots.close(grant.token_id, address, 1)
 
     return _HeldStream(events(), release)
@@ -174,7 +174,7 @@ async def websocket(socket: WebSocket) -> None:
         try:
             await _send(socket, connection, reader)
         finally:
-            streams.leave(connection)
+            await streams.leave(connection)
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await reader
