@@ -100,6 +100,24 @@ async def test_a_reply_that_needs_approval_has_its_pause_then_waits_unseen(
     assert "waits for your approval" in (await ana.client.get("/notifications")).text
 
 
+async def test_a_reply_whose_pause_just_ended_is_going_out_not_waiting(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    # Between the pause's end and the sweep that publishes it, a reply nobody must
+    # approve is about to go out: its page counts down (and so reloads), and never
+    # says it waits for an approval that nobody was asked for.
+    ana, ben = people["ana"], people["ben"]
+    post_id = await ana_posts_asking(app, clock, ana, reply="anyone")
+    reply_id = await reply_sent(ben, post_id)
+    clock.advance(3600)
+    own = (await ben.client.get(f"/@ben/{reply_id}")).text
+    assert "It goes out in" in own and 'class="countdown"' in own
+    assert "waiting for the approval" not in own
+    await publish_due(app, clock, 0)
+    [reply] = await rows(app, Post, col(Post.id) == reply_id)
+    assert reply.state == PostState.published
+
+
 async def test_when_ana_approves_the_reply_it_is_published_and_ben_is_told(
     app: Starlette, clock: FrozenClock, people: dict[str, Person]
 ) -> None:

@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from server.clock import utcnow
-from server.models import Actor, Attachment, Poll, Post
-from server.services import page_figures, quotes
+from server.models import Actor, Attachment, Poll, Post, PostState
+from server.services import page_figures, quotes, waiting_replies
 from server.services.quotes import Shown
 from server.services.stats import AccountStats
 from server.services.visibility import visible_to
@@ -54,6 +54,8 @@ class PostView:
     quoted_author: Actor | None = None
     #: Whether `quote` was read (None then means: not a quote).
     quotes_read: bool = False
+    #: A pending reply held for approval (not one about to go out when its pause ends).
+    waiting: bool = False
 
 
 @dataclass
@@ -128,6 +130,22 @@ async def attach_extras(
             view.poll = poll
     if with_quotes:
         await _attach_quotes(session, viewer_id, views)
+    await _attach_waiting(session, views)
+
+
+async def _attach_waiting(session: AsyncSession, views: Sequence[PostView]) -> None:
+    """Mark the pending replies that wait for approval; read only when a page has a
+    pending reply (its author's own pages)."""
+    due = [
+        v.post.id
+        for v in views
+        if v.post.state == PostState.pending and v.post.in_reply_to_id is not None
+    ]
+    if not due:
+        return
+    waiting = await waiting_replies.waiting_among(session, due)
+    for view in views:
+        view.waiting = view.post.id in waiting
 
 
 async def _attach_quotes(

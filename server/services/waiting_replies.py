@@ -8,6 +8,7 @@ server elsewhere is asked (server/services/asking.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, exists
@@ -65,6 +66,20 @@ def not_waiting() -> ColumnElement[bool]:
             col(InteractionRequest.state) == RequestState.pending,
         )
     )
+
+
+async def waiting_among(session: AsyncSession, post_ids: Collection[int]) -> set[int]:
+    """Which of `post_ids` are replies held for approval. A reply whose pause just ended
+    may still be pending for a moment before it goes out: that one is not waiting."""
+    if not post_ids:
+        return set()
+    rows = await session.exec(
+        select(col(InteractionRequest.interacting_post_id)).where(
+            col(InteractionRequest.interacting_post_id).in_(post_ids),
+            col(InteractionRequest.state) == RequestState.pending,
+        )
+    )
+    return {i for i in rows.all() if i is not None}
 
 
 async def held_at_pause_end(session: AsyncSession, post: Post, now: datetime) -> bool:
