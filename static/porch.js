@@ -64,11 +64,17 @@
     } else if (area.value && area.value === area.defaultValue) {
       // After the click or Tab has placed the caret; only a caret left at the very
       // start moves (a click elsewhere or a selection is the person's own choice).
+      var untouched = function () {
+        return area.selectionStart === 0 && area.selectionEnd === 0 &&
+          area.value === area.defaultValue;
+      };
       area.addEventListener("focus", function () {
-        setTimeout(function () {
-          var untouched = area.selectionStart === 0 && area.selectionEnd === 0;
-          if (untouched && area.value === area.defaultValue) { toEnd(); }
-        }, 0);
+        setTimeout(function () { if (untouched()) { toEnd(); } }, 0);
+      }, { once: true });
+      // Typing can come before that moment (a fast typist, a pasted text): the first
+      // key moves the caret too, before its character lands.
+      area.addEventListener("keydown", function () {
+        if (untouched()) { toEnd(); }
       }, { once: true });
     }
   });

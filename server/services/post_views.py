@@ -54,6 +54,8 @@ class PostView:
     quoted_author: Actor | None = None
     #: Whether `quote` was read (None then means: not a quote).
     quotes_read: bool = False
+    #: For a reply: the author of the post it answers, when the viewer may see that post.
+    replying_to: Actor | None = None
     #: A pending reply held for approval (not one about to go out when its pause ends).
     waiting: bool = False
 
@@ -131,6 +133,22 @@ async def attach_extras(
     if with_quotes:
         await _attach_quotes(session, viewer_id, views)
     await _attach_waiting(session, views)
+    await _attach_parents(session, viewer_id, views)
+
+
+async def _attach_parents(
+    session: AsyncSession, viewer_id: int | None, views: Sequence[PostView]
+) -> None:
+    """Who each reply answers, for its "Replying to" line: from the page itself when the
+    parent is on it (a thread), else one read of the parents the viewer may see."""
+    on_page = {v.post.id: v.author for v in views}
+    wanted = {v.post.in_reply_to_id for v in views if v.post.in_reply_to_id is not None}
+    missing = wanted - on_page.keys()
+    if missing:
+        on_page |= {i: v.author for i, v in (await _visible(session, viewer_id, missing)).items()}
+    for view in views:
+        if view.post.in_reply_to_id is not None:
+            view.replying_to = on_page.get(view.post.in_reply_to_id)
 
 
 async def _attach_waiting(session: AsyncSession, views: Sequence[PostView]) -> None:

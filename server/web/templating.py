@@ -52,6 +52,11 @@ def long_ago(moment: datetime | None, now: datetime | None = None) -> str:
     return "today"  # pragma: no cover (days >= 1 is handled above)
 
 
+def full_date(moment: datetime | None) -> str:
+    """The whole moment, for a post's own page: "4 December 2026, 23:52 UTC"."""
+    return moment.strftime("%-d %B %Y, %H:%M UTC") if moment else ""
+
+
 def iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else ""
 
@@ -106,6 +111,7 @@ templates.env.filters.update(
     ago=ago,
     long_ago=long_ago,
     iso=iso,
+    full_date=full_date,
     plain_html=plain_html,
     html=html,
     via_porch=via_porch,
