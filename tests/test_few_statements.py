@@ -27,10 +27,11 @@ from tests.federation.mastodon_double import (
 from tests.statements import statements
 
 #: The counts reached; an operation that grows past one has gained a statement.
-#: Composing: the day's budget, the people mentioned, the post, its mentions, its tags,
-#: the author's default policy for its visibility, its policy, its scheduled publish and
-#: its row in its author's home feed.
-COMPOSE = 9
+#: Composing: the author's language when the post does not say one, the day's budget,
+#: the people mentioned, the post, its mentions, its tags, the author's default policy
+#: for its visibility, its policy, its scheduled publish and its row in its author's
+#: home feed.
+COMPOSE = 10
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, what their notification policies

@@ -163,3 +163,31 @@ async def test_apps_start_new_posts_as_ana_prefers(app, clock, people) -> None:
     assert own["source"]["privacy"] == "unlisted"
     assert chosen["posting:default:visibility"] == "unlisted"
     assert chosen["posting:default:language"] == "de"
+
+
+async def test_posts_that_do_not_say_their_language_are_in_the_one_ana_writes_in(
+    app, clock, people
+) -> None:
+    from sqlmodel import select
+
+    from server.models import Post
+    from tests.api.test_grant_cache import api, token_for
+
+    ana = people["ana"]
+    await _send(
+        ana,
+        "/settings/preferences",
+        default_visibility="public",
+        language="de",
+        home_order="conversations",
+    )
+    from_web = await ana.post("Guten Morgen vom Balkon.")
+    async with api(app, await token_for(app, "ana", clock)) as phone:
+        unsaid = (await phone.post("/api/v1/statuses", data={"status": "Kaffee?"})).json()
+        said = (
+            await phone.post("/api/v1/statuses", data={"status": "Coffee?", "language": "en"})
+        ).json()
+    assert (unsaid["language"], said["language"]) == ("de", "en")
+    async with app.state.sessions() as session:
+        post = (await session.exec(select(Post).where(Post.id == from_web))).one()
+    assert post.language == "de"

@@ -43,6 +43,7 @@ from server.services import (
     pauses,
     post_policies,
     post_reads,
+    preferences,
     quotes,
     signal_upkeep,
     slow_mode,
@@ -240,6 +241,8 @@ async def compose(
         held = (await drafts.media_of(session, author.id, [replaces_draft_id]))[replaces_draft_id]
         draft = replace(draft, media_ids=tuple(a.id for a in held if a.id is not None))
     draft = check_composition(draft, rules)
+    if draft.language is None:  # unsaid: the language its author writes in, if chosen
+        draft = replace(draft, language=(await preferences.of(session, author.id)).language or None)
     try:
         root_id, pause = await _placed(session, author, draft, rules, now, nudge)
     except ServiceError:
