@@ -31,6 +31,11 @@ async def test_a_visitor_reads_every_posting_norm_in_words(app, clock, visitor) 
     await admin.aclose()
     page = _text((await visitor.get("/about")).text)
     assert "Neighbours on Elm Street, talking slowly." in page
+    # Apps read the same words where they show a server's description.
+    v1 = (await visitor.get("/api/v1/instance")).json()
+    v2 = (await visitor.get("/api/v2/instance")).json()
+    assert v2["description"] == v1["description"] == v1["short_description"]
+    assert v2["description"] == "Neighbours on Elm Street, talking slowly."
     assert "Every post waits 30 seconds" in page
     assert "A first reply to someone you have never talked with waits 5 minutes" in page
     assert "In a thread that is running hot, a reply waits 90 seconds" in page

@@ -15,7 +15,6 @@ VERSION = f"4.5.0 (compatible; Porch {__version__})"
 #: Mastodon's API version (api_versions.mastodon) whose endpoints Porch serves.
 API_VERSION = 7  # 7: quote posts (Mastodon 4.5)
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
-DESCRIPTION = "A Porch community: slower, kinder conversation."
 #: The BlurHash of static/header.png, the instance's thumbnail (a plain warm colour).
 THUMBNAIL_BLURHASH = "LCRCrK%MfQ%M~pj[fQj[fQfQfQfQ"
 
@@ -66,7 +65,7 @@ def instance_v2(
         "title": settings.instance_name,
         "version": VERSION,
         "source_url": site.base,
-        "description": DESCRIPTION,
+        "description": found["about.description"],
         "usage": {"users": {"active_month": usage.active_month}},
         "thumbnail": {
             "url": site.static("header.png"),
@@ -118,8 +117,8 @@ def instance_v1(
     return {
         "uri": settings.domain,
         "title": settings.instance_name,
-        "short_description": DESCRIPTION,
-        "description": DESCRIPTION,
+        "short_description": found["about.description"],
+        "description": found["about.description"],
         "email": settings.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": streaming},
