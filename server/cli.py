@@ -15,11 +15,11 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_counters, cli_feeds, cli_mail, cli_roles, datadir
+from server import cli_counters, cli_feeds, cli_mail, cli_members, cli_roles, datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
-from server.models import DomainPolicy, MemberRole, MemberState
+from server.models import DomainPolicy, MemberRole
 from server.services import accounts, domains, norms, oauth_tokens, signal_rebuild, thread_sums
 from server.services.errors import ServiceError
 
@@ -182,20 +182,6 @@ def cmd_user_list(args: argparse.Namespace) -> None:
         )
 
 
-def _set_state(state: MemberState, verb: str) -> Callable[[argparse.Namespace], None]:
-    def command(args: argparse.Namespace) -> None:
-        settings = _settings()
-        try:
-            found = _with_session(
-                settings, lambda s: accounts.set_state(s, args.name, state, Clock().now())
-            )
-        except ServiceError as exc:
-            _fail(exc.message)
-        print(f"@{found.actor.username} is {verb}.")
-
-    return command
-
-
 def _set_domain(policy: DomainPolicy) -> Callable[[argparse.Namespace], None]:
     def command(args: argparse.Namespace) -> None:
         settings = _settings(upgrade=True)
@@ -325,14 +311,7 @@ def parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(func=cmd_user_create)
     user.add_parser("list", help="list members").set_defaults(func=cmd_user_list)
-    for name, state, verb in [
-        ("suspend", MemberState.suspended, "suspended"),
-        ("approve", MemberState.active, "approved"),
-        ("reinstate", MemberState.active, "reinstated"),
-    ]:
-        sub = user.add_parser(name, help=f"{name} a member")
-        sub.add_argument("name")
-        sub.set_defaults(func=_set_state(state, verb))
+    cli_members.register(user)
     cli_roles.register(user)
     cli_mail.register(user)
     norm = commands.add_parser("norms", help="the community's norms").add_subparsers(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -76,9 +77,25 @@ def test_admin_creates_lists_and_suspends_members(data: Path) -> None:
     listing = porch(data, "user", "list")
     assert "ana" in listing.stdout and "admin" in listing.stdout
     assert "ben" in listing.stdout
-    suspended = porch(data, "user", "suspend", "ben")
+    # A suspension says why, as on the members page: the member reads it when they try
+    # to log in, and it is a decision on record they may appeal.
+    unsaid = porch(data, "user", "suspend", "ben")
+    assert unsaid.returncode == 2
+    assert last_line(unsaid) == (
+        "porch: Give a reason: the member reads it, and it goes in the audit log."
+    )
+    assert "suspended" not in porch(data, "user", "list").stdout
+    suspended = porch(data, "user", "suspend", "ben", "--reason", "Spam links in every post")
     assert suspended.stdout.strip() == "@ben is suspended."
     assert "suspended" in porch(data, "user", "list").stdout
+    log = sqlite3.connect(data / "porch.db")
+    try:
+        reasons = log.execute("SELECT kind, reason, moderator_id FROM moderation_actions").fetchall()
+    finally:
+        log.close()
+    assert reasons == [("suspend", "Spam links in every post", None)]
+    reinstated = porch(data, "user", "reinstate", "ben")
+    assert reinstated.stdout.strip() == "@ben is reinstated."
 
 
 def test_cli_errors_are_one_clear_line(data: Path) -> None:
@@ -86,7 +103,7 @@ def test_cli_errors_are_one_clear_line(data: Path) -> None:
     again = porch(data, "user", "create", "ANA", "--email", "x@example.com")
     assert again.returncode == 2
     assert last_line(again) == "porch: The username “ANA” is taken; choose another."
-    missing = porch(data, "user", "suspend", "nobody")
+    missing = porch(data, "user", "suspend", "nobody", "--reason", "Spam")
     assert missing.returncode == 2
     assert "There is no member called nobody." in missing.stderr
 

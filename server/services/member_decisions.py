@@ -100,9 +100,14 @@ async def member_named(session: AsyncSession, username: str) -> Signed:
     return Signed(*row)
 
 
-def check(admin: Signed, found: Signed, chosen: Decision) -> None:
-    """Forbidden or Conflict when `chosen` cannot be taken about `found` now."""
-    if found.actor_id == admin.actor_id and chosen.after != MemberState.active:
+def check(admin: Signed | None, found: Signed, chosen: Decision) -> None:
+    """Forbidden or Conflict when `chosen` cannot be taken about `found` now (`admin`
+    None: the command line)."""
+    if (
+        admin is not None
+        and found.actor_id == admin.actor_id
+        and chosen.after != MemberState.active
+    ):
         raise Forbidden("You cannot suspend or reject yourself.")
     if found.member.state not in chosen.before:
         raise Conflict(
@@ -114,13 +119,14 @@ async def decide(
     session: AsyncSession,
     settings: Settings,
     *,
-    admin: Signed,
+    admin: Signed | None,
     username: str,
     name: str,
     reason: str,
     now: datetime,
 ) -> Signed:
     """Take the decision `name` about the member `username`, with `reason`; commits.
+    `admin` None: the operator at the command line.
 
     Reject and suspend need a reason (the member reads it); every decision is recorded
     with its reason, in the audit log and, for a suspension, as a moderation decision.
@@ -139,7 +145,7 @@ async def decide(
         await moderation.act(
             session,
             settings,
-            moderator_id=admin.actor_id,
+            moderator_id=admin.actor_id if admin else None,
             target_id=found.actor_id,
             kind=ActionKind.suspend,
             reason=reason,
@@ -148,7 +154,7 @@ async def decide(
         return await member_named(session, username)
     audit.record(
         session,
-        actor_id=admin.actor_id,
+        actor_id=admin.actor_id if admin else None,
         verb=f"member.{chosen.name}",
         target_id=found.actor_id,
         detail=reason,
