@@ -90,7 +90,9 @@ def test_admin_creates_lists_and_suspends_members(data: Path) -> None:
     assert "suspended" in porch(data, "user", "list").stdout
     log = sqlite3.connect(data / "porch.db")
     try:
-        reasons = log.execute("SELECT kind, reason, moderator_id FROM moderation_actions").fetchall()
+        reasons = log.execute(
+            "SELECT kind, reason, moderator_id FROM moderation_actions"
+        ).fetchall()
     finally:
         log.close()
     assert reasons == [("suspend", "Spam links in every post", None)]

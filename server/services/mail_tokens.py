@@ -131,6 +131,26 @@ async def resend_confirmation(session: AsyncSession, found: Signed, now: datetim
     await session.commit()
 
 
+async def correct_unconfirmed(
+    session: AsyncSession, found: Signed, new_email: str, now: datetime
+) -> str:
+    """A member whose address is not confirmed yet fixes a mistyped one: it becomes their
+    address at once (the old one was never proved theirs) and gets a fresh confirmation
+    link. Returns the address as cleaned."""
+    if found.member.email_confirmed_at is not None:
+        raise Conflict("Your address is confirmed already; change it in Settings > Email.")
+    email = signup_checks.clean_email(new_email)
+    if email != found.member.email:
+        used = await session.exec(select(Member.id).where(Member.email == email))
+        if used.first() is not None:
+            raise Conflict("An account with that email address exists already.", field="email")
+        found.member.email = email
+        session.add(found.member)
+    await _send_confirmation(session, found, now)
+    await session.commit()
+    return email
+
+
 async def _send_confirmation(session: AsyncSession, found: Signed, now: datetime) -> None:
     key = await issue(session, found.member, TokenPurpose.confirm, found.member.email, now)
     message = mail_messages.confirm_address(

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from server.api.mastodon import (
     accounts,
+    emails,
     instance,
     interaction_requests,
     lists,
@@ -63,6 +64,8 @@ routes: list[BaseRoute] = [
     Route(f"{V1}/instance", instance.instance_v1, methods=GET),
     Route("/api/v2/instance", instance.instance_v2, methods=GET),
     Route(f"{V1}/instance/rules", instance.rules, methods=GET),
+    Route(f"{V1}/emails/confirmations", emails.resend, methods=POST),
+    Route(f"{V1}/emails/check_confirmation", emails.check, methods=GET),
     Route(f"{V1}/preferences", instance.preferences, methods=GET),
     Route(f"{V1}/markers", instance.get_markers, methods=GET),
     Route(f"{V1}/markers", instance.save_markers, methods=POST),
