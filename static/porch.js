@@ -101,3 +101,62 @@
     });
   });
 })();
+
+// Images in the composer: a preview of the files chosen, before they are sent, and a
+// focus point set by a click on an attached image (the x,y field stays for keyboards).
+(function () {
+  "use strict";
+  var picker = document.getElementById("images");
+  if (picker && window.URL && URL.createObjectURL) {
+    var chosen = document.createElement("ul");
+    chosen.className = "chosen-previews";
+    chosen.setAttribute("aria-label", "Images chosen, not sent yet");
+    picker.insertAdjacentElement("afterend", chosen);
+    picker.addEventListener("change", function () {
+      chosen.textContent = "";
+      Array.prototype.forEach.call(picker.files, function (file) {
+        if (!/^image\//.test(file.type)) return;
+        var item = document.createElement("li");
+        var img = document.createElement("img");
+        img.src = URL.createObjectURL(file);
+        img.alt = "Preview of " + file.name;
+        img.addEventListener("load", function () { URL.revokeObjectURL(img.src); });
+        item.appendChild(img);
+        chosen.appendChild(item);
+      });
+    });
+  }
+
+  function clamp(v) { return Math.max(-1, Math.min(1, v)); }
+  document.querySelectorAll("li.attached-image").forEach(function (item) {
+    var img = item.querySelector("img");
+    var input = item.querySelector("input[id^='focus_']");
+    if (!img || !input) return;
+    var frame = document.createElement("span");
+    frame.className = "focus-picker";
+    img.parentNode.insertBefore(frame, img);
+    frame.appendChild(img);
+    var dot = document.createElement("span");
+    dot.className = "focus-dot";
+    dot.setAttribute("aria-hidden", "true");
+    frame.appendChild(dot);
+    function show() {
+      var found = /^\s*(-?\d*\.?\d+)\s*,\s*(-?\d*\.?\d+)\s*$/.exec(input.value);
+      dot.hidden = !found;
+      if (!found) return;
+      dot.style.left = (clamp(parseFloat(found[1])) + 1) * 50 + "%";
+      dot.style.top = (1 - clamp(parseFloat(found[2]))) * 50 + "%";
+    }
+    img.addEventListener("click", function (event) {
+      var box = img.getBoundingClientRect();
+      var x = clamp(((event.clientX - box.left) / box.width) * 2 - 1);
+      var y = clamp(1 - ((event.clientY - box.top) / box.height) * 2);
+      input.value = x.toFixed(2) + "," + y.toFixed(2);
+      show();
+    });
+    input.addEventListener("input", show);
+    show();
+    var hint = document.getElementById(input.id + "-hint");
+    if (hint) hint.textContent += " Or click the image where it matters most.";
+  });
+})();

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-# Remote avatars and attachments are shown from their own servers (https).
+# Remote avatars and attachments are shown from their own servers (https); blob: is
+# the composer's preview of images chosen on the member's own device, not yet sent.
 _POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' https:{http}; media-src 'self' https:{http}; object-src 'none'; "
+    "img-src 'self' https: blob:{http}; media-src 'self' https:{http}; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 # Forms post only to Porch. Not on the OAuth consent page: Chromium applies form-action

@@ -117,12 +117,29 @@ def test_ana_posts_two_described_images(new_context, porch, tmp_path: Path, view
     ana.goto("/compose")
     ana.get_by_label("Your post").fill("The bean bed, a month in.")
     ana.get_by_label("Add images").set_input_files([beans, bed])
+    # The files chosen show before they are sent (a local preview the page's policy allows).
+    chosen = ana.get_by_role("list", name="Images chosen, not sent yet").get_by_role("img")
+    expect(chosen).to_have_count(2)
+    ana.wait_for_function(
+        "() => { const i = document.querySelector('.chosen-previews img');"
+        " return i && i.complete && i.naturalWidth === 800; }"
+    )
     ana.get_by_role("button", name="Attach").click()
     # Previews to describe; the words are still there; nothing is posted yet.
     expect(ana.get_by_label("Your post")).to_have_value("The bean bed, a month in.")
     expect(ana.locator("li.attached-image img")).to_have_count(2)
     expect(ana.locator(".reminder")).to_have_count(2)
     ana.get_by_label("Description of image 1 (alt text)").fill("Green bean pods on a vine")
+    # A click on the image sets its focus point: here, the top-left quarter's middle.
+    first = ana.locator("li.attached-image img").first
+    box = first.bounding_box()
+    assert box
+    first.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.25})
+    focus = ana.locator("input[id^=focus_]").first
+    expect(focus).to_have_value(re.compile(r"^-0\.\d\d,0\.\d\d$"))
+    x, y = (float(v) for v in focus.input_value().split(","))
+    assert abs(x + 0.5) < 0.05 and abs(y - 0.5) < 0.05, (x, y)
+    expect(ana.locator(".focus-dot").first).to_be_visible()
     ana.locator("input[id^=focus_]").first.fill("0,0.5")
     shoot(ana, "compose-images", viewport)
     no_sideways_scroll(ana)
