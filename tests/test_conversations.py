@@ -139,7 +139,10 @@ async def test_counts_stay_folded_unless_the_member_asks(app, clock, people) -> 
         data={"display_name": "Ben", "show_counts": "on", "csrf_token": token},
     )
     page = (await ben.client.get("/")).text
-    assert '<span class="likes">1 like · 1 boost</span>' in page
+    # Shown, each count sits beside its icon, named for screen readers.
+    assert '<span class="count">1<span class="visually-hidden"> like</span></span>' in page
+    assert '<span class="count">1<span class="visually-hidden"> boost</span></span>' in page
+    assert "Show likes" not in page
 
 
 async def test_rebuild_derives_the_same_signals_as_the_replies_kept_current(

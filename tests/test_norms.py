@@ -207,7 +207,8 @@ async def test_like_counts_are_hidden_until_revealed_unless_the_norm_shows_them(
     admin = await make_admin(app, clock)
     await set_norm(admin, "likes.counts", "shown")
     page = (await ana.client.get(f"/@ana/{post}")).text
-    assert '<span class="likes">1 like</span>' in page
+    assert '<span class="count">1<span class="visually-hidden"> like</span></span>' in page
+    assert "Show likes" not in page
     await admin.aclose()
 
 

@@ -69,24 +69,19 @@ async def _rows(
 
 
 async def _paged(
-    session: AsyncSession,
-    viewer_id: int | None,
-    window: Window,
-    rows: list[tuple[Post, Actor]],
-    *,
-    once: bool = False,
+    session: AsyncSession, viewer_id: int | None, window: Window, rows: list[tuple[Post, Actor]]
 ) -> Page:
-    """`once`: a feed shows each post once (see `_once`)."""
     more = len(rows) > window.limit
     items = window.arrange([PostView(p, a) for p, a in rows[: window.limit]])
     next_max_id = items[-1].post.id if more and items and window.min_id is None else None
-    return Page(await _complete(session, viewer_id, _once(items) if once else items), next_max_id)
+    return Page(await _complete(session, viewer_id, items), next_max_id)
 
 
-def _once(items: list[PostView]) -> list[PostView]:
-    """A feed's page without a boost of a post the page already shows, itself or boosted
-    again: a member's own post boosted by someone they follow (or by themselves) is not
-    a second copy. The rest of the page keeps its order and paging."""
+def once(items: list[PostView]) -> list[PostView]:
+    """A page for reading, without a boost of a post the page already shows, itself or
+    boosted again: a member's own post boosted by someone they follow is not a second
+    copy. The page keeps its order and its paging (the feed itself is unchanged, as apps
+    and streams read it)."""
     shown = {v.post.id for v in items if v.post.reblog_of_id is None}
     kept: list[PostView] = []
     for view in items:
@@ -114,16 +109,15 @@ async def _feed_page(
     window = window or Window(limit=PAGE)
     rows, floor = await feed_reads.rows(session, viewer_id, feed, window, muted_at)
     if floor is None:
-        return await _paged(session, viewer_id, window, rows, once=True)  # the feed holds all
+        return await _paged(session, viewer_id, window, rows)  # the feed holds it all
     if window.min_id is not None and window.min_id < floor:
-        rows = await _rows(session, viewer_id, where(), window)  # below what the feed holds
-        return await _paged(session, viewer_id, window, rows, once=True)
+        return await _page(session, viewer_id, where(), window)  # below what the feed holds
     if len(rows) <= window.limit and window.min_id is None and (window.since_id or 0) < floor:
         rest = replace(window, limit=window.limit - len(rows), max_id=floor)
         if window.max_id is not None:
             rest = replace(rest, max_id=min(window.max_id, floor))
         rows += await _rows(session, viewer_id, where(), rest)
-    return await _paged(session, viewer_id, window, rows, once=True)
+    return await _paged(session, viewer_id, window, rows)
 
 
 async def home(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -59,7 +61,7 @@ async def home(request: Request) -> Response:
         page = await timelines.home(
             session, me.actor, now(request), Window(max_id=query_id(request, "max_id"))
         )
-        context |= {"page": page}
+        context |= {"page": replace(page, items=timelines.once(page.items))}
         return await render(request, session, "timeline.html", context, me=me)
 
 
