@@ -221,6 +221,21 @@ class Porch:
         page.wait_for_url(re.compile(r"/@\w+/\d+$"))
         return page.url.removeprefix(self.url)
 
+    def reply(self, page: Page, thread: str, text: str) -> None:
+        """Answer the post at `thread` from its Reply button, and wait until the reply is
+        out of its pause (the page reloads until it is)."""
+        from playwright.sync_api import expect
+
+        page.goto(thread)
+        page.locator("article.post.focus").get_by_role("link", name="Reply", exact=True).click()
+        box = page.get_by_label("Your reply")
+        box.press("End")
+        box.press_sequentially(text)
+        page.get_by_role("button", name="Reply", exact=True).click()
+        expect(page.locator("article.post.pending")).to_have_count(
+            0, timeout=self.publish_timeout * 1000
+        )
+
     def eventually(self, check: Callable[[], bool], *, every: float = 0.25) -> None:
         """Retry `check` (which may reload a page) until it holds or publication time is
         long past. For what no page updates by itself, such as another person's view."""

@@ -25,18 +25,6 @@ def _set_strangers(page: Page, value: str) -> None:
     expect(page.get_by_role("status").first).to_contain_text("People who trip the shield")
 
 
-def _reply(page: Page, porch, thread: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(thread)
-    page.locator("article.post.focus").get_by_role("link", name="Reply", exact=True).click()
-    reply = page.get_by_label("Your reply")
-    reply.press("End")
-    reply.press_sequentially(text)
-    page.get_by_role("button", name="Reply", exact=True).click()
-    expect(page.locator("article.post.pending")).to_have_count(
-        0, timeout=porch.publish_timeout * 1000
-    )
-
-
 def test_a_surge_raises_anas_shield_and_she_turns_it_off(new_context, porch) -> None:
     admin = porch.unique("root")
     porch.make_admin(admin)
@@ -52,8 +40,8 @@ def test_a_surge_raises_anas_shield_and_she_turns_it_off(new_context, porch) -> 
             porch.sign_up(page, name)
         thread = porch.write_post(ana_page, "Is it fine to put pineapple on pizza?")
         porch.eventually(lambda: porch.status(ben_page, thread) == 200)
-        _reply(ben_page, porch, thread, "Absolutely not, and you should know better.")
-        _reply(cleo_page, porch, thread, "This is the worst take I have read all week.")
+        porch.reply(ben_page, thread, "Absolutely not, and you should know better.")
+        porch.reply(cleo_page, thread, "This is the worst take I have read all week.")
 
         card = f"{ana} is receiving many replies right now; yours will wait for their approval."
         for viewport, size in WIDTHS.items():

@@ -18,18 +18,6 @@ KIND = "Mine never ripen before September, I envy you!"
 PLACEHOLDER = "A reply hidden by the thread’s author"
 
 
-def _reply(page: Page, porch, thread: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(thread)
-    page.locator("article.post.focus").get_by_role("link", name="Reply", exact=True).click()
-    reply = page.get_by_label("Your reply")
-    reply.press("End")
-    reply.press_sequentially(text)
-    page.get_by_role("button", name="Reply", exact=True).click()
-    expect(page.locator("article.post.pending")).to_have_count(
-        0, timeout=porch.publish_timeout * 1000
-    )
-
-
 def test_ana_hides_a_harsh_reply_and_cleo_no_longer_reads_it(new_context, porch) -> None:
     ana, ben, cleo = porch.unique("ana"), porch.unique("ben"), porch.unique("cleo")
     # Ana hides without JavaScript: the button is a plain form.
@@ -39,8 +27,8 @@ def test_ana_hides_a_harsh_reply_and_cleo_no_longer_reads_it(new_context, porch)
         porch.sign_up(page, name)
     thread = porch.write_post(ana_page, "The first tomatoes of the summer are in!")
     porch.eventually(lambda: porch.status(ben_page, thread) == 200)
-    _reply(ben_page, porch, thread, HARSH)
-    _reply(cleo_page, porch, thread, KIND)
+    porch.reply(ben_page, thread, HARSH)
+    porch.reply(cleo_page, thread, KIND)
 
     ana_page.goto(thread)
     harsh = ana_page.locator("article.post", has_text=HARSH)

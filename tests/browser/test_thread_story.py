@@ -29,14 +29,7 @@ def test_ana_reads_her_thread_and_ben_sees_whom_his_reply_answers(new_context, p
     ben_page.get_by_role("button", name="Follow").click()
     thread = porch.write_post(ana_page, WORDS)
     porch.eventually(lambda: porch.status(ben_page, thread) == 200)
-    ben_page.locator("article.post.focus").get_by_role("link", name="Reply").click()
-    box = ben_page.get_by_label("Your reply")
-    box.press("End")
-    box.press_sequentially(REPLY)
-    ben_page.get_by_role("button", name="Reply", exact=True).click()
-    expect(ben_page.locator("article.post.pending")).to_have_count(
-        0, timeout=porch.publish_timeout * 1000
-    )
+    porch.reply(ben_page, thread, REPLY)
 
     for viewport, size in WIDTHS.items():
         ana_page.set_viewport_size(size)
