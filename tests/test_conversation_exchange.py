@@ -71,6 +71,7 @@ async def test_a_conversation_is_one_unit_with_its_reasons_and_the_exchange_fold
     assert ANSWER in shown and FOLLOW_UP in shown
     assert shown.index(ANSWER) < shown.index(FOLLOW_UP)  # in thread order
     assert "Replying to cleo" in said
+    assert "Replying to ana" not in said  # the card above says whose the first post is
     assert f'<a href="/@ana/{question}">Open the conversation' in shown
     # The card counts the replies the summary counts.
     assert f'<a href="/@ana/{question}">2 replies</a>' in shown
@@ -120,6 +121,40 @@ async def test_counts_of_people_and_replies_say_why_they_differ(app, clock, peop
     assert "1 of the 2 people who replied besides ana count here" in said
     # The score's table says why: short replies do not count.
     assert "short replies, and replies from accounts new here, do not" in said
+
+
+async def test_the_exchange_shows_three_replies_chosen_for_its_reader(app, clock, people) -> None:
+    """Dan, Eve and Finn answer Ana, then Cleo (whom Ben follows) does, and Ana answers
+    Dan. Ben's exchange shows Cleo's reply, Ana's answer and Dan's reply she answered,
+    in thread order; the summary names the first two people and counts the rest."""
+    ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
+    others = {n: await sign_up(client_for(app), n) for n in ("dan", "eve", "finn")}
+    try:
+        await ben.follow("ana")
+        await ben.follow("cleo")
+        question = await ana.post(QUESTION)
+        await publish_due(app, clock, 31)
+        dans = await others["dan"].post("Dan: cherry tomatoes, tied to a cane", reply_to=question)
+        for name in ("eve", "finn"):
+            clock.advance(1)  # one after the other: thread order is the order written
+            await others[name].post(f"{name.title()}: I would not bother at all", reply_to=question)
+        clock.advance(1)
+        await cleo.post(ANSWER, reply_to=question)
+        await publish_due(app, clock, 61)
+        await ana.post("Ana to Dan: which cane height works?", reply_to=dans)
+        await publish_due(app, clock, 61)
+        page = (await ben.client.get("/")).text
+    finally:
+        for person in others.values():
+            await person.client.aclose()
+    shown = unit(page, question)
+    said = text(shown)
+    assert "5 replies from dan, eve and 3 others — show the exchange" in said
+    assert "The 3 that matter most to you, in order" in said
+    assert "Eve: I would not" not in said and "Finn: I would not" not in said
+    order = [said.index(t) for t in ("Dan: cherry", ANSWER, "Ana to Dan")]
+    assert order == sorted(order)
+    assert "Replying to dan" in said
 
 
 async def _act(person: Person, post_id: int, action: str, page: str) -> httpx.Response:

@@ -148,11 +148,14 @@ def _walk(
             continue
         reached[post_id] = actor
         order.append((post_id, actor, parent, follows))
+        if parent_id != view.post.id:
+            # Replies to the first post need no "replying to": the card says whose it is.
+            exchange.answering[post_id] = parent
         assert actor.id is not None
         seen_people.setdefault(actor.id, actor)
     exchange.replies = len(order)
     exchange.people = list(seen_people.values())
-    exchange.answering = {post_id: parent for post_id, _, parent, _ in order}
+
     # Who answered whom: a reply is part of a back-and-forth when its addressee answered
     # its writer too.
     spoke = {(a.id, p.id) for _, a, p, _ in order if a.id != p.id}
