@@ -12,6 +12,7 @@ from server.ids import MAX_SERIAL_ID
 from server.models import NotificationKind
 from server.services import (
     accounts,
+    exchanges,
     explanations,
     moderation_notices,
     norms,
@@ -56,7 +57,10 @@ async def home(request: Request) -> Response:
                 offset=query_id(request, "offset") or 0,
                 kept=request.app.state.orders,
             )
-            context |= {"ranked": ranked, "explain": explanations}
+            views = [item.view for item in ranked.items]
+            found_exchanges = await exchanges.of_page(session, me.actor.id, views, now(request))
+            context |= {"ranked": ranked, "explain": explanations, "exchanges": found_exchanges}
+            context |= {"exchange_words": exchanges}
             return await render(request, session, "conversations.html", context, me=me)
         page = await timelines.home(
             session, me.actor, now(request), Window(max_id=query_id(request, "max_id"))
