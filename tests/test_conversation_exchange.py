@@ -23,8 +23,9 @@ QUESTION = "Which tomatoes grow well in pots on a windy balcony?"
 ANSWER = "Tumbling Tom does well for me, it stays short and sturdy."
 FOLLOW_UP = "Thank you, does it need a deep pot or will a small one do?"
 #: The replies of every conversation on a page with their authors, then the shown ones
-#: as every page reads posts: which the reader may see, their figures, which quote.
-EXCHANGE_STATEMENTS = 4
+#: as every page reads posts: which the reader may see, their figures, which quote, and
+#: the authors of the posts they answer (their "Replying to" line).
+EXCHANGE_STATEMENTS = 5
 
 
 def unit(page: str, post_id: int) -> str:
@@ -74,7 +75,10 @@ async def test_a_conversation_is_one_unit_with_its_reasons_and_the_exchange_fold
     assert "Replying to ana" not in said  # the card above says whose the first post is
     assert f'<a href="/@ana/{question}">Open the conversation' in shown
     # The card counts the replies the summary counts.
-    assert f'<a href="/@ana/{question}">2 replies</a>' in shown
+    assert (
+        f'<a class="count" href="/@ana/{question}">2<span class="visually-hidden"> replies</span></a>'
+        in shown
+    )
     # One person besides Ana replied: the count says so beside "from cleo and ana".
     assert "1 person replied besides ana" in said
     assert "ana answered 1 person here" in said
@@ -235,7 +239,10 @@ async def test_the_exchange_shows_only_replies_its_reader_may_see(app, clock, pe
         assert hidden not in page, hidden
     said = text(shown)
     assert "1 reply from finn" in said
-    assert f'<a href="/@ana/{question}">1 reply</a>' in shown
+    assert (
+        f'<a class="count" href="/@ana/{question}">1<span class="visually-hidden"> reply</span></a>'
+        in shown
+    )
     assert f"/@finn/{kept}" in shown
     # Once Ben follows Cleo, her followers-only reply is his to read, there too.
     await ben.follow("cleo")
