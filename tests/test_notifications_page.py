@@ -117,6 +117,8 @@ async def test_each_tab_says_when_it_is_empty_and_an_unknown_tab_is_refused(
 ) -> None:
     ana = people["ana"]
     assert "Nothing yet. When someone follows you" in await listing(ana)
+    # The filtered inbox's summary is not the layout's count of waiting approvals.
+    assert "waiting for your approval" not in (await ana.client.get("/notifications")).text
     assert "No mentions yet." in await listing(ana, "/notifications?filter=mentions")
     refused = await ana.client.get("/notifications?filter=likes")
     assert refused.status_code == 400

@@ -42,7 +42,7 @@ async def notifications_page(request: Request) -> Response:
         page = await notification_pages.page_of(
             session, me.actor.id, tab=tab, max_id=max_id, now=moment
         )
-        waiting = await notification_requests.summary(session, me.actor.id, moment)
+        kept_apart = await notification_requests.summary(session, me.actor.id, moment)
         # Marked read before rendering, so the badge clears; the loaded items keep their
         # unread highlight for this one view. The Mentions tab leaves the rest unread.
         kinds = notification_pages.TABS[tab]
@@ -57,7 +57,7 @@ async def notifications_page(request: Request) -> Response:
             "tabs": {name: address(name) for name in notification_pages.TABS},
             "answerable": notification_pages.ANSWERABLE,
             "notices": await moderation_notices.of(session, told),
-            "waiting": waiting,
+            "kept_apart": kept_apart,
             "shielded": await shields.of_notifications(session, shown, moment),
         }
         return await render(request, session, "notifications.html", context, me=me)
