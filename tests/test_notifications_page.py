@@ -318,3 +318,22 @@ async def test_the_mentions_tab_is_what_the_client_api_calls_mention() -> None:
     assert {k for k, name in NOTIFICATION_TYPES.items() if name == "mention"} == set(
         notification_pages.MENTIONS
     )
+
+
+async def test_a_mention_whose_author_allows_no_boosts_shows_boost_closed(
+    app: Starlette, clock: FrozenClock, people: dict[str, Person]
+) -> None:
+    """The row keeps to the post's interaction policy, as the post card does."""
+    ana, ben = people["ana"], people["ben"]
+    form = {"text": "@ana the minutes of the meeting", "visibility": "public"}
+    token = await ben.token()
+    answer = await ben.client.post(
+        "/posts", data={**form, "policy_boost": "nobody", "csrf_token": token}
+    )
+    assert answer.status_code == 303, answer.text
+    mention = int(answer.headers["location"].rsplit("/", 1)[1])
+    await publish_due(app, clock, 600)
+    _, entry = entry_with(await listing(ana), "the minutes of the meeting")
+    assert f'action="/posts/{mention}/like"' in entry
+    assert f"/posts/{mention}/boost" not in entry
+    assert 'aria-disabled="true"' in entry and ">Boost<" in entry
