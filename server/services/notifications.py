@@ -294,10 +294,18 @@ async def unread_count(session: AsyncSession, actor_id: int) -> int:
     return int(result.one())
 
 
-async def mark_all_read(session: AsyncSession, actor_id: int, now: datetime) -> None:
-    await session.exec(
-        update(Notification)
-        .where(col(Notification.recipient_id) == actor_id, col(Notification.read_at).is_(None))
-        .values(read_at=now)
+async def mark_all_read(
+    session: AsyncSession,
+    actor_id: int,
+    now: datetime,
+    *,
+    kinds: Collection[NotificationKind] | None = None,
+) -> None:
+    """Mark a member's notifications read (only those of `kinds`, when given)."""
+    query = update(Notification).where(
+        col(Notification.recipient_id) == actor_id, col(Notification.read_at).is_(None)
     )
+    if kinds is not None:
+        query = query.where(col(Notification.kind).in_(list(kinds)))
+    await session.exec(query.values(read_at=now))
     await session.commit()

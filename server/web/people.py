@@ -10,13 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.models import Actor
+from server.models import Actor, Follow, FollowState
 from server.services import accounts, blocks, follows, mutes, stats, timelines
 from server.services.paging import Window
-from server.web.context import db, now, redirect, render, require_member, viewer
+from server.web.context import db, flash, now, redirect, render, require_member, viewer
 from server.web.forms import read_form
 from server.web.pagecache import public_page
 from server.web.params import query_id
+from server.web.social import next_path
 
 
 @public_page
@@ -88,10 +89,28 @@ RELATIONS: dict[str, Callable[[AsyncSession, Actor, Actor, datetime], Awaitable[
 
 async def relate(request: Request) -> Response:
     """POST /@{username}/follow, /unfollow, /block or /unblock."""
-    await read_form(request)
-    change = RELATIONS[request.url.path.rsplit("/", 1)[1]]
+    form = await read_form(request)
+    name = request.url.path.rsplit("/", 1)[1]
     async with db(request) as session:
         me = await require_member(request, session)
         actor = await accounts.actor_by_handle(session, request.path_params["username"])
-        await change(session, me.actor, actor, now(request))
-        return redirect(f"/@{actor.handle}")
+        handle = actor.handle
+        done = await RELATIONS[name](session, me.actor, actor, now(request))
+        target = next_path(form)
+        if target is None:
+            return redirect(f"/@{handle}")
+        # Away from their profile (following back from a notification), say what happened.
+        flash(request, said(name, actor, done))
+        return redirect(target)
+
+
+def said(name: str, actor: Actor, done: object) -> str:
+    """What a relation changed, in words, for the page the member goes back to."""
+    if name == "follow":
+        waits = isinstance(done, Follow) and done.state == FollowState.requested
+        return f"{'Asked to follow' if waits else 'You follow'} {actor.name} @{actor.handle}."
+    return {
+        "unfollow": f"You no longer follow {actor.name} @{actor.handle}.",
+        "block": f"You blocked {actor.name} @{actor.handle}.",
+        "unblock": f"You unblocked {actor.name} @{actor.handle}.",
+    }[name]

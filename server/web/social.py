@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,8 +48,20 @@ async def authorize_interaction(request: Request) -> Response:
     return redirect("/search?" + urlencode({"q": uri}))
 
 
-def back(request: Request, fallback: str) -> Response:
-    # Back to the page the button was on; only same-site paths.
+def next_path(form: FormData | None) -> str | None:
+    """The form's `next` field when it names a page of this site (a path, never another
+    host: `//` and `/\\` lead a browser elsewhere), else None."""
+    target = text(form, "next") if form is not None else ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return target
+
+
+def back(request: Request, fallback: str, form: FormData | None = None) -> Response:
+    # Back where the form says (to the notification acted on), else to the page the
+    # button was on; only same-site paths.
+    if (target := next_path(form)) is not None:
+        return redirect(target)
     target = request.headers.get("referer", "")
     path = "/" + target.split("://", 1)[-1].split("/", 1)[-1] if "://" in target else fallback
     return redirect(path if path.startswith("/") and not path.startswith("//") else fallback)
@@ -56,7 +69,7 @@ def back(request: Request, fallback: str) -> Response:
 
 async def react(request: Request) -> Response:
     """POST /posts/{id}/like, /unlike, /boost, /unboost."""
-    await read_form(request)
+    form = await read_form(request)
     post_id = path_id(request, "post_id")
     action = request.path_params["action"]
     async with db(request) as session:
@@ -75,7 +88,7 @@ async def react(request: Request) -> Response:
                 raise NotFound("There is no such thing to do with a post.")
         except Held as held:
             flash(request, held.message)  # kept: it waits for the author's yes
-    return back(request, "/")
+    return back(request, "/", form)
 
 
 async def follow_requests(request: Request) -> Response:
@@ -95,4 +108,4 @@ async def answer(request: Request) -> Response:
         await follows.answer_request(session, me.actor, follower_id, approve, now(request))
     name = text(form, "name")
     flash(request, f"{'Approved' if approve else 'Declined'} {name or 'the request'}.")
-    return redirect("/follow_requests")
+    return redirect(next_path(form) or "/follow_requests")

@@ -1,4 +1,4 @@
-"""Timeline pages: home (Conversations or Latest), local, a hashtag, notifications."""
+"""Timeline pages: home (Conversations or Latest), local, a hashtag."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.ids import MAX_SERIAL_ID
-from server.models import NotificationKind
 from server.services import (
     accounts,
     exchanges,
     explanations,
-    moderation_notices,
     norms,
-    notification_requests,
-    notifications,
     ranked_timeline,
     ranking,
-    shields,
     timelines,
 )
 from server.services.accounts import Signed
@@ -112,35 +107,3 @@ async def tag(request: Request) -> Response:
         )
         context = {"page": page, "title": f"#{name}", "tab": "tag", "compose": False}
         return await render(request, session, "timeline.html", context, me=me)
-
-
-async def notifications_page(request: Request) -> Response:
-    async with db(request) as session:
-        me = await viewer(request, session)
-        if me is None:
-            return redirect("/login?next=/notifications")
-        assert me.actor.id is not None
-        window = Window(limit=30, max_id=query_id(request, "max_id"))
-        items = await notifications.for_member(session, me.actor.id, window, now=now(request))
-        waiting = await notification_requests.summary(session, me.actor.id, now(request))
-        # Marked read before rendering, so the badge clears; the loaded items keep their
-        # unread highlight for this one view.
-        await notifications.mark_all_read(session, me.actor.id, now(request))
-        told = [i.notification.id for i in items if i.notification.kind in MODERATION_KINDS]
-        notices = await moderation_notices.of(session, [i for i in told if i is not None])
-        shielded = await shields.of_notifications(
-            session, [i.notification for i in items], now(request)
-        )
-        context = {"items": items, "notices": notices, "waiting": waiting, "shielded": shielded}
-        return await render(request, session, "notifications.html", context, me=me)
-
-
-#: Notifications whose words are a moderation notice (to moderators, a new report).
-MODERATION_KINDS = frozenset(
-    {
-        NotificationKind.warning,
-        NotificationKind.report_outcome,
-        NotificationKind.appeal_outcome,
-        NotificationKind.new_report,
-    }
-)
