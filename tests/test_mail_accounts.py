@@ -271,3 +271,33 @@ async def test_porch_without_a_mail_server_sends_nothing_and_takes_addresses_as_
     assert "does not send mail" in page.text
     forgot = await visitor.get("/password/forgot")
     assert "Ask an admin" in forgot.text and "<form" not in forgot.text.split("<main")[1]
+
+
+async def test_an_unconfirmed_member_posts_only_once_the_address_is_confirmed(
+    mail_app: Starlette, mail: MailServer, clock: FrozenClock
+) -> None:
+    from server.models import Post
+    from tests.test_exactly_once import bearer
+
+    async with client_for(mail_app) as ana:
+        await sign_up(ana, "ana")
+        compose = await ana.get("/compose")
+        assert "Confirm your email address first" in compose.text
+        token = await csrf_from(ana, "/settings/email")
+        refused = await ana.post(
+            "/posts", data={"text": "Hello, porch!", "visibility": "public", "csrf_token": token}
+        )
+        assert refused.status_code == 403
+        assert "Confirm your email address before you post" in refused.text
+        async with await bearer(mail_app, "ana", clock) as app:
+            answer = await app.post("/api/v1/statuses", data={"status": "Hello from my phone"})
+            assert answer.status_code == 403
+            assert "Confirm your email address" in answer.json()["error"]
+            async with mail_app.state.sessions() as session:
+                assert (await session.exec(select(func.count()).select_from(Post))).one() == 0
+
+            await send_mail(mail_app)
+            assert (await follow(ana, link_in(mail.inbox.last_to("ana@example.com")))).is_redirect
+            assert "Confirm your email address first" not in (await ana.get("/compose")).text
+            posted = await app.post("/api/v1/statuses", data={"status": "Hello from my phone"})
+            assert posted.status_code == 200, posted.text

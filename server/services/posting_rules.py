@@ -22,6 +22,9 @@ class Rules:
     """The numbers composing obeys, from the community's norms."""
 
     base_url: str
+    #: Where Porch sends mail, a member posts only once their address is confirmed: an
+    #: address nobody proved is how throwaway accounts post.
+    confirmed_only: bool = False
     max_chars: int = norm_field("posts.max_chars")
     pause_post: timedelta = norm_field("pause.post_seconds", seconds)
     pause_reply: timedelta = norm_field("pause.reply_seconds", seconds)
@@ -48,6 +51,7 @@ class Rules:
     newcomer_days: int = norm_field("budget.newcomer_days")
 
 
-def rules(found: NormValues, base_url: str) -> Rules:
-    """The numbers composing obeys, from the norms in force."""
-    return build(Rules, found, base_url=base_url)
+def rules(found: NormValues, base_url: str, *, confirmed_only: bool = False) -> Rules:
+    """The numbers composing obeys, from the norms in force; `confirmed_only` where
+    Porch sends mail."""
+    return build(Rules, found, base_url=base_url, confirmed_only=confirmed_only)

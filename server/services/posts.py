@@ -51,11 +51,16 @@ from server.services import (
     uploads,
     waiting_replies,
 )
-from server.services.errors import Conflict, Invalid, NotFound, ServiceError
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from server.services.interaction_policies import Policy, Rule
 from server.services.posting_rules import Rules
 from server.services.remote_lookup import RemoteLookup, meet_mentioned
 from server.urls import Urls
+
+UNCONFIRMED = (
+    "Confirm your email address before you post: follow the link we mailed you, or send "
+    "it again from Settings > Email."
+)
 
 
 class PublishScheduler(Protocol):
@@ -223,8 +228,10 @@ async def compose(
     *,
     nudge: bool = False,
     idempotency_key: str | None = None,
+    confirmed: bool = True,
 ) -> Post:
     """Write a new post as pending, with its scheduled publish, in one transaction.
+    `confirmed`: whether the author's email address is confirmed (see Rules).
 
     When the post is a revised draft, the draft goes in the same transaction, and a
     draft's uploads go with it unless the composition names its own. With an
@@ -234,6 +241,8 @@ async def compose(
     the post came from, so it links and reaches them.
     """
     assert author.id is not None
+    if rules.confirmed_only and not confirmed:
+        raise Forbidden(UNCONFIRMED)
     if earlier := await _made_with(session, author.id, idempotency_key, now):
         return earlier
     if replaces_draft_id is not None and draft.media_ids is None:

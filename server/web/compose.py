@@ -178,6 +178,7 @@ async def _form_page(
         "marked": _marked(values.text, nudge) if nudge else None,
         "budget": budget,
         "spent": None if nudge or error else composer_notes.spent(budget, now(request)),
+        "unconfirmed": in_force.confirmed_only and me.member.email_confirmed_at is None,
         "pause": pause,
         "revising": revising,
         "gone_out": gone_out,
@@ -298,6 +299,7 @@ async def create(request: Request) -> Response:
                 replaces_draft_id=draft_id,
                 nudge=True,
                 idempotency_key=_once_key(form, values),
+                confirmed=me.member.email_confirmed_at is not None,
             )
         except ToneNudge as nudge:
             event_id = await care.shown(

@@ -48,7 +48,10 @@ async def community_norms(request: Request, session: AsyncSession) -> norms.Norm
 
 async def rules(request: Request, session: AsyncSession) -> Rules:
     found = await community_norms(request, session)
-    return posting_rules.rules(found, settings(request).base_url)
+    found_settings = settings(request)
+    return posting_rules.rules(
+        found, found_settings.base_url, confirmed_only=bool(found_settings.smtp_host)
+    )
 
 
 #: The cookie's field holding the session key (server/services/sessions.py).

@@ -77,7 +77,9 @@ class Call:
         return await norms_kept.in_force(self.request.app.state, self.session)
 
     async def rules(self) -> Rules:
-        return posting_rules.rules(await self.norms(), self.settings.base_url)
+        return posting_rules.rules(
+            await self.norms(), self.settings.base_url, confirmed_only=bool(self.settings.smtp_host)
+        )
 
     @property
     def now(self) -> datetime:

@@ -94,6 +94,7 @@ async def create(call: Call) -> Response:
         await call.rules(),
         call.now,
         idempotency_key=key,
+        confirmed=call.member.email_confirmed_at is not None,
     )
     if key is not None:  # a retry may get back a post made earlier, since marked or answered
         return JSONResponse(await render.status_by_id(call, post.id))
