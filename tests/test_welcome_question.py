@@ -135,3 +135,15 @@ async def test_the_answer_never_reaches_the_replier_apps_or_other_servers(
     assert await seen() == before
     await bens_app.aclose()
     await anas_app.aclose()
+
+
+async def test_the_about_page_tells_members_what_is_recorded(app, clock, visitor) -> None:
+    about = (await visitor.get("/about")).text
+    assert "Porch records, privately, what its care led to" in about
+    assert "kept 90 days, then only daily counts remain" in about
+    assert "whether it was welcome" not in about
+    await norm_changed(app, clock, "outcomes.welcome_question", "on")
+    await norm_changed(app, clock, "outcomes.keep_days", 30)
+    about = (await visitor.get("/about")).text
+    assert "kept 30 days" in about
+    assert "you may be asked, privately, whether it was welcome" in about
