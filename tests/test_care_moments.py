@@ -12,6 +12,7 @@ from server.models import CareEvent, CareKind, NormChange, Post
 from server.services import norms
 from tests.conftest import csrf_from, publish_due
 from tests.test_admin import make_admin
+from tests.test_shield import STRANGERS, World
 
 
 async def events(app: Starlette, kind: CareKind) -> list[CareEvent]:
@@ -182,3 +183,17 @@ async def test_who_slowed_a_thread_is_recorded(app, clock, people) -> None:
     await moderator.aclose()
     found = {e.post_id: e.detail for e in await events(app, CareKind.slow_mode)}
     assert found == {mine: "manual", theirs: "moderator"}
+
+
+async def test_a_shield_going_up_is_recorded_once(app, clock) -> None:
+    world = World(app, clock)
+    for name in ["ana", *STRANGERS]:
+        await world.member(name)
+    await world.norm("shield.strangers", "3")
+    root = await world.post("ana", "Pineapple on pizza?")
+    for name, text in zip(STRANGERS, ["No.", "Never.", "Disgusting.", "Why?"], strict=False):
+        await world.post(name, text, root)
+    [shield] = await world.shields()
+    [event] = await events(app, CareKind.shield)
+    assert (event.post_id, event.actor_id, event.detail) == (root, shield.author_id, "auto")
+    assert event.created_at == shield.started_at and event.norms_version > 0
