@@ -21,9 +21,11 @@ from federation import jobs as federation_jobs
 from federation.runtime import Federation
 from server.bus import LocalBus, RedisBus
 from server.clock import Clock
+from server.config import Settings
 from server.db import Sessions, unavailable
 from server.mail import Mailer, mailer_for, send_due
 from server.outages import Outage, redis_errors
+from server.services import care_upkeep as care_upkeep_service
 from server.services import due, media_files, publishing
 from server.services.events import EventKind
 
@@ -49,6 +51,8 @@ RETRY_SECONDS = 1.0
 MIN_SECONDS = 0.05
 #: Media nothing holds waits a day; looking for it hourly is plenty.
 MEDIA_SWEEP_SECONDS = 3600.0
+#: Care follow-ups fall due by the day (48 hours, 7 days): hourly is plenty.
+CARE_SWEEP_SECONDS = 3600.0
 #: Enqueueing waits this long for Redis at most, and after a failure skips it for
 #: RETRY_REDIS_SECONDS: a post is accepted without the doorbell.
 ENQUEUE_SECONDS = 2.0
@@ -83,6 +87,13 @@ async def sweep_media(sessions: Sessions, clock: Clock, media_dir: Path) -> int:
     """Job: remove media files no post, draft or profile holds after their grace period."""
     async with sessions() as session:
         return await media_files.sweep(session, media_dir, clock.now())
+
+
+async def care_upkeep(sessions: Sessions, clock: Clock, settings: Settings) -> int:
+    """Job: what followed each moment of care, then retention; how many rows it settled."""
+    async with sessions() as session:
+        done = await care_upkeep_service.run(session, settings, clock.now())
+    return done.followed_up + done.folded
 
 
 def pause(now: datetime, upcoming: datetime | None, *, done: int, degraded: bool) -> float:
@@ -137,6 +148,7 @@ class InProcessJobs:
         await federation_jobs.run_due(self.federation)
         await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
         await self._mail()
+        await care_upkeep(self.sessions, self.clock, self.federation.settings)
         return published
 
     async def start(self) -> None:
@@ -155,6 +167,7 @@ class InProcessJobs:
             ),
             asyncio.create_task(self._loop(due.MAIL, self._mail, due.next_mail), name="porch-mail"),
             asyncio.create_task(self._media_loop(), name="porch-media"),
+            asyncio.create_task(self._care_loop(), name="porch-care"),
         ]
         if self.bus is not None:
             self._tasks.append(asyncio.create_task(self._listen(), name="porch-wake"))
@@ -238,6 +251,12 @@ class InProcessJobs:
             await asyncio.sleep(MEDIA_SWEEP_SECONDS)
             with self._failures("media sweep"):
                 await sweep_media(self.sessions, self.clock, self.federation.settings.media_dir)
+
+    async def _care_loop(self) -> None:
+        while True:
+            with self._failures("care upkeep"):
+                await care_upkeep(self.sessions, self.clock, self.federation.settings)
+            await asyncio.sleep(CARE_SWEEP_SECONDS)
 
     @contextlib.contextmanager
     def _failures(self, sweep: str) -> Iterator[None]:

@@ -106,7 +106,7 @@ TABLES = (
     "hidden_replies, feed_entries, feed_floors, post_counters, actor_counters, "
     "ranked_snapshots, reply_facts, thread_signals, "
     "link_opens, "
-    "care_events, "
+    "care_events, care_daily, reply_welcomes, "
     "thread_settings, "
     "notification_permissions, notification_policies, thread_mutes, "
     "norm_changes, norm_values, "

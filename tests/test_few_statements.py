@@ -29,16 +29,18 @@ from tests.statements import statements
 #: The counts reached; an operation that grows past one has gained a statement.
 #: Composing: the author's language when the post does not say one, the day's budget,
 #: the people mentioned, the post, its mentions, its tags, the author's default policy
-#: for its visibility, its policy, its scheduled publish and its row in its author's
-#: home feed.
-COMPOSE = 10
+#: for its visibility, its policy, its scheduled publish, its row in its author's home
+#: feed and the care event of its pause (a reply also ties the nudges and cards shown on
+#: the way to it: one UPDATE more).
+COMPOSE = 11
 #: With an Idempotency-Key: the key looked up, expired keys forgotten, the key stored.
 COMPOSE_WITH_KEY = COMPOSE + 3
 #: Publishing: the state move, the post, who is told, what their notification policies
 #: say, their notifications, the thread's signals (one INSERT that counts the author's
 #: recent posts), the outbox row, whether it quotes a post, the schedule row gone, the
-#: author's counter row, and its rows in the feeds it enters.
-PUBLISH = 11
+#: author's counter row, its rows in the feeds it enters, and its pause's care event
+#: (ended as written, unless edited).
+PUBLISH = 12
 #: A reply arriving: the sender's domain policy, the activity id once, what Porch knows
 #: of the note (tombstone, a follower here, stored already, replies waiting for it: one
 #: statement, server/services/arrivals.py), the people mentioned, the parent, the post,

@@ -53,6 +53,7 @@ from server.models.notification_policies import (
 )
 from server.models.notifications import Notification, NotificationKind
 from server.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from server.models.outcomes import CareDaily, ReplyWelcome
 from server.models.posts import (
     Attachment,
     Draft,
@@ -105,6 +106,8 @@ __all__ = [
     "LinkOpen",
     "CareEvent",
     "CareKind",
+    "CareDaily",
+    "ReplyWelcome",
     "ThreadSetting",
     "NormChange",
     "NormValue",

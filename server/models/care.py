@@ -20,23 +20,47 @@ class CareKind(StrEnum):
     slow_mode = "slow_mode"
     #: The newcomer rules, shown once in the composer.
     rules_shown = "rules_shown"
+    #: A post's pause: what its author did before it went out.
+    pause = "pause"
+    #: A thread's pile-on shield went up.
+    shield = "shield"
 
 
 class CareEvent(SQLModel, table=True):
-    """One nudge or card shown, or one thread slowed, with its outcome when known."""
+    """One moment of care (a pause, nudge or card shown, a thread slowed or shielded),
+    what the member did then, and what followed (filled in later by the worker)."""
 
     __tablename__ = "care_events"
 
     id: int | None = Field(default=None, primary_key=True)
     kind: CareKind = Field(sa_type=String(16), index=True)
-    #: For cards: which rule chose it (stranger, old_post, hot_thread, …).
+    #: For cards: which rule chose it (stranger, old_post, hot_thread, …); for slow mode
+    #: and the shield, who turned it on (manual: the author, moderator, hot / auto).
     detail: str = Field(default="", max_length=32)
-    #: rephrased, draft, as_written; didnt_fit; or empty while unknown.
+    #: rephrased, draft, as_written; didnt_fit; edited, withdrawn; or empty while unknown.
     outcome: str = Field(default="", max_length=16)
     actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
     #: The person replied to (cards are capped per person).
     target_id: int | None = Field(default=None, foreign_key="actors.id")
+    #: The post the moment was about: the one replied to, or the slowed thread's root.
     post_id: int | None = Field(default=None, sa_type=BigInteger)
+    #: The member's own post that followed the moment (the reply written, the post paused).
+    reply_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    #: The norms version in force (the latest norm change's id; 0 before any change).
+    norms_version: int = Field(default=0)
+    #: Which arm of a holdout or norm experiment the moment fell in; empty outside one.
+    arm: str = Field(default="", max_length=32)
+    #: Whether the reply as published still trips the tone check (nudges only).
+    still_flagged: bool | None = Field(default=None)
+    #: Follow-ups, once their windows have passed: the person replied to answered within
+    #: 48 hours; blocked, muted or reported the replier within 7 days; the thread went
+    #: into slow mode after the reply; the thread's author hid the reply.
+    answered: bool | None = Field(default=None)
+    turned_away: bool | None = Field(default=None)
+    slowed: bool | None = Field(default=None)
+    hidden: bool | None = Field(default=None)
+    #: When the follow-ups were computed; None while their windows are open.
+    followed_up_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

@@ -3,17 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import CareEvent, CareKind
+from server.models import CareEvent, CareKind, NormChange
 
+#: What a member may answer to each kind (a pause's outcome is what happened to the post,
+#: written by server/services/moments.py, never answered).
 OUTCOMES = {
     CareKind.tone_nudge: ("rephrased", "draft", "as_written"),
     CareKind.card: ("didnt_fit",),
     CareKind.slow_mode: (),
     CareKind.rules_shown: (),
+    CareKind.pause: (),
+    CareKind.shield: (),
 }
+
+
+def norms_version() -> Any:
+    """The norms version in force, as SQL evaluated when the row is written (no read of
+    its own): the latest norm change's id, 0 before any change."""
+    return select(func.coalesce(func.max(NormChange.id), 0)).scalar_subquery()
+
+
+def moment(
+    kind: CareKind,
+    now: datetime,
+    *,
+    actor_id: int | None,
+    target_id: int | None = None,
+    post_id: int | None = None,
+    reply_id: int | None = None,
+    detail: str = "",
+    arm: str = "",
+) -> CareEvent:
+    """A care event for the caller to add to its own transaction."""
+    event = CareEvent(
+        kind=kind,
+        detail=detail,
+        actor_id=actor_id,
+        target_id=target_id,
+        post_id=post_id,
+        reply_id=reply_id,
+        arm=arm,
+        created_at=now,
+    )
+    event.norms_version = norms_version()
+    return event
 
 
 async def shown(
@@ -27,13 +66,8 @@ async def shown(
     detail: str = "",
 ) -> int:
     """Note that a nudge or card was shown (or a thread slowed); returns its id."""
-    event = CareEvent(
-        kind=kind,
-        detail=detail,
-        actor_id=actor_id,
-        target_id=target_id,
-        post_id=post_id,
-        created_at=now,
+    event = moment(
+        kind, now, actor_id=actor_id, target_id=target_id, post_id=post_id, detail=detail
     )
     session.add(event)
     await session.commit()

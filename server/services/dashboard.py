@@ -271,7 +271,7 @@ async def slowed_per_day(session: AsyncSession, now: datetime) -> list[SlowDay]:
     """Threads put in slow mode on each day (the first time only), running hot or by hand."""
     days, start = window(now)
     day = utc_day(col(CareEvent.created_at))
-    by_hand = col(CareEvent.detail) == "manual"
+    by_hand = col(CareEvent.detail).in_(("manual", "moderator"))
     query = (
         select(day, by_hand, func.count())
         .where(*_care_in_window(CareKind.slow_mode, start, now))

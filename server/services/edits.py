@@ -28,6 +28,7 @@ from server.models import (
 from server.services import (
     feeds,
     media_files,
+    moments,
     outbox,
     quote_answers,
     signal_upkeep,
@@ -104,6 +105,7 @@ async def edit_pending(
     await _replace_refs(session, post_id, mention_ids, rendered.tags)
     await _replace_media(session, author, post_id, draft.media_ids, now)
     await feeds.place(session, await _fresh(session, post_id))
+    await moments.edited_in_pause(session, post_id)
     await session.commit()
     return await get_visible(session, author.id, post_id)
 

@@ -1025,6 +1025,29 @@ REGISTRY: tuple[Norm, ...] = (
         "A community for slower, kinder conversation.",
     ),
     Norm(
+        "outcomes.welcome_question",
+        "Outcomes",
+        "Ask whether a reply was welcome",
+        "on: under a reply to their post, a member sees a private question, “Was this reply "
+        "welcome?” (yes / not really). Only they see it and their answer; it is never shown "
+        "to the replier and never leaves this server. off: never asked.",
+        "choice",
+        "off",
+        choices=("on", "off"),
+    ),
+    Norm(
+        "outcomes.keep_days",
+        "Outcomes",
+        "How long care events are kept",
+        "What each pause, nudge, card and slowdown led to is kept this many days for the "
+        "dashboard, then only daily counts remain.",
+        "int",
+        90,
+        7,
+        730,
+        unit="days",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -39,6 +39,7 @@ from server.services import (
     feeds,
     idempotency,
     media_files,
+    moments,
     outbox,
     pauses,
     post_policies,
@@ -302,6 +303,7 @@ async def compose(
     await waiting_replies.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
+    await moments.paused(session, post, now, quoting=quoting is not None)
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
     await feeds.place(session, post, new=True)  # in its pause: its author's home only
@@ -340,6 +342,7 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     draft = await drafts.keep_withdrawn(session, post, now)
+    await moments.withdrawn(session, post_id)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     # The hold above keeps it pending until this transaction ends.
     if not await states.leave(session, Post, post_id, PostState.pending):

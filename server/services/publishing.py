@@ -13,6 +13,7 @@ from server.models import OutboxKind, Post, PostState, ScheduledPublish
 from server.services import (
     counters,
     feeds,
+    moments,
     notifications,
     outbox,
     quote_requests,
@@ -62,6 +63,7 @@ async def publish(session: AsyncSession, post_id: int, now: datetime) -> bool:
     await feeds.place(session, post, new=True)  # until now in its author's home only
     outbox.record(session, OutboxKind.create, post.actor_id, post_id=post.id, now=now)
     await quote_requests.published(session, post, now)  # after the Create: asks after
+    await moments.published(session, post_id)  # the pause ended as written, unless edited
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     await session.commit()
     log.info("published post %s", post_id)

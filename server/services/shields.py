@@ -37,6 +37,7 @@ from server.models import (
     Quote,
 )
 from server.models.shields import ENDED_BY_AUTHOR
+from server.services import moments
 from server.services.errors import NotFound
 from server.services.norm_settings import build, in_force, norm_field
 from server.services.norms_registry import DEFAULTS
@@ -269,6 +270,7 @@ async def _raise(
         strangers=count,
     )
     session.add(shield)
+    session.add(moments.shield_raised(root_id, author_id, now))
     # The author's own notice: from their own account, as moderation notices are, so it
     # names nobody else and no policy of theirs filters it.
     session.add(

@@ -133,8 +133,9 @@ async def set_by_hand(
     row.slow_mode, row.set_by_id, row.set_at = on, actor_id, now
     session.add(row)
     await session.commit()
-    if on:
-        await _note_slowed(session, root, "manual", now)
+    if on:  # by its author ("manual") or by a moderator
+        how = "manual" if actor_id == root.actor_id else "moderator"
+        await _note_slowed(session, root, how, now)
 
 
 async def _note_slowed(session: AsyncSession, root: Post, how: str, now: datetime) -> None:

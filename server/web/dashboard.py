@@ -10,9 +10,9 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import moderation_figures, shield_figures
+from server.services import moderation_figures, outcome_figures, shield_figures
 from server.services.dashboard import Figures, Share, figures
-from server.web import charts
+from server.web import charts, outcome_tables
 from server.web.admin import _require_admin
 from server.web.context import db, now, render
 
@@ -61,7 +61,13 @@ async def dashboard(request: Request) -> Response:
         moderated = await moderation_figures.figures(session, now(request))
         shielded = await shield_figures.figures(session, now(request))
         shown = [*panels(found), shield_panel(shielded), moderation_panel(moderated)]
-        context = {"panels": shown, "first": found.days[0], "last": found.days[-1]}
+        outcomes = outcome_tables.tables(await outcome_figures.figures(session, now(request)))
+        context = {
+            "panels": shown,
+            "first": found.days[0],
+            "last": found.days[-1],
+            "outcome_tables": outcomes,
+        }
         return await render(request, session, "admin_dashboard.html", context, me=me)
 
 

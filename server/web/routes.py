@@ -34,6 +34,7 @@ from server.web import (
     standing,
     threads,
     timelines,
+    welcome_answers,
 )
 
 routes = [
@@ -75,6 +76,7 @@ routes = [
     Route("/threads/{root_id}/shield/off", shield.turn_off, methods=["POST"]),
     Route("/posts/{post_id}/hide", threads.hide_reply, methods=["POST"]),
     Route("/posts/{post_id}/unhide", threads.show_reply, methods=["POST"]),
+    Route("/posts/{post_id}/welcome", welcome_answers.answer, methods=["POST"]),
     Route("/posts/{post_id}/quotes", quoting.quotes_page, methods=["GET"]),
     Route("/posts/{post_id}/quotes/{quoting_id}/revoke", quoting.revoke, methods=["POST"]),
     Route("/quotes/{quoting_id}", quoting.one_quote, methods=["GET"]),

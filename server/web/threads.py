@@ -14,6 +14,7 @@ from server.services import (
     stewardship,
     thread_mutes,
     timelines,
+    welcome,
 )
 from server.web import shield
 from server.web.about import duration
@@ -67,8 +68,14 @@ async def post(request: Request) -> Response:
             # Only the author of the thread's first post hides its replies.
             "can_hide": root is not None and me is not None and me.actor.id == root.actor_id,
         }
-        card = (await community_norms(request, session))["cards.shield_text"]
-        context |= await shield.on_thread(session, me, root, card, now(request))
+        norms = await community_norms(request, session)
+        context |= await shield.on_thread(
+            session, me, root, norms["cards.shield_text"], now(request)
+        )
+        context["welcome_asks"] = {}
+        if me is not None and welcome.asked(norms):  # the person replied to, and only them
+            ids = welcome.askable(me.actor_id, (v.post for v in thread if not v.collapsed))
+            context["welcome_asks"] = await welcome.answers_of(session, me.actor_id, ids)
         return await render(request, session, "post.html", context, me=me)
 
 
