@@ -7,7 +7,6 @@ import pytest
 
 from tests.browser.a11y import check_a11y, no_sideways_scroll
 from tests.browser.test_screenshots import WIDTHS, shoot
-from tests.browser.test_stewardship_story import _reply
 
 try:
     from playwright.sync_api import expect
@@ -39,7 +38,7 @@ def test_ana_says_privately_whether_bens_reply_was_welcome(new_context, porch) -
     porch.sign_up(ben_page, ben)
     thread = porch.write_post(ana_page, "Does anyone have a ladder I could borrow?")
     porch.eventually(lambda: porch.status(ben_page, thread) == 200)
-    _reply(ben_page, porch, thread, REPLY)
+    porch.reply(ben_page, thread, REPLY)
 
     # On her laptop, without JavaScript, Ana says it was not really welcome.
     ana_page.set_viewport_size(WIDTHS["desktop"])
