@@ -21,18 +21,6 @@ REPLY = "Yes! Bring the little ones, we start at ten."
 MENTION = "Thanks to @{ana} for the idea of a seed swap"
 
 
-def _reply(page: Page, porch, thread: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(thread)
-    page.locator("article.post.focus").get_by_role("link", name="Reply", exact=True).click()
-    reply = page.get_by_label("Your reply")
-    reply.press("End")
-    reply.press_sequentially(text)
-    page.get_by_role("button", name="Reply", exact=True).click()
-    expect(page.locator("article.post.pending")).to_have_count(
-        0, timeout=porch.publish_timeout * 1000
-    )
-
-
 def test_ana_answers_bens_reply_and_follows_him_back_from_her_notifications(
     new_context, porch
 ) -> None:
@@ -46,7 +34,7 @@ def test_ana_answers_bens_reply_and_follows_him_back_from_her_notifications(
     porch.eventually(lambda: porch.status(ben_page, thread) == 200)
     ben_page.goto(f"/@{ana}")
     ben_page.get_by_role("button", name="Follow").click()
-    _reply(ben_page, porch, thread, REPLY)
+    porch.reply(ben_page, thread, REPLY)
     mention = porch.write_post(ben_page, MENTION.format(ana=ana))
     porch.eventually(lambda: porch.status(ana_page, mention) == 200)
 
