@@ -102,7 +102,9 @@ def test_a_settings_class_builds_from_the_norms_in_force() -> None:
         "tone.indicators": ["kind"],
         "ranking.pileon_stranger_percent": 50,
     }
-    rules = norm_settings.build(Rules, found, base_url="https://porch.example")
+    rules = norm_settings.build(
+        Rules, found, base_url="https://porch.example", confirmed_only=False
+    )
     assert rules.pause_post.total_seconds() == 90
     assert rules.slow_limits.interval.total_seconds() == 300
     assert rules.tone_indicators == ("kind",)

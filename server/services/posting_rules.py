@@ -24,7 +24,7 @@ class Rules:
     base_url: str
     #: Where Porch sends mail, a member posts only once their address is confirmed: an
     #: address nobody proved is how throwaway accounts post.
-    confirmed_only: bool = False
+    confirmed_only: bool
     max_chars: int = norm_field("posts.max_chars")
     pause_post: timedelta = norm_field("pause.post_seconds", seconds)
     pause_reply: timedelta = norm_field("pause.reply_seconds", seconds)
