@@ -231,7 +231,9 @@ def test_ben_sees_anas_post_only_after_the_pause_then_replies_and_ana_is_told(
     expect(note).to_contain_text(ben)
     expect(note).to_contain_text("replied to your post")
     expect(note).to_contain_text("Flour, water, salt and patience.")
-    note.get_by_role("link", name=re.compile("Flour")).click()
+    # The reply reads as text; its time opens it.
+    expect(note.get_by_role("link", name=re.compile("Flour"))).to_have_count(0)
+    note.get_by_role("link", name=re.compile("^Open the post")).click()
     expect(ana_page.locator(".thread article.post")).to_have_count(2)
 
 
