@@ -4,6 +4,7 @@ decisions about a member, taken and recorded as the members page takes them."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +15,7 @@ from server.services.accounts import Signed
 from server.services.errors import ServiceError
 
 
-def _decide(name: str) -> Any:
+def _decide(name: str) -> Callable[[argparse.Namespace], None]:
     def command(args: argparse.Namespace) -> None:
         from server.cli import _fail, _settings, _with_session  # the commands' own helpers
 

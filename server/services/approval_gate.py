@@ -110,10 +110,32 @@ def _who(rule: Rule, name: str) -> str:
     return ", ".join(named)
 
 
+async def _author_name(session: AsyncSession, post: Post, unknown: str) -> str:
+    """How the post's author is named in what a member is told."""
+    author = await session.get(Actor, post.actor_id)
+    return (author.display_name or author.username) if author is not None else unknown
+
+
+async def _asked(
+    session: AsyncSession, actor: Actor, post: Post, interaction: Interaction, way: Direction
+) -> set[str]:
+    """The live states (waiting, approved) of `actor`'s requests for `interaction` on
+    `post` in direction `way`: empty when nothing was asked yet."""
+    asked = await session.exec(
+        select(InteractionRequest.state).where(
+            col(InteractionRequest.actor_id) == actor.id,
+            col(InteractionRequest.target_post_id) == post.id,
+            col(InteractionRequest.kind) == interaction,
+            col(InteractionRequest.direction) == way,
+            col(InteractionRequest.state).in_((RequestState.pending, RequestState.accepted)),
+        )
+    )
+    return set(asked.all())
+
+
 async def refusal(session: AsyncSession, post: Post, interaction: Interaction) -> Forbidden:
     """The refusal to show someone the post's policy keeps out."""
-    author = await session.get(Actor, post.actor_id)
-    name = (author.display_name or author.username) if author is not None else "The author"
+    name = await _author_name(session, post, "The author")
     rule = (await _policy(session, post)).rule(interaction)
     who = _who(rule, name)
     noun = _NOUNS[interaction]
@@ -244,23 +266,13 @@ async def screen(
     ):
         await _ask_elsewhere(session, actor, post, interaction, now)
     elif decision == Decision.manual and post.is_local:
-        asked = await session.exec(
-            select(InteractionRequest.state).where(
-                col(InteractionRequest.actor_id) == actor.id,
-                col(InteractionRequest.target_post_id) == post.id,
-                col(InteractionRequest.kind) == interaction,
-                col(InteractionRequest.direction) == Direction.incoming,
-                col(InteractionRequest.state).in_((RequestState.pending, RequestState.accepted)),
-            )
-        )
-        found = set(asked.all())
+        found = await _asked(session, actor, post, interaction, Direction.incoming)
         if RequestState.accepted in found:
             return  # approved already (a redelivery of what the author approved)
         if not found:
             await hold(session, kind=interaction, post=post, actor=actor, now=now)
             await session.commit()
-        author = await session.get(Actor, post.actor_id)
-        name = (author.display_name or author.username) if author is not None else "the author"
+        name = await _author_name(session, post, "the author")
         noun = {Interaction.like: "like", Interaction.boost: "boost"}.get(interaction, "post")
         raise Held(f"Your {noun} waits for {name}'s approval.")
 
@@ -269,23 +281,13 @@ async def _ask_elsewhere(
     session: AsyncSession, actor: Actor, post: Post, interaction: Interaction, now: datetime
 ) -> None:
     """A member's like of a post elsewhere that its author's server must approve."""
-    asked = await session.exec(
-        select(InteractionRequest.state).where(
-            col(InteractionRequest.actor_id) == actor.id,
-            col(InteractionRequest.target_post_id) == post.id,
-            col(InteractionRequest.kind) == interaction,
-            col(InteractionRequest.direction) == Direction.outgoing,
-            col(InteractionRequest.state).in_((RequestState.pending, RequestState.accepted)),
-        )
-    )
-    found = set(asked.all())
+    found = await _asked(session, actor, post, interaction, Direction.outgoing)
     if RequestState.accepted in found:
         return  # approved: goes ahead here
     if not found:
         await asking.ask(session, kind=interaction, post=post, actor=actor, now=now)
         await session.commit()
-    author = await session.get(Actor, post.actor_id)
-    name = (author.display_name or author.username) if author is not None else "the author"
+    name = await _author_name(session, post, "the author")
     raise Held(f"Your {interaction} waits for {name}'s approval; their server will answer.")
 
 
