@@ -255,6 +255,33 @@ async def compose_page(request: Request) -> Response:
         )
 
 
+async def _composer_again(
+    request: Request,
+    session: AsyncSession,
+    me: Signed,
+    form: FormData,
+    values: Composition,
+    *,
+    error: ServiceError | None = None,
+    nudge: ToneNudge | None = None,
+    nudge_id: int | None = None,
+) -> Response:
+    """The new-post composer shown again with what the form sent: its words, its draft
+    and its once-only token kept."""
+    return await _form_page(
+        request,
+        session,
+        me,
+        values,
+        action="/posts",
+        error=error,
+        draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
+        nudge=nudge,
+        nudge_id=nudge_id,
+        form_token=text(form, "form_token"),
+    )
+
+
 async def card_didnt_fit(request: Request) -> Response:
     """POST /cards/{event_id}/didnt_fit: the member says the card did not fit. The button
     sends the composer's own form, so the reply comes back as it was typed."""
@@ -268,22 +295,13 @@ async def card_didnt_fit(request: Request) -> Response:
             reply_to = parse_id(text(form, "reply_to"))
             return redirect(f"/compose?reply_to={reply_to}" if reply_to is not None else "/")
         values = _composition(form)
-        return await _form_page(
-            request,
-            session,
-            me,
-            values,
-            action="/posts",
-            draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
-            form_token=text(form, "form_token"),
-        )
+        return await _composer_again(request, session, me, form, values)
 
 
 async def create(request: Request) -> Response:
     form = await read_form(request)
     values = _composition(form)
-    draft_field = text(form, "draft_id")
-    draft_id = parse_id(draft_field, most=MAX_SERIAL_ID)
+    draft_id = parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID)
     async with db(request) as session:
         me = await require_member(request, session)
         try:
@@ -309,29 +327,12 @@ async def create(request: Request) -> Response:
                 actor_id=me.actor_id,
                 post_id=values.in_reply_to_id,
             )
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action="/posts",
-                draft_id=draft_id,
-                nudge=nudge,
-                nudge_id=event_id,
-                form_token=text(form, "form_token"),
+            return await _composer_again(
+                request, session, me, form, values, nudge=nudge, nudge_id=event_id
             )
         except ServiceError as error:
             log.info("post refused for %s: %s", me.actor.username, error.message)
-            return await _form_page(
-                request,
-                session,
-                me,
-                values,
-                action="/posts",
-                error=error,
-                draft_id=draft_id,
-                form_token=text(form, "form_token"),
-            )
+            return await _composer_again(request, session, me, form, values, error=error)
         outcome = "as_written" if values.as_written else "rephrased"
         await care.answered(session, _nudge_id(form), me.actor_id, outcome)
         return redirect(f"/@{me.actor.username}/{post.id}")
@@ -351,16 +352,7 @@ async def attach(request: Request) -> Response:
         except ServiceError as refused:
             log.info("images refused for %s: %s", me.actor.username, refused.message)
             error = refused
-        return await _form_page(
-            request,
-            session,
-            me,
-            values,
-            action="/posts",
-            error=error,
-            draft_id=parse_id(text(form, "draft_id"), most=MAX_SERIAL_ID),
-            form_token=text(form, "form_token"),
-        )
+        return await _composer_again(request, session, me, form, values, error=error)
 
 
 def _nudge_id(form: FormData) -> int | None:
