@@ -44,7 +44,7 @@ from server.models.moderation import (
     ReportedPost,
     ReportState,
 )
-from server.models.norms import NormChange, NormValue
+from server.models.norms import NormChange, NormExperiment, NormValue
 from server.models.notification_policies import (
     NotificationPermission,
     NotificationPolicy,
@@ -110,6 +110,7 @@ __all__ = [
     "ReplyWelcome",
     "ThreadSetting",
     "NormChange",
+    "NormExperiment",
     "NormValue",
     "Preferences",
     "RepliesPolicy",
