@@ -147,3 +147,37 @@ async def test_the_about_page_tells_members_what_is_recorded(app, clock, visitor
     about = (await visitor.get("/about")).text
     assert "kept 30 days" in about
     assert "you may be asked, privately, whether it was welcome" in about
+
+
+async def test_the_question_is_asked_on_notifications_too_and_answers_come_back_there(
+    app, clock, people
+) -> None:
+    ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
+    question, bens, cleos = await a_conversation(app, clock, people)
+    # Off: the notification of Ben's reply carries no question.
+    assert QUESTION not in (await ana.client.get("/notifications")).text
+    await norm_changed(app, clock, "outcomes.welcome_question", "on")
+    page = (await ana.client.get("/notifications")).text
+    assert page.count(QUESTION) == 1 and f'action="/posts/{bens}/welcome"' in page
+    # Ben's notifications: asked about Cleo's reply to him, never about his own.
+    bens_page = (await ben.client.get("/notifications")).text
+    assert f'action="/posts/{cleos}/welcome"' in bens_page
+    assert f"/posts/{bens}/welcome" not in bens_page
+    assert QUESTION not in (await cleo.client.get("/notifications")).text
+    # Answered from there, it comes back to the notification, and says what was said.
+    token = await csrf_from(ana.client, "/notifications")
+    back = page.split(f'action="/posts/{bens}/welcome"', 1)[1].split('name="next" value="', 1)[1]
+    back = back.split('"', 1)[0]
+    assert back.startswith("/notifications#n-")
+    said = await ana.client.post(
+        f"/posts/{bens}/welcome", data={"welcome": "yes", "csrf_token": token, "next": back}
+    )
+    assert said.status_code == 303 and said.headers["location"] == back
+    assert await answers(app) == [(bens, True)]
+    assert "You said yes" in (await ana.client.get("/notifications")).text
+    # A `next` that leads to another site is ignored: back to the thread instead.
+    elsewhere = await ana.client.post(
+        f"/posts/{bens}/welcome",
+        data={"welcome": "not_really", "csrf_token": token, "next": "//evil.example/"},
+    )
+    assert elsewhere.headers["location"].endswith(f"/{question}#post-{bens}")

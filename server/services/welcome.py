@@ -46,6 +46,29 @@ def askable(viewer_id: int, posts: Iterable[Post]) -> list[int]:
     ]
 
 
+async def asks_among(session: AsyncSession, viewer_id: int, posts: Iterable[Post]) -> list[int]:
+    """Of `posts` (replies and mentions on the viewer's notifications), the published
+    replies by someone else to a post of the viewer's. One statement, none without any."""
+    replies = [
+        p
+        for p in posts
+        if p.in_reply_to_id is not None
+        and p.actor_id != viewer_id
+        and p.state == PostState.published
+    ]
+    if not replies:
+        return []
+    parents = {p.in_reply_to_id for p in replies}
+    own = set(
+        (
+            await session.exec(
+                select(Post.id).where(col(Post.id).in_(parents), col(Post.actor_id) == viewer_id)
+            )
+        ).all()
+    )
+    return [p.id for p in replies if p.in_reply_to_id in own]
+
+
 async def answers_of(
     session: AsyncSession, viewer_id: int, post_ids: list[int]
 ) -> dict[int, bool | None]:

@@ -15,8 +15,9 @@ from server.services import (
     notification_requests,
     notifications,
     shields,
+    welcome,
 )
-from server.web.context import db, now, redirect, render, viewer
+from server.web.context import community_norms, db, now, redirect, render, viewer
 from server.web.params import query_id
 
 
@@ -59,5 +60,10 @@ async def notifications_page(request: Request) -> Response:
             "notices": await moderation_notices.of(session, told),
             "kept_apart": kept_apart,
             "shielded": await shields.of_notifications(session, shown, moment),
+            "welcome_asks": {},
         }
+        if welcome.asked(await community_norms(request, session)):  # the person replied to
+            about = [i.view.post for i in page.items if i.view is not None]
+            asks = await welcome.asks_among(session, me.actor.id, about)
+            context["welcome_asks"] = await welcome.answers_of(session, me.actor.id, asks)
         return await render(request, session, "notifications.html", context, me=me)
