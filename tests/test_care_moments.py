@@ -75,6 +75,42 @@ async def test_each_pause_ends_as_written_edited_or_withdrawn(app, clock, people
     assert {e.arm for e in found.values()} == {""}
 
 
+async def test_a_withdrawn_posts_draft_is_followed_to_reposted_or_discarded(
+    app, clock, people
+) -> None:
+    ana = people["ana"]
+    again = await ana.post("Choir practice moves to the hall")
+    dropped = await ana.post("No more choir")
+    for post_id in (again, dropped):
+        await withdraw(ana, post_id)
+    found = {e.reply_id: e for e in await events(app, CareKind.pause)}
+    assert {e.outcome for e in found.values()} == {"withdrawn"}
+    draft_of = {post_id: found[post_id].draft_id for post_id in (again, dropped)}
+    assert None not in draft_of.values()
+    # Ana posts the first draft again, revised, and throws the second away.
+    token = await csrf_from(ana.client, f"/compose?draft={draft_of[again]}")
+    posted = await ana.client.post(
+        "/posts",
+        data={
+            "text": "Choir practice moves to the hall, 7 pm",
+            "visibility": "public",
+            "draft_id": str(draft_of[again]),
+            "csrf_token": token,
+        },
+    )
+    assert posted.status_code == 303, posted.text
+    token = await csrf_from(ana.client, "/drafts")
+    thrown = await ana.client.post(
+        f"/drafts/{draft_of[dropped]}/discard", data={"csrf_token": token}
+    )
+    assert thrown.status_code == 303, thrown.text
+    found = {e.reply_id: e for e in await events(app, CareKind.pause)}
+    assert (found[again].outcome, found[dropped].outcome) == ("reposted", "discarded")
+    # The new post has its own pause, which nothing above touched.
+    [new] = [e for k, e in found.items() if k not in (again, dropped)]
+    assert (new.outcome, new.draft_id) == ("", None)
+
+
 async def test_a_replys_pause_names_the_person_replied_to(app, clock, people) -> None:
     ana, ben = people["ana"], people["ben"]
     question = await ana.post("Who has a ladder?")

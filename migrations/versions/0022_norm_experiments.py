@@ -1,4 +1,5 @@
-"""Norm experiments: a norm change tried on half of members
+"""Norm experiments: a norm change tried on half of members; the draft a withdrawn post
+became, on its pause's care event
 
 Revision ID: 0022
 Revises: 0021
@@ -40,9 +41,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_norm_experiments_name"), "norm_experiments", ["name"])
     with op.batch_alter_table("norm_changes") as batch:
         batch.add_column(sa.Column("experiment_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("care_events") as batch:
+        batch.add_column(sa.Column("draft_id", sa.Integer(), nullable=True))
+    op.create_index(op.f("ix_care_events_draft_id"), "care_events", ["draft_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_care_events_draft_id"), table_name="care_events")
+    with op.batch_alter_table("care_events") as batch:
+        batch.drop_column("draft_id")
     with op.batch_alter_table("norm_changes") as batch:
         batch.drop_column("experiment_id")
     op.drop_index(op.f("ix_norm_experiments_name"), table_name="norm_experiments")

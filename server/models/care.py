@@ -37,7 +37,8 @@ class CareEvent(SQLModel, table=True):
     #: For cards: which rule chose it (stranger, old_post, hot_thread, …); for slow mode
     #: and the shield, who turned it on (manual: the author, moderator, hot / auto).
     detail: str = Field(default="", max_length=32)
-    #: rephrased, draft, as_written; didnt_fit; edited, withdrawn; or empty while unknown.
+    #: rephrased, draft, as_written; didnt_fit; edited, withdrawn, then reposted or
+    #: discarded; or empty while unknown.
     outcome: str = Field(default="", max_length=16)
     actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
     #: The person replied to (cards are capped per person).
@@ -46,6 +47,9 @@ class CareEvent(SQLModel, table=True):
     post_id: int | None = Field(default=None, sa_type=BigInteger)
     #: The member's own post that followed the moment (the reply written, the post paused).
     reply_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    #: A withdrawn post's draft (pauses only): its outcome moves on to "reposted" or
+    #: "discarded" when the member posts or throws away that draft.
+    draft_id: int | None = Field(default=None, index=True)
     #: The norms version in force (the latest norm change's id; 0 before any change).
     norms_version: int = Field(default=0)
     #: Which arm of a holdout or norm experiment the moment fell in; empty outside one.

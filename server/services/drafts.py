@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Attachment, Draft, Post, Visibility
-from server.services import media_files
+from server.services import media_files, moments
 from server.services.errors import Invalid, NotFound
 
 if TYPE_CHECKING:  # posts uses this module: the import would go round in a circle
@@ -118,9 +118,11 @@ async def posted(session: AsyncSession, author_id: int, draft_id: int, now: date
     """The draft went out as a post (the caller commits): the draft goes, and the uploads
     the post did not take are let go of."""
     await _take(session, author_id, draft_id, now)
+    await moments.draft_taken(session, draft_id, posted=True)
 
 
 async def discard(session: AsyncSession, author_id: int, draft_id: int, now: datetime) -> None:
     """Throw a draft away; its uploads are removed after the grace period."""
     await _take(session, author_id, draft_id, now)
+    await moments.draft_taken(session, draft_id, posted=False)
     await session.commit()

@@ -19,8 +19,9 @@ from server.models import CareKind, Post
 from server.models.care import CareEvent
 from server.services import care
 
-#: A pause ends one of these ways ("" while it runs).
-PAUSE_OUTCOMES = ("edited", "withdrawn", "as_written")
+#: A pause ends one of these ways ("" while it runs); a withdrawn post's draft may then be
+#: posted again or thrown away.
+PAUSE_OUTCOMES = ("edited", "withdrawn", "as_written", "reposted", "discarded")
 #: Nudges and cards shown this long before a reply are the ones that led to it.
 LEAD_UP = timedelta(days=1)
 
@@ -64,7 +65,9 @@ def _author_of(post_id: int) -> Any:
     return select(Post.actor_id).where(col(Post.id) == post_id).scalar_subquery()
 
 
-async def _pause_ended(session: AsyncSession, post_id: int, outcome: str, *only: str) -> None:
+async def _pause_ended(
+    session: AsyncSession, post_id: int, outcome: str, *only: str, **values: Any
+) -> None:
     await session.exec(
         update(CareEvent)
         .where(
@@ -72,7 +75,7 @@ async def _pause_ended(session: AsyncSession, post_id: int, outcome: str, *only:
             col(CareEvent.reply_id) == post_id,
             col(CareEvent.outcome).in_(only),
         )
-        .values(outcome=outcome)
+        .values(outcome=outcome, **values)
     )
 
 
@@ -81,9 +84,24 @@ async def edited_in_pause(session: AsyncSession, post_id: int) -> None:
     await _pause_ended(session, post_id, "edited", "")
 
 
-async def withdrawn(session: AsyncSession, post_id: int) -> None:
-    """The author took the post back during its pause, edited before or not."""
-    await _pause_ended(session, post_id, "withdrawn", "", "edited")
+async def withdrawn(session: AsyncSession, post_id: int, draft_id: int) -> None:
+    """The author took the post back during its pause, edited before or not; its words
+    are now the draft `draft_id`."""
+    await _pause_ended(session, post_id, "withdrawn", "", "edited", draft_id=draft_id)
+
+
+async def draft_taken(session: AsyncSession, draft_id: int, *, posted: bool) -> None:
+    """A withdrawn post's draft went out again as a new post, or was thrown away (one
+    statement, caller commits). Drafts kept from a nudge have no pause and match nothing."""
+    await session.exec(
+        update(CareEvent)
+        .where(
+            col(CareEvent.kind) == CareKind.pause,
+            col(CareEvent.draft_id) == draft_id,
+            col(CareEvent.outcome) == "withdrawn",
+        )
+        .values(outcome="reposted" if posted else "discarded")
+    )
 
 
 async def published(session: AsyncSession, post_id: int) -> None:
