@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_counters, cli_feeds, cli_mail, cli_members, cli_roles, datadir
+from server import cli_care, cli_counters, cli_feeds, cli_mail, cli_members, cli_roles, datadir
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
@@ -335,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
         "rebuild", help="derive every thread's conversation signals again from the posts"
     ).set_defaults(func=cmd_ranking_rebuild)
     cli_counters.register(commands)
+    cli_care.register(commands)
     cli_feeds.register(commands)
     token = commands.add_parser("token", help="tokens for scripts and bots").add_subparsers(
         dest="token_command", required=True

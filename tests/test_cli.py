@@ -9,11 +9,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from server import ROOT
+from server.clock import utcnow
 
 #: The `porch` script pip installs next to the interpreter.
 PORCH = Path(sys.executable).with_name("porch")
@@ -306,3 +308,24 @@ def test_admin_makes_a_member_a_moderator_and_keeps_the_last_admin(data: Path) -
     assert "@ana is the last admin; make another admin first." in last_line(refused)
     wrong = porch(data, "user", "role", "ben", "king")
     assert wrong.returncode != 0 and "invalid choice" in wrong.stderr
+
+
+def test_admin_runs_the_care_upkeep_at_once(data: Path) -> None:
+    assert "Followed up 0 moments of care" in porch(data, "care", "upkeep").stdout
+    # A post withdrawn in its pause (its row gone) is settled: followed up at once, once;
+    # an older one is past keeping (90 days) and folds into the daily counts.
+    recent = (utcnow() - timedelta(days=10)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(data / "porch.db") as db:
+        for created in (recent, "2020-01-01 00:00:00.000000"):
+            db.execute(
+                "INSERT INTO care_events (kind, detail, outcome, reply_id, norms_version, arm,"
+                " created_at) VALUES ('pause', 'post', 'withdrawn', 424242, 0, '', ?)",
+                (created,),
+            )
+    done = porch(data, "care", "upkeep")
+    assert done.returncode == 0, done.stderr
+    assert "Followed up 2 moments of care; folded 1 past keeping" in done.stdout
+    with sqlite3.connect(data / "porch.db") as db:
+        [(followed,)] = db.execute("SELECT followed_up_at FROM care_events").fetchall()
+    assert followed is not None
+    assert "Followed up 0 moments of care" in porch(data, "care", "upkeep").stdout
