@@ -6,14 +6,16 @@ this happens."""
 from __future__ import annotations
 
 import random
+import re
 
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import CareEvent, CareKind
-from server.services import accounts, holdouts, norms
+from server.models import CareEvent, CareKind, Post
+from server.services import accounts, holdouts, norms, posting_rules, posts
 from server.services.experiment_arms import HOLDOUT, SHOWN
+from server.services.posts import Composition
 from tests.conftest import Person, csrf_from, publish_due
 from tests.test_cards import card_of
 from tests.test_shield_pages import CARD as SHIELD_CARD
@@ -107,6 +109,92 @@ async def test_the_shield_card_is_never_held_back(app, clock, people, dan) -> No
     [event] = [e for e in await events(app, CareKind.card) if e.actor_id == dans]
     # Not drawn, so outside the comparison of held back and shown.
     assert (event.detail, event.arm) == ("shield", "")
+
+
+# Tone nudges
+
+
+async def test_a_nudge_held_back_goes_straight_into_the_as_written_pause(
+    app, clock, people
+) -> None:
+    ana, ben = people["ana"], people["ben"]
+    await set_norm(app, clock, "holdouts.nudges_percent", 100)
+    post = await question(app, clock, ana)
+    # Ben's harsh reply is not nudged: it goes into its pause at once...
+    written = await reply(ben, post, HARSH)
+    assert isinstance(written, int)
+    async with app.state.sessions() as session:
+        found = await session.get(Post, written)
+    assert found is not None and found.publish_at is not None
+    # ... the pause for words kept as written (120 s, not the reply's 20 s).
+    assert (found.publish_at - found.created_at).total_seconds() == 120
+    [nudge] = await events(app, CareKind.tone_nudge)
+    assert nudge.arm == HOLDOUT and nudge.outcome == ""
+    assert (nudge.actor_id, nudge.post_id, nudge.reply_id) == (
+        await actor_id(app, "ben"),
+        post,
+        written,
+    )
+    # The pause itself is recorded as for any reply: never held out.
+    pauses = [e for e in await events(app, CareKind.pause) if e.reply_id == written]
+    assert [(e.arm, e.detail) for e in pauses] == [("", "reply")]
+    assert await publish_due(app, clock, 119) == 0
+    assert await publish_due(app, clock, 1) == 1
+
+
+async def test_a_nudge_shown_is_recorded_as_shown_and_never_drawn_again(app, clock, people) -> None:
+    ana, ben = people["ana"], people["ben"]
+    post = await question(app, clock, ana)
+    page = await reply(ben, post, HARSH)
+    assert isinstance(page, str) and "A second look?" in page
+    found = re.search(r'name="nudge_id" value="(\d+)"', page)
+    assert found
+    [shown] = await events(app, CareKind.tone_nudge)
+    assert (shown.id, shown.arm) == (int(found.group(1)), SHOWN)
+    # Once shown, words still harsh are shown the nudge again, whatever the draw would say.
+    await set_norm(app, clock, "holdouts.nudges_percent", 100)
+    again = await reply(ben, post, "Why would you plant them so early!!!", nudge_id=found.group(1))
+    assert isinstance(again, str) and "A second look?" in again
+    assert [e.arm for e in await events(app, CareKind.tone_nudge)] == [SHOWN, SHOWN]
+
+
+async def test_a_quotes_nudge_is_held_back_too(app, clock, people) -> None:
+    ana, ben = people["ana"], people["ben"]
+    await set_norm(app, clock, "holdouts.nudges_percent", 100)
+    post = await question(app, clock, ana)
+    token = await csrf_from(ben.client, f"/compose?quote={post}")
+    response = await ben.client.post(
+        "/posts",
+        data={"text": HARSH, "quote_of_id": str(post), "visibility": "public", "csrf_token": token},
+    )
+    assert response.status_code == 303, response.text
+    quote = int(response.headers["location"].rsplit("/", 1)[1])
+    [nudge] = await events(app, CareKind.tone_nudge)
+    assert (nudge.arm, nudge.post_id, nudge.reply_id) == (HOLDOUT, None, quote)
+
+
+async def test_a_composer_that_cannot_nudge_holds_nothing_back(app, clock, people) -> None:
+    """Apps show no nudge: their harsh replies are no eligible moment, so none is drawn."""
+    ana = people["ana"]
+    await set_norm(app, clock, "holdouts.nudges_percent", 100)
+    post = await question(app, clock, ana)
+    async with app.state.sessions() as session:
+        rules = posting_rules.rules(
+            await norms.current(session, app.state.settings), app.state.settings.base_url
+        )
+        ben = await accounts.local_actor(session, "ben")
+        written = await posts.compose(
+            session,
+            app.state.jobs,
+            app.state.remote_lookup,
+            ben,
+            Composition(HARSH, in_reply_to_id=post),
+            rules,
+            clock.now(),
+        )
+    assert written.publish_at is not None
+    assert (written.publish_at - written.created_at).total_seconds() == 120
+    assert await events(app, CareKind.tone_nudge) == []
 
 
 # The draw
