@@ -5,6 +5,7 @@ this happens."""
 
 from __future__ import annotations
 
+import html
 import random
 import re
 
@@ -217,3 +218,37 @@ def test_the_fair_draw_is_the_systems_randomness() -> None:
     assert isinstance(holdouts._FAIR, random.SystemRandom)
     share = sum(holdouts.held_out(30) for _ in range(20_000)) / 20_000
     assert 0.27 < share < 0.33, share
+
+
+# What members are told
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+async def test_about_says_what_is_held_back_and_why(app, clock, visitor) -> None:
+    page = _text((await visitor.get("/about")).text)
+    assert "Finding out whether it helps" not in page  # both shares are 0 here
+    await set_norm(app, clock, "holdouts.cards_percent", 15)
+    page = _text((await visitor.get("/about")).text)
+    assert (
+        "some are left out on purpose: for 15 % of the replies where a card would appear "
+        "above the reply box, it is not shown. Which ones is chosen at random" in page
+    )
+    assert "second look at harsh words, it is not shown" not in page
+    assert "every post and reply still waits its time." in page
+    await set_norm(app, clock, "holdouts.nudges_percent", 5)
+    page = _text((await visitor.get("/about")).text)
+    assert (
+        "for 15 % of the replies where a card would appear above the reply box, and for 5 % "
+        "of the times Porch would ask for a second look at harsh words, it is not shown." in page
+    )
+    assert (
+        "The pause is never left out: every post and reply still waits its time, and a "
+        "reply whose second look was left out waits as long as one posted as written." in page
+    )
+    assert "admins see only counts, never names or words" in page
+    await set_norm(app, clock, "holdouts.cards_percent", 0)
+    await set_norm(app, clock, "holdouts.nudges_percent", 0)
+    assert "Finding out whether it helps" not in (await visitor.get("/about")).text
