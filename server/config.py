@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     newcomer_posts_per_day: int = _seeds("budget.newcomer_posts_per_day")
     newcomer_days: int = _seeds("budget.newcomer_days")
     max_post_chars: int = _seeds("posts.max_chars")
+    holdout_cards_percent: int = _seeds("holdouts.cards_percent")
+    holdout_nudges_percent: int = _seeds("holdouts.nudges_percent")
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
     login_attempts_per_5min: Annotated[int, Field(ge=1)] = 10

@@ -156,6 +156,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         # Tests look at pages right after changing them; tests/test_page_cache.py turns
         # the cache on where it is the subject.
         public_cache_seconds=0,
+        # Tests of cards and nudges expect them shown; tests/test_holdouts.py holds them back.
+        holdout_cards_percent=0,
+        holdout_nudges_percent=0,
     )
 
 

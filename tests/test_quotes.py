@@ -37,6 +37,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         posts_per_day=1000,
         newcomer_posts_per_day=1000,
         public_cache_seconds=0,
+        # Tests of cards and nudges expect them shown; tests/test_holdouts.py holds them back.
+        holdout_cards_percent=0,
+        holdout_nudges_percent=0,
     )
 
 

@@ -72,6 +72,9 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
             PORCH_PAUSE_REPLY_SECONDS=str(PAUSE),
             PORCH_LOGIN_ATTEMPTS_PER_5MIN=str(LOGIN_LIMIT),
             PORCH_PUBLIC_CACHE_SECONDS=str(CACHE_SECONDS),
+            # Cards and nudges shown every time, as the other tests expect.
+            PORCH_HOLDOUT_CARDS_PERCENT="0",
+            PORCH_HOLDOUT_NUDGES_PERCENT="0",
         )
         migrated = subprocess.run(
             [sys.executable, "-m", "server.cli", "migrate"],

@@ -19,7 +19,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import CareEvent, CareKind, LinkOpen, Mention, Post
-from server.services import care, shields, slow_mode
+from server.services import care, holdouts, shields, slow_mode
+from server.services.experiment_arms import HOLDOUT, SHOWN
 from server.services.norm_settings import NormValues, build, days, norm_field
 from server.services.reply_context import ReplyContext
 
@@ -39,6 +40,8 @@ class CardNorms:
     unopened_link: str = norm_field("cards.unopened_link_text")
     no_advice: str = norm_field("cards.no_advice_text")
     shield: str = norm_field("cards.shield_text")
+    #: The share of cards held back at random (server/services/holdouts.py).
+    holdout_percent: int = norm_field("holdouts.cards_percent")
 
 
 @dataclass(frozen=True)
@@ -123,14 +126,17 @@ async def choose(
     limits: slow_mode.Limits,
     now: datetime,
 ) -> Card | None:
-    """The one card for this reply, or None; a card chosen is recorded as shown."""
+    """The one card for this reply, or None; a card chosen is recorded as shown, or,
+    drawn as a holdout (the norm holdouts.cards_percent), recorded as held back and not
+    shown. Either way it counts toward the cap, so both arms are chosen alike."""
     parent, author = context.parent, context.author
     assert author.id is not None
     if author.id == actor_id:
         return None
     norms = build(CardNorms, found)
     if await _shielded(session, actor_id, parent, now):
-        # Not a nudge but what will happen: shown every time, before any other card.
+        # Not a nudge but what will happen: shown every time, before any other card, and
+        # never drawn (its arm stays empty: it is no part of the holdout comparison).
         text = norms.shield.replace("{name}", author.name)
         why = f"The pile-on shield is up on {author.name}’s thread."
         return await _shown(session, actor_id, author.id, parent, "shield", text, why, now)
@@ -163,7 +169,10 @@ async def choose(
     for kind, text, why in candidates:
         if kind in capped:
             continue
-        return await _shown(session, actor_id, author.id, parent, kind, text, why, now)
+        held = holdouts.held_out(norms.holdout_percent)
+        arm = HOLDOUT if held else SHOWN
+        card = await _shown(session, actor_id, author.id, parent, kind, text, why, now, arm)
+        return None if held else card
     return None
 
 
@@ -176,6 +185,7 @@ async def _shown(
     text: str,
     why: str,
     now: datetime,
+    arm: str = "",
 ) -> Card:
     event_id = await care.shown(
         session,
@@ -185,6 +195,7 @@ async def _shown(
         target_id=author_id,
         post_id=parent.id,
         detail=kind,
+        arm=arm,
     )
     return Card(kind, text, why, event_id)
 

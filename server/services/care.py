@@ -64,10 +64,18 @@ async def shown(
     target_id: int | None = None,
     post_id: int | None = None,
     detail: str = "",
+    arm: str = "",
 ) -> int:
-    """Note that a nudge or card was shown (or a thread slowed); returns its id."""
+    """Note that a nudge or card was shown (or held back: `arm`, see
+    server/services/experiment_arms.py), or a thread slowed; returns its id."""
     event = moment(
-        kind, now, actor_id=actor_id, target_id=target_id, post_id=post_id, detail=detail
+        kind,
+        now,
+        actor_id=actor_id,
+        target_id=target_id,
+        post_id=post_id,
+        detail=detail,
+        arm=arm,
     )
     session.add(event)
     await session.commit()

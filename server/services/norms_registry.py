@@ -1048,6 +1048,37 @@ REGISTRY: tuple[Norm, ...] = (
         unit="days",
     ),
     Norm(
+        "holdouts.cards_percent",
+        "Outcomes",
+        "Cards held back at random",
+        "The share of moments where a reflective card would appear but is deliberately not "
+        "shown, chosen at random and recorded, so its effect can be compared with the same "
+        "moments without it. 0 never holds a card back; 100 holds back every one (nothing "
+        "is shown, each is still recorded). The pile-on shield's card is never held back.",
+        "int",
+        10,
+        0,
+        100,
+        unit="%",
+        setting="holdout_cards_percent",
+    ),
+    Norm(
+        "holdouts.nudges_percent",
+        "Outcomes",
+        "Tone nudges held back at random",
+        "The share of moments where the tone nudge would appear but is deliberately not "
+        "shown, chosen at random and recorded, so its effect can be compared with the same "
+        "moments without it. The reply still waits its pause for words kept as written. "
+        "0 never holds a nudge back; 100 holds back every one (nothing is shown, each is "
+        "still recorded).",
+        "int",
+        10,
+        0,
+        100,
+        unit="%",
+        setting="holdout_nudges_percent",
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -49,6 +49,8 @@ class Rules:
     daily_posts: int = norm_field("budget.posts_per_day")
     newcomer_daily_posts: int = norm_field("budget.newcomer_posts_per_day")
     newcomer_days: int = norm_field("budget.newcomer_days")
+    #: The share of tone nudges held back at random (server/services/holdouts.py).
+    holdout_nudges_percent: int = norm_field("holdouts.nudges_percent")
 
 
 def rules(found: NormValues, base_url: str, *, confirmed_only: bool = False) -> Rules:

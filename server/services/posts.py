@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import delete
@@ -37,6 +37,7 @@ from server.services import (
     counters,
     drafts,
     feeds,
+    holdouts,
     idempotency,
     media_files,
     moments,
@@ -92,6 +93,9 @@ class Composition:
     chosen: Mapping[Interaction, Rule] | None = None
     #: The post this one quotes (server/services/quotes.py).
     quote_of_id: int | None = None
+    #: The author was shown the tone nudge for this reply already (the composer says
+    #: so): shown again if still needed, never drawn as a holdout a second time.
+    nudged: bool = False
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -179,14 +183,14 @@ async def _placed(
     rules: Rules,
     now: datetime,
     nudge: bool,
-) -> tuple[int | None, timedelta]:
+) -> tuple[int | None, pauses.Pause]:
     """Where a new post goes (its thread's root, None for a new thread) and its pause;
     refused when it may not be written now (budget spent, thread slowed, parent unseen)."""
     assert author.id is not None
     if draft.in_reply_to_id is None:
         budget = await budget_of(session, author, rules, now)
         budgets.refuse_if_spent(budget, now)
-        return None, rules.pause_post
+        return None, pauses.Pause(rules.pause_post)
     parent = await post_reads.get_visible(session, author.id, draft.in_reply_to_id)
     if parent.state != PostState.published:
         raise Invalid("You can reply once that post is published.")
@@ -206,7 +210,7 @@ async def _placed(
         no_advice=bool(parent.intent and "no advice" in parent.intent.lower()),
     )
     if slowed:
-        pause = max(pause, rules.pause_hot_thread_reply)
+        pause = replace(pause, wait=max(pause.wait, rules.pause_hot_thread_reply))
     return parent.root_id, pause
 
 
@@ -264,10 +268,15 @@ async def compose(
     quoting = None
     if draft.quote_of_id is not None:  # quoting is composing: its own checks and pause
         quoting = await quotes.check(session, author, draft.quote_of_id, now)
-        pause = max(pause, await quotes.pause(session, author, quoting, draft, rules, nudge))
+        # One draw per post: a nudge held back for the reply is not drawn again.
+        nudge = nudge and not pause.nudge_held_out
+        quoted = await quotes.pause(session, author, quoting, draft, rules, nudge)
+        pause = pauses.Pause(
+            max(pause.wait, quoted.wait), pause.nudge_held_out or quoted.nudge_held_out
+        )
     # After the checks: a post that may not be written now costs no lookup elsewhere.
     await meet_mentioned(session, lookup, draft.text)
-    publish_at = now + pause
+    publish_at = now + pause.wait
     post_id = id_for_time(publish_at)
     rendered, mention_ids = await render_text(session, draft.text, rules.base_url)
     post = Post(
@@ -304,6 +313,8 @@ async def compose(
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
     await moments.paused(session, post, now, quoting=quoting is not None)
+    if pause.nudge_held_out:
+        session.add(holdouts.nudge_held_out(post, now))
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
     await feeds.place(session, post, new=True)  # in its pause: its author's home only

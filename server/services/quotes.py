@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import escape
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from server.services import mutes, paging, policy_reads, post_reads, relationshi
 from server.services.errors import Invalid, NotFound
 from server.services.interaction_policies import Decision
 from server.services.paging import Window
+from server.services.pauses import Pause, nudge_or_hold
 from server.services.posting_rules import Rules
 from server.services.visibility import visible_to
 from server.urls import Urls
@@ -39,6 +40,8 @@ class _Draft(Protocol):
     def language(self) -> str | None: ...
     @property
     def as_written(self) -> bool: ...
+    @property
+    def nudged(self) -> bool: ...
 
 
 #: Followers-only and direct posts are never quotable, whatever their policy says.
@@ -90,21 +93,20 @@ async def pause(
     draft: _Draft,
     rules: Rules,
     nudge: bool,
-) -> timedelta:
+) -> Pause:
     """A quote's pause: a post's, at least a reply's, a stranger reply's when the quoted
     author is not a mutual, and longer when kept as written after the tone check (which,
-    with `nudge`, raises ToneNudge first, as for replies)."""
+    with `nudge`, raises ToneNudge first unless held back at random, as for replies)."""
     assert quoter.id is not None
     quoted_author_id = quoting.quoted.actor_id
     found = (await relationships.between(session, quoter.id, [quoted_author_id]))[0]
     mutual = quoter.id == quoted_author_id or (found.following and found.followed_by)
     wait = max(rules.pause_post, rules.pause_reply if mutual else rules.pause_stranger_reply)
     flags = tone.check(draft.text, rules.tone_phrases, draft.language)
-    if flags:
-        if nudge and not draft.as_written:
-            raise tone.ToneNudge(flags)
-        wait = max(wait, rules.pause_as_written_reply)
-    return wait
+    if not flags:
+        return Pause(wait)
+    held = nudge_or_hold(flags, draft, rules, nudge=nudge)
+    return Pause(max(wait, rules.pause_as_written_reply), nudge_held_out=held)
 
 
 def start(post: Post, quoting: Quoting, urls: Urls) -> Quote:

@@ -45,6 +45,19 @@ SIGNUPS = {
 }
 
 
+def held_back(found: Norms) -> str:
+    """What is left out at random, in a sentence's middle; empty when nothing is."""
+    cards, nudges = found["holdouts.cards_percent"], found["holdouts.nudges_percent"]
+    parts = []
+    if cards:
+        parts.append(f"for {cards} % of the replies where a card would appear above the reply box")
+    if nudges:
+        parts.append(
+            f"for {nudges} % of the times Porch would ask for a second look at harsh words"
+        )
+    return ", and ".join(parts)
+
+
 def _words(found: Norms) -> dict[str, str]:
     """Every norm that shapes posting, in the words the about page uses."""
     defaults = Policy(
@@ -64,6 +77,7 @@ def _words(found: Norms) -> dict[str, str]:
         "slow_interval": duration(found["slowmode.interval_seconds"]),
         "signups": SIGNUPS[found.registration_mode.value],
         "interactions": policy_words.summary(defaults, tuple(Interaction)),
+        "held_back": held_back(found),
     }
 
 

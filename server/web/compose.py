@@ -22,6 +22,7 @@ from server.services import (
     care,
     composer_notes,
     drafts,
+    experiment_arms,
     posts,
     preferences,
     reply_context,
@@ -77,6 +78,7 @@ def _composition(form: FormData) -> Composition:
         visibility=visibility,
         in_reply_to_id=reply_to,
         as_written=text(form, "tone") == "as_written",
+        nudged=bool(text(form, "nudge_id")),
         intent=text(form, "intent") or None,
         tone_indicator=text(form, "tone_indicator") or None,
         media_ids=media_ids,
@@ -326,6 +328,7 @@ async def create(request: Request) -> Response:
                 now(request),
                 actor_id=me.actor_id,
                 post_id=values.in_reply_to_id,
+                arm=experiment_arms.SHOWN,
             )
             return await _composer_again(
                 request, session, me, form, values, nudge=nudge, nudge_id=event_id

@@ -212,6 +212,9 @@ def server(tmp_path: Path, database_url: str, zoe_key: KeyPair) -> Iterator[Runn
         public_cache_seconds=0,
         login_attempts_per_5min=1000,
         contact_email="admins@porch.test",
+        # Tests of cards and nudges expect them shown; tests/test_holdouts.py holds them back.
+        holdout_cards_percent=0,
+        holdout_nudges_percent=0,
     )
     clock = FrozenClock()
     double = MastodonDouble(zoe_key)

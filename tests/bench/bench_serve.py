@@ -188,6 +188,9 @@ class Server:
             # Benchmarks post far more than a member's daily budget allows.
             PORCH_POSTS_PER_DAY="100000",
             PORCH_NEWCOMER_POSTS_PER_DAY="100000",
+            # Every card and nudge shown, so figures compare with runs before holdouts.
+            PORCH_HOLDOUT_CARDS_PERCENT="0",
+            PORCH_HOLDOUT_NUDGES_PERCENT="0",
         )
         return env
 

@@ -100,6 +100,9 @@ def porch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Screenshots and stories write more than a newcomer's daily budget.
         "PORCH_POSTS_PER_DAY": "1000",
         "PORCH_NEWCOMER_POSTS_PER_DAY": "1000",
+        # Stories of cards and nudges expect them shown (none is held back at random).
+        "PORCH_HOLDOUT_CARDS_PERCENT": "0",
+        "PORCH_HOLDOUT_NUDGES_PERCENT": "0",
         "PORCH_REGISTRATION_MODE": "open",
         "PORCH_LOGIN_ATTEMPTS_PER_5MIN": "1000",
         "PORCH_DATABASE_URL": "",

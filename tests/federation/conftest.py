@@ -123,6 +123,9 @@ async def start_instance(
         pause_stranger_reply_seconds=20,
         posts_per_day=1000,
         newcomer_posts_per_day=1000,
+        # Tests of cards and nudges expect them shown; tests/test_holdouts.py holds them back.
+        holdout_cards_percent=0,
+        holdout_nudges_percent=0,
     )
     app = create_app(
         settings, clock=clock, apply_migrations=False, run_jobs=False, federation_transport=net

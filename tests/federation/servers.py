@@ -99,6 +99,9 @@ def _environment(
         PORCH_PUBLIC_CACHE_SECONDS="0",
         PORCH_FEDERATION_ALLOW_PRIVATE=allowed,
         PORCH_FEDERATION_CA_FILE=str(ca_file),
+        # Tests of cards and nudges expect them shown (none is held back at random).
+        PORCH_HOLDOUT_CARDS_PERCENT="0",
+        PORCH_HOLDOUT_NUDGES_PERCENT="0",
         PYTHONUNBUFFERED="1",
         **extra,
     )
