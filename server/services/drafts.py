@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # posts uses this module: the import would go round in a circ
 
 
 async def keep_withdrawn(session: AsyncSession, post: Post, now: datetime) -> Draft:
-    """The draft a withdrawn post becomes, holding its uploads (the caller commits and
-    deletes the post afterwards)."""
+    """The draft a withdrawn post becomes, holding its uploads, and the pause's care event
+    pointed at it (the caller commits and deletes the post afterwards)."""
     draft = Draft(
         actor_id=post.actor_id,
         in_reply_to_id=post.in_reply_to_id,
@@ -31,6 +31,8 @@ async def keep_withdrawn(session: AsyncSession, post: Post, now: datetime) -> Dr
     )
     session.add(draft)
     await session.flush()
+    assert post.id is not None and draft.id is not None
+    await moments.withdrawn(session, post.id, draft.id)
     # Before the post row goes: deleting it would take its attachments' rows with it.
     await session.exec(
         update(Attachment)

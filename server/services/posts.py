@@ -353,8 +353,6 @@ async def withdraw(session: AsyncSession, author: Actor, post_id: int, now: date
     post = await session.get(Post, post_id, populate_existing=True)
     assert post is not None
     draft = await drafts.keep_withdrawn(session, post, now)
-    assert draft.id is not None
-    await moments.withdrawn(session, post_id, draft.id)
     await session.exec(delete(ScheduledPublish).where(col(ScheduledPublish.post_id) == post_id))
     # The hold above keeps it pending until this transaction ends.
     if not await states.leave(session, Post, post_id, PostState.pending):
