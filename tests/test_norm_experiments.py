@@ -3,15 +3,21 @@ weeks, watches both halves, then adopts it for everyone or drops it."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from server import norms_kept
 from server.models import CareEvent, CareKind, NormExperiment, Post
 from server.services import accounts, experiment_arms, experiments, norms
 from server.services.errors import Conflict, Invalid, NotFound, ServiceError
 from tests.conftest import Person, client_for, csrf_from, publish_due, sign_up
 from tests.test_admin import make_admin
+from tests.test_cli import last_line, porch
 from tests.test_exactly_once import bearer
 
 PAUSE = "pause.stranger_reply_seconds"  # 20 s in the tests' settings
@@ -330,4 +336,49 @@ async def test_members_cannot_start_or_decide_and_forms_need_their_token(
     async with app.state.sessions() as session:
         found = await norms.current(session, app.state.settings)
     assert found[PAUSE] == 20 and found.experiment is not None
+    await admin.aclose()
+
+
+def test_an_operator_tries_and_drops_a_norm_from_the_command_line(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    shutil.copy(sqlite_template, tmp_path / "porch.db")
+    refused = porch(tmp_path, "norms", "try", "posts.max_chars", "300")
+    assert refused.returncode == 2 and "applies to everyone at once" in last_line(refused)
+    too_long = porch(tmp_path, "norms", "try", PAUSE, "90", "--days", "120")
+    assert last_line(too_long) == "porch: An experiment runs from 1 to 90 days, not 120."
+    started = porch(tmp_path, "norms", "try", PAUSE, "90", "--days", "7", "--reason", "Kinder?")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith(f"Experiment 1: half of members have {PAUSE} = 90")
+    busy = porch(tmp_path, "norms", "set", PAUSE, "30")
+    assert "is being tried on half of members (experiment 1)" in last_line(busy)
+    dropped = porch(tmp_path, "norms", "drop", "1", "--reason", "No difference")
+    assert dropped.stdout.strip() == f"Experiment 1 dropped: {PAUSE} is 60 for everyone."
+    again = porch(tmp_path, "norms", "adopt", "1")
+    assert again.returncode == 2 and "already dropped" in last_line(again)
+    history = porch(tmp_path, "norms", "history").stdout
+    assert "Experiment dropped: the value stays for everyone. No difference" in history
+    assert "Experiment: half of members for 7 days. Kinder?" in history
+
+
+async def test_every_process_hears_an_experiment_start_and_its_decision(
+    two_processes: tuple[Starlette, Starlette], clock
+) -> None:
+    one, two = two_processes
+
+    async def kept_on_two() -> norms.Norms:
+        async with two.state.sessions() as session:
+            return await norms_kept.in_force(two.state, session)
+
+    assert (await kept_on_two()).experiment is None  # read, and kept until a change
+    admin = await make_admin(one, clock)
+    with two.state.bus.listen() as heard_on_two:
+        assert (await try_form(admin)).status_code == 303
+        await asyncio.wait_for(heard_on_two.get(), 5)
+    running = (await kept_on_two()).experiment
+    assert running is not None and running.new_value == 90
+    with two.state.bus.listen() as heard_on_two:
+        await decide(one, clock, running.id, adopt=False)
+        await asyncio.wait_for(heard_on_two.get(), 5)
+    assert (await kept_on_two()).experiment is None
     await admin.aclose()
