@@ -13,7 +13,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import Settings
@@ -65,12 +66,6 @@ async def get(session: AsyncSession, experiment_id: int) -> NormExperiment:
     if found is None:
         raise NotFound(f"There is no norm experiment {experiment_id}.")
     return found
-
-
-async def past(session: AsyncSession, limit: int = 20) -> list[NormExperiment]:
-    """Experiments, newest first."""
-    query = select(NormExperiment).order_by(col(NormExperiment.id).desc()).limit(limit)
-    return list((await session.exec(query)).all())
 
 
 def _days(raw: Any) -> int:
@@ -173,15 +168,18 @@ async def decide(
     value stays); either is kept in the norms history. An admin may decide before the
     days are over. Unknown or already decided: NotFound or Conflict."""
     experiment = await get(session, experiment_id)
-    if experiment.decision:
-        raise Conflict(
-            f"Experiment {experiment_id} was already {experiment.decision} "
-            f"on {experiment.decided_at:%d %b %Y}."
-        )
     reason = _reason(reason)
-    experiment.decision = "adopted" if adopt else "dropped"
-    experiment.decided_at = now
-    session.add(experiment)
+    decision = "adopted" if adopt else "dropped"
+    # Only an undecided experiment is decided: of two admins deciding at once, one wins.
+    taken = await session.exec(
+        update(NormExperiment)
+        .where(col(NormExperiment.id) == experiment_id, col(NormExperiment.decision) == "")
+        .values(decision=decision, decided_at=now)
+    )
+    if not taken.rowcount:  # nothing written: the caller's session stays as it was
+        await session.refresh(experiment)
+        when = f" on {experiment.decided_at:%d %b %Y}" if experiment.decided_at else ""
+        raise Conflict(f"Experiment {experiment_id} was already {experiment.decision}{when}.")
     if adopt:
         await norms.change(
             session,
@@ -208,4 +206,5 @@ async def decide(
         )
     _stale(session)
     await session.commit()  # norms.change commits nothing when the value was in force
+    await session.refresh(experiment)
     return experiment
