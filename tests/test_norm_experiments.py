@@ -380,3 +380,25 @@ async def test_every_process_hears_an_experiment_start_and_its_decision(
         await decide(one, clock, running.id, adopt=False)
         await asyncio.wait_for(heard_on_two.get(), 5)
     assert (await kept_on_two()).experiment is None
+
+
+async def test_restoring_the_defaults_leaves_the_tried_norm_to_its_decision(app, clock) -> None:
+    async with app.state.sessions() as session:
+        for name, value in ((PAUSE, 30), ("pause.post_seconds", 45)):
+            await norms.change(
+                session, app.state.settings, name, value, reason="", actor_id=None, now=clock.now()
+            )
+    experiment = await start(app, clock)
+    admin = await make_admin(app, clock)
+    asked = (await admin.get("/admin/norms/restore")).text
+    assert "Pause before a post" in asked
+    assert "Pause before a first reply to a stranger" not in asked
+    await admin.aclose()
+    async with app.state.sessions() as session:
+        restored = await norms.restore_defaults(
+            session, app.state.settings, reason="Start over", actor_id=None, now=clock.now()
+        )
+        found = await norms.current(session, app.state.settings)
+    assert restored == ["pause.post_seconds"]
+    assert found[PAUSE] == 30 and found.experiment is not None
+    assert found.experiment.id == experiment.id

@@ -167,7 +167,8 @@ async def _confirm(
             "default": item.show(item.default_for(settings(request))).replace("\n", " · "),
         }
         for item in norms.REGISTRY
-        if item.name in differing
+        # A norm tried in an experiment waits for its decision (norms.restore_defaults).
+        if item.name in differing and not (found.experiment and found.experiment.name == item.name)
     ]
     context = {"changed": changed, "reason": reason}
     return await render(request, session, "admin_norms_restore.html", context, me=me)
