@@ -39,13 +39,13 @@ async def test_the_console_starts_shows_and_decides_an_experiment(app, clock) ->
     assert "Trying “Pause before a first reply to a stranger” on half of members" in page
     panel = page[page.index('id="experiment"') : page.index("How this community works")]
     assert "Pause before a first reply to a stranger" in panel
-    assert "<strong>90</strong>" in panel and "<strong>20</strong>" in panel
+    assert "<strong>90 seconds</strong>" in panel and "<strong>20 seconds</strong>" in panel
     assert "(14 days left)" in panel and 'href="/admin/dashboard#experiments"' in panel
     assert 'value="adopt">Adopt for everyone' in panel and 'value="drop"' in panel
     assert "Try on half of members" not in page  # one at a time
     clock.advance(14 * 86400)
     page = (await admin.get("/admin/norms")).text
-    assert "waiting for your decision: until you decide, everyone has 20" in page
+    assert "waiting for your decision: until you decide, everyone has 20 seconds" in page
     async with app.state.sessions() as session:
         experiment = await experiments.undecided(session)
     assert experiment is not None
@@ -85,6 +85,8 @@ async def test_a_refused_experiment_shows_the_form_again_and_changes_nothing(
     if fields.get("name") is None:  # the form is open again with what was typed
         assert 'value="Kinder first replies?"' in refused.text
         assert '<details class="try" open>' in refused.text
+        field = 'aria-invalid="true" aria-describedby="try-error-pause.stranger_reply_seconds"'
+        assert field in refused.text
     async with app.state.sessions() as session:
         assert await experiments.undecided(session) is None
         assert await norms.history(session) == []

@@ -51,13 +51,17 @@ def _panel(experiment: NormExperiment, at: datetime) -> dict[str, Any]:
     """The undecided experiment as the console shows it: which norm, from what to what,
     and how long it still runs ("ended" once members are no longer split)."""
     known = norms.BY_NAME.get(experiment.name)
-    shown = known.show if known else str
+    unit = f" {known.unit}" if known and known.unit else ""
+
+    def shown(value: Any) -> str:
+        return (known.show(value) if known else str(value)).replace("\n", " · ") + unit
+
     left = (experiment.ends_at - at).total_seconds()
     return {
         "row": experiment,
         "label": known.label if known else experiment.name,
-        "old": shown(experiment.old_value).replace("\n", " · "),
-        "new": shown(experiment.new_value).replace("\n", " · "),
+        "old": shown(experiment.old_value),
+        "new": shown(experiment.new_value),
         "ended": at >= experiment.ends_at,
         "days_left": math.ceil(left / 86400),
     }
