@@ -101,7 +101,12 @@ class Norms:
 #: Built once: every request reads the norms in force.
 STORED = select(NormValue)
 #: At most one experiment is undecided at a time (server/services/experiments.py).
-UNDECIDED = select(NormExperiment).where(col(NormExperiment.decision) == "").limit(1)
+UNDECIDED = (
+    select(NormExperiment)
+    .where(col(NormExperiment.decision) == "")
+    .order_by(col(NormExperiment.id))
+    .limit(1)
+)
 
 
 async def current(session: AsyncSession, settings: Settings) -> Norms:
