@@ -15,7 +15,16 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import cli_care, cli_counters, cli_feeds, cli_mail, cli_members, cli_roles, datadir
+from server import (
+    cli_care,
+    cli_counters,
+    cli_experiments,
+    cli_feeds,
+    cli_mail,
+    cli_members,
+    cli_roles,
+    datadir,
+)
 from server.clock import Clock
 from server.config import Settings, SettingsError, load_settings, read_settings
 from server.db import make_engine, make_sessions, migrate_blocking, unavailable
@@ -328,6 +337,7 @@ def parser() -> argparse.ArgumentParser:
     norm.add_parser("history", help="every change, newest first").set_defaults(
         func=cmd_norms_history
     )
+    cli_experiments.register(norm)
     ranked = commands.add_parser("ranking", help="the Conversations timeline").add_subparsers(
         dest="ranking_command", required=True
     )

@@ -103,7 +103,7 @@ def test_a_settings_class_builds_from_the_norms_in_force() -> None:
         "ranking.pileon_stranger_percent": 50,
     }
     rules = norm_settings.build(
-        Rules, found, base_url="https://porch.example", confirmed_only=False
+        Rules, found, base_url="https://porch.example", confirmed_only=False, arm=""
     )
     assert rules.pause_post.total_seconds() == 90
     assert rules.slow_limits.interval.total_seconds() == 300

@@ -27,11 +27,12 @@ LEAD_UP = timedelta(days=1)
 
 
 async def paused(
-    session: AsyncSession, post: Post, now: datetime, *, quoting: bool = False
+    session: AsyncSession, post: Post, now: datetime, *, quoting: bool = False, arm: str = ""
 ) -> None:
-    """A post went into its pause: note the moment, and tie the nudges and cards its
-    author was shown on the way (replying to the same post) to it. At most two
-    statements, in the caller's transaction."""
+    """A post went into its pause: note the moment (in the author's norm-experiment
+    `arm`, "" outside one), and tie the nudges and cards its author was shown on the way
+    (replying to the same post) to it. At most two statements, in the caller's
+    transaction."""
     detail = "reply" if post.in_reply_to_id is not None else "post"
     if post.in_reply_to_id is None and quoting:
         detail = "quote"
@@ -42,6 +43,7 @@ async def paused(
         post_id=post.in_reply_to_id,
         reply_id=post.id,
         detail=detail,
+        arm=arm,
     )
     session.add(event)
     if post.in_reply_to_id is None:

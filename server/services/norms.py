@@ -12,7 +12,7 @@ keeps its values until an admin changes them here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +20,24 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.config import Settings
-from server.models import NormChange, NormValue
-from server.services import intent_rules, ranking, signal_upkeep, thread_sums
-from server.services.errors import Invalid, NotFound
+from server.models import NormChange, NormExperiment, NormValue
+from server.services import experiment_arms, intent_rules, ranking, signal_upkeep, thread_sums
+from server.services.errors import Conflict, Invalid, NotFound
 from server.services.events import Event, EventKind, announce
 from server.services.norm_settings import in_force
 from server.services.norms_registry import BY_NAME, REGISTRY, Norm, RegistrationMode
 
-__all__ = ["BY_NAME", "REGISTRY", "Norm", "Norms", "change", "current", "history", "norm"]
+__all__ = [
+    "BY_NAME",
+    "REGISTRY",
+    "Norm",
+    "Norms",
+    "Trial",
+    "change",
+    "current",
+    "history",
+    "norm",
+]
 
 
 def norm(name: str) -> Norm:
@@ -39,14 +49,49 @@ def norm(name: str) -> Norm:
 
 
 @dataclass(frozen=True)
+class Trial:
+    """The undecided norm experiment, as the norms carry it (a copy of its row: the norms
+    are kept in memory across requests, server/norms_kept.py)."""
+
+    id: int
+    name: str
+    new_value: Any
+    salt: str
+    started_at: datetime
+    ends_at: datetime
+
+    def runs_at(self, now: datetime) -> bool:
+        """Whether members are split at `now` (before ends_at, everyone has the old value
+        until an admin decides)."""
+        return self.started_at <= now < self.ends_at
+
+
+@dataclass(frozen=True)
 class Norms:
     """The norms in force, read once for a request."""
 
     values: Mapping[str, Any]
     changed: frozenset[str]
+    #: The norm experiment not yet adopted or dropped, if any.
+    experiment: Trial | None = None
+    #: This member's arm label while the experiment runs ("x12:new"), from `for_member`;
+    #: "" for the norms in force for everyone.
+    arm: str = ""
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
+
+    def for_member(self, actor_id: int, now: datetime) -> Norms:
+        """The norms this member posts under at `now`: the experiment's new value when
+        it runs and their arm is "new", the value in force otherwise."""
+        trial = self.experiment
+        if trial is None or not trial.runs_at(now):
+            return self if not self.arm else replace(self, arm="")
+        arm = experiment_arms.arm_of(trial.salt, actor_id)
+        label = experiment_arms.label(trial.id, arm)
+        if arm == "old":
+            return replace(self, arm=label)
+        return replace(self, values={**self.values, trial.name: trial.new_value}, arm=label)
 
     @property
     def registration_mode(self) -> RegistrationMode:
@@ -55,13 +100,32 @@ class Norms:
 
 #: Built once: every request reads the norms in force.
 STORED = select(NormValue)
+#: At most one experiment is undecided at a time (server/services/experiments.py).
+UNDECIDED = (
+    select(NormExperiment)
+    .where(col(NormExperiment.decision) == "")
+    .order_by(col(NormExperiment.id))
+    .limit(1)
+)
 
 
 async def current(session: AsyncSession, settings: Settings) -> Norms:
-    """Every norm's value now: the admins' where they set one, the default elsewhere."""
+    """Every norm's value now: the admins' where they set one, the default elsewhere;
+    with the undecided norm experiment, if there is one."""
     defaults = {n.name: n.default_for(settings) for n in REGISTRY}
     rows = (await session.exec(STORED)).all()
-    return Norms(*in_force(((row.name, row.value) for row in rows), defaults))
+    values, changed = in_force(((row.name, row.value) for row in rows), defaults)
+    return Norms(values, changed, _trial((await session.exec(UNDECIDED)).first()))
+
+
+def _trial(row: NormExperiment | None) -> Trial | None:
+    if row is None or row.id is None or row.name not in BY_NAME:
+        return None
+    try:
+        new_value = BY_NAME[row.name].parse(row.new_value)
+    except Invalid:  # a range a later version narrowed: nobody gets it
+        return None
+    return Trial(row.id, row.name, new_value, row.salt, row.started_at, row.ends_at)
 
 
 async def change(
@@ -73,10 +137,13 @@ async def change(
     reason: str,
     actor_id: int | None,
     now: datetime,
+    experiment_id: int | None = None,
 ) -> Any:
     """Set a norm, recording who changed it, when, from what, and why.
 
-    Invalid values are refused with a message and the old value stays.
+    Invalid values are refused with a message and the old value stays. A norm tried in
+    an undecided experiment changes only by adopting it (`experiment_id`, from
+    server/services/experiments.py), so both arms keep the values they were told.
     """
     found = norm(name)
     value = found.parse(raw)
@@ -85,7 +152,15 @@ async def change(
     reason = " ".join(reason.split())
     if len(reason) > 500:
         raise Invalid("Keep the reason to one line (500 characters).", field="reason")
-    old = (await current(session, settings))[name]
+    in_force_now = await current(session, settings)
+    trial = in_force_now.experiment
+    if trial is not None and trial.name == name and trial.id != experiment_id:
+        raise Conflict(
+            f"{found.label} is being tried on half of members (experiment {trial.id}): "
+            "adopt it or drop it before changing it for everyone.",
+            field=name,
+        )
+    old = in_force_now[name]
     if old == value:
         return value
     row = await session.get(NormValue, name)
@@ -102,6 +177,7 @@ async def change(
             reason=reason,
             actor_id=actor_id,
             changed_at=now,
+            experiment_id=experiment_id,
         )
     )
     # NodeInfo shows the norms.
@@ -130,8 +206,11 @@ async def restore_defaults(
     """Put every norm back to its default (each change recorded); returns the names."""
     restored = []
     for item in REGISTRY:
-        before = (await current(session, settings))[item.name]
+        found = await current(session, settings)
+        before = found[item.name]
         default = item.default_for(settings)
+        if found.experiment and found.experiment.name == item.name:
+            continue  # tried in an experiment: adopted or dropped, not restored under it
         if before != default:
             await change(
                 session, settings, item.name, default, reason=reason, actor_id=actor_id, now=now

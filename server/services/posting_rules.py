@@ -25,6 +25,9 @@ class Rules:
     #: Where Porch sends mail, a member posts only once their address is confirmed: an
     #: address nobody proved is how throwaway accounts post.
     confirmed_only: bool
+    #: The author's arm in a running norm experiment ("x12:new"), written on their pause's
+    #: care event; "" when none runs (server/services/norms.py `Norms.for_member`).
+    arm: str
     max_chars: int = norm_field("posts.max_chars")
     pause_post: timedelta = norm_field("pause.post_seconds", seconds)
     pause_reply: timedelta = norm_field("pause.reply_seconds", seconds)
@@ -53,7 +56,9 @@ class Rules:
     holdout_nudges_percent: int = norm_field("holdouts.nudges_percent")
 
 
-def rules(found: NormValues, base_url: str, *, confirmed_only: bool = False) -> Rules:
-    """The numbers composing obeys, from the norms in force; `confirmed_only` where
-    Porch sends mail."""
-    return build(Rules, found, base_url=base_url, confirmed_only=confirmed_only)
+def rules(
+    found: NormValues, base_url: str, *, confirmed_only: bool = False, arm: str = ""
+) -> Rules:
+    """The numbers composing obeys, from the norms in force (a member's own, with their
+    experiment `arm`); `confirmed_only` where Porch sends mail."""
+    return build(Rules, found, base_url=base_url, confirmed_only=confirmed_only, arm=arm)

@@ -312,7 +312,7 @@ async def compose(
     await waiting_replies.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
-    await moments.paused(session, post, now, quoting=quoting is not None)
+    await moments.paused(session, post, now, quoting=quoting is not None, arm=rules.arm)
     if pause.nudge_held_out:
         session.add(holdouts.nudge_held_out(post, now))
     if replaces_draft_id is not None:

@@ -147,11 +147,11 @@ async def _form_page(
     replying: ReplyContext | None = None,
     form_token: str | None = None,
 ) -> Response:
-    in_force = await rules(request, session)
+    in_force = await rules(request, session, me.actor_id)
     budget = None
     if values.in_reply_to_id is None and editing is None and revising is None:
         budget = await posts.budget_of(session, me.actor, in_force, now(request))
-    found = await community_norms(request, session)
+    found = (await community_norms(request, session)).for_member(me.actor_id, now(request))
     newcomer_rules = None
     shown_for = found["newcomers.rules_posts"]
     fresh = shown_for and not (editing or revising)
@@ -314,7 +314,7 @@ async def create(request: Request) -> Response:
                 request.app.state.remote_lookup,
                 me.actor,
                 values,
-                await rules(request, session),
+                await rules(request, session, me.actor_id),
                 now(request),
                 replaces_draft_id=draft_id,
                 nudge=True,

@@ -46,11 +46,14 @@ async def community_norms(request: Request, session: AsyncSession) -> norms.Norm
     return found
 
 
-async def rules(request: Request, session: AsyncSession) -> Rules:
+async def rules(request: Request, session: AsyncSession, member_id: int | None = None) -> Rules:
+    """The posting rules; with `member_id`, that member's (a norm experiment's arm)."""
     found = await community_norms(request, session)
+    if member_id is not None:
+        found = found.for_member(member_id, now(request))
     found_settings = settings(request)
     return posting_rules.rules(
-        found, found_settings.base_url, confirmed_only=bool(found_settings.smtp_host)
+        found, found_settings.base_url, confirmed_only=bool(found_settings.smtp_host), arm=found.arm
     )
 
 

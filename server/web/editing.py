@@ -80,7 +80,7 @@ async def edit(request: Request) -> Response:
                 me.actor,
                 post_id,
                 values,
-                await rules(request, session),
+                await rules(request, session, me.actor_id),
                 now(request),
                 version=_version(form),
             )
@@ -133,7 +133,7 @@ async def revise(request: Request) -> Response:
                 me.actor,
                 post_id,
                 values,
-                await rules(request, session),
+                await rules(request, session, me.actor_id),
                 now(request),
                 version=_version(form),
             )

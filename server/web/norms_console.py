@@ -4,13 +4,17 @@ after a confirmation that works without JavaScript."""
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import norms
+from server.models import NormExperiment
+from server.services import experiments, norms
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
 from server.web.admin import _require_admin
@@ -43,6 +47,26 @@ def _section_of(name: str) -> str:
     return slug(known.group) if known else next(iter(SECTIONS))
 
 
+def _panel(experiment: NormExperiment, at: datetime) -> dict[str, Any]:
+    """The undecided experiment as the console shows it: which norm, from what to what,
+    and how long it still runs ("ended" once members are no longer split)."""
+    known = norms.BY_NAME.get(experiment.name)
+    unit = f" {known.unit}" if known and known.unit else ""
+
+    def shown(value: Any) -> str:
+        return (known.show(value) if known else str(value)).replace("\n", " · ") + unit
+
+    left = (experiment.ends_at - at).total_seconds()
+    return {
+        "row": experiment,
+        "label": known.label if known else experiment.name,
+        "old": shown(experiment.old_value),
+        "new": shown(experiment.new_value),
+        "ended": at >= experiment.ends_at,
+        "days_left": math.ceil(left / 86400),
+    }
+
+
 async def norms_page(request: Request) -> Response:
     """GET /admin/norms?section=: the table of contents and one section's norms."""
     wanted = request.query_params.get("section", "")
@@ -60,8 +84,12 @@ async def _page(
     *,
     error: ServiceError | None = None,
     typed: dict[str, str] | None = None,
+    trying: dict[str, str] | None = None,
 ) -> Response:
+    """The console at `section`; `error` is shown first, for the norm's own form or (with
+    `trying`, what was typed) for the form that tries a norm on half of members."""
     found = await community_norms(request, session)
+    running = await experiments.undecided(session)
     differing = _differing(found, request)
     group = SECTIONS[section]
     items = [
@@ -70,6 +98,7 @@ async def _page(
             "value": (typed or {}).get(item.name, item.show(found[item.name])),
             "default": item.show(item.default_for(settings(request))),
             "changed": item.name in found.changed,
+            "triable": experiments.triable(item.name),
         }
         for item in norms.REGISTRY
         if item.group == group
@@ -89,7 +118,11 @@ async def _page(
         "items": items,
         "toc": toc,
         "changed": len(differing),
-        "error": error,
+        "error": None if trying is not None else error,
+        "experiment": _panel(running, now(request)) if running else None,
+        "trying": trying,
+        "trying_error": error if trying is not None else None,
+        "default_days": experiments.DEFAULT_DAYS,
     }
     status = error.status if error else 200
     return await render(request, session, "admin_norms.html", context, status=status, me=me)
@@ -138,7 +171,8 @@ async def _confirm(
             "default": item.show(item.default_for(settings(request))).replace("\n", " · "),
         }
         for item in norms.REGISTRY
-        if item.name in differing
+        # A norm tried in an experiment waits for its decision (norms.restore_defaults).
+        if item.name in differing and not (found.experiment and found.experiment.name == item.name)
     ]
     context = {"changed": changed, "reason": reason}
     return await render(request, session, "admin_norms_restore.html", context, me=me)

@@ -69,8 +69,10 @@ async def post(request: Request) -> Response:
             "can_hide": root is not None and me is not None and me.actor.id == root.actor_id,
         }
         norms = await community_norms(request, session)
+        # The shield's card is a card: the reader's own, in a norm experiment.
+        card_norms = norms.for_member(me.actor_id, now(request)) if me else norms
         context |= await shield.on_thread(
-            session, me, root, norms["cards.shield_text"], now(request)
+            session, me, root, card_norms["cards.shield_text"], now(request)
         )
         context["welcome_asks"] = {}
         if me is not None and welcome.asked(norms):  # the person replied to, and only them

@@ -77,8 +77,16 @@ class Call:
         return await norms_kept.in_force(self.request.app.state, self.session)
 
     async def rules(self) -> Rules:
+        """The posting rules of the member the token speaks for (their arm of a norm
+        experiment), or the community's for apps without a user."""
+        found = await self.norms()
+        if self.viewer_id is not None:
+            found = found.for_member(self.viewer_id, self.now)
         return posting_rules.rules(
-            await self.norms(), self.settings.base_url, confirmed_only=bool(self.settings.smtp_host)
+            found,
+            self.settings.base_url,
+            confirmed_only=bool(self.settings.smtp_host),
+            arm=found.arm,
         )
 
     @property
