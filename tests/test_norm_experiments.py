@@ -198,6 +198,41 @@ async def test_an_experiment_that_cannot_run_is_refused_and_nothing_changes(
         assert await norms.history(session) == []
 
 
+async def test_two_admins_starting_at_the_same_moment_get_one_experiment(
+    app, clock, monkeypatch
+) -> None:
+    # Both checked that none was undecided before either wrote (the check is made to
+    # answer as it did then); the second to write is refused by the database.
+    async def none_yet(session: object) -> None:
+        return None
+
+    monkeypatch.setattr(experiments, "undecided", none_yet)
+    async with app.state.sessions() as first, app.state.sessions() as second:
+        first.add(
+            NormExperiment(name=PAUSE, old_value=20, new_value=90, salt="a", ends_at=clock.now())
+        )
+        await first.commit()
+        with pytest.raises(Conflict, match="Another experiment started just now"):
+            await experiments.start(
+                second,
+                app.state.settings,
+                "pause.post_seconds",
+                60,
+                days=7,
+                reason="",
+                actor_id=None,
+                now=clock.now(),
+            )
+    async with app.state.sessions() as session:
+        rows = (await session.exec(select(NormExperiment))).all()
+    assert [(r.name, r.undecided) for r in rows] == [(PAUSE, True)]
+    # Once decided, its place is free again.
+    monkeypatch.undo()
+    assert rows[0].id is not None
+    await decide(app, clock, rows[0].id, adopt=False)
+    assert (await start(app, clock, name="pause.post_seconds", value=60)).undecided is True
+
+
 async def test_one_experiment_at_a_time_and_each_decided_once(app, clock) -> None:
     first = await start(app, clock)
     assert first.id is not None

@@ -35,8 +35,10 @@ def upgrade() -> None:
         sa.Column("ends_at", UTCDateTime(), nullable=False),
         sa.Column("decided_at", UTCDateTime(), nullable=True),
         sa.Column("decision", AutoString(length=16), nullable=False),
+        sa.Column("undecided", sa.Boolean(), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["actors.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("undecided"),
     )
     op.create_index(op.f("ix_norm_experiments_name"), "norm_experiments", ["name"])
     with op.batch_alter_table("norm_changes") as batch:

@@ -64,3 +64,6 @@ class NormExperiment(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None)
     #: "adopted", "dropped", or "" while undecided.
     decision: str = Field(default="", max_length=16)
+    #: True while undecided, None once decided: unique, so only one experiment can be
+    #: undecided even when two admins start one at the same moment.
+    undecided: bool | None = Field(default=True, unique=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -136,7 +137,13 @@ async def start(
         ends_at=now + timedelta(days=length),
     )
     session.add(experiment)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # another admin's experiment started since the check above
+        await session.rollback()
+        raise Conflict(
+            "Another experiment started just now: adopt it or drop it first.", field="name"
+        ) from None
     said = f"Experiment: half of members for {length} {'day' if length == 1 else 'days'}."
     session.add(
         NormChange(
@@ -174,7 +181,7 @@ async def decide(
     taken = await session.exec(
         update(NormExperiment)
         .where(col(NormExperiment.id) == experiment_id, col(NormExperiment.decision) == "")
-        .values(decision=decision, decided_at=now)
+        .values(decision=decision, decided_at=now, undecided=None)
     )
     if not taken.rowcount:  # nothing written: the caller's session stays as it was
         await session.refresh(experiment)
