@@ -260,3 +260,15 @@ async def test_one_experiment_at_a_time_and_each_decided_once(app, clock) -> Non
     async with app.state.sessions() as session:
         found = await norms.current(session, app.state.settings)
     assert found[PAUSE] == 20
+
+
+async def test_the_about_page_says_what_is_being_tried_while_it_runs(app, clock, visitor) -> None:
+    assert "A change being tried" not in (await visitor.get("/about")).text
+    await start(app, clock, days=7)
+    about = (await visitor.get("/about")).text
+    assert "A change being tried" in about
+    assert "half of members, chosen at random, have 90 seconds instead of 20 seconds" in about, (
+        about
+    )
+    clock.advance(8 * 86400)  # over: everyone has the old value until the admins decide
+    assert "A change being tried" not in (await visitor.get("/about")).text

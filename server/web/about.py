@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -58,7 +60,22 @@ def held_back(found: Norms) -> str:
     return ", and ".join(parts)
 
 
-def _words(found: Norms) -> dict[str, str]:
+def trying(found: Norms, now: datetime) -> str:
+    """The norm experiment running now, in a sentence; empty when none runs."""
+    trial = found.experiment
+    if trial is None or not trial.runs_at(now):
+        return ""
+    norm = norms.BY_NAME[trial.name]
+    unit = f" {norm.unit}" if norm.unit and norm.kind in ("int", "number") else ""
+    return (
+        f"Until {trial.ends_at:%-d %B}, the community is trying a change to “{norm.label}”: "
+        f"half of members, chosen at random, have {norm.show(trial.new_value)}{unit} instead "
+        f"of {norm.show(found[trial.name])}{unit}. Then the admins compare the two halves "
+        "(only counts) and keep the change for everyone or drop it."
+    )
+
+
+def _words(found: Norms, now: datetime) -> dict[str, str]:
     """Every norm that shapes posting, in the words the about page uses."""
     defaults = Policy(
         reply=PRESETS[found["interactions.reply"]],
@@ -78,6 +95,7 @@ def _words(found: Norms) -> dict[str, str]:
         "signups": SIGNUPS[found.registration_mode.value],
         "interactions": policy_words.summary(defaults, tuple(Interaction)),
         "held_back": held_back(found),
+        "trying": trying(found, now),
     }
 
 
@@ -90,7 +108,7 @@ async def about(request: Request) -> Response:
         found = await community_norms(request, session)
         context = {
             "norms": found,
-            "words": _words(found),
+            "words": _words(found, now(request)),
             "usage": await instance.usage(session, now(request)),
             "servers": await instance.known_servers(session),
             "admin": await instance.contact(session),
