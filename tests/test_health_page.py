@@ -60,3 +60,16 @@ async def test_the_open_health_page_shows_the_totals_and_no_names(app, visitor) 
     # Turned off again: gone (a new address, past the few seconds of public page cache).
     await open_the_page(app, "off")
     assert (await visitor.get("/about/health?again")).status_code == 404
+
+
+async def test_the_figures_are_computed_at_most_once_a_minute(app, clock, people) -> None:
+    # A member's request skips the public page cache; the figures are still kept a minute.
+    ana = people["ana"]
+    shown = await members(app, 10, tag="s")
+    await moments(app, CareKind.card, SHOWN, shown, [True] * 10)
+    await open_the_page(app)
+    assert "10 from 10 different members." in (await ana.client.get("/about/health")).text
+    await moments(app, CareKind.card, SHOWN, shown, [True] * 10)
+    assert "10 from 10 different members." in (await ana.client.get("/about/health")).text
+    clock.advance(61)
+    assert "20 from 10 different members." in (await ana.client.get("/about/health")).text

@@ -5,6 +5,8 @@ logged-out visitors, and cheap to compute (no resampling: server/services/interv
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +15,9 @@ from server.web.context import community_norms, db, now, render, viewer
 from server.web.dashboard import health_tables
 from server.web.pagecache import public_page
 
+#: The figures are computed at most once a minute, whoever asks (members skip the
+#: public page cache); a follow-up run changes them only hourly anyway.
+FRESH = timedelta(minutes=1)
 CLOSED = "This community has not opened its health page. Its admins can turn it on in the norms."
 
 
@@ -25,5 +30,11 @@ async def health_page(request: Request) -> Response:
             raise HTTPException(404, CLOSED)
         me = await viewer(request, session)
         at = now(request)
-        context = {**await health_tables(session, at), "norms_console": False}
+        kept: tuple[datetime, dict[str, object]] | None = getattr(
+            request.app.state, "health_figures", None
+        )
+        if kept is None or not at - FRESH < kept[0] <= at:
+            kept = (at, await health_tables(session, at))
+            request.app.state.health_figures = kept
+        context = {**kept[1], "norms_console": False}
         return await render(request, session, "about_health.html", context, me=me)
