@@ -136,7 +136,7 @@ def events(c: gen.Community, rng: random.Random, salts: dict[int, str]) -> list[
         if post.at < start:
             continue
         base = clip(rate[replier] * 0.8 + (0.2 if (target, replier) in c.follows else 0.0))
-        common = {
+        common: dict[str, object] = {
             "actor_id": replier,
             "target_id": target,
             "post_id": post.in_reply_to_id,
@@ -244,9 +244,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
         async with sessions() as session:
             held = {k.kind: k for k in await arm_figures.holdouts(session, NOW)}
-            tried = {
-                e.experiment.id: e for e in await experiment_figures.experiments(session, NOW)
-            }
+            tried = {e.experiment.id: e for e in await experiment_figures.experiments(session, NOW)}
         card = held[CareKind.card].measures[0]
         nudge = held[CareKind.tone_nudge].measures[0]
         tallies["a"].add(contains(card.difference, EFFECT), f"{seed}: {card.difference}")
@@ -285,7 +283,9 @@ async def run(args: argparse.Namespace) -> None:
     if not args.no_ceiling:
         print()
         ceiling = baseline("wrk", workdir, 1, 1.0, "warning")
-        line("dashboard / bare p50", f"{statistics.median(timings) / ceiling.p50_ms:.0f} ×", "(info)")
+        line(
+            "dashboard / bare p50", f"{statistics.median(timings) / ceiling.p50_ms:.0f} ×", "(info)"
+        )
 
 
 def main() -> None:
