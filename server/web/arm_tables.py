@@ -133,9 +133,8 @@ def experiment_tables(found: list[ExperimentFigures]) -> list[ArmTable]:
             state += f": {figures.days_left} {'day' if figures.days_left == 1 else 'days'} left"
         new, old = figures.members
         summary = [
-            f"{title} (`{experiment.name}`): {change}.",
-            f"{state}. Started {experiment.started_at:%-d %b %Y}; members on the new value: "
-            f"{new}, on the old: {old}.",
+            f"{state}. The norm {experiment.name}, started {experiment.started_at:%-d %b %Y}; "
+            f"members on the new value: {new}, on the old: {old}."
         ]
         rows = [_row(c) for c in figures.measures]
         tables.append(

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -278,14 +279,16 @@ async def run(args: argparse.Namespace) -> None:
             await experiment_figures.experiments(session, NOW)
         timings.append((time.perf_counter() - began) * 1000)
     print(f"\nOne dashboard computation (outcomes, holdouts, 2 experiments; {moments[-1]} events):")
-    line("median of 10", f"{statistics.median(timings):.1f} ms", "< 100 ms (info)")
+    line("median of 10", f"{statistics.median(timings):.1f} ms", "(info)")
     await engine.dispose()
     if not args.no_ceiling:
         print()
-        ceiling = baseline("wrk", workdir, 1, 1.0, "warning")
-        line(
-            "dashboard / bare p50", f"{statistics.median(timings) / ceiling.p50_ms:.0f} ×", "(info)"
-        )
+        tool = "wrk" if shutil.which("wrk") else "asyncio"
+        # Two connections (wrk needs one per thread): a request's own latency, not a queue.
+        ceiling = baseline(tool, workdir, 2, 1.0, "warning")
+        median = statistics.median(timings)
+        line("dashboard / bare request p50", f"{median / ceiling.p50_ms:.0f} ×", "(info)")
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
