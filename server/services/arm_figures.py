@@ -152,8 +152,15 @@ def _per_arm(start: datetime, now: datetime) -> Any:
     )
 
 
-def _share(arm: str, count: int, total: int, members: int) -> ArmShare:
-    return ArmShare(arm, count, total, members, wilson(count, total))
+def _parts(counts: list[int]) -> dict[str, tuple[int, int, int]]:
+    """One arm's row as (count, of, from how many members) per measure."""
+    _, _, followed, followed_members, answered, away, hidden, known, known_members, flagged = counts
+    return {
+        "answered": (answered, followed, followed_members),
+        "turned_away": (away, followed, followed_members),
+        "hidden": (hidden, followed, followed_members),
+        "still_flagged": (flagged, known, known_members),
+    }
 
 
 async def holdouts(session: AsyncSession, now: datetime) -> list[KindHoldouts]:
@@ -166,43 +173,17 @@ async def holdouts(session: AsyncSession, now: datetime) -> list[KindHoldouts]:
     }
     found = []
     for kind in HELD_KINDS:
-        arms = {}
-        for arm in (SHOWN, HOLDOUT):
-            arms[arm] = rows.get((kind, arm), [0] * 10)
-        measures = []
+        counts = {arm: rows.get((kind, arm), [0] * 10) for arm in (SHOWN, HOLDOUT)}
+        parts = {arm: _parts(counts[arm]) for arm in (SHOWN, HOLDOUT)}
         names = ["answered", "turned_away", "hidden"]
         if kind == CareKind.tone_nudge:
             names.append("still_flagged")
+        measures = []
         for name in names:
-            parts = []
-            for arm in (SHOWN, HOLDOUT):
-                (
-                    _,
-                    _,
-                    followed,
-                    followed_members,
-                    answered,
-                    away,
-                    hidden,
-                    known,
-                    known_members,
-                    flagged,
-                ) = arms[arm]
-                count, total, members = {
-                    "answered": (answered, followed, followed_members),
-                    "turned_away": (away, followed, followed_members),
-                    "hidden": (hidden, followed, followed_members),
-                    "still_flagged": (flagged, known, known_members),
-                }[name]
-                parts.append(_share(arm, count, total, members))
-            treated, control = parts
-            difference = newcombe(
-                int(treated.count), treated.total, int(control.count), control.total
-            )
-            measures.append(compare(name, treated, control, difference))
-        shown, held = (
-            Arm(arm, arms[arm][0], arms[arm][1], arms[arm][2], arms[arm][3])
-            for arm in (SHOWN, HOLDOUT)
-        )
+            (a, m, a_members), (b, n, b_members) = parts[SHOWN][name], parts[HOLDOUT][name]
+            treated = ArmShare(SHOWN, a, m, a_members, wilson(a, m))
+            control = ArmShare(HOLDOUT, b, n, b_members, wilson(b, n))
+            measures.append(compare(name, treated, control, newcombe(a, m, b, n)))
+        shown, held = (Arm(arm, *counts[arm][:4]) for arm in (SHOWN, HOLDOUT))
         found.append(KindHoldouts(kind, shown, held, measures))
     return found
