@@ -7,8 +7,13 @@ import pytest
 from server.services.intervals import (
     Interval,
     bootstrap_difference,
+    clustered_difference,
+    clustered_share,
+    mean_interval,
     newcombe,
+    t_for,
     verdict,
+    welch,
     wilson,
     z_for,
 )
@@ -92,3 +97,45 @@ def test_the_verdict_says_within_noise_when_the_interval_crosses_zero() -> None:
     said = verdict(newcombe(56, 70, 48, 80))
     assert said.startswith("20.0 points higher") and "5.2 and 33.4 points" in said
     assert verdict(newcombe(48, 80, 56, 70)).startswith("20.0 points lower")
+
+
+def test_a_clustered_share_widens_wilson_by_the_members_design_effect() -> None:
+    # Four members: 3 of 4, 1 of 4, 2 of 2, 0 of 2 answered. p = 6/12 = 0.5; residuals
+    # yᵢ − p·nᵢ are +1, −1, +1, −1, so the cluster-robust variance is
+    # 4/3 · 4 / 12² = 0.037037 and the effective size 0.25 / 0.037037 = 6.75 (of 12).
+    # Wilson on 3.375 of 6.75, by hand: centre 0.5 + 3.8415/13.5 = 0.78455, spread
+    # 1.96·√(0.25/6.75 + 3.8415/182.25) = 0.47251, scale 1 + 3.8415/6.75 = 1.56911.
+    found = clustered_share([(3, 4), (1, 4), (2, 2), (0, 2)])
+    assert found.estimate == 0.5
+    close(found, 0.1989, 0.8011)
+    # Members all alike (each 1 of 2): no wider than the plain interval of 10 of 20.
+    alike = clustered_share([(1, 2)] * 10)
+    assert alike.low == pytest.approx(wilson(10, 20).low)
+
+
+def test_a_clustered_difference_adds_each_arms_distances_in_quadrature() -> None:
+    a, b = [(3, 4), (1, 4), (2, 2), (0, 2)], [(1, 2)] * 10
+    found = clustered_difference(a, b)
+    one, two = clustered_share(a), clustered_share(b)
+    assert found.estimate == pytest.approx(0.0)
+    assert found.low == pytest.approx(-(((0.5 - one.low) ** 2 + (two.high - 0.5) ** 2) ** 0.5))
+    assert found.crosses_zero()
+
+
+@pytest.mark.parametrize(
+    ("df", "table"), [(4, 2.7764), (5, 2.5706), (10, 2.2281), (30, 2.0423), (1e9, 1.9600)]
+)
+def test_t_for_matches_students_table(df: float, table: float) -> None:
+    assert t_for(0.95, df) == pytest.approx(table, abs=0.001)
+
+
+def test_welch_matches_a_worked_example() -> None:
+    # 1..5 against 2, 4 … 10: means 3 and 6, variances 2.5 and 10, standard error
+    # √(0.5 + 2) = 1.5811, Welch–Satterthwaite df 6.25 / 1.0625 = 5.88, t = 2.4588
+    # (numerical integration of Student's density): −3 ± 3.888.
+    found = welch([1, 2, 3, 4, 5], [2, 4, 6, 8, 10])
+    assert found.estimate == pytest.approx(-3.0)
+    close(found, -6.888, 0.888, places=2)
+    mean = mean_interval([1, 2, 3, 4, 5])
+    # 3 ± 2.7764 · √(2.5/5)
+    close(mean, 3 - 2.7764 * 0.5**0.5, 3 + 2.7764 * 0.5**0.5, places=3)

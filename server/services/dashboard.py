@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import Actor, CareEvent, CareKind, Draft, Post, PostEdit, PostState
+from server.services.experiment_arms import HOLDOUT
 
 DAYS = 30
 #: Tone nudge outcomes in the order shown; "" is a nudge nobody has answered yet.
@@ -229,8 +230,10 @@ def _how_many(condition: Any) -> Any:
 
 
 def _care_in_window(kind: CareKind, start: datetime, now: datetime) -> Sequence[Any]:
+    """Moments of `kind` in the window where the care was shown (not held back)."""
     return (
         col(CareEvent.kind) == kind,
+        col(CareEvent.arm) != HOLDOUT,
         col(CareEvent.created_at) >= start,
         col(CareEvent.created_at) <= now,
     )

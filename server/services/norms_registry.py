@@ -1079,6 +1079,17 @@ REGISTRY: tuple[Norm, ...] = (
         setting="holdout_nudges_percent",
     ),
     Norm(
+        "outcomes.health_page",
+        "Outcomes",
+        "Public health page",
+        "on: /about/health shows everyone what the care led to, the holdouts and any norm "
+        "experiment, as totals with their intervals (never a name, never fewer than ten "
+        "members), and /about links to it. off: only admins see them, on the dashboard.",
+        "choice",
+        "off",
+        choices=("on", "off"),
+    ),
+    Norm(
         "rules.text",
         "Rules",
         "Community rules",

@@ -21,13 +21,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import CareEvent, CareKind, ReplyWelcome
 from server.services.dashboard import window
+from server.services.experiment_arms import HOLDOUT
 from server.services.intervals import Interval, wilson
 
 #: Groups of fewer different members than this are "too few to show".
 MIN_MEMBERS = 10
 #: The kinds shown, in order, with the outcomes each can have ("" is not known yet).
 KINDS: dict[str, tuple[str, ...]] = {
-    CareKind.pause: ("edited", "withdrawn", "as_written", ""),
+    CareKind.pause: ("edited", "withdrawn", "reposted", "discarded", "as_written", ""),
     CareKind.tone_nudge: ("rephrased", "draft", "as_written", ""),
     CareKind.card: ("didnt_fit", ""),
 }
@@ -94,6 +95,16 @@ def _known(column: Any) -> Any:
     return func.count(col(column))
 
 
+def _counted(start: datetime, now: datetime) -> tuple[Any, ...]:
+    """Moments of the window where the care was there: a card or nudge held back at
+    random (a holdout, server/services/arm_figures.py) has no answer and led to nothing."""
+    return (
+        col(CareEvent.created_at) >= start,
+        col(CareEvent.created_at) <= now,
+        col(CareEvent.arm) != HOLDOUT,
+    )
+
+
 def _per_kind(start: datetime, now: datetime) -> Any:
     followed = col(CareEvent.answered).is_not(None)
     return (
@@ -106,11 +117,7 @@ def _per_kind(start: datetime, now: datetime) -> Any:
             *(_true(getattr(CareEvent, name)) for name in FOLLOW_UPS),
             _known(CareEvent.still_flagged),
         )
-        .where(
-            col(CareEvent.kind).in_(list(KINDS)),
-            col(CareEvent.created_at) >= start,
-            col(CareEvent.created_at) <= now,
-        )
+        .where(col(CareEvent.kind).in_(list(KINDS)), *_counted(start, now))
         .group_by(col(CareEvent.kind))
     )
 
@@ -118,7 +125,7 @@ def _per_kind(start: datetime, now: datetime) -> Any:
 async def figures(session: AsyncSession, now: datetime) -> OutcomeFigures:
     """The outcomes and follow-ups of the 30 UTC days up to `now`: three statements."""
     _, start = window(now)
-    in_window = (col(CareEvent.created_at) >= start, col(CareEvent.created_at) <= now)
+    in_window = _counted(start, now)
     outcomes: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
     rows = await session.exec(
         select(CareEvent.kind, CareEvent.outcome, func.count())

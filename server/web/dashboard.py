@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from markupsafe import Markup
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services import moderation_figures, outcome_figures, shield_figures
+from server.services import (
+    arm_figures,
+    experiment_figures,
+    moderation_figures,
+    outcome_figures,
+    shield_figures,
+)
 from server.services.dashboard import Figures, Share, figures
-from server.web import charts, outcome_tables
+from server.web import arm_tables, charts, outcome_tables
 from server.web.admin import _require_admin
 from server.web.context import db, now, render
 
@@ -61,14 +68,26 @@ async def dashboard(request: Request) -> Response:
         moderated = await moderation_figures.figures(session, now(request))
         shielded = await shield_figures.figures(session, now(request))
         shown = [*panels(found), shield_panel(shielded), moderation_panel(moderated)]
-        outcomes = outcome_tables.tables(await outcome_figures.figures(session, now(request)))
         context = {
             "panels": shown,
             "first": found.days[0],
             "last": found.days[-1],
-            "outcome_tables": outcomes,
+            **await health_tables(session, now(request)),
+            "norms_console": True,
         }
         return await render(request, session, "admin_dashboard.html", context, me=me)
+
+
+async def health_tables(session: AsyncSession, at: datetime) -> dict[str, object]:
+    """What the care led to, the holdouts and the experiments, as the dashboard and the
+    public health page (/about/health) show them."""
+    return {
+        "outcome_tables": outcome_tables.tables(await outcome_figures.figures(session, at)),
+        "holdout_tables": arm_tables.holdout_tables(await arm_figures.holdouts(session, at)),
+        "experiment_tables": arm_tables.experiment_tables(
+            await experiment_figures.experiments(session, at)
+        ),
+    }
 
 
 def day_label(day: date) -> str:

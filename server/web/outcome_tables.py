@@ -10,7 +10,9 @@ from server.services.outcome_figures import MIN_MEMBERS, OutcomeFigures, Part
 KIND_WORDS = {"pause": "Pauses", "tone_nudge": "Tone nudges", "card": "Cards"}
 OUTCOME_WORDS = {
     "edited": "edited during the pause",
-    "withdrawn": "withdrawn",
+    "withdrawn": "withdrawn (its draft kept)",
+    "reposted": "withdrawn, then posted again from its draft",
+    "discarded": "withdrawn, then its draft thrown away",
     "as_written": "posted as written",
     "rephrased": "rephrased",
     "draft": "kept as a draft",
