@@ -11,6 +11,7 @@ from server.services.intervals import (
     clustered_share,
     mean_interval,
     newcombe,
+    signed,
     t_for,
     verdict,
     welch,
@@ -139,3 +140,9 @@ def test_welch_matches_a_worked_example() -> None:
     mean = mean_interval([1, 2, 3, 4, 5])
     # 3 ± 2.7764 · √(2.5/5)
     close(mean, 3 - 2.7764 * 0.5**0.5, 3 + 2.7764 * 0.5**0.5, places=3)
+
+
+def test_a_difference_that_rounds_to_nothing_is_never_negative_zero() -> None:
+    assert signed(-0.04) == "+0.0" and signed(-0.06) == "-0.1" and signed(2.449) == "+2.4"
+    said = verdict(Interval(-0.0004, -0.004, 0.004), unit="posts", scale=1.0)
+    assert said.startswith("Within noise: the difference (+0.0 posts)"), said

@@ -180,6 +180,11 @@ def bootstrap_difference(
     return Interval(statistic(values_a) - statistic(values_b), low, high)
 
 
+def signed(value: float) -> str:
+    """ "+2.5", "-0.4", and "+0.0" for a value that rounds to nothing (never "-0.0")."""
+    return f"{round(value, 1) + 0.0:+.1f}"
+
+
 def verdict(difference: Interval, *, unit: str = "points", scale: float = 100.0) -> str:
     """The difference in plain words: within noise when its interval crosses zero."""
 
@@ -188,9 +193,9 @@ def verdict(difference: Interval, *, unit: str = "points", scale: float = 100.0)
 
     if difference.crosses_zero():
         return (
-            f"Within noise: the difference ({difference.estimate * scale:+.1f} {unit}) "
-            f"could be chance; the interval runs from {difference.low * scale:+.1f} "
-            f"to {difference.high * scale:+.1f}."
+            f"Within noise: the difference ({signed(difference.estimate * scale)} {unit}) "
+            f"could be chance; the interval runs from {signed(difference.low * scale)} "
+            f"to {signed(difference.high * scale)}."
         )
     direction = "higher" if difference.estimate > 0 else "lower"
     near, far = sorted((abs(difference.low), abs(difference.high)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from server.services.arm_figures import ArmShare, Comparison, KindHoldouts
 from server.services.experiment_figures import ExperimentFigures
+from server.services.intervals import signed
 from server.services.norms_registry import BY_NAME
 from server.services.outcome_figures import MIN_MEMBERS
 
@@ -67,8 +68,8 @@ def difference(comparison: Comparison) -> str:
         return "—"
     scale = comparison.scale
     return (
-        f"{found.estimate * scale:+.1f} {comparison.unit} "
-        f"({found.low * scale:+.1f} to {found.high * scale:+.1f})"
+        f"{signed(found.estimate * scale)} {comparison.unit} "
+        f"({signed(found.low * scale)} to {signed(found.high * scale)})"
     )
 
 
