@@ -198,6 +198,23 @@ async def test_an_experiment_that_cannot_run_is_refused_and_nothing_changes(
         assert await norms.history(session) == []
 
 
+async def test_an_experiment_runs_no_longer_than_its_moments_are_kept(app, clock) -> None:
+    async with app.state.sessions() as session:
+        await norms.change(
+            session,
+            app.state.settings,
+            "outcomes.keep_days",
+            30,
+            reason="Keep less",
+            actor_id=None,
+            now=clock.now(),
+        )
+    with pytest.raises(Invalid, match="at most 30 days here") as refused:
+        await start(app, clock, days=45)
+    assert refused.value.field == "days"
+    assert (await start(app, clock, days=30)).id is not None
+
+
 async def test_two_admins_starting_at_the_same_moment_get_one_experiment(
     app, clock, monkeypatch
 ) -> None:

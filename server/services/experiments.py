@@ -120,7 +120,15 @@ async def start(
             "its decision. Adopt it or drop it first.",
             field="name",
         )
-    old = (await norms.current(session, settings))[name]
+    in_force = await norms.current(session, settings)
+    kept = int(in_force["outcomes.keep_days"])
+    if length > kept:
+        raise Invalid(
+            f"An experiment can run at most {kept} days here: its moments are kept that long "
+            "(outcomes.keep_days) and the comparison needs all of them.",
+            field="days",
+        )
+    old = in_force[name]
     if old == value:
         raise Invalid(
             f"{found.label} is already {found.show(value)}: try a different value.",
