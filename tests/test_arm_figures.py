@@ -10,7 +10,16 @@ import pytest
 from starlette.applications import Starlette
 
 from server.clock import FrozenClock
-from server.models import Actor, CareEvent, CareKind, NormExperiment, Post, PostState, ReplyWelcome
+from server.models import (
+    Actor,
+    CareEvent,
+    CareKind,
+    Member,
+    NormExperiment,
+    Post,
+    PostState,
+    ReplyWelcome,
+)
 from server.services.experiment_arms import HOLDOUT, SHOWN, arm_of, label
 from server.services.intervals import clustered_difference, newcombe, verdict
 from tests.test_admin import make_admin
@@ -37,6 +46,18 @@ async def members(app: Starlette, count: int, *, local: bool = False, tag: str =
             for n in range(count)
         ]
         session.add_all(made)
+        await session.flush()
+        if local:  # members in good standing, who signed up before the experiment
+            for actor in made:
+                assert actor.id is not None
+                session.add(
+                    Member(
+                        actor_id=actor.id,
+                        email=f"{actor.username}@example.com",
+                        password_hash="-",
+                        created_at=TODAY - timedelta(days=60),
+                    )
+                )
         await session.commit()
         return [m.id for m in made if m.id is not None]
 
@@ -99,6 +120,50 @@ async def test_holdouts_show_both_arms_and_newcombes_difference(app, clock) -> N
     assert "No tone nudges were held back in these 30 days." in page
     assert 'id="experiments"' in page and "No norm experiment is running" in page
     assert tables["holdouts"][0][0] == "Measure"
+
+
+async def test_holdouts_count_every_moment_drawn_not_only_the_replies_sent(app, clock) -> None:
+    ten, other = await members(app, 10), await members(app, 10, tag="o")
+    # Shown: 20 nudged replies went out and were answered; 20 more were given up on
+    # (no reply, nine days ago: settled). Held back: every reply goes out; 20 of 40 answered.
+    await moments(app, CareKind.tone_nudge, SHOWN, ten, [True] * 20, still_flagged=False)
+    async with app.state.sessions() as session:
+        for n in range(20):
+            session.add(
+                CareEvent(
+                    kind=CareKind.tone_nudge,
+                    arm=SHOWN,
+                    actor_id=ten[n % 10],
+                    outcome="draft",
+                    created_at=TODAY - timedelta(days=9),
+                )
+            )
+        # A moment two days old with no reply yet may still lead to one: not counted.
+        session.add(
+            CareEvent(
+                kind=CareKind.tone_nudge,
+                arm=SHOWN,
+                actor_id=ten[0],
+                created_at=TODAY - timedelta(days=2),
+            )
+        )
+        await session.commit()
+    await moments(
+        app, CareKind.tone_nudge, HOLDOUT, other, [True] * 20 + [False] * 20, still_flagged=True
+    )
+    page, _ = await dashboard(app, clock)
+    section = page.split('id="holdouts-tone_nudge"', 1)[1].split("</table>", 1)[0]
+    rows = rows_of(Tables(f'<section id="x">{section}').found["x"])
+    # Of the moments drawn, not of the replies written: 20 of 40 answered in both arms.
+    assert rows["a reply was sent"][:2] == ["50% (35–65%), 20 of 40", "100% (91–100%), 40 of 40"]
+    answered = rows["answered within 48 hours by the person replied to"]
+    assert answered[:2] == ["50% (35–65%), 20 of 40", "50% (35–65%), 20 of 40"]
+    assert answered[3].startswith("Within noise")
+    # Whether the words still trip the check is of the replies sent.
+    assert rows["still trips the tone check as posted"][:2] == [
+        "0% (0–16%), 0 of 20",
+        "100% (91–100%), 40 of 40",
+    ]
 
 
 async def test_a_holdout_arm_of_nine_members_is_too_few_to_show(app, clock) -> None:
@@ -251,3 +316,27 @@ async def test_a_decided_experiment_is_shown_a_month_then_no_more(app, clock) ->
         await session.commit()
     page, _ = await dashboard(app, clock, "root_ben")
     assert f'id="experiment-{tried.id}"' not in page
+
+
+async def test_welcome_answers_from_fewer_than_ten_people_are_never_shown(app, clock) -> None:
+    tried = await experiment(app)
+    people = await members(app, 40, local=True)
+    groups = await pauses(app, tried, people, per=2)
+    assert min(len(groups["new"]), len(groups["old"])) >= 10
+    # Two members answered "was this reply welcome?" about every reply: forty repliers in
+    # all, but only two answerers, whose private answers a share would give away.
+    async with app.state.sessions() as session:
+        for person in people:
+            for n in range(2):
+                answerer = people[n]
+                session.add(
+                    ReplyWelcome(post_id=person * 100 + n, actor_id=answerer, welcome=n == 0)
+                )
+        await session.commit()
+    page, _ = await dashboard(app, clock)
+    section = page.split(f'id="experiment-{tried.id}"', 1)[1].split("</table>", 1)[0]
+    rows = rows_of(Tables(f'<section id="x">{section}').found["x"])
+    welcome = rows["replies the person replied to called welcome"]
+    assert welcome[:3] == ["too few to show", "too few to show", "—"]
+    # The pause measures of the same repliers are shown.
+    assert "%" in rows["answered within 48 hours by the person replied to"][0]

@@ -209,10 +209,23 @@ async def test_an_experiment_runs_no_longer_than_its_moments_are_kept(app, clock
             actor_id=None,
             now=clock.now(),
         )
-    with pytest.raises(Invalid, match="at most 30 days here") as refused:
-        await start(app, clock, days=45)
+    # Kept 30 days: the last follow-ups and a week to decide leave 16 days to run.
+    with pytest.raises(Invalid, match="at most 16 days here") as refused:
+        await start(app, clock, days=17)
     assert refused.value.field == "days"
-    assert (await start(app, clock, days=30)).id is not None
+    assert (await start(app, clock, days=16)).id is not None
+    # While it is undecided, its moments are not kept for less than it needs.
+    async with app.state.sessions() as session:
+        with pytest.raises(Conflict, match="needs its moments kept 30 days"):
+            await norms.change(
+                session,
+                app.state.settings,
+                "outcomes.keep_days",
+                29,
+                reason="",
+                actor_id=None,
+                now=clock.now(),
+            )
 
 
 async def test_two_admins_starting_at_the_same_moment_get_one_experiment(

@@ -5,10 +5,18 @@ card or nudge is not shown, but the moment is recorded all the same. Comparing t
 with the moments where it was shown (`SHOWN`) over the dashboard's 30 days tells what
 the card or nudge itself did, not what kind of replies get one.
 
-Moments, not members, were randomized, so the replies of each arm are independent
+Moments, not members, were randomized, so the moments of each arm are independent
 draws from the same members and the difference shown − holdout takes Newcombe's hybrid
 score interval (server/services/intervals.py). An arm of fewer than MIN_MEMBERS
 different members is never shown, nor any difference with it.
+
+Every share is of the moments drawn (intention to treat), not of the replies written: a
+nudge that made someone give up on a reply would otherwise leave only the replies its
+author kept, a selection the other arm does not have. A moment counts once it is
+settled (its reply followed up, or no reply came within LEAD_UP + AFTER_WINDOW); one
+without a reply counts as not answered, not turned away, not hidden, and "a reply was
+sent" says how many had one. Whether the words still trip the tone check is of the
+replies sent.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,13 +33,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from server.models import CareEvent, CareKind
 from server.services.dashboard import window
 from server.services.experiment_arms import HOLDOUT, SHOWN
+from server.services.follow_ups import AFTER_WINDOW
 from server.services.intervals import Interval, newcombe, verdict, wilson
+from server.services.moments import LEAD_UP
 from server.services.outcome_figures import MIN_MEMBERS
 
 #: The kinds held out, in the order shown.
 HELD_KINDS = (CareKind.card, CareKind.tone_nudge)
 #: How each measure is written: (unit, scale) — a share in points, or per 1,000 replies.
 SCALES: dict[str, tuple[str, float]] = {
+    "sent": ("points", 100.0),
     "answered": ("points", 100.0),
     "turned_away": ("per 1,000 replies", 1000.0),
     "hidden": ("points", 100.0),
@@ -95,9 +106,9 @@ class Arm:
     arm: str
     moments: int
     members: int
-    #: Replies whose follow-ups were computed, and from how many different members.
-    followed: int
-    followed_members: int
+    #: Moments settled (their reply followed up, or none came), from how many members.
+    settled: int
+    settled_members: int
 
     @property
     def shown(self) -> bool:
@@ -126,15 +137,28 @@ def _members_where(condition: Any) -> Any:
     return func.count(func.distinct(case((condition, col(CareEvent.actor_id)), else_=None)))
 
 
+def _settled(now: datetime) -> Any:
+    """A moment whose reply was followed up, or that had no reply in time for one."""
+    return or_(
+        col(CareEvent.followed_up_at).is_not(None),
+        and_(
+            col(CareEvent.reply_id).is_(None),
+            col(CareEvent.created_at) <= now - (LEAD_UP + AFTER_WINDOW),
+        ),
+    )
+
+
 def _per_arm(start: datetime, now: datetime) -> Any:
+    settled = _settled(now)
     return (
         sa_select(
             col(CareEvent.kind),
             col(CareEvent.arm),
             func.count(),
             func.count(func.distinct(CareEvent.actor_id)),
+            func.coalesce(func.sum(case((settled, 1), else_=0)), 0),
+            _members_where(settled),
             func.count(col(CareEvent.answered)),
-            _members_where(col(CareEvent.answered).is_not(None)),
             _true(CareEvent.answered),
             _true(CareEvent.turned_away),
             _true(CareEvent.hidden),
@@ -154,11 +178,12 @@ def _per_arm(start: datetime, now: datetime) -> Any:
 
 def _parts(counts: list[int]) -> dict[str, tuple[int, int, int]]:
     """One arm's row as (count, of, from how many members) per measure."""
-    _, _, followed, followed_members, answered, away, hidden, known, known_members, flagged = counts
+    _, _, settled, members, sent, answered, away, hidden, known, known_members, flagged = counts
     return {
-        "answered": (answered, followed, followed_members),
-        "turned_away": (away, followed, followed_members),
-        "hidden": (hidden, followed, followed_members),
+        "sent": (sent, settled, members),
+        "answered": (answered, settled, members),
+        "turned_away": (away, settled, members),
+        "hidden": (hidden, settled, members),
         "still_flagged": (flagged, known, known_members),
     }
 
@@ -173,9 +198,9 @@ async def holdouts(session: AsyncSession, now: datetime) -> list[KindHoldouts]:
     }
     found = []
     for kind in HELD_KINDS:
-        counts = {arm: rows.get((kind, arm), [0] * 10) for arm in (SHOWN, HOLDOUT)}
+        counts = {arm: rows.get((kind, arm), [0] * 11) for arm in (SHOWN, HOLDOUT)}
         parts = {arm: _parts(counts[arm]) for arm in (SHOWN, HOLDOUT)}
-        names = ["answered", "turned_away", "hidden"]
+        names = ["sent", "answered", "turned_away", "hidden"]
         if kind == CareKind.tone_nudge:
             names.append("still_flagged")
         measures = []

@@ -34,7 +34,17 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.models import Actor, CareEvent, CareKind, NormExperiment, Post, PostState, ReplyWelcome
+from server.models import (
+    Actor,
+    CareEvent,
+    CareKind,
+    Member,
+    MemberState,
+    NormExperiment,
+    Post,
+    PostState,
+    ReplyWelcome,
+)
 from server.services.arm_figures import ArmShare, Comparison, compare
 from server.services.experiment_arms import ARMS, arm_of, label, prefix
 from server.services.intervals import (
@@ -112,6 +122,22 @@ def _pauses(experiment_id: int) -> Any:
     )
 
 
+def _answerers(experiment_id: int) -> Any:
+    """Per arm: how many different members gave welcome answers. Their answers are
+    private, so an arm is shown only when both its repliers and its answerers reach the
+    floor (a share from one or two answerers would give their answers away)."""
+    return (
+        sa_select(col(CareEvent.arm), func.count(func.distinct(ReplyWelcome.actor_id)))
+        .select_from(CareEvent)
+        .join(ReplyWelcome, col(ReplyWelcome.post_id) == col(CareEvent.reply_id))
+        .where(
+            col(CareEvent.kind) == CareKind.pause,
+            col(CareEvent.arm).startswith(prefix(experiment_id)),
+        )
+        .group_by(col(CareEvent.arm))
+    )
+
+
 def _welcomes(experiment_id: int) -> Any:
     """Per replier and arm: welcome answers about their replies, and how many said yes."""
     return (
@@ -132,35 +158,47 @@ def _welcomes(experiment_id: int) -> Any:
 
 
 def _volume(start: datetime, end: datetime) -> Any:
-    """Every local member with how many posts and replies they published in [start, end)."""
+    """Every member with how many posts and replies they published in [start, end)."""
     published = and_(
         col(Post.actor_id) == col(Actor.id),
         col(Post.state) == PostState.published,
         col(Post.published_at) >= start,
         col(Post.published_at) < end,
     )
+    # Members in good standing who had joined before it ended: not applicants, nor the
+    # rejected or suspended, nor anyone who came after.
     return (
         sa_select(col(Actor.id), func.count(col(Post.id)))
         .select_from(Actor)
+        .join(Member, col(Member.actor_id) == col(Actor.id))
         .outerjoin(Post, published)
-        .where(col(Actor.domain).is_(None))
+        .where(
+            col(Actor.domain).is_(None),
+            col(Member.state) == MemberState.active,
+            col(Member.created_at) < end,
+        )
         .group_by(col(Actor.id))
     )
 
 
 def _shares(
-    measure: str, groups: dict[str, list[tuple[int, int]]], names: tuple[str, str]
+    measure: str,
+    groups: dict[str, list[tuple[int, int]]],
+    names: tuple[str, str],
+    floor: dict[str, int] | None = None,
 ) -> Comparison:
-    """One share measure from each arm's (successes, trials) per member."""
+    """One share measure from each arm's (successes, trials) per member; `floor`: a
+    second head-count per arm that must reach the floor too (who answered)."""
     parts = []
     for name in names:
         found = [(y, n) for y, n in groups[name] if n > 0]
+        members = len(found) if floor is None else min(len(found), floor.get(name, 0))
         parts.append(
             ArmShare(
                 name,
                 sum(y for y, _ in found),
                 sum(n for _, n in found),
-                len(found),
+                members,
                 clustered_share(found),
             )
         )
@@ -187,7 +225,7 @@ def _means(values: dict[str, list[float]], names: tuple[str, str]) -> Comparison
 async def experiment_figures(
     session: AsyncSession, experiment: NormExperiment, now: datetime
 ) -> ExperimentFigures:
-    """Both arms of one experiment on every measure: three statements."""
+    """Both arms of one experiment on every measure: four statements."""
     assert experiment.id is not None
     labels = {label(experiment.id, arm): arm for arm in ARMS}
     names: tuple[str, str] = ARMS
@@ -212,8 +250,14 @@ async def experiment_figures(
     volume: dict[str, list[float]] = {name: [] for name in names}
     for actor_id, posts in (await session.exec(_volume(start, end))).all():
         volume[arm_of(experiment.salt, actor_id)].append(int(posts) / weeks)
+    answerers: dict[str, int] = {
+        labels[arm]: int(n)
+        for arm, n in (await session.exec(_answerers(experiment.id))).all()
+        if arm in labels
+    }
     compared = [
-        _shares(m, measures[m], names) for m in ("answered", "welcome", "turned_away", "edited")
+        _shares(m, measures[m], names, answerers if m == "welcome" else None)
+        for m in ("answered", "welcome", "turned_away", "edited")
     ]
     compared.append(_means(volume, names))
     left = math.ceil((_aware(experiment.ends_at) - now) / timedelta(days=1))

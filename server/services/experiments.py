@@ -121,11 +121,12 @@ async def start(
             field="name",
         )
     in_force = await norms.current(session, settings)
-    kept = int(in_force["outcomes.keep_days"])
-    if length > kept:
+    longest = int(in_force["outcomes.keep_days"]) - norms.EXPERIMENT_MARGIN_DAYS
+    if length > longest:
         raise Invalid(
-            f"An experiment can run at most {kept} days here: its moments are kept that long "
-            "(outcomes.keep_days) and the comparison needs all of them.",
+            f"An experiment can run at most {max(longest, 0)} days here: its moments are kept "
+            f"{in_force['outcomes.keep_days']} days (outcomes.keep_days), and the comparison "
+            f"needs all of them until {norms.EXPERIMENT_MARGIN_DAYS} days after its end.",
             field="days",
         )
     old = in_force[name]

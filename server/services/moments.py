@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import CareKind, Post
 from server.models.care import CareEvent
-from server.services import care
+from server.services import care, holdouts
 
 #: A pause ends one of these ways ("" while it runs); a withdrawn post's draft may then be
 #: posted again or thrown away.
@@ -27,11 +27,19 @@ LEAD_UP = timedelta(days=1)
 
 
 async def paused(
-    session: AsyncSession, post: Post, now: datetime, *, quoting: bool = False, arm: str = ""
+    session: AsyncSession,
+    post: Post,
+    now: datetime,
+    *,
+    quoting: bool = False,
+    arm: str = "",
+    held: bool = False,
 ) -> None:
     """A post went into its pause: note the moment (in the author's norm-experiment
     `arm`, "" outside one), and tie the nudges and cards its author was shown on the way
-    (replying to the same post) to it. At most two statements, in the caller's
+    (replying to the same post) to it. `held`: its tone nudge was held back, so the
+    holdout's event is written too, and no nudge shown earlier (one given up on) is tied
+    to it: it belongs to the holdout arm only. At most two statements, in the caller's
     transaction."""
     detail = "reply" if post.in_reply_to_id is not None else "post"
     if post.in_reply_to_id is None and quoting:
@@ -46,13 +54,17 @@ async def paused(
         arm=arm,
     )
     session.add(event)
+    if held:
+        session.add(holdouts.nudge_held_out(post, now))
     if post.in_reply_to_id is None:
         return
     event.target_id = _author_of(post.in_reply_to_id)
     await session.exec(
         update(CareEvent)
         .where(
-            col(CareEvent.kind).in_((CareKind.tone_nudge, CareKind.card)),
+            col(CareEvent.kind).in_(
+                (CareKind.card,) if held else (CareKind.tone_nudge, CareKind.card)
+            ),
             col(CareEvent.actor_id) == post.actor_id,
             col(CareEvent.post_id) == post.in_reply_to_id,
             col(CareEvent.reply_id).is_(None),

@@ -98,6 +98,16 @@ class Norms:
         return RegistrationMode(self["registrations.mode"])
 
 
+#: After an experiment's last day: a week for its last replies' follow-ups, and a week
+#: for the admins to read the comparison and decide, with none of its moments folded.
+EXPERIMENT_MARGIN_DAYS = 14
+
+
+def needs_kept(trial: Trial) -> int:
+    """How many days an experiment needs its moments kept (`outcomes.keep_days`)."""
+    return (trial.ends_at - trial.started_at).days + EXPERIMENT_MARGIN_DAYS
+
+
 #: Built once: every request reads the norms in force.
 STORED = select(NormValue)
 #: At most one experiment is undecided at a time (server/services/experiments.py).
@@ -158,6 +168,12 @@ async def change(
         raise Conflict(
             f"{found.label} is being tried on half of members (experiment {trial.id}): "
             "adopt it or drop it before changing it for everyone.",
+            field=name,
+        )
+    if trial is not None and name == "outcomes.keep_days" and value < needs_kept(trial):
+        raise Conflict(
+            f"Experiment {trial.id} needs its moments kept {needs_kept(trial)} days; "
+            "decide on it before keeping them for less.",
             field=name,
         )
     old = in_force_now[name]

@@ -37,7 +37,6 @@ from server.services import (
     counters,
     drafts,
     feeds,
-    holdouts,
     idempotency,
     media_files,
     moments,
@@ -312,9 +311,9 @@ async def compose(
     await waiting_replies.hold_reply(session, author, post, now)
     await uploads.claim(session, author.id, draft.media_ids or (), post_id)
     session.add(ScheduledPublish(post_id=post_id, run_at=publish_at, created_at=now))
-    await moments.paused(session, post, now, quoting=quoting is not None, arm=rules.arm)
-    if pause.nudge_held_out:
-        session.add(holdouts.nudge_held_out(post, now))
+    await moments.paused(
+        session, post, now, quoting=quoting is not None, arm=rules.arm, held=pause.nudge_held_out
+    )
     if replaces_draft_id is not None:
         await drafts.posted(session, author.id, replaces_draft_id, now)
     await feeds.place(session, post, new=True)  # in its pause: its author's home only

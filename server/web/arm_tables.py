@@ -14,6 +14,7 @@ from server.services.outcome_figures import MIN_MEMBERS
 
 KIND_WORDS = {"card": "Cards", "tone_nudge": "Tone nudges"}
 MEASURE_WORDS = {
+    "sent": "a reply was sent",
     "answered": "answered within 48 hours by the person replied to",
     "turned_away": "replier blocked, muted or reported within 7 days",
     "hidden": "hidden by the thread's author",
@@ -111,6 +112,10 @@ def _moments(moments: int, members: int) -> str:
     return f"{moments} moments from {members} members"
 
 
+def _head_count(members: int) -> str:
+    return str(members) if members >= MIN_MEMBERS else f"fewer than {MIN_MEMBERS}"
+
+
 def value(name: str, stored: object) -> str:
     """A norm's value as the norms console writes it, with its unit."""
     norm = BY_NAME.get(name)
@@ -132,7 +137,7 @@ def experiment_tables(found: list[ExperimentFigures]) -> list[ArmTable]:
         state = STATUS_WORDS.get(figures.status, figures.status)
         if figures.status == "running":
             state += f": {figures.days_left} {'day' if figures.days_left == 1 else 'days'} left"
-        new, old = figures.members
+        new, old = (_head_count(n) for n in figures.members)
         summary = [
             f"{state}. The norm {experiment.name}, started {experiment.started_at:%-d %b %Y}; "
             f"members on the new value: {new}, on the old: {old}."

@@ -322,14 +322,17 @@ async def create(request: Request) -> Response:
                 confirmed=me.member.email_confirmed_at is not None,
             )
         except ToneNudge as nudge:
-            event_id = await care.shown(
-                session,
-                CareKind.tone_nudge,
-                now(request),
-                actor_id=me.actor_id,
-                post_id=values.in_reply_to_id,
-                arm=experiment_arms.SHOWN,
-            )
+            # Words still harsh after a nudge are the same moment: its event, not another.
+            event_id = _nudge_id(form) if values.nudged else None
+            if event_id is None:
+                event_id = await care.shown(
+                    session,
+                    CareKind.tone_nudge,
+                    now(request),
+                    actor_id=me.actor_id,
+                    post_id=values.in_reply_to_id,
+                    arm=experiment_arms.SHOWN,
+                )
             return await _composer_again(
                 request, session, me, form, values, nudge=nudge, nudge_id=event_id
             )
