@@ -146,3 +146,15 @@ def test_a_difference_that_rounds_to_nothing_is_never_negative_zero() -> None:
     assert signed(-0.04) == "+0.0" and signed(-0.06) == "-0.1" and signed(2.449) == "+2.4"
     said = verdict(Interval(-0.0004, -0.004, 0.004), unit="posts", scale=1.0)
     assert said.startswith("Within noise: the difference (+0.0 posts)"), said
+
+
+def test_a_clustered_share_of_none_counts_each_member_once() -> None:
+    # Twelve members, 40 replies each, none turned away: twelve members tell what twelve
+    # trials do, not 480.
+    found = clustered_share([(0, 40)] * 12)
+    assert found.estimate == 0.0 and found.low == 0.0
+    assert found.high == pytest.approx(wilson(0, 12).high)
+    assert found.high > wilson(0, 480).high * 10
+    everyone = clustered_share([(5, 5)] * 12)
+    assert (everyone.estimate, everyone.high) == (1.0, 1.0)
+    assert everyone.low == pytest.approx(wilson(12, 12).low)

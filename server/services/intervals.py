@@ -81,15 +81,20 @@ def clustered_share(groups: Sequence[tuple[int, int]], confidence: float = 0.95)
 
     The ratio's variance is the cluster-robust (linearised) one, m/(m−1)·Σ(yᵢ − p·nᵢ)²/N²
     over the m groups; the effective size is p(1−p) over it (Kish's design effect), never
-    more than the trials themselves. With one group, or a share of 0 or 1, nothing tells
-    the groups apart and the plain Wilson interval is used.
+    more than the trials themselves. With one group, or a share of 0 or 1, the spread
+    between groups cannot be seen, so each group counts as one trial (Wilson on the number
+    of groups): a handful of members who each wrote many replies tell no more than a
+    handful of trials.
     """
     groups = [(y, n) for y, n in groups if n > 0]
     successes = sum(y for y, _ in groups)
     trials = sum(n for _, n in groups)
-    if trials == 0 or len(groups) < 2 or successes in (0, trials):
-        return wilson(successes, trials, confidence)
+    if trials == 0:
+        return wilson(0, 0, confidence)
     p = successes / trials
+    if len(groups) < 2 or successes in (0, trials):
+        found = wilson(p * len(groups), len(groups), confidence)
+        return Interval(p, found.low, found.high)
     m = len(groups)
     variance = m / (m - 1) * sum((y - p * n) ** 2 for y, n in groups) / trials**2
     effective = trials if variance <= 0 else min(trials, p * (1 - p) / variance)
