@@ -55,12 +55,6 @@ async def undecided(session: AsyncSession) -> NormExperiment | None:
     return (await session.exec(norms.UNDECIDED)).first()
 
 
-async def running(session: AsyncSession, now: datetime) -> NormExperiment | None:
-    """The experiment splitting members at `now`, if any."""
-    found = await undecided(session)
-    return found if found is not None and found.started_at <= now < found.ends_at else None
-
-
 async def get(session: AsyncSession, experiment_id: int) -> NormExperiment:
     """The experiment with this id, or NotFound."""
     found = await session.get(NormExperiment, experiment_id)
