@@ -51,7 +51,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from server.db import make_engine, make_sessions, migrate  # noqa: E402
-from server.models import Actor, CareEvent, CareKind, Follow, NormExperiment, Post  # noqa: E402
+from server.models import (  # noqa: E402
+    Actor,
+    CareEvent,
+    CareKind,
+    Follow,
+    Member,
+    NormExperiment,
+    Post,
+)
 from server.services import arm_figures, experiment_figures, outcome_figures  # noqa: E402
 from server.services.experiment_arms import HOLDOUT, SHOWN, arm_of, label  # noqa: E402
 from server.services.intervals import Interval, newcombe, wilson  # noqa: E402
@@ -93,6 +101,23 @@ def contains(found: Interval | None, truth: float) -> bool:
 async def load(engine: AsyncEngine, c: gen.Community) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(Actor.__table__), gen.actor_rows(c))  # type: ignore[attr-defined]
+        # The community's members in good standing (the guardrail counts them).
+        await conn.execute(
+            insert(Member.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "actor_id": m,
+                    "email": f"member{m}@example.com",
+                    "password_hash": "-",
+                    "role": "member",
+                    "state": "active",
+                    "created_at": NOW - timedelta(days=365),
+                    "show_counts": False,
+                    "signup_reason": "",
+                }
+                for m in c.members
+            ],
+        )
         await conn.execute(insert(Follow.__table__), gen.follow_rows(c))  # type: ignore[attr-defined]
         for batch in gen.post_rows(c, chunk=20_000):
             await conn.execute(insert(Post.__table__), batch)  # type: ignore[attr-defined]
@@ -109,7 +134,11 @@ async def load(engine: AsyncEngine, c: gen.Community) -> None:
                         "salt": salt,
                         "started_at": NOW - timedelta(days=14),
                         "ends_at": NOW + timedelta(days=7),
-                        "decision": "",
+                        # One undecided at a time: the second was dropped early, yesterday
+                        # (still compared on the dashboard for 30 days).
+                        "decision": "" if n == 1 else "dropped",
+                        "decided_at": None if n == 1 else NOW - timedelta(days=1),
+                        "undecided": True if n == 1 else None,
                     }
                 ],
             )
@@ -187,6 +216,11 @@ def events(c: gen.Community, rng: random.Random, salts: dict[int, str]) -> list[
     return rows
 
 
+def answered_of(measures: list[arm_figures.Comparison]) -> arm_figures.Comparison:
+    """The "answered within 48 hours" comparison among a table's measures."""
+    return next(m for m in measures if m.measure == "answered")
+
+
 def naive(found: experiment_figures.ExperimentFigures) -> Interval:
     """What Newcombe's interval would say treating every reply as independent."""
     answered = next(m for m in found.measures if m.measure == "answered")
@@ -246,8 +280,8 @@ async def run(args: argparse.Namespace) -> None:
         async with sessions() as session:
             held = {k.kind: k for k in await arm_figures.holdouts(session, NOW)}
             tried = {e.experiment.id: e for e in await experiment_figures.experiments(session, NOW)}
-        card = held[CareKind.card].measures[0]
-        nudge = held[CareKind.tone_nudge].measures[0]
+        card = answered_of(held[CareKind.card].measures)
+        nudge = answered_of(held[CareKind.tone_nudge].measures)
         tallies["a"].add(contains(card.difference, EFFECT), f"{seed}: {card.difference}")
         tallies["b"].add(nudge.verdict.startswith("Within noise"), f"{seed}: {nudge.difference}")
         effect, none = tried[1].measures[0], tried[2].measures[0]
