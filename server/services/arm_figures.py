@@ -36,7 +36,7 @@ from server.services.experiment_arms import HOLDOUT, SHOWN
 from server.services.follow_ups import AFTER_WINDOW
 from server.services.intervals import Interval, newcombe, verdict, wilson
 from server.services.moments import LEAD_UP
-from server.services.outcome_figures import MIN_MEMBERS
+from server.services.outcome_figures import MIN_MEMBERS, how_many_true
 
 #: The kinds held out, in the order shown.
 HELD_KINDS = (CareKind.card, CareKind.tone_nudge)
@@ -129,10 +129,6 @@ class KindHoldouts:
         return bool(self.shown.moments or self.holdout.moments)
 
 
-def _true(column: Any) -> Any:
-    return func.coalesce(func.sum(case((col(column).is_(True), 1), else_=0)), 0)
-
-
 def _members_where(condition: Any) -> Any:
     return func.count(func.distinct(case((condition, col(CareEvent.actor_id)), else_=None)))
 
@@ -159,12 +155,12 @@ def _per_arm(start: datetime, now: datetime) -> Any:
             func.coalesce(func.sum(case((settled, 1), else_=0)), 0),
             _members_where(settled),
             func.count(col(CareEvent.answered)),
-            _true(CareEvent.answered),
-            _true(CareEvent.turned_away),
-            _true(CareEvent.hidden),
+            how_many_true(CareEvent.answered),
+            how_many_true(CareEvent.turned_away),
+            how_many_true(CareEvent.hidden),
             func.count(col(CareEvent.still_flagged)),
             _members_where(col(CareEvent.still_flagged).is_not(None)),
-            _true(CareEvent.still_flagged),
+            how_many_true(CareEvent.still_flagged),
         )
         .where(
             col(CareEvent.kind).in_(list(HELD_KINDS)),

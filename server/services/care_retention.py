@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import CareDaily, CareEvent, ReplyWelcome
 from server.services.dashboard import utc_day
+from server.services.outcome_figures import how_many_true
 
 #: The kind under which welcome answers are counted; their outcome is "yes" or "not_really".
 WELCOME = "welcome"
@@ -24,10 +25,6 @@ def cutoff(keep_days: int, now: datetime) -> datetime:
     """Events before this are folded: whole UTC days only, so a day is folded once."""
     first_kept = (now - timedelta(days=keep_days)).astimezone(UTC).date()
     return datetime.combine(first_kept, time(), UTC)
-
-
-def _true(column: Any) -> Any:
-    return func.coalesce(func.sum(case((col(column).is_(True), 1), else_=0)), 0)
 
 
 async def fold(session: AsyncSession, keep_days: int, now: datetime) -> int:
@@ -85,11 +82,11 @@ def _events_by_day(before: datetime) -> Any:
             func.count(),
             func.count(func.distinct(CareEvent.actor_id)),
             func.count(col(CareEvent.followed_up_at)),
-            _true(CareEvent.answered),
-            _true(CareEvent.turned_away),
-            _true(CareEvent.slowed),
-            _true(CareEvent.hidden),
-            _true(CareEvent.still_flagged),
+            how_many_true(CareEvent.answered),
+            how_many_true(CareEvent.turned_away),
+            how_many_true(CareEvent.slowed),
+            how_many_true(CareEvent.hidden),
+            how_many_true(CareEvent.still_flagged),
         )
         .where(col(CareEvent.created_at) < before)
         .group_by(day, *groups)

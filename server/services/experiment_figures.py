@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,6 +54,7 @@ from server.services.intervals import (
     mean_interval,
     welch,
 )
+from server.services.outcome_figures import how_many, how_many_true
 
 #: Experiments decided this recently are still shown.
 RECENT = timedelta(days=30)
@@ -76,12 +77,7 @@ class ExperimentFigures:
 def status(experiment: NormExperiment, now: datetime) -> str:
     if experiment.decision:
         return experiment.decision
-    return "running" if now < _aware(experiment.ends_at) else "ended"
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC times."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return "running" if now < experiment.ends_at else "ended"
 
 
 async def recent(session: AsyncSession, now: datetime) -> list[NormExperiment]:
@@ -98,21 +94,17 @@ async def recent(session: AsyncSession, now: datetime) -> list[NormExperiment]:
     return list(rows.all())
 
 
-def _true(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _pauses(experiment_id: int) -> Any:
     """Per member and arm: pauses ended, edited; replies followed up, answered, turned away."""
     return (
         sa_select(
             col(CareEvent.actor_id),
             col(CareEvent.arm),
-            _true(col(CareEvent.outcome) != ""),
-            _true(col(CareEvent.outcome) == "edited"),
+            how_many(col(CareEvent.outcome) != ""),
+            how_many(col(CareEvent.outcome) == "edited"),
             func.count(col(CareEvent.answered)),
-            _true(col(CareEvent.answered).is_(True)),
-            _true(col(CareEvent.turned_away).is_(True)),
+            how_many_true(CareEvent.answered),
+            how_many_true(CareEvent.turned_away),
         )
         .where(
             col(CareEvent.kind) == CareKind.pause,
@@ -145,7 +137,7 @@ def _welcomes(experiment_id: int) -> Any:
             col(CareEvent.actor_id),
             col(CareEvent.arm),
             func.count(),
-            _true(col(ReplyWelcome.welcome).is_(True)),
+            how_many_true(ReplyWelcome.welcome),
         )
         .select_from(CareEvent)
         .join(ReplyWelcome, col(ReplyWelcome.post_id) == col(CareEvent.reply_id))
@@ -244,8 +236,8 @@ async def experiment_figures(
     for _, arm, answers, yes in (await session.exec(_welcomes(experiment.id))).all():
         if arm in labels:
             measures["welcome"][labels[arm]].append((int(yes), int(answers)))
-    start = _aware(experiment.started_at)
-    end = min(now, _aware(experiment.ends_at))
+    start = experiment.started_at
+    end = min(now, experiment.ends_at)
     weeks = max(end - start, timedelta(days=1)) / WEEK
     volume: dict[str, list[float]] = {name: [] for name in names}
     for actor_id, posts in (await session.exec(_volume(start, end))).all():
@@ -260,7 +252,7 @@ async def experiment_figures(
         for m in ("answered", "welcome", "turned_away", "edited")
     ]
     compared.append(_means(volume, names))
-    left = math.ceil((_aware(experiment.ends_at) - now) / timedelta(days=1))
+    left = math.ceil((experiment.ends_at - now) / timedelta(days=1))
     return ExperimentFigures(
         experiment=experiment,
         status=status(experiment, now),

@@ -118,6 +118,12 @@ class Norm:
             return _number(value)
         return "\n".join(value) if self.kind == "lines" else str(value)
 
+    def said(self, value: Any) -> str:
+        """The value in a sentence: as an admin types it, lines joined by " · ", and the
+        unit after a number ("600 seconds")."""
+        shown = self.show(value).replace("\n", " · ")
+        return f"{shown} {self.unit}" if self.unit and self.kind in ("int", "number") else shown
+
 
 def _number(value: float | None) -> str:
     """2.0 as "2", 0.25 as "0.25"."""

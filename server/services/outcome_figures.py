@@ -87,8 +87,15 @@ def part(name: str, count: int, total: int) -> Part:
     return Part(name, count, total, wilson(count, total))
 
 
-def _true(column: Any) -> Any:
-    return func.coalesce(func.sum(case((col(column).is_(True), 1), else_=0)), 0)
+def how_many(condition: Any) -> Any:
+    """SQL: how many rows of the group meet `condition` (0, not NULL, for none). The one
+    counter of the care figures (outcomes, holdouts, experiments, daily folds)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def how_many_true(column: Any) -> Any:
+    """SQL: how many rows of the group have `column` true (unknown counts as not)."""
+    return how_many(col(column).is_(True))
 
 
 def _known(column: Any) -> Any:
@@ -114,7 +121,7 @@ def _per_kind(start: datetime, now: datetime) -> Any:
             func.count(func.distinct(CareEvent.actor_id)),
             func.count(func.distinct(case((followed, col(CareEvent.actor_id)), else_=None))),
             _known(CareEvent.answered),
-            *(_true(getattr(CareEvent, name)) for name in FOLLOW_UPS),
+            *(how_many_true(getattr(CareEvent, name)) for name in FOLLOW_UPS),
             _known(CareEvent.still_flagged),
         )
         .where(col(CareEvent.kind).in_(list(KINDS)), *_counted(start, now))
@@ -170,7 +177,7 @@ async def figures(session: AsyncSession, now: datetime) -> OutcomeFigures:
             select(
                 func.count(),
                 func.count(func.distinct(ReplyWelcome.actor_id)),
-                _true(ReplyWelcome.welcome),
+                how_many_true(ReplyWelcome.welcome),
             ).where(*answered_in_window)
         )
     ).one()

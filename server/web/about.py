@@ -66,11 +66,10 @@ def trying(found: Norms, now: datetime) -> str:
     if trial is None or not trial.runs_at(now):
         return ""
     norm = norms.BY_NAME[trial.name]
-    unit = f" {norm.unit}" if norm.unit and norm.kind in ("int", "number") else ""
     return (
         f"Until {trial.ends_at:%-d %B}, the community is trying a change to “{norm.label}”: "
-        f"half of members, chosen at random, have {norm.show(trial.new_value)}{unit} instead "
-        f"of {norm.show(found[trial.name])}{unit}. Then the admins compare the two halves "
+        f"half of members, chosen at random, have {norm.said(trial.new_value)} instead "
+        f"of {norm.said(found[trial.name])}. Then the admins compare the two halves "
         "(only counts) and keep the change for everyone or drop it."
     )
 

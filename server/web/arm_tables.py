@@ -119,8 +119,7 @@ def _head_count(members: int) -> str:
 def value(name: str, stored: object) -> str:
     """A norm's value as the norms console writes it, with its unit."""
     norm = BY_NAME.get(name)
-    shown = ", ".join(map(str, stored)) if isinstance(stored, list) else str(stored)
-    return f"{shown} {norm.unit}".strip() if norm is not None else shown
+    return norm.said(stored) if norm is not None else str(stored)
 
 
 def experiment_tables(found: list[ExperimentFigures]) -> list[ArmTable]:

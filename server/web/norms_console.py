@@ -51,10 +51,9 @@ def _panel(experiment: NormExperiment, at: datetime) -> dict[str, Any]:
     """The undecided experiment as the console shows it: which norm, from what to what,
     and how long it still runs ("ended" once members are no longer split)."""
     known = norms.BY_NAME.get(experiment.name)
-    unit = f" {known.unit}" if known and known.unit else ""
 
     def shown(value: Any) -> str:
-        return (known.show(value) if known else str(value)).replace("\n", " · ") + unit
+        return known.said(value) if known else str(value)
 
     left = (experiment.ends_at - at).total_seconds()
     return {
