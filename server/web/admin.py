@@ -15,7 +15,8 @@ from server.web.context import db, flash, now, redirect, render, require_member,
 from server.web.forms import read_form, text
 
 
-async def _require_admin(request: Request, session: AsyncSession) -> Signed:
+async def require_admin(request: Request, session: AsyncSession) -> Signed:
+    """The signed-in admin; 403 for anyone else (every admin page asks this first)."""
     me = await require_member(request, session)
     if me.member.role != MemberRole.admin:
         raise HTTPException(403, "Only admins can open this page.")
@@ -24,7 +25,7 @@ async def _require_admin(request: Request, session: AsyncSession) -> Signed:
 
 async def members(request: Request) -> Response:
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         everyone = await accounts.list_members(session)
         pending = [m for m in everyone if m.member.state == MemberState.pending]
         context = {"pending": pending, "members": everyone}
@@ -35,7 +36,7 @@ async def decision_page(request: Request) -> Response:
     """GET /admin/members/{username}/{action}: what the decision does, and its reason,
     to confirm (a plain form: no JavaScript needed)."""
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         return await _confirm(request, session, me)
 
 
@@ -69,7 +70,7 @@ async def act(request: Request) -> Response:
         raise HTTPException(404)
     reason = text(form, "reason")
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         try:
             found = await member_decisions.decide(
                 session,
@@ -84,7 +85,7 @@ async def act(request: Request) -> Response:
             # Nothing half-done is kept; the page is drawn from fresh rows.
             await session.rollback()
             session.expunge_all()
-            me = await _require_admin(request, session)
+            me = await require_admin(request, session)
             return await _confirm(request, session, me, error=error, reason=reason)
         done = member_decisions.DECISIONS[action].done
         flash(request, f"@{found.actor.username} is {done}.")
@@ -93,7 +94,7 @@ async def act(request: Request) -> Response:
 
 async def domain_policies(request: Request) -> Response:
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         context: dict[str, object] = {
             "rows": await domains.with_policies(session),
             "troubled": await domains.not_answering(session),
@@ -108,7 +109,7 @@ async def set_domain_policy(request: Request) -> Response:
     form = await read_form(request)
     values = {k: text(form, k) for k in ("domain", "policy", "reason")}
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         try:
             policy = DomainPolicy(values["policy"])
             row = await domains.set_policy(
@@ -139,7 +140,7 @@ POLICY_WORDS = {
 async def norms_history(request: Request) -> Response:
     """GET /admin/norms/history: who changed which norm, when, and why."""
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         rows = await norms.history(session)
         names = await accounts.names_of(session, {r.actor_id for r in rows if r.actor_id})
         changes = [

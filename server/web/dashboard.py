@@ -20,7 +20,7 @@ from server.services import (
 )
 from server.services.dashboard import Figures, Share, figures
 from server.web import arm_tables, charts, outcome_tables
-from server.web.admin import _require_admin
+from server.web.admin import require_admin
 from server.web.context import db, now, render
 
 OUTCOME_WORDS = {
@@ -63,7 +63,7 @@ async def dashboard(request: Request) -> Response:
     """GET /admin/dashboard: the last 30 days of posts, pauses, nudges, cards, slowed
     threads and answered replies."""
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         found = await figures(session, now(request))
         moderated = await moderation_figures.figures(session, now(request))
         shielded = await shield_figures.figures(session, now(request))

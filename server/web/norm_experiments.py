@@ -9,10 +9,10 @@ from starlette.responses import Response
 from server.ids import MAX_SERIAL_ID
 from server.services import experiments, norms
 from server.services.errors import Invalid, ServiceError
-from server.web.admin import _require_admin
+from server.web.admin import require_admin
 from server.web.context import db, flash, now, redirect, settings
 from server.web.forms import read_form, text
-from server.web.norms_console import _page, _section_of
+from server.web.norms_console import console_page, section_of
 from server.web.params import path_id
 
 
@@ -22,7 +22,7 @@ async def start(request: Request) -> Response:
     form = await read_form(request)
     typed = {key: text(form, key) for key in ("name", "value", "days", "reason")}
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         try:
             experiment = await experiments.start(
                 session,
@@ -35,11 +35,11 @@ async def start(request: Request) -> Response:
                 now=now(request),
             )
         except ServiceError as error:
-            section = _section_of(typed["name"])
-            return await _page(request, session, me, section, error=error, trying=typed)
+            section = section_of(typed["name"])
+            return await console_page(request, session, me, section, error=error, trying=typed)
         label = norms.norm(experiment.name).label
         flash(request, f"Trying “{label}” on half of members until {experiment.ends_at:%d %b}.")
-        return redirect(f"/admin/norms?section={_section_of(experiment.name)}#experiment")
+        return redirect(f"/admin/norms?section={section_of(experiment.name)}#experiment")
 
 
 async def decide(request: Request) -> Response:
@@ -48,7 +48,7 @@ async def decide(request: Request) -> Response:
     experiment_id = path_id(request, "experiment_id", most=MAX_SERIAL_ID)
     choice = text(form, "decision")
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         try:
             if choice not in ("adopt", "drop"):
                 raise Invalid("Choose to adopt the experiment or to drop it.")
@@ -62,8 +62,8 @@ async def decide(request: Request) -> Response:
                 now=now(request),
             )
         except ServiceError as error:
-            return await _page(request, session, me, _section_of(""), error=error, trying={})
+            return await console_page(request, session, me, section_of(""), error=error, trying={})
         label = norms.norm(experiment.name).label
         done = "now applies to everyone" if choice == "adopt" else "keeps its value for everyone"
         flash(request, f"“{label}” {done}; the experiment is {experiment.decision}.")
-        return redirect(f"/admin/norms?section={_section_of(experiment.name)}")
+        return redirect(f"/admin/norms?section={section_of(experiment.name)}")

@@ -17,7 +17,7 @@ from server.models import NormExperiment
 from server.services import experiments, norms
 from server.services.accounts import Signed
 from server.services.errors import ServiceError
-from server.web.admin import _require_admin
+from server.web.admin import require_admin
 from server.web.context import community_norms, db, flash, now, redirect, render, settings
 from server.web.forms import read_form, text
 
@@ -42,7 +42,7 @@ def _differing(found: norms.Norms, request: Request) -> set[str]:
     }
 
 
-def _section_of(name: str) -> str:
+def section_of(name: str) -> str:
     known = norms.BY_NAME.get(name)
     return slug(known.group) if known else next(iter(SECTIONS))
 
@@ -70,12 +70,12 @@ async def norms_page(request: Request) -> Response:
     """GET /admin/norms?section=: the table of contents and one section's norms."""
     wanted = request.query_params.get("section", "")
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         section = wanted if wanted in SECTIONS else next(iter(SECTIONS))
-        return await _page(request, session, me, section)
+        return await console_page(request, session, me, section)
 
 
-async def _page(
+async def console_page(
     request: Request,
     session: AsyncSession,
     me: Signed,
@@ -133,7 +133,7 @@ async def set_norm(request: Request) -> Response:
     form = await read_form(request)
     name, value, reason = text(form, "name"), text(form, "value"), text(form, "reason")
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         try:
             await norms.change(
                 session,
@@ -145,16 +145,18 @@ async def set_norm(request: Request) -> Response:
                 now=now(request),
             )
         except ServiceError as error:
-            section = _section_of(name)
-            return await _page(request, session, me, section, error=error, typed={name: value})
+            section = section_of(name)
+            return await console_page(
+                request, session, me, section, error=error, typed={name: value}
+            )
         flash(request, f"Saved “{norms.norm(name).label}”; it applies from now on.")
-        return redirect(f"/admin/norms?section={_section_of(name)}#{name}")
+        return redirect(f"/admin/norms?section={section_of(name)}#{name}")
 
 
 async def restore_page(request: Request) -> Response:
     """GET /admin/norms/restore: what restoring every default would change, to confirm."""
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         return await _confirm(request, session, me)
 
 
@@ -183,7 +185,7 @@ async def restore_norms(request: Request) -> Response:
     form = await read_form(request)
     reason = text(form, "reason")
     async with db(request) as session:
-        me = await _require_admin(request, session)
+        me = await require_admin(request, session)
         if text(form, "confirm") != "yes":
             return await _confirm(request, session, me, reason)
         restored = await norms.restore_defaults(
