@@ -13,7 +13,7 @@ from server.models import CareEvent, CareKind
 from server.services import accounts, blocks, care_upkeep, follow_ups, mutes, reports
 from tests.conftest import csrf_from, publish_due
 from tests.statements import statements
-from tests.test_care_moments import answer_nudge, nudged
+from tests.test_care_moments import two_nudged_replies
 
 DAY = 24 * 3600.0
 
@@ -126,16 +126,7 @@ async def test_only_what_falls_inside_the_windows_counts(app, clock, people) -> 
 
 
 async def test_a_nudged_reply_is_checked_as_it_went_out(app, clock, people) -> None:
-    ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
-    question = await ana.post("Planting tomatoes this week")
-    await publish_due(app, clock, 31)
-    bens = await nudged(ben, question, "Why would you plant them so early???")
-    kinder = await answer_nudge(ben, question, bens, "Isn't it a little early for them?")
-    cleos = await nudged(cleo, question, "Why would you plant them so early???")
-    harsh = await answer_nudge(
-        cleo, question, cleos, "Why would you plant them so early???", tone="as_written"
-    )
-    await publish_due(app, clock, 600)
+    _, kinder, _, harsh = await two_nudged_replies(app, clock, people)
     await publish_due(app, clock, 8 * DAY)
     assert (await of_reply(app, kinder, CareKind.tone_nudge)).still_flagged is False
     assert (await of_reply(app, harsh, CareKind.tone_nudge)).still_flagged is True

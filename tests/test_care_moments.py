@@ -147,11 +147,12 @@ async def answer_nudge(person, parent: int, nudge: int, text: str, **extra: str)
     return int(response.headers["location"].rsplit("/", 1)[1])
 
 
-async def test_a_nudge_is_tied_to_the_reply_it_led_to(app, clock, people) -> None:
+async def two_nudged_replies(app, clock, people) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+    """Ana asks; Ben is nudged and rephrases, Cleo is nudged and posts as written; both
+    replies go out. The nudges' ids and the replies': (bens, kinder, cleos, harsh)."""
     ana, ben, cleo = people["ana"], people["ben"], people["cleo"]
     question = await ana.post("Planting tomatoes this week")
     await publish_due(app, clock, 31)
-    # Ben is nudged and rephrases; Cleo is nudged and posts as written.
     bens = await nudged(ben, question, "Why would you plant them so early???")
     kinder = await answer_nudge(ben, question, bens, "Isn't it a little early for them?")
     cleos = await nudged(cleo, question, "Why would you plant them so early???")
@@ -159,6 +160,11 @@ async def test_a_nudge_is_tied_to_the_reply_it_led_to(app, clock, people) -> Non
         cleo, question, cleos, "Why would you plant them so early???", tone="as_written"
     )
     await publish_due(app, clock, 600)
+    return bens, kinder, cleos, harsh
+
+
+async def test_a_nudge_is_tied_to_the_reply_it_led_to(app, clock, people) -> None:
+    bens, kinder, cleos, harsh = await two_nudged_replies(app, clock, people)
 
     found = {e.id: e for e in await events(app, CareKind.tone_nudge)}
     assert (found[bens].outcome, found[bens].reply_id) == ("rephrased", kinder)
