@@ -30,6 +30,8 @@ async def test_the_console_starts_shows_and_decides_an_experiment(app, clock) ->
     pauses = (await admin.get("/admin/norms")).text
     assert 'id="try-pause.stranger_reply_seconds"' in pauses
     assert 'name="days" inputmode="numeric" value="14"' in pauses
+    # Moments are kept 90 days: a week of follow-ups and a week to decide leave 76.
+    assert 'For how many days <span class="optional">(1 to 76)</span>' in pauses
     budgets = (await admin.get("/admin/norms?section=budgets")).text
     assert "Try on half of members" not in budgets  # shared by everyone at once
     started = await try_form(admin, reason="Kinder first replies?")

@@ -63,6 +63,13 @@ async def get(session: AsyncSession, experiment_id: int) -> NormExperiment:
     return found
 
 
+def longest_days(in_force: norms.Norms) -> int:
+    """The most days an experiment may run here: never past 90, and short enough that its
+    moments are still kept (`outcomes.keep_days`) until it can be decided."""
+    kept = int(in_force["outcomes.keep_days"]) - norms.EXPERIMENT_MARGIN_DAYS
+    return max(0, min(DAYS[1], kept))
+
+
 def _days(raw: Any) -> int:
     try:
         days = int(str(raw).strip())
@@ -115,10 +122,9 @@ async def start(
             field="name",
         )
     in_force = await norms.current(session, settings)
-    longest = int(in_force["outcomes.keep_days"]) - norms.EXPERIMENT_MARGIN_DAYS
-    if length > longest:
+    if length > (longest := longest_days(in_force)):
         raise Invalid(
-            f"An experiment can run at most {max(longest, 0)} days here: its moments are kept "
+            f"An experiment can run at most {longest} days here: its moments are kept "
             f"{in_force['outcomes.keep_days']} days (outcomes.keep_days), and the comparison "
             f"needs all of them until {norms.EXPERIMENT_MARGIN_DAYS} days after its end.",
             field="days",

@@ -122,6 +122,7 @@ async def console_page(
         "trying": trying,
         "trying_error": error if trying is not None else None,
         "default_days": experiments.DEFAULT_DAYS,
+        "most_days": experiments.longest_days(found),
     }
     status = error.status if error else 200
     return await render(request, session, "admin_norms.html", context, status=status, me=me)
