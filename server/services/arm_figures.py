@@ -106,9 +106,6 @@ class Arm:
     arm: str
     moments: int
     members: int
-    #: Moments settled (their reply followed up, or none came), from how many members.
-    settled: int
-    settled_members: int
 
     @property
     def shown(self) -> bool:
@@ -205,6 +202,6 @@ async def holdouts(session: AsyncSession, now: datetime) -> list[KindHoldouts]:
             treated = ArmShare(SHOWN, a, m, a_members, wilson(a, m))
             control = ArmShare(HOLDOUT, b, n, b_members, wilson(b, n))
             measures.append(compare(name, treated, control, newcombe(a, m, b, n)))
-        shown, held = (Arm(arm, *counts[arm][:4]) for arm in (SHOWN, HOLDOUT))
+        shown, held = (Arm(arm, *counts[arm][:2]) for arm in (SHOWN, HOLDOUT))
         found.append(KindHoldouts(kind, shown, held, measures))
     return found
